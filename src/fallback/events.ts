@@ -1,0 +1,26 @@
+import type { FallbackResult } from './result';
+
+export type Lane = 'local' | 'swarm';
+
+/** Job states as stored in history and shown in views (CLI.md `history`). */
+export type JobState = 'pending' | 'payment-required' | 'processing' | 'completed' | 'failed' | 'cancelled';
+
+/**
+ * One request produces one stream of these. Every view (CLI, chat, status bar)
+ * consumes the stream; none re-implements a decision.
+ */
+export type RunEvent =
+  | { type: 'status'; lane: Lane; state: JobState | 'started' | 'fallback'; message: string }
+  | { type: 'token'; lane: Lane; text: string }
+  | { type: 'job'; jobId: string; relays: string[] } // the NIP-90 job request was accepted by these relays
+  | {
+      type: 'payment';
+      jobId: string;
+      provider: string;
+      amountMsats: number;
+      outcome: 'paid' | 'refused';
+      message: string;
+    }
+  | { type: 'done'; result: FallbackResult };
+
+export type Emit = (event: RunEvent) => void;

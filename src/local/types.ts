@@ -1,0 +1,26 @@
+import type { LocalError } from '../fallback/errors';
+
+export interface LocalRequest {
+  prompt: string;
+  model: string;
+  /** Ollama base URL, e.g. http://127.0.0.1:11434 */
+  host: string;
+  /** from the request to the last token */
+  timeoutMs: number;
+  system?: string;
+}
+
+export type LocalOutcome =
+  | { ok: true; response: string; ttftMs: number | null; durationMs: number }
+  | {
+      ok: false;
+      error: LocalError;
+      /** text streamed before the failure; non-empty means no fallback */
+      partial: string;
+      ttftMs: number | null;
+      durationMs: number;
+    };
+
+export interface LocalLane {
+  run(request: LocalRequest, signal: AbortSignal, onToken: (text: string) => void): Promise<LocalOutcome>;
+}

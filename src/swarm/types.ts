@@ -1,0 +1,60 @@
+import type { SwarmError } from '../fallback/errors';
+import type { Emit } from '../fallback/events';
+import type { Payer } from '../wallet/types';
+
+export const KIND_TEXT_GENERATION = 5050;
+export const KIND_TEXT_RESULT = 6050;
+export const KIND_FEEDBACK = 7000;
+
+export interface SwarmRequest {
+  prompt: string;
+  model: string;
+  maxPriceMsats: number;
+  relays: string[];
+  /** hex pubkeys; empty = untargeted */
+  providers: string[];
+  encrypt: boolean;
+  timeoutMs: number;
+  /** after the first offer on an untargeted job, how long to collect others */
+  offerWindowMs: number;
+  /** extra NIP-90 params (e.g. temperature), sent as ["param", k, v] */
+  params?: Record<string, string>;
+}
+
+export interface SwarmDeps {
+  secretKey: Uint8Array;
+  payer: Payer;
+  emit: Emit;
+  /** the job request's id, as soon as it is signed (before publishing) */
+  onJobId?: (jobId: string) => void;
+}
+
+export type SwarmOutcome =
+  | {
+      ok: true;
+      jobId: string;
+      provider: string;
+      costMsats: number;
+      feesMsats: number;
+      paymentBolt11: string | null;
+      paymentPreimage: string | null;
+      response: string;
+      ttftMs: number | null;
+      durationMs: number;
+    }
+  | {
+      ok: false;
+      error: SwarmError;
+      jobId: string | null;
+      provider: string | null;
+      /** msats actually paid even though the job did not complete */
+      costMsats: number;
+      feesMsats: number;
+      paymentBolt11: string | null;
+      partial: string;
+      durationMs: number;
+    };
+
+export interface SwarmLane {
+  run(request: SwarmRequest, deps: SwarmDeps, signal: AbortSignal): Promise<SwarmOutcome>;
+}

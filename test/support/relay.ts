@@ -1,0 +1,185 @@
+// A real Nostr relay for tests: @nostr-relay/core + validator over `ws`, with
+// an in-memory repository. Version 0.0.40 routes live events ignoring tag
+// filters (#e, #p); real relays honour them, so this helper matches the full
+// filter (nostr-tools' matchFilter) both when storing/finding and on the
+// live path, by re-checking each outgoing EVENT against its subscription.
+import { WebSocketServer, WebSocket } from 'ws';
+import { NostrRelay } from '@nostr-relay/core';
+import { EventRepository } from '@nostr-relay/common';
+import { Validator } from '@nostr-relay/validator';
+import { matchFilter, type Event as NostrEvent, type Filter } from 'nostr-tools';
+import type { AddressInfo } from 'node:net';
+
+type RelayEvent = NostrEvent;
+
+class MemoryRepository extends EventRepository {
+  readonly events: RelayEvent[] = [];
+  override isSearchSupported() {
+    return false;
+  }
+  upsert(event: RelayEvent) {
+    if (this.events.some((e) => e.id === event.id)) return { isDuplicate: true };
+    const replaceable =
+      event.kind === 0 || event.kind === 3 || (event.kind >= 10000 && event.kind < 20000);
+    const addressable = event.kind >= 30000 && event.kind < 40000;
+    if (replaceable || addressable) {
+      const d = event.tags.find((t) => t[0] === 'd')?.[1] ?? '';
+      const idx = this.events.findIndex(
+        (e) =>
+          e.kind === event.kind &&
+          e.pubkey === event.pubkey &&
+          (!addressable || (e.tags.find((t) => t[0] === 'd')?.[1] ?? '') === d),
+      );
+      if (idx >= 0) {
+        if (this.events[idx].created_at > event.created_at) return { isDuplicate: true };
+        this.events.splice(idx, 1);
+      }
+    }
+    this.events.push(event);
+    return { isDuplicate: false };
+  }
+  find(filter: Filter): RelayEvent[] {
+    const found = this.events.filter((e) => matchFilter(filter, e)).sort((a, b) => b.created_at - a.created_at);
+    return filter.limit !== undefined ? found.slice(0, filter.limit) : found;
+  }
+  override async deleteByDeletionRequest(deletion: RelayEvent) {
+    const ids = new Set(deletion.tags.filter((t) => t[0] === 'e').map((t) => t[1]));
+    const addrs = new Set(deletion.tags.filter((t) => t[0] === 'a').map((t) => t[1]));
+    for (let i = this.events.length - 1; i >= 0; i--) {
+      const e = this.events[i];
+      if (e.pubkey !== deletion.pubkey) continue;
+      const addr = `${e.kind}:${e.pubkey}:${e.tags.find((t) => t[0] === 'd')?.[1] ?? ''}`;
+      if (ids.has(e.id) || addrs.has(addr)) this.events.splice(i, 1);
+    }
+  }
+  async destroy() {}
+}
+
+export interface TestRelayOptions {
+  port?: number;
+  /** answer OK false to events this returns a reason for */
+  reject?: (event: RelayEvent) => string | undefined;
+}
+
+export interface TestRelay {
+  url: string;
+  port: number;
+  /** every EVENT the relay accepted, in order (deleted ones included) */
+  received: RelayEvent[];
+  /** the events currently stored */
+  stored(): RelayEvent[];
+  /** open client connections */
+  connections(): number;
+  /** close every client connection (a relay hiccup); the server keeps listening */
+  dropConnections(): void;
+  /** change the OK-false policy at run time */
+  setReject(reject: TestRelayOptions['reject']): void;
+  /** resolves with the first accepted event matching the filter (already received or future) */
+  waitFor(filter: Filter, timeoutMs?: number): Promise<RelayEvent>;
+  stop(): Promise<void>;
+}
+
+export async function startRelay(options: TestRelayOptions = {}): Promise<TestRelay> {
+  const repo = new MemoryRepository();
+  const silent = { setLogLevel() {}, debug() {}, info() {}, warn() {}, error() {} };
+  const relay = new NostrRelay(repo as never, { logger: silent as never, eventHandlingResultCacheTtl: 0 });
+  const validator = new Validator();
+  const received: RelayEvent[] = [];
+  let reject = options.reject;
+  const waiters: { filter: Filter; resolve: (e: RelayEvent) => void }[] = [];
+
+  relay.register({
+    beforeHandleEvent(event: RelayEvent) {
+      const reason = reject?.(event);
+      return reason ? { canHandle: false, message: reason } : { canHandle: true };
+    },
+  } as never);
+
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: options.port ?? 0 });
+  const sockets = new Set<WebSocket>();
+
+  wss.on('connection', (ws) => {
+    sockets.add(ws);
+    const subs = new Map<string, Filter[]>();
+    // The relay writes to this wrapper; it forwards only events that really
+    // match their subscription's filters (tags included).
+    const client = {
+      get readyState() {
+        return ws.readyState;
+      },
+      send(data: string) {
+        if (data.startsWith('["EVENT"')) {
+          const [, subId, event] = JSON.parse(data) as [string, string, RelayEvent];
+          const filters = subs.get(subId);
+          if (!filters || !filters.some((f) => matchFilter(f, event))) return;
+        }
+        if (ws.readyState === WebSocket.OPEN) ws.send(data);
+      },
+    };
+    relay.handleConnection(client as never);
+    ws.on('message', async (raw) => {
+      let message;
+      try {
+        message = await validator.validateIncomingMessage(raw as never);
+      } catch (e) {
+        client.send(JSON.stringify(['NOTICE', `invalid: ${(e as Error).message.slice(0, 200)}`]));
+        return;
+      }
+      if (message[0] === 'REQ') subs.set(message[1] as string, message.slice(2) as Filter[]);
+      if (message[0] === 'CLOSE') subs.delete(message[1] as string);
+      const result = await relay.handleMessage(client as never, message);
+      if (message[0] === 'EVENT' && (result as { success?: boolean })?.success) {
+        const event = message[1] as RelayEvent;
+        if (!received.some((e) => e.id === event.id)) {
+          received.push(event);
+          for (let i = waiters.length - 1; i >= 0; i--) {
+            if (matchFilter(waiters[i].filter, event)) {
+              waiters[i].resolve(event);
+              waiters.splice(i, 1);
+            }
+          }
+        }
+      }
+    });
+    ws.on('close', () => {
+      sockets.delete(ws);
+      relay.handleDisconnect(client as never);
+    });
+    ws.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  const port = (wss.address() as AddressInfo).port;
+
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    port,
+    received,
+    stored: () => [...repo.events],
+    connections: () => sockets.size,
+    dropConnections() {
+      for (const ws of sockets) ws.terminate();
+    },
+    setReject(r) {
+      reject = r;
+    },
+    waitFor(filter, timeoutMs = 10_000) {
+      const already = received.find((e) => matchFilter(filter, e));
+      if (already) return Promise.resolve(already);
+      return new Promise((resolve, rejectP) => {
+        const timer = setTimeout(() => rejectP(new Error(`relay saw no event matching ${JSON.stringify(filter)}`)), timeoutMs);
+        waiters.push({
+          filter,
+          resolve: (e) => {
+            clearTimeout(timer);
+            resolve(e);
+          },
+        });
+      });
+    },
+    async stop() {
+      for (const ws of sockets) ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await relay.destroy();
+    },
+  };
+}
