@@ -44,3 +44,29 @@ export interface Logger {
   warn(message: string): void;
   error(message: string): void;
 }
+
+export interface EngineOptions {
+  settings: EngineSettings;
+  /** the Nostr identity's secret key (32 bytes) */
+  secretKey: Uint8Array;
+  /** NIP-47 connection URI, or null: then paid providers are refused */
+  nwcUri: string | null;
+  /** path of history.sqlite (CLI: data dir; extension: globalStorageUri) */
+  historyFile: string;
+  log: Logger;
+}
+
+/**
+ * Built by `createEngine(options)` in src/engine.ts (async: opens history).
+ * `run` never throws for lane failures: they end as a `Failed` result.
+ * It throws ConfigError (src/fallback/errors.ts) synchronously for bad settings.
+ */
+export interface Engine {
+  run(request: RunRequest, signal?: AbortSignal): RunHandle;
+  /** takes effect for the next run */
+  updateSettings(settings: EngineSettings): void;
+  /** e.g. when the user stores a new wallet URI */
+  updateSecrets(secrets: { secretKey?: Uint8Array; nwcUri?: string | null }): void;
+  readonly history: import('./history/types').HistoryStore;
+  dispose(): Promise<void>;
+}
