@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import type { Engine, EngineSettings, Logger, RunHandle, RunRequest } from '../engine-api';
+import { ConfigError } from '../fallback/errors';
+import { FallbackManager, type FallbackTrace } from '../fallback/fallback-manager';
+import type { RunEvent } from '../fallback/events';
+import type { FallbackResult } from '../fallback/result';
+import type { HistoryStore, JobRecord } from '../history/types';
+import type { LocalLane } from '../local/types';
+import type { SwarmLane } from '../swarm/types';
+import type { Payer } from '../wallet/types';
+import { EventChannel } from './event-channel';
+import { fallbackConfigFor, validateSettings } from './settings';
+
+export interface EngineParts {
+  local: LocalLane;
+  swarm: SwarmLane;
+  history: HistoryStore;
+  /** a Payer for one run: with a wallet when nwcUri is set, else one that refuses */
+  makePayer(nwcUri: string | null, settings: EngineSettings): Payer;
+  log: Logger;
+}
+
+/**
+ * Runs one request through the FallbackManager and keeps exactly one history
+ * row for it: inserted before anything is sent, finished when the run ends.
+ */
+export class EngineCore implements Engine {
+  private readonly manager: FallbackManager;
+  private settings: EngineSettings;
+  private secretKey: Uint8Array;
+  private nwcUri: string | null;
+  private readonly running = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly parts: EngineParts,
+    init: { settings: EngineSettings; secretKey: Uint8Array; nwcUri: string | null },
+  ) {
+    this.manager = new FallbackManager({ local: parts.local, swarm: parts.swarm });
+    this.settings = init.settings;
+    this.secretKey = init.secretKey;
+    this.nwcUri = init.nwcUri;
+  }
+
+  get history(): HistoryStore {
+    return this.parts.history;
+  }
+
+  updateSettings(settings: EngineSettings): void {
+    this.settings = settings;
+  }
+
+  updateSecrets(secrets: { secretKey?: Uint8Array; nwcUri?: string | null }): void {
+    if (secrets.secretKey) this.secretKey = secrets.secretKey;
+    if (secrets.nwcUri !== undefined) this.nwcUri = secrets.nwcUri;
+  }
+
+  run(request: RunRequest, signal: AbortSignal = new AbortController().signal): RunHandle {
+    const settings = { ...this.settings, model: request.model ?? this.settings.model };
+    const mode = request.mode ?? settings.mode;
+    validateSettings(settings, mode);
+    if (!request.prompt.trim()) {
+      throw new ConfigError('prompt must not be empty');
+    }
+    const config = fallbackConfigFor(settings, mode);
+    const id = randomUUID();
+    const channel = new EventChannel<RunEvent>();
+    const result = this.execute(id, request, settings, config, signal, channel).finally(() => channel.close());
+    this.running.add(result);
+    void result.finally(() => this.running.delete(result)).catch(() => {});
+    return { id, events: channel, result };
+  }
+
+  private async execute(
+    id: string,
+    request: RunRequest,
+    settings: EngineSettings,
+    config: ReturnType<typeof fallbackConfigFor>,
+    signal: AbortSignal,
+    channel: EventChannel<RunEvent>,
+  ): Promise<FallbackResult> {
+    const { history, log } = this.parts;
+    const submittedAt = Date.now();
+    const base: JobRecord = {
+      id,
+      jobId: id,
+      state: 'pending',
+      lane: null,
+      model: settings.model,
+      prompt: request.prompt,
+      response: null,
+      error: null,
+      localAttempted: !config.forceSwarm,
+      localOutcome: null,
+      localError: null,
+      swarmStart: null,
+      swarmOutcome: null,
+      swarmError: null,
+      provider: null,
+      costMsats: 0,
+      feesMsats: 0,
+      paymentBolt11: null,
+      paymentPreimage: null,
+      ttftMs: null,
+      durationMs: null,
+      submittedAt,
+      completedAt: null,
+    };
+    await history.insert(base);
+
+    let publishedJobId: string | null = null;
+    let pendingWrite: Promise<void> = Promise.resolve();
+    const emit = (event: RunEvent) => {
+      if (event.type === 'job') {
+        publishedJobId = event.jobId;
+        // The row carries the NIP-90 id from the moment a relay holds the job,
+        // so a crash afterwards still leaves a findable trace.
+        pendingWrite = pendingWrite
+          .then(() => history.update(id, { jobId: event.jobId, state: 'processing', swarmStart: config.forceSwarm ? 'direct' : 'fallback' }))
+          .catch((e) => log.warn(`history: could not record job id: ${(e as Error).message}`));
+      }
+      channel.push(event);
+    };
+
+    let trace: FallbackTrace;
+    try {
+      trace = await this.manager.run(
+        config,
+        {
+          prompt: request.prompt,
+          model: settings.model,
+          ollamaHost: settings.ollamaHost,
+          system: request.system,
+          swarm: {
+            relays: settings.relays,
+            providers: settings.providers,
+            encrypt: settings.encrypt,
+            timeoutMs: settings.swarmTimeoutSecs * 1000,
+            offerWindowMs: settings.offerWindowSecs * 1000,
+          },
+        },
+        { secretKey: this.secretKey, payer: this.parts.makePayer(this.nwcUri, settings) },
+        emit,
+        signal,
+      );
+    } catch (e) {
+      // A bug, not a lane failure: keep the row honest, then surface it.
+      await pendingWrite;
+      await history.update(id, { state: 'failed', lane: 'failed', error: `internal error: ${(e as Error).message}`, completedAt: Date.now() });
+      throw e;
+    }
+    await pendingWrite;
+    const completedAt = Date.now();
+    await history.update(id, recordPatch(trace, publishedJobId, completedAt - submittedAt, completedAt));
+    return trace.result;
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.allSettled([...this.running]);
+    await this.parts.history.close();
+  }
+}
+
+function recordPatch(trace: FallbackTrace, publishedJobId: string | null, durationMs: number, completedAt: number): Partial<JobRecord> {
+  const { result, local, swarm, cancelled } = trace;
+  // A cancelled attempt is neither a success nor a failure of its lane.
+  const localOutcome = local === null ? null : local.ok ? 'success' : local.error.kind === 'cancelled' ? null : 'failure';
+  const swarmOutcome = swarm === null ? null : swarm.ok ? 'success' : swarm.error.kind === 'cancelled' ? null : 'failure';
+  const errorParts: string[] = [];
+  if (result.lane === 'failed') {
+    if (result.localError) errorParts.push(`local: ${result.localError}`);
+    if (result.swarmError) errorParts.push(`swarm: ${result.swarmError}`);
+  }
+  return {
+    ...(publishedJobId ? { jobId: publishedJobId } : {}),
+    state: cancelled ? 'cancelled' : result.lane === 'failed' ? 'failed' : 'completed',
+    lane: result.lane,
+    response: result.lane === 'failed' ? result.partialResponse ?? null : result.response,
+    error: errorParts.length ? errorParts.join('; ') : null,
+    localAttempted: local !== null,
+    localOutcome,
+    localError: local && !local.ok ? local.error.message : null,
+    swarmStart: trace.swarmStart,
+    swarmOutcome,
+    swarmError: swarm && !swarm.ok ? swarm.error.message : null,
+    provider: swarm ? swarm.provider : null,
+    costMsats: swarm ? swarm.costMsats : 0,
+    feesMsats: swarm ? swarm.feesMsats : 0,
+    paymentBolt11: swarm ? swarm.paymentBolt11 : null,
+    paymentPreimage: swarm && swarm.ok ? swarm.paymentPreimage : null,
+    ttftMs: local?.ok ? local.ttftMs : swarm?.ok ? swarm.ttftMs : local && !local.ok ? local.ttftMs : null,
+    durationMs,
+    completedAt,
+  };
+}
