@@ -1,0 +1,188 @@
+// Starts the real VS Code server (from code-server, installed into .vscode-test/
+// by install-host.sh) on a free loopback port with fresh folders, and opens its
+// workbench in headless Debian Chromium. Shared by the integration runner, the
+// UI tests and `npm start`. Recipe: shared/REAL-VSCODE.md.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const serverMain = join(projectRoot, '.vscode-test/node_modules/code-server/lib/vscode/out/server-main.js');
+export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export const extensionId = 'swarm-compute.swarm-compute';
+
+export const baseSettings = {
+  'security.workspace.trust.enabled': false,
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'chat.disableAIFeatures': true,
+  'update.mode': 'none',
+  'git.enabled': false,
+};
+
+export function ensureHost() {
+  if (existsSync(serverMain)) return;
+  const r = spawnSync('bash', [join(projectRoot, 'scripts/vscode/install-host.sh')], { stdio: 'inherit' });
+  if (r.status !== 0 || !existsSync(serverMain)) throw new Error('could not install the VS Code test host (scripts/vscode/install-host.sh)');
+}
+
+export function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** Fresh folders for one server: home, tmp, user data, server data, extensions, workspace. */
+export function makeDirs(base) {
+  const parent = process.env.VSCODE_TEST_TMP || join(projectRoot, '.vscode-test/runs');
+  mkdirSync(parent, { recursive: true });
+  const root = base ?? mkdtempSync(join(parent, 'run-'));
+  const d = {
+    root,
+    home: join(root, 'home'),
+    tmp: join(root, 'tmp'),
+    ud: join(root, 'ud'),
+    sd: join(root, 'sd'),
+    ext: join(root, 'ext'),
+    ws: join(root, 'ws'),
+  };
+  for (const p of Object.values(d)) mkdirSync(p, { recursive: true });
+  return d;
+}
+
+export function writeUserSettings(dirs, settings = {}) {
+  const file = join(dirs.ud, 'User/settings.json');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify({ ...baseSettings, ...settings }, null, 2));
+}
+
+function serverEnv(dirs, extraEnv = {}) {
+  return { ...process.env, HOME: dirs.home, TMPDIR: dirs.tmp, EXTENSIONS_GALLERY: '{}', ...extraEnv };
+}
+
+function serverArgs(dirs) {
+  return ['--server-data-dir', dirs.sd, '--user-data-dir', dirs.ud, '--extensions-dir', dirs.ext];
+}
+
+/** Installs a packed .vsix into the extensions folder (the way a user does). */
+export function installVsix(dirs, vsix) {
+  const r = spawnSync(process.execPath, [serverMain, ...serverArgs(dirs), '--install-extension', vsix, '--force'], {
+    env: serverEnv(dirs),
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`--install-extension failed: ${r.stdout}\n${r.stderr}`);
+}
+
+/**
+ * Starts the server; resolves once it answers HTTP. `stop()` ends the whole
+ * process group (its watchers would otherwise linger).
+ */
+export async function startServer(dirs, { port, env, log } = {}) {
+  ensureHost();
+  port ??= await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      serverMain,
+      '--host', '127.0.0.1',
+      '--port', String(port),
+      '--without-connection-token',
+      '--accept-server-license-terms',
+      '--telemetry-level', 'off',
+      '--enable-smoke-test-driver',
+      ...serverArgs(dirs),
+    ],
+    { env: serverEnv(dirs, env), detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  const collect = (b) => {
+    output += b.toString();
+    log?.(b.toString());
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`VS Code server exited (${child.exitCode}):\n${output}`);
+    try {
+      const r = await fetch(url + '/version');
+      if (r.ok || r.status < 500) break;
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`VS Code server did not answer on ${url}:\n${output}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  let stopped = false;
+  return {
+    port,
+    url,
+    child,
+    output: () => output,
+    /** the workbench URL for a folder, with an optional development payload */
+    workbenchUrl(folder = dirs.ws, payload) {
+      let u = `${url}/?folder=${encodeURIComponent(folder)}`;
+      if (payload) u += `&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+      return u;
+    },
+    /** a path on the server as a vscode-remote URI (for the payload) */
+    remoteUri(path) {
+      return `vscode-remote://127.0.0.1:${port}${path}`;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {}
+      await new Promise((r) => {
+        if (child.exitCode !== null) return r();
+        const t = setTimeout(() => {
+          try {
+            process.kill(-child.pid, 'SIGKILL');
+          } catch {}
+          r();
+        }, 5000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+  });
+}
+
+export function removeDirs(dirs) {
+  try {
+    rmSync(dirs.root, { recursive: true, force: true, maxRetries: 3 });
+  } catch {}
+}
