@@ -1,3 +1,100 @@
-// placeholder until the CLI lands
-console.error('swarm-compute: not built yet');
-process.exit(2);
+import { join } from 'node:path';
+import { parseArgs, UsageError, wholeNumber } from './args';
+import { defaultDataDir } from './defaults';
+import { processIo, type CliIo } from './io';
+import { parseSubmitOptions } from './submit-options';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runSubmit } from './submit';
+import { USAGE, SUBMIT_USAGE } from './usage';
+import { ConfigError } from '../fallback/errors';
+
+async function openStore(dataDir: string, io: CliIo) {
+  const { openHistory } = await import('../history/sqlite-history');
+  return openHistory(join(dataDir, 'history.sqlite'), { onWarning: (m: string) => io.stderr(`warning: ${m}\n`) });
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'submit': {
+        const opts = parseSubmitOptions(rest, io.env);
+        if (opts.help) {
+          io.stdout(SUBMIT_USAGE);
+          return EXIT_OK;
+        }
+        const { createEngine } = await import('../engine');
+        return await runSubmit(opts, io, createEngine);
+      }
+      case 'metrics': {
+        const a = parseArgs(rest, { 'data-dir': { type: 'string' }, json: { type: 'boolean' } }, 'metrics');
+        const store = await openStore(a.strings.get('data-dir') ?? defaultDataDir(io.env), io);
+        try {
+          const m = await store.metrics();
+          if (a.booleans.has('json')) io.stdout(`${JSON.stringify(m)}\n`);
+          else {
+            io.stdout(
+              [
+                `Local:  ${m.localSuccess} succeeded, ${m.localFailure} failed (success rate ${m.localSuccessRate}%)`,
+                `Swarm:  ${m.swarmSuccess} succeeded, ${m.swarmFailure} failed (${m.swarmFallback} after a local failure, ${m.swarmDirect} direct)`,
+                `Fallback rate: ${m.fallbackRate}%`,
+                `Total cost: ${m.totalCostMsats} msats (${Math.floor(m.totalCostMsats / 1000)} sats)`,
+              ].join('\n') + '\n',
+            );
+          }
+        } finally {
+          await store.close();
+        }
+        return EXIT_OK;
+      }
+      case 'history': {
+        const a = parseArgs(rest, { 'data-dir': { type: 'string' }, json: { type: 'boolean' }, limit: { type: 'string' } }, 'history');
+        const limit = a.strings.has('limit') ? wholeNumber('--limit', a.strings.get('limit')!, 1) : 50;
+        const store = await openStore(a.strings.get('data-dir') ?? defaultDataDir(io.env), io);
+        try {
+          const { toHistoryJson } = await import('../history/sqlite-history');
+          const rows = await store.list(limit);
+          if (a.booleans.has('json')) io.stdout(`${JSON.stringify(rows.map(toHistoryJson))}\n`);
+          else if (rows.length === 0) io.stdout('No jobs yet.\n');
+          else {
+            for (const r of rows) {
+              const when = new Date(r.submittedAt).toISOString().replace('T', ' ').slice(0, 19);
+              const cost = r.costMsats > 0 ? ` ${r.costMsats} msats` : '';
+              const prompt = r.prompt.replace(/\s+/g, ' ').slice(0, 60);
+              io.stdout(`${when}  ${r.state.padEnd(10)} ${(r.lane ?? '-').padEnd(6)} ${r.durationMs ?? '-'}ms${cost}  ${r.jobId}  ${prompt}\n`);
+            }
+          }
+        } finally {
+          await store.close();
+        }
+        return EXIT_OK;
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout(USAGE);
+        return command === undefined ? EXIT_USAGE : EXIT_OK;
+      case '--version':
+        io.stdout(`${VERSION}\n`);
+        return EXIT_OK;
+      default:
+        throw new UsageError(`unknown command "${command}"; commands: submit, metrics, history, providers, serve (see --help)`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError) {
+      io.stderr(`swarm-compute: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    io.stderr(`swarm-compute: ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT_FAILED;
+  }
+}
+
+declare const __VERSION__: string | undefined;
+const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : 'dev';
+
+if (require.main === module) {
+  void main(process.argv.slice(2), processIo()).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,26 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** Used when neither --relay nor SWARM_COMPUTE_RELAYS is given. */
+export const PUBLIC_RELAYS = ['wss://relay.damus.io', 'wss://nos.lol', 'wss://relay.primal.net', 'wss://relay.nostr.band'];
+
+export const DEFAULT_MODEL = 'llama3';
+export const DEFAULT_OLLAMA_HOST = 'http://127.0.0.1:11434';
+export const JOB_TYPES: Record<string, number> = { 'text-generation': 5050 };
+
+export function defaultDataDir(env: NodeJS.ProcessEnv): string {
+  return env.SWARM_COMPUTE_HOME || join(homedir(), '.swarm-compute');
+}
+
+/**
+ * OLLAMA_HOST follows Ollama's own convention: a bare `host:port` or `0.0.0.0`
+ * means http on that host (0.0.0.0 is a listen address; connect to loopback).
+ */
+export function normalizeOllamaHost(raw: string): string {
+  let value = raw.trim();
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) value = `http://${value}`;
+  const url = new URL(value);
+  if (url.hostname === '0.0.0.0') url.hostname = '127.0.0.1';
+  if (!url.port && url.protocol === 'http:' && !raw.includes(':80')) url.port = '11434';
+  return url.toString().replace(/\/$/, '');
+}

@@ -1,0 +1,77 @@
+import * as nip19 from 'nostr-tools/nip19';
+import type { FallbackResult } from '../fallback/result';
+
+/** CLI.md's `--json` object for a submit. */
+export interface SubmitJson {
+  lane: 'local' | 'swarm' | 'failed';
+  response: string | null;
+  model: string;
+  jobId: string | null;
+  provider: string | null;
+  costMsats: number;
+  durationMs: number;
+  localAttempted: boolean;
+  localError: string | null;
+  swarmError: string | null;
+}
+
+export interface SubmitFacts {
+  result: FallbackResult;
+  model: string;
+  localAttempted: boolean;
+  /** the NIP-90 job id if a relay accepted the job, else null */
+  jobId: string | null;
+  /** provider of a failed swarm job, when one was involved */
+  provider: string | null;
+  costMsats: number;
+  durationMs: number;
+}
+
+export function submitJson(f: SubmitFacts): SubmitJson {
+  const r = f.result;
+  return {
+    lane: r.lane,
+    response: r.lane === 'failed' ? r.partialResponse ?? null : r.response,
+    model: f.model,
+    jobId: r.lane === 'swarm' ? r.jobId : f.jobId,
+    provider: r.lane === 'swarm' ? r.provider : r.lane === 'failed' ? f.provider : null,
+    costMsats: r.lane === 'swarm' ? r.costMsats : f.costMsats,
+    durationMs: f.durationMs,
+    localAttempted: f.localAttempted,
+    localError: r.lane === 'failed' ? r.localError : null,
+    swarmError: r.lane === 'failed' ? r.swarmError : null,
+  };
+}
+
+export function formatCost(msats: number): string {
+  return `${msats} msats (${Math.floor(msats / 1000)} sats)`;
+}
+
+/**
+ * The seed's human formats. `streamed` means the answer was already printed
+ * as it arrived, so only the summary follows.
+ */
+export function humanSummary(f: SubmitFacts, streamed: boolean): string {
+  const r = f.result;
+  const body = (text: string) => (streamed ? '' : `\n${text}\n`);
+  if (r.lane === 'local') return `✓ Completed locally in ${f.durationMs}ms\n${body(r.response)}`;
+  if (r.lane === 'swarm') {
+    return [
+      '✓ Completed on swarm',
+      `Job ID: ${r.jobId}`,
+      `Provider: ${nip19.npubEncode(r.provider)}`,
+      `Cost: ${formatCost(r.costMsats)}`,
+      `Duration: ${f.durationMs}ms`,
+      body(r.response),
+    ].join('\n');
+  }
+  const lines = [
+    r.cancelled ? '✗ Job cancelled' : '✗ Job failed',
+    `Local error: ${r.localError ?? 'not attempted'}`,
+    `Swarm error: ${r.swarmError ?? 'not attempted'}`,
+  ];
+  if (f.jobId) lines.push(`Job ID: ${f.jobId}`);
+  if (f.costMsats > 0) lines.push(`Cost: ${formatCost(f.costMsats)}`);
+  if (r.partialResponse && !streamed) lines.push('', 'Partial answer:', r.partialResponse);
+  return lines.join('\n') + '\n';
+}

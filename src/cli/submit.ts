@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Engine } from '../engine-api';
+import type { FallbackResult } from '../fallback/result';
+import { UsageError } from './args';
+import { loadOrCreateIdentity } from './identity';
+import { humanSummary, submitJson, type SubmitFacts } from './output';
+import type { SubmitOptions } from './submit-options';
+import type { CliIo } from './io';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_CANCELLED = 130;
+
+type CreateEngine = (options: import('../engine-api').EngineOptions) => Promise<Engine>;
+
+/** Runs one submit to the end and returns the exit code. Never leaves a job unrecorded. */
+export async function runSubmit(opts: SubmitOptions, io: CliIo, createEngine: CreateEngine): Promise<number> {
+  let prompt = opts.prompt;
+  if (prompt === '-') {
+    prompt = readFileSync(0, 'utf8');
+    if (!prompt.trim()) throw new UsageError('--prompt - read an empty prompt from standard input');
+  }
+  const usesSwarm = opts.settings.mode === 'fallback' || opts.settings.mode === 'swarm-only';
+  // local-only never needs (or creates) a Nostr identity: it opens no relay connection.
+  const secretKey = usesSwarm ? loadOrCreateIdentity(opts.dataDir, io.env) : new Uint8Array(32);
+
+  const engine = await createEngine({
+    settings: opts.settings,
+    secretKey,
+    nwcUri: opts.nwcUri,
+    historyFile: join(opts.dataDir, 'history.sqlite'),
+    log: { info: () => {}, warn: (m) => io.stderr(`warning: ${m}\n`), error: (m) => io.stderr(`error: ${m}\n`) },
+  });
+
+  const controller = new AbortController();
+  const stopSignals = io.onSignal(() => controller.abort());
+  try {
+    const handle = engine.run({ prompt }, controller.signal);
+    const progress = (line: string) => (opts.json ? io.stderr(line) : io.stdout(line));
+    let streamedAny = false;
+    for await (const event of handle.events) {
+      if (event.type === 'token' && opts.stream) {
+        streamedAny = true;
+        if (opts.json) io.stderr(event.text);
+        else io.stdout(event.text);
+      } else if (event.type === 'status' && event.state === 'fallback') {
+        if (streamedAny) progress('\n');
+        progress(`⚠ ${event.message}\n`);
+      } else if (event.type === 'payment' && event.outcome === 'refused') {
+        io.stderr(`warning: ${event.message}\n`);
+      } else if (event.type === 'job') {
+        io.stderr(`job ${event.jobId} accepted by ${event.relays.join(', ')}\n`);
+      }
+    }
+    const result: FallbackResult = await handle.result;
+    const row = await engine.history.get(handle.id);
+    const facts: SubmitFacts = {
+      result,
+      model: opts.settings.model,
+      localAttempted: row?.localAttempted ?? opts.settings.mode !== 'swarm-only',
+      jobId: row && row.jobId !== row.id ? row.jobId : null,
+      provider: row?.provider ?? null,
+      costMsats: row?.costMsats ?? 0,
+      durationMs: row?.durationMs ?? (result.lane === 'failed' ? 0 : result.durationMs),
+    };
+    if (opts.stream && streamedAny && !opts.json) io.stdout('\n\n');
+    if (opts.json) io.stdout(`${JSON.stringify(submitJson(facts))}\n`);
+    else io.stdout(humanSummary(facts, opts.stream && streamedAny));
+    if (result.lane !== 'failed') return EXIT_OK;
+    return result.cancelled || controller.signal.aborted ? EXIT_CANCELLED : EXIT_FAILED;
+  } finally {
+    stopSignals();
+    await engine.dispose();
+  }
+}

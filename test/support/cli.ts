@@ -1,0 +1,47 @@
+// Runs the built command line (dist/cli.js) in a child process, as users and
+// scripts do. `npm test` builds first.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+export const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  env?: Record<string, string | undefined>;
+  input?: string;
+  /** called once the child is running, e.g. to send it a signal later */
+  onSpawn?: (child: import('node:child_process').ChildProcess) => void;
+  timeoutMs?: number;
+}
+
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const env: Record<string, string | undefined> = { ...process.env };
+    // A test never inherits the developer's own configuration.
+    for (const k of Object.keys(env)) if (k.startsWith('SWARM_COMPUTE_') || k === 'OLLAMA_HOST') delete env[k];
+    Object.assign(env, options.env ?? {});
+    const child = spawn(process.execPath, [CLI, ...args], { env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`swarm-compute ${args.join(' ')} did not exit within ${options.timeoutMs ?? 60000}ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, options.timeoutMs ?? 60000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+    if (options.input !== undefined) child.stdin.end(options.input);
+    else child.stdin.end();
+    options.onSpawn?.(child);
+  });
+}
