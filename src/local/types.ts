@@ -24,3 +24,9 @@ export type LocalOutcome =
 export interface LocalLane {
   run(request: LocalRequest, signal: AbortSignal, onToken: (text: string) => void): Promise<LocalOutcome>;
 }
+
+/**
+ * The answer of a quick question to Ollama (version, installed models):
+ * a value, or the same classified error the lane would give. Never thrown.
+ */
+export type LocalProbe<T> = { ok: true; value: T } | { ok: false; error: LocalError };

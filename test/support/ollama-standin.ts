@@ -1,0 +1,334 @@
+// An Ollama API stand-in over real HTTP (127.0.0.1, ephemeral port) that
+// answers the way Ollama 0.6 does: NDJSON streams for /api/generate and
+// /api/chat (stream defaults to true), 404 with Ollama's body for unknown
+// models, and the failure modes a real daemon shows: cold loads (nothing,
+// not even headers, until the model is loaded), hangs, crashes mid-stream,
+// HTTP 500s and in-band stream errors. It records every request and whether
+// the client went away before the response ended, so tests can see that a
+// cancel really closed the connection.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface ModelBehaviour {
+  /** the streamed pieces, in order; wins over `reply` */
+  tokens?: string[];
+  /** the answer, streamed word by word (spaces kept) */
+  reply?: string;
+  /** pause between streamed chunks */
+  tokenDelayMs?: number;
+  /** cold load: nothing is sent (no headers either) until this has passed, as Ollama loads the model first */
+  loadDelayMs?: number;
+  /** accept the request, read it, never send headers */
+  hang?: boolean;
+  /** destroy the socket after this many token chunks (the runner crashed) */
+  crashAfterTokens?: number;
+  /** after this many tokens send Ollama's in-band `{"error": ...}` line and end the stream */
+  streamErrorAfterTokens?: { after: number; error: string };
+  /** answer with this HTTP status and `{"error": message}` instead of generating */
+  httpError?: { status: number; error: string };
+}
+
+export interface OllamaStandinOptions {
+  /** installed models by name ("llama3.2" means "llama3.2:latest") with their behaviour */
+  models?: Record<string, ModelBehaviour>;
+  /** applies to every model, under each model's own behaviour */
+  defaults?: ModelBehaviour;
+  /** every route (version, tags too) accepts and never answers: a wedged daemon */
+  wedged?: boolean;
+  version?: string;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  /** parsed JSON body, or the raw text when it was not JSON */
+  body: unknown;
+  model: string | undefined;
+  receivedAt: number;
+  /** token chunks written so far */
+  tokensSent: number;
+  /** the response was completely written */
+  finished: boolean;
+  /** the connection closed before the response was completely written (client abort, or our crash) */
+  closedEarly: boolean;
+  /** resolves once the response is finished or the connection closed */
+  settled: Promise<void>;
+}
+
+export interface OllamaStandin {
+  /** base URL, e.g. http://127.0.0.1:43121 */
+  readonly url: string;
+  readonly port: number;
+  readonly requests: RecordedRequest[];
+  setModel(name: string, behaviour?: ModelBehaviour): void;
+  removeModel(name: string): void;
+  setDefaults(behaviour: ModelBehaviour): void;
+  setWedged(wedged: boolean): void;
+  /** the first recorded request (past or future) that matches */
+  waitForRequest(match?: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_REPLY = 'Hello from the stand-in model.';
+
+export function fullModelName(name: string): string {
+  return name.includes(':') ? name : `${name}:latest`;
+}
+
+/** Split text into word pieces that concatenate back to it, as a tokenizer would stream it. */
+export function wordTokens(text: string): string[] {
+  return text.match(/\s*\S+\s*/g) ?? (text ? [text] : []);
+}
+
+/** A port on 127.0.0.1 that nothing listens on any more (bound, then closed). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function startOllamaStandin(options: OllamaStandinOptions = {}): Promise<OllamaStandin> {
+  const models = new Map<string, ModelBehaviour>();
+  for (const [name, b] of Object.entries(options.models ?? { 'llama3.2': {} })) models.set(fullModelName(name), b);
+  let defaults: ModelBehaviour = options.defaults ?? {};
+  let wedged = options.wedged ?? false;
+  const version = options.version ?? '0.6.5';
+  const requests: RecordedRequest[] = [];
+  const waiters = new Set<{ match: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }>();
+  const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  let stopped = false;
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (!(ms > 0)) return resolve();
+      const t = setTimeout(() => {
+        timers.delete(t);
+        resolve();
+      }, ms);
+      timers.add(t);
+    });
+
+  const server = createServer((req, res) => {
+    void handle(req, res).catch((err) => {
+      if (!res.headersSent && !res.destroyed) sendJson(res, 500, { error: String(err) });
+      else res.destroy();
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    let body: unknown = raw;
+    let bodyIsJson = false;
+    if (raw) {
+      try {
+        body = JSON.parse(raw);
+        bodyIsJson = true;
+      } catch {
+        /* kept raw */
+      }
+    }
+    const path = (req.url ?? '/').split('?')[0];
+    const model = bodyIsJson && typeof (body as { model?: unknown }).model === 'string' ? (body as { model: string }).model : undefined;
+    let settle!: () => void;
+    const record: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path,
+      body,
+      model,
+      receivedAt: Date.now(),
+      tokensSent: 0,
+      finished: false,
+      closedEarly: false,
+      settled: new Promise<void>((r) => (settle = r)),
+    };
+    res.on('finish', () => {
+      record.finished = true;
+      settle();
+    });
+    res.on('close', () => {
+      if (!record.finished) record.closedEarly = true;
+      settle();
+    });
+    requests.push(record);
+    for (const w of waiters) {
+      if (w.match(record)) {
+        waiters.delete(w);
+        w.resolve(record);
+      }
+    }
+
+    if (wedged) return; // never answer
+    const route = `${req.method} ${path}`;
+    switch (route) {
+      case 'GET /':
+      case 'HEAD /':
+        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+        return void res.end('Ollama is running');
+      case 'GET /api/version':
+        return sendJson(res, 200, { version });
+      case 'GET /api/tags':
+        return sendJson(res, 200, { models: [...models.keys()].map(tagEntry) });
+      case 'POST /api/generate':
+      case 'POST /api/chat':
+        return generate(path === '/api/chat' ? 'chat' : 'generate', body, bodyIsJson, record, res);
+      default:
+        res.writeHead(404, { 'Content-Type': 'text/plain' });
+        return void res.end('404 page not found');
+    }
+  }
+
+  async function generate(kind: 'generate' | 'chat', body: unknown, bodyIsJson: boolean, record: RecordedRequest, res: ServerResponse) {
+    if (!bodyIsJson || typeof body !== 'object' || body === null) return sendJson(res, 400, { error: 'invalid request body' });
+    const b = body as { model?: unknown; prompt?: unknown; messages?: unknown; stream?: unknown };
+    if (typeof b.model !== 'string' || b.model === '') return sendJson(res, 400, { error: 'model is required' });
+    const own = models.get(fullModelName(b.model));
+    if (!own) return sendJson(res, 404, { error: `model "${b.model}" not found, try pulling it first` });
+    const behaviour: ModelBehaviour = { ...defaults, ...own };
+    const stream = b.stream !== false; // Ollama streams unless told not to
+    const start = process.hrtime.bigint();
+
+    if (behaviour.hang) return;
+    await sleep(behaviour.loadDelayMs ?? 0);
+    if (res.destroyed || stopped) return;
+    if (behaviour.httpError) return sendJson(res, behaviour.httpError.status, { error: behaviour.httpError.error });
+
+    // Ollama answers an empty generate prompt by just loading the model.
+    const loadOnly = kind === 'generate' && (b.prompt === undefined || b.prompt === '');
+    const tokens = loadOnly ? [] : behaviour.tokens ?? wordTokens(behaviour.reply ?? DEFAULT_REPLY);
+    const piece = (text: string, done: boolean) => ({
+      model: b.model,
+      created_at: new Date().toISOString(),
+      ...(kind === 'chat' ? { message: { role: 'assistant', content: text } } : { response: text }),
+      done,
+    });
+    const finalChunk = (text: string) => {
+      const total = Number(process.hrtime.bigint() - start);
+      return {
+        ...piece(text, true),
+        done_reason: loadOnly ? 'load' : 'stop',
+        ...(kind === 'generate' && !loadOnly ? { context: tokens.map((_, i) => 1000 + i) } : {}),
+        total_duration: total,
+        load_duration: (behaviour.loadDelayMs ?? 0) * 1e6,
+        prompt_eval_count: loadOnly ? 0 : 12,
+        prompt_eval_duration: 1_000_000,
+        eval_count: tokens.length,
+        eval_duration: Math.max(0, total - (behaviour.loadDelayMs ?? 0) * 1e6),
+      };
+    };
+
+    if (!stream) {
+      for (let i = 0; i < tokens.length; i++) {
+        if (behaviour.crashAfterTokens !== undefined && i >= behaviour.crashAfterTokens) return void res.socket?.destroy();
+        await sleep(behaviour.tokenDelayMs ?? 0);
+        if (res.destroyed || stopped) return;
+      }
+      if (behaviour.streamErrorAfterTokens) return sendJson(res, 500, { error: behaviour.streamErrorAfterTokens.error });
+      return sendJson(res, 200, finalChunk(tokens.join('')));
+    }
+
+    res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+    const write = (obj: unknown) =>
+      new Promise<void>((resolve) => {
+        if (res.destroyed) return resolve();
+        res.write(JSON.stringify(obj) + '\n', () => resolve());
+      });
+    for (let i = 0; i < tokens.length; i++) {
+      if (i > 0) await sleep(behaviour.tokenDelayMs ?? 0);
+      if (res.destroyed || stopped) return;
+      if (behaviour.crashAfterTokens !== undefined && i >= behaviour.crashAfterTokens) return void res.socket?.destroy();
+      if (behaviour.streamErrorAfterTokens && i >= behaviour.streamErrorAfterTokens.after) {
+        await write({ error: behaviour.streamErrorAfterTokens.error });
+        return void res.end();
+      }
+      await write(piece(tokens[i], false));
+      record.tokensSent++;
+    }
+    // a crash point at or past the last token: die before the final chunk
+    if (behaviour.crashAfterTokens !== undefined) return void res.socket?.destroy();
+    await sleep(behaviour.tokenDelayMs ?? 0);
+    if (res.destroyed || stopped) return;
+    res.end(JSON.stringify(finalChunk('')) + '\n');
+  }
+
+  function tagEntry(name: string) {
+    const family = name.split(/[:.\d]/)[0] || 'llama';
+    return {
+      name,
+      model: name,
+      modified_at: '2025-03-14T10:12:43.219871+01:00',
+      size: 2019393189,
+      digest: 'a80c4f17acd55265feec403c7aef86be0c25983ab279d83f3bcd3abbcb5b8b72',
+      details: {
+        parent_model: '',
+        format: 'gguf',
+        family,
+        families: [family],
+        parameter_size: '3.2B',
+        quantization_level: 'Q4_K_M',
+      },
+    };
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    setModel(name, behaviour = {}) {
+      models.set(fullModelName(name), behaviour);
+    },
+    removeModel(name) {
+      models.delete(fullModelName(name));
+    },
+    setDefaults(behaviour) {
+      defaults = behaviour;
+    },
+    setWedged(w) {
+      wedged = w;
+    },
+    waitForRequest(match = () => true, timeoutMs = 5000) {
+      const seen = requests.find(match);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const waiter = {
+          match,
+          resolve: (r: RecordedRequest) => {
+            clearTimeout(t);
+            resolve(r);
+          },
+        };
+        const t = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`the Ollama stand-in saw no matching request within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.add(waiter);
+      });
+    },
+    async stop() {
+      stopped = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, obj: unknown) {
+  if (res.destroyed) return;
+  const text = JSON.stringify(obj);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
