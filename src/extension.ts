@@ -1,7 +1,79 @@
+// activate() wires the views and commands; it stays light: the engine (sql.js,
+// nostr-tools, ollama) is a separate bundle loaded on first use. Every
+// disposable has one owner: context.subscriptions.
 import * as vscode from 'vscode';
+import type { HistoryStore } from './history/types';
+import { ChatSession, type AskOptions, type AskOutcome } from './views/chat-session';
+import { ChatViewProvider, CHAT_VIEW_ID } from './views/chat-view';
+import { registerCommands, errorActionHandler, type CommandDeps } from './views/commands';
+import { Consent, type ConsentChoice } from './views/consent';
+import { EngineService } from './views/engine-service';
+import { MetricsPanel } from './views/metrics-panel';
+import { SecretsStore } from './views/secrets';
+import { CostStatusBar, type StatusSnapshot } from './views/status-bar';
 
-export function activate(context: vscode.ExtensionContext): void {
-  void context;
+/** What the extension exports (used by its integration tests). */
+export interface SwarmComputeApi {
+  ask(prompt: string, options?: AskOptions): Promise<AskOutcome | undefined>;
+  stop(): boolean;
+  readonly busy: boolean;
+  setConsent(choice: ConsentChoice): Promise<void>;
+  history(): Promise<HistoryStore>;
+  refreshStatus(): Promise<StatusSnapshot>;
+  readonly chatReady: boolean;
 }
 
-export function deactivate(): void {}
+let engines: EngineService | undefined;
+
+export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
+  const log = vscode.window.createOutputChannel('Swarm Compute', { log: true });
+  const secrets = new SecretsStore(context.secrets);
+  engines = new EngineService(context.globalStorageUri, secrets, log);
+  const consent = new Consent(context.globalState);
+  const session = new ChatSession(engines, consent, secrets, log);
+  const metrics = new MetricsPanel(context.extensionUri, engines, session);
+  const deps: Partial<CommandDeps> = { session, engines, secrets, metrics, log };
+  const chat = new ChatViewProvider(context.extensionUri, session, consent, (a, id) => errorActionHandler(deps as CommandDeps)(a, id), log);
+  deps.chat = chat;
+  const statusBar = new CostStatusBar(engines, session, log);
+
+  context.subscriptions.push(
+    log,
+    secrets,
+    engines,
+    session,
+    metrics,
+    chat,
+    statusBar,
+    vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chat),
+    ...registerCommands(deps as CommandDeps),
+    session.onDidChange((e) => {
+      if (e.type === 'busy') void vscode.commands.executeCommand('setContext', 'swarmCompute.busy', e.busy);
+    }),
+  );
+  // Open the history shortly after start-up so the status bar can show today's spend.
+  const warmUp = setTimeout(() => void engines?.get().catch(() => {}), 1500);
+  context.subscriptions.push({ dispose: () => clearTimeout(warmUp) });
+  log.info(`activated (VS Code ${vscode.version}${vscode.env.remoteName ? `, ${vscode.env.remoteName} extension host` : ''})`);
+
+  const service = engines;
+  return {
+    ask: (prompt, options) => session.ask(prompt, options),
+    stop: () => session.stop(),
+    get busy() {
+      return session.busy;
+    },
+    setConsent: (choice) => consent.set(choice),
+    history: async () => (await service.get()).history,
+    refreshStatus: () => statusBar.refresh(),
+    get chatReady() {
+      return chat.isReady;
+    },
+  };
+}
+
+/** Waits for the engine to finish its runs and save the history. */
+export async function deactivate(): Promise<void> {
+  await engines?.close();
+  engines = undefined;
+}

@@ -44,7 +44,7 @@ writeFileSync(
 
 // the workbench's own start-up chatter, shown with SWARM_VSCODE_VERBOSE=1
 const workbenchNoise =
-  /^(Resolving connection token|Resolved connection token|Creating a socket|Ignoring fetching additional|\[Service Worker\]|ChatSessionStore|Updating additional builtin)/;
+  /^(Resolving connection token|Resolved connection token|Creating a socket|Ignoring fetching additional|\[Service Worker\]|ChatSessionStore|Updating additional builtin|Creation of workbench contribution)/;
 let server;
 let browser;
 let exitCode = 1;

@@ -1,0 +1,311 @@
+// The conversation of this window: runs prompts through the engine (asking
+// for consent before anything goes to the swarm), turns the engine's event
+// stream into chat entries, and tells the chat view and the status bar.
+// It decides nothing about lanes itself: the engine does.
+import * as vscode from 'vscode';
+import type { Mode, RunRequest } from '../engine-api';
+import type { RunEvent } from '../fallback/events';
+import type { FallbackResult } from '../fallback/result';
+import type { JobRecord } from '../history/types';
+import type { ChatEntry, ErrorAction } from './protocol';
+import type { EngineService } from './engine-service';
+import type { Consent } from './consent';
+import { formatSats } from './consent';
+import { readSettings, usesSwarm } from './settings';
+import { shortNpub, type SecretsStore } from './secrets';
+import { probeOllama } from './ollama-probe';
+
+export type SessionEvent =
+  | { type: 'entry'; entry: ChatEntry }
+  | { type: 'token'; id: string; text: string }
+  | { type: 'status'; id: string; lane: 'local' | 'swarm'; text: string }
+  | { type: 'busy'; busy: boolean }
+  | { type: 'finished'; entry: ChatEntry; result: FallbackResult }
+  | { type: 'cleared' };
+
+export interface AskOptions {
+  /** markdown shown as the question; the prompt itself when absent */
+  question?: string;
+  mode?: Mode;
+  system?: string;
+}
+
+export interface AskOutcome {
+  id: string;
+  result: FallbackResult;
+  entry: ChatEntry;
+}
+
+const HISTORY_IN_CHAT = 50;
+
+export class ChatSession implements vscode.Disposable {
+  private entries: ChatEntry[] = [];
+  private readonly prompts = new Map<string, string>();
+  private current: { id: string; controller: AbortController } | null = null;
+  private historyLoaded: Promise<void> | null = null;
+  private readonly emitter = new vscode.EventEmitter<SessionEvent>();
+  readonly onDidChange = this.emitter.event;
+
+  constructor(
+    private readonly engines: EngineService,
+    private readonly consent: Consent,
+    private readonly secrets: SecretsStore,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  get busy(): boolean {
+    return this.current !== null;
+  }
+
+  /** The entries to show: past conversations from the history database, then this session's. */
+  async snapshot(): Promise<ChatEntry[]> {
+    await this.loadHistory();
+    return this.entries.map((e) => ({ ...e }));
+  }
+
+  loadHistory(): Promise<void> {
+    this.historyLoaded ??= (async () => {
+      try {
+        const engine = await this.engines.get();
+        const records = await engine.history.list(HISTORY_IN_CHAT);
+        const known = new Set(this.entries.map((e) => e.id));
+        const past = records
+          .filter((r) => r.lane !== 'served' && !known.has(r.id))
+          .reverse()
+          .map((r) => {
+            this.prompts.set(r.id, r.prompt);
+            return entryFromRecord(r);
+          });
+        this.entries = [...past, ...this.entries];
+      } catch (err) {
+        this.historyLoaded = null;
+        this.log.warn(`history not shown: ${message(err)}`);
+      }
+    })();
+    return this.historyLoaded;
+  }
+
+  stop(): boolean {
+    if (!this.current) return false;
+    this.log.info(`stopping ${this.current.id}`);
+    this.current.controller.abort();
+    return true;
+  }
+
+  clear(): void {
+    this.entries = this.entries.filter((e) => e.state === 'running');
+    this.emitter.fire({ type: 'cleared' });
+    for (const e of this.entries) this.emitter.fire({ type: 'entry', entry: { ...e } });
+  }
+
+  promptOf(id: string): string | undefined {
+    return this.prompts.get(id);
+  }
+
+  /**
+   * Runs one prompt. Resolves with the finished entry, or undefined when
+   * nothing ran (busy, consent refused, bad settings: the user was told).
+   */
+  async ask(prompt: string, options: AskOptions = {}): Promise<AskOutcome | undefined> {
+    if (this.current) {
+      void vscode.window.showInformationMessage('Swarm Compute is still answering: stop it first (Escape in the chat, or the stop button).');
+      return undefined;
+    }
+    const controller = new AbortController();
+    // Reserve the slot before the first await so two quick asks cannot both start.
+    this.current = { id: '', controller };
+    this.emitter.fire({ type: 'busy', busy: true });
+    try {
+      await this.loadHistory();
+      const engine = await this.engines.get();
+      const settings = readSettings();
+      const requested: Mode = options.mode ?? settings.mode;
+      const plan = await this.guardSwarm(prompt, requested, settings, controller.signal);
+      if (!plan || controller.signal.aborted) return undefined;
+
+      const request: RunRequest = { prompt, mode: plan.mode, system: options.system };
+      let handle;
+      try {
+        handle = engine.run(request, controller.signal);
+      } catch (err) {
+        this.log.error(`not sent: ${message(err)}`);
+        const action = 'Open Settings';
+        void vscode.window.showErrorMessage(`Swarm Compute: ${message(err)}`, action).then((a) => {
+          if (a === action) void vscode.commands.executeCommand('workbench.action.openSettings', 'swarmCompute');
+        });
+        return undefined;
+      }
+      this.current.id = handle.id;
+      this.prompts.set(handle.id, prompt);
+      const entry: ChatEntry = {
+        id: handle.id,
+        question: options.question ?? prompt,
+        answer: '',
+        state: 'running',
+        lane: plan.mode === 'swarm-only' ? 'swarm' : 'local',
+        model: settings.model,
+        provider: null,
+        costMsats: 0,
+        durationMs: null,
+        status: null,
+        error: null,
+        submittedAt: Date.now(),
+      };
+      this.entries.push(entry);
+      this.emit({ type: 'entry', entry });
+      this.log.info(`run ${handle.id}: mode ${plan.mode}, model ${settings.model}`);
+
+      for await (const event of handle.events) this.apply(entry, event);
+      const result = await handle.result;
+      await this.finish(entry, result, plan.guarded);
+      this.emitter.fire({ type: 'finished', entry: { ...entry }, result });
+      return { id: entry.id, result, entry: { ...entry } };
+    } catch (err) {
+      this.log.error(`run failed: ${message(err)}`);
+      void vscode.window.showErrorMessage(`Swarm Compute: ${message(err)}`);
+      return undefined;
+    } finally {
+      this.current = null;
+      this.emitter.fire({ type: 'busy', busy: false });
+    }
+  }
+
+  /**
+   * Nothing goes to the swarm without consent. Swarm-only asks first. The
+   * fallback mode asks first when local is already known to be unable to
+   * answer; otherwise it runs local without fallback and offers the swarm
+   * afterwards, should local fail.
+   */
+  private async guardSwarm(
+    prompt: string,
+    mode: Mode,
+    settings: ReturnType<typeof readSettings>,
+    signal: AbortSignal,
+  ): Promise<{ mode: Mode; guarded: boolean } | undefined> {
+    if (!usesSwarm(mode) || this.consent.choice === 'always') return { mode, guarded: false };
+    const preview = { prompt, model: settings.model, relays: settings.relays, maxPriceMsats: settings.maxPriceMsats, encrypt: settings.encrypt };
+    if (mode === 'swarm-only') {
+      if (await this.consent.ask(preview)) return { mode, guarded: false };
+      return this.consent.choice === 'never' ? { mode: 'local-only', guarded: false } : undefined;
+    }
+    const local = await probeOllama(settings.ollamaHost, settings.model, signal);
+    if (local.running && local.modelPulled) return { mode: 'local-no-fallback', guarded: true };
+    if (await this.consent.ask(preview)) return { mode, guarded: false };
+    return { mode: this.consent.choice === 'never' ? 'local-only' : 'local-no-fallback', guarded: false };
+  }
+
+  private apply(entry: ChatEntry, event: RunEvent): void {
+    switch (event.type) {
+      case 'token':
+        if (entry.lane !== event.lane) {
+          entry.lane = event.lane;
+          this.emit({ type: 'entry', entry });
+        }
+        entry.answer += event.text;
+        this.emitter.fire({ type: 'token', id: entry.id, text: event.text });
+        return;
+      case 'status':
+        entry.lane = event.lane;
+        entry.status = event.message;
+        this.log.info(`[${event.lane}] ${event.state}: ${event.message}`);
+        this.emitter.fire({ type: 'status', id: entry.id, lane: event.lane, text: event.message });
+        return;
+      case 'job':
+        entry.lane = 'swarm';
+        entry.status = `Job published to ${event.relays.length} relay(s), waiting for a provider…`;
+        this.log.info(`job ${event.jobId} on ${event.relays.join(', ')}`);
+        this.emitter.fire({ type: 'status', id: entry.id, lane: 'swarm', text: entry.status });
+        return;
+      case 'payment': {
+        const who = shortNpub(event.provider);
+        entry.status =
+          event.outcome === 'paid' ? `Paid ${formatSats(event.amountMsats)} to ${who}` : `Refused to pay ${who}: ${event.message}`;
+        if (event.outcome === 'paid') entry.costMsats += event.amountMsats;
+        this.log.info(`payment ${event.outcome}: ${event.amountMsats} msats to ${event.provider} (${event.message})`);
+        this.emitter.fire({ type: 'status', id: entry.id, lane: 'swarm', text: entry.status });
+        return;
+      }
+      case 'done':
+        return;
+    }
+  }
+
+  private async finish(entry: ChatEntry, result: FallbackResult, guarded: boolean): Promise<void> {
+    entry.status = null;
+    if (result.lane === 'local') {
+      Object.assign(entry, { state: 'completed', lane: 'local', answer: result.response, durationMs: result.durationMs });
+    } else if (result.lane === 'swarm') {
+      Object.assign(entry, {
+        state: 'completed',
+        lane: 'swarm',
+        answer: result.response,
+        durationMs: result.durationMs,
+        costMsats: result.costMsats,
+        provider: shortNpub(result.provider),
+      });
+    } else {
+      entry.state = result.cancelled ? 'cancelled' : 'failed';
+      entry.answer = result.partialResponse ?? entry.answer;
+      if (!result.cancelled) {
+        const parts = [result.localError && `Local: ${result.localError}`, result.swarmError && `Swarm: ${result.swarmError}`].filter(Boolean);
+        entry.error = { message: parts.join('\n') || 'The run failed.', actions: await this.actionsFor(result, guarded) };
+      }
+      try {
+        const record = await (await this.engines.get()).history.get(entry.id);
+        if (record?.durationMs != null) entry.durationMs = record.durationMs;
+        if (record?.costMsats) entry.costMsats = record.costMsats + record.feesMsats;
+      } catch {
+        // the entry keeps what the stream told
+      }
+    }
+    this.log.info(`run ${entry.id} ${entry.state} (${entry.lane ?? 'no lane'}, ${entry.durationMs ?? '?'} ms, ${entry.costMsats} msats)`);
+    this.emit({ type: 'entry', entry });
+  }
+
+  /** What the user can do next, from what is true now (probed), not from message text. */
+  private async actionsFor(result: Extract<FallbackResult, { lane: 'failed' }>, guarded: boolean): Promise<ErrorAction[]> {
+    const actions: ErrorAction[] = [];
+    const settings = readSettings();
+    if (result.localError) {
+      const local = await probeOllama(settings.ollamaHost, settings.model, new AbortController().signal);
+      if (!local.running) actions.push('startOllama', 'installOllama');
+      else if (!local.modelPulled) actions.push('pullModel');
+      if (guarded && !result.partialResponse) actions.push('askSwarm');
+    }
+    if (result.swarmError && !(await this.secrets.nwcUri())) actions.push('connectWallet');
+    actions.push('diagnose', 'openSettings');
+    return actions;
+  }
+
+  private emit(event: { type: 'entry'; entry: ChatEntry }): void {
+    this.emitter.fire({ type: 'entry', entry: { ...event.entry } });
+  }
+
+  dispose(): void {
+    this.current?.controller.abort();
+    this.emitter.dispose();
+  }
+}
+
+export function entryFromRecord(r: JobRecord): ChatEntry {
+  const lane = r.lane === 'local' || r.lane === 'swarm' ? r.lane : r.swarmStart ? 'swarm' : 'local';
+  const state = r.state === 'completed' ? 'completed' : r.state === 'cancelled' ? 'cancelled' : r.completedAt ? 'failed' : 'failed';
+  return {
+    id: r.id,
+    question: r.prompt,
+    answer: r.response ?? '',
+    state,
+    lane,
+    model: r.model,
+    provider: shortNpub(r.provider),
+    costMsats: r.costMsats + r.feesMsats,
+    durationMs: r.durationMs,
+    status: null,
+    error: state === 'failed' ? { message: r.error ?? 'The run did not finish.', actions: ['diagnose', 'openSettings'] } : null,
+    submittedAt: r.submittedAt,
+  };
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

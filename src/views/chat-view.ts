@@ -1,0 +1,214 @@
+// The sidebar chat: a webview view that shows the session's entries and
+// streams answers. The webview script (webview/chat.ts → media/chat.js) only
+// renders; every decision happens here or in the engine. Nothing is posted
+// before the webview says `ready`; what happens meanwhile is sent in `init`.
+import * as vscode from 'vscode';
+import { randomBytes } from 'node:crypto';
+import type { ChatSession, SessionEvent } from './chat-session';
+import type { Consent } from './consent';
+import type { ChatMode, ErrorAction, HostMessage, ModelList, WebviewMessage } from './protocol';
+import { listModels } from './ollama-probe';
+import { readSettings, SECTION, writeSetting, MODES, usesSwarm } from './settings';
+
+export const CHAT_VIEW_ID = 'swarmCompute.chat';
+
+export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view: vscode.WebviewView | null = null;
+  private ready = false;
+  private readyWaiters: (() => void)[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+  private viewDisposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly session: ChatSession,
+    private readonly consent: Consent,
+    private readonly runAction: (action: ErrorAction, entryId: string) => Promise<void>,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(
+      session.onDidChange((e) => this.forward(e)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration(SECTION)) return;
+        const s = readSettings();
+        this.post({ type: 'settings', mode: s.mode, model: s.model });
+        if (e.affectsConfiguration(`${SECTION}.ollamaHost`) || e.affectsConfiguration(`${SECTION}.model`)) void this.sendModels();
+      }),
+    );
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  /** Opens the chat and resolves once its webview has said `ready` (or after `timeoutMs`). */
+  async reveal(timeoutMs = 10_000): Promise<boolean> {
+    if (this.view && this.ready) {
+      this.view.show(true);
+      return true;
+    }
+    await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
+    if (this.ready) return true;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.readyWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  focusInput(): void {
+    this.post({ type: 'focusInput' });
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    for (const d of this.viewDisposables) d.dispose();
+    this.view = view;
+    this.ready = false;
+    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    view.webview.options = { enableScripts: true, localResourceRoots: [media] };
+    view.webview.html = this.html(view.webview);
+    this.viewDisposables = [
+      view.webview.onDidReceiveMessage((m: WebviewMessage) => void this.receive(m)),
+      view.onDidDispose(() => {
+        if (this.view === view) {
+          this.view = null;
+          this.ready = false;
+        }
+      }),
+    ];
+  }
+
+  private async receive(message: WebviewMessage): Promise<void> {
+    switch (message.type) {
+      case 'ready': {
+        const s = readSettings();
+        const [entries, models] = await Promise.all([this.session.snapshot(), this.models()]);
+        this.ready = true;
+        this.post({ type: 'init', entries, mode: s.mode, model: s.model, models, busy: this.session.busy });
+        for (const w of this.readyWaiters.splice(0)) w();
+        return;
+      }
+      case 'send':
+        if (message.prompt.trim()) await this.session.ask(message.prompt.trim());
+        return;
+      case 'stop':
+        this.session.stop();
+        return;
+      case 'setMode':
+        if (!MODES.includes(message.mode)) return;
+        // Choosing a swarm mode by hand undoes an earlier "never": ask again before sending.
+        if (usesSwarm(message.mode) && this.consent.choice === 'never') await this.consent.set(undefined);
+        await writeSetting('mode', message.mode satisfies ChatMode);
+        return;
+      case 'setModel':
+        if (message.model.trim()) await writeSetting('model', message.model.trim());
+        return;
+      case 'refreshModels':
+        await this.sendModels();
+        return;
+      case 'action':
+        await this.runAction(message.action, message.entryId);
+        return;
+      case 'copy':
+        await vscode.env.clipboard.writeText(message.text);
+        void vscode.window.setStatusBarMessage('$(check) Copied', 2000);
+        return;
+    }
+  }
+
+  private async models(): Promise<ModelList> {
+    const s = readSettings();
+    try {
+      return { models: await listModels(s.ollamaHost, new AbortController().signal), error: null };
+    } catch (err) {
+      return { models: [], error: `Models not listed: Ollama at ${s.ollamaHost} did not answer (${err instanceof Error ? err.message : String(err)})` };
+    }
+  }
+
+  private async sendModels(): Promise<void> {
+    if (this.ready) this.post({ type: 'models', models: await this.models() });
+  }
+
+  private forward(e: SessionEvent): void {
+    switch (e.type) {
+      case 'entry':
+        return this.post({ type: 'entry', entry: e.entry });
+      case 'token':
+        return this.post({ type: 'token', id: e.id, text: e.text });
+      case 'status':
+        return this.post({ type: 'status', id: e.id, lane: e.lane, text: e.text });
+      case 'busy':
+        return this.post({ type: 'busy', busy: e.busy });
+      case 'cleared':
+        return this.post({ type: 'cleared' });
+      case 'finished':
+        return;
+    }
+  }
+
+  private post(message: HostMessage): void {
+    if (!this.view || !this.ready) return;
+    this.view.webview.postMessage(message).then(undefined, (err) => this.log.warn(`chat view: ${String(err)}`));
+  }
+
+  private html(webview: vscode.Webview): string {
+    const nonce = makeNonce();
+    const uri = (file: string) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', file)).toString();
+    const csp = [
+      "default-src 'none'",
+      `style-src ${webview.cspSource}`,
+      `font-src ${webview.cspSource}`,
+      `img-src ${webview.cspSource} data:`,
+      `script-src 'nonce-${nonce}'`,
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link href="${uri('codicon.css')}" rel="stylesheet">
+<link href="${uri('chat.css')}" rel="stylesheet">
+<title>Swarm Compute Chat</title>
+</head>
+<body>
+<div id="app" class="app">
+  <div class="toolbar" role="toolbar" aria-label="Chat settings">
+    <label class="picker"><span class="codicon codicon-settings-gear" aria-hidden="true"></span>
+      <span class="visually-hidden">Mode</span>
+      <select id="mode" aria-label="Mode: where answers come from"></select></label>
+    <label class="picker"><span class="codicon codicon-hubot" aria-hidden="true"></span>
+      <span class="visually-hidden">Model</span>
+      <select id="model" aria-label="Model"></select></label>
+    <button id="refresh-models" class="icon-button" title="Refresh the model list" aria-label="Refresh the model list"><span class="codicon codicon-refresh"></span></button>
+  </div>
+  <div id="models-error" class="models-error" role="status" hidden></div>
+  <main id="log" class="log" role="log" aria-live="polite" aria-label="Conversation"></main>
+  <div id="empty" class="empty" hidden>
+    <p><span class="codicon codicon-comment-discussion" aria-hidden="true"></span></p>
+    <p>Ask anything. Answers come from your local model first, and from the Nostr compute marketplace when it cannot answer.</p>
+    <p>Select code and run <strong>Swarm Compute: Explain Selection</strong> (Ctrl+Alt+E).</p>
+  </div>
+  <form id="composer" class="composer">
+    <textarea id="prompt" rows="3" placeholder="Ask a question (Enter to send, Shift+Enter for a new line)" aria-label="Prompt"></textarea>
+    <div class="composer-actions">
+      <button id="send" type="submit" class="primary" aria-label="Send"><span class="codicon codicon-send"></span> Send</button>
+      <button id="stop" type="button" class="secondary" aria-label="Stop the answer" hidden><span class="codicon codicon-debug-stop"></span> Stop</button>
+    </div>
+  </form>
+</div>
+<script nonce="${nonce}" src="${uri('chat.js')}"></script>
+</body>
+</html>`;
+  }
+
+  dispose(): void {
+    for (const d of [...this.disposables, ...this.viewDisposables]) d.dispose();
+  }
+}
+
+export function makeNonce(): string {
+  return randomBytes(18).toString('base64url');
+}

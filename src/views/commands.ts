@@ -1,0 +1,181 @@
+// Every command of the extension, and what the chat's error actions do.
+import * as vscode from 'vscode';
+import { homedir } from 'node:os';
+import type { ChatSession } from './chat-session';
+import type { ChatViewProvider } from './chat-view';
+import type { EngineService } from './engine-service';
+import type { MetricsPanel } from './metrics-panel';
+import type { ErrorAction } from './protocol';
+import { checkNwcUri, parseNostrSecretKey, type SecretsStore } from './secrets';
+import { diagnoseCommand } from './diagnose';
+import { explainSelection } from './explain';
+import { readSettings } from './settings';
+
+export interface CommandDeps {
+  session: ChatSession;
+  chat: ChatViewProvider;
+  engines: EngineService;
+  secrets: SecretsStore;
+  metrics: MetricsPanel;
+  log: vscode.LogOutputChannel;
+}
+
+export const COMMANDS = {
+  explainSelection: 'swarmCompute.explainSelection',
+  openChat: 'swarmCompute.openChat',
+  showMetrics: 'swarmCompute.showMetrics',
+  setNostrKey: 'swarmCompute.setNostrKey',
+  connectWallet: 'swarmCompute.connectWallet',
+  disconnectWallet: 'swarmCompute.disconnectWallet',
+  diagnoseConnection: 'swarmCompute.diagnoseConnection',
+  exportHistory: 'swarmCompute.exportHistory',
+  clearHistory: 'swarmCompute.clearHistory',
+  stop: 'swarmCompute.stop',
+  startOllama: 'swarmCompute.startOllama',
+  pullModel: 'swarmCompute.pullModel',
+  showLog: 'swarmCompute.showLog',
+} as const;
+
+function runInTerminal(name: string, command: string): void {
+  const terminal = vscode.window.terminals.find((t) => t.name === name) ?? vscode.window.createTerminal({ name });
+  terminal.show();
+  terminal.sendText(command);
+}
+
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  const { session, chat, engines, secrets, metrics, log } = deps;
+  const reg = (id: string, fn: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, fn);
+  return [
+    reg(COMMANDS.explainSelection, () => explainSelection(session, chat)),
+    reg(COMMANDS.openChat, async () => {
+      await chat.reveal();
+      chat.focusInput();
+    }),
+    reg(COMMANDS.showMetrics, () => metrics.show()),
+    reg(COMMANDS.stop, () => session.stop()),
+    reg(COMMANDS.showLog, () => log.show(true)),
+
+    reg(COMMANDS.setNostrKey, async (value?: string) => {
+      const input =
+        value ??
+        (await vscode.window.showInputBox({
+          title: 'Swarm Compute: Nostr secret key',
+          prompt: 'Your Nostr secret key (nsec1… or 64 hex characters). It is kept in VS Code\'s secret storage only. Leave empty to keep the current one.',
+          password: true,
+          ignoreFocusOut: true,
+          validateInput: (v) => (!v.trim() ? null : typeof parseNostrSecretKey(v) === 'string' ? (parseNostrSecretKey(v) as string) : null),
+        }));
+      if (!input?.trim()) return false;
+      const key = parseNostrSecretKey(input);
+      if (typeof key === 'string') {
+        void vscode.window.showErrorMessage(`Swarm Compute: ${key}`);
+        return false;
+      }
+      await secrets.setNostrSecretKey(key);
+      const npub = await secrets.npub();
+      log.info(`Nostr identity set: ${npub}`);
+      if (value === undefined) void vscode.window.showInformationMessage(`Swarm Compute: Nostr identity set to ${npub}.`);
+      return true;
+    }),
+
+    reg(COMMANDS.connectWallet, async (value?: string) => {
+      const input =
+        value ??
+        (await vscode.window.showInputBox({
+          title: 'Swarm Compute: connect a Lightning wallet (Nostr Wallet Connect)',
+          prompt: 'Paste the nostr+walletconnect://… connection string from your wallet (Alby, Mutiny, Coinos…). Kept in secret storage only; payments never exceed swarmCompute.maxPriceMsats per job.',
+          password: true,
+          ignoreFocusOut: true,
+          validateInput: (v) => (!v.trim() ? null : checkNwcUri(v)),
+        }));
+      if (!input?.trim()) return false;
+      const problem = checkNwcUri(input);
+      if (problem) {
+        void vscode.window.showErrorMessage(`Swarm Compute: ${problem}`);
+        return false;
+      }
+      await secrets.setNwcUri(input.trim());
+      log.info('wallet connected (NWC)');
+      if (value === undefined) void vscode.window.showInformationMessage('Swarm Compute: wallet connected. Paid providers can now answer, within your price cap.');
+      return true;
+    }),
+
+    reg(COMMANDS.disconnectWallet, async () => {
+      await secrets.setNwcUri(null);
+      log.info('wallet disconnected');
+      void vscode.window.showInformationMessage('Swarm Compute: wallet disconnected.');
+    }),
+
+    reg(COMMANDS.diagnoseConnection, () => diagnoseCommand(secrets, log)),
+
+    reg(COMMANDS.exportHistory, async (target?: vscode.Uri) => {
+      const history = (await engines.get()).history;
+      const rows = await history.exportAll();
+      const uri =
+        target ??
+        (await vscode.window.showSaveDialog({
+          title: 'Export Swarm Compute history',
+          defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(homedir()), 'swarm-compute-history.json'),
+          filters: { JSON: ['json'] },
+        }));
+      if (!uri) return undefined;
+      await vscode.workspace.fs.writeFile(uri, Buffer.from(JSON.stringify(rows, null, 2) + '\n'));
+      log.info(`exported ${rows.length} history rows to ${uri.toString()}`);
+      if (!target) {
+        void vscode.window.showInformationMessage(`Swarm Compute: exported ${rows.length} jobs.`, 'Open').then((a) => {
+          if (a === 'Open') void vscode.window.showTextDocument(uri);
+        });
+      }
+      return uri;
+    }),
+
+    reg(COMMANDS.clearHistory, async (confirmed?: boolean) => {
+      if (confirmed !== true) {
+        const yes = 'Clear History';
+        const answer = await vscode.window.showWarningMessage(
+          'Delete every Swarm Compute job from the history? Spend totals and metrics start again from zero.',
+          { modal: true },
+          yes,
+        );
+        if (answer !== yes) return false;
+      }
+      await (await engines.get()).history.clear();
+      session.clear();
+      log.info('history cleared');
+      return true;
+    }),
+
+    reg(COMMANDS.startOllama, () => runInTerminal('Ollama', 'ollama serve')),
+    reg(COMMANDS.pullModel, (model?: string) => runInTerminal('Ollama', `ollama pull ${model ?? readSettings().model}`)),
+  ];
+}
+
+export function errorActionHandler(deps: CommandDeps): (action: ErrorAction, entryId: string) => Promise<void> {
+  return async (action, entryId) => {
+    switch (action) {
+      case 'startOllama':
+        await vscode.commands.executeCommand(COMMANDS.startOllama);
+        return;
+      case 'installOllama':
+        await vscode.env.openExternal(vscode.Uri.parse('https://ollama.com/download'));
+        return;
+      case 'pullModel':
+        await vscode.commands.executeCommand(COMMANDS.pullModel);
+        return;
+      case 'connectWallet':
+        await vscode.commands.executeCommand(COMMANDS.connectWallet);
+        return;
+      case 'openSettings':
+        await vscode.commands.executeCommand('workbench.action.openSettings', 'swarmCompute');
+        return;
+      case 'diagnose':
+        await vscode.commands.executeCommand(COMMANDS.diagnoseConnection);
+        return;
+      case 'askSwarm': {
+        const prompt = deps.session.promptOf(entryId);
+        if (prompt) await deps.session.ask(prompt, { mode: 'swarm-only' });
+        return;
+      }
+    }
+  };
+}

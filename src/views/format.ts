@@ -1,0 +1,23 @@
+// Formatting shared by the extension host and the webview (no vscode here).
+
+/** 1234567 msats → "1.2k sats"; 500 → "0.5 sats"; 0 → "0 sats". */
+export function formatSats(msats: number): string {
+  const sats = msats / 1000;
+  if (sats >= 1_000_000) return `${trim(sats / 1_000_000)}M sats`;
+  if (sats >= 1000) return `${trim(sats / 1000)}k sats`;
+  if (Number.isInteger(sats)) return `${sats} sats`;
+  return `${trim(sats, 3)} sats`;
+}
+
+/** 850 → "850 ms"; 12345 → "12.3 s"; 125000 → "2 min 5 s". */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${trim(ms / 1000)} s`;
+  const m = Math.floor(ms / 60_000);
+  const s = Math.round((ms % 60_000) / 1000);
+  return s ? `${m} min ${s} s` : `${m} min`;
+}
+
+function trim(n: number, digits = 1): string {
+  return n.toFixed(digits).replace(/\.0+$|(\.\d*?)0+$/, '$1');
+}

@@ -1,0 +1,56 @@
+// Quick questions to Ollama for the UI (status bar, model picker, diagnose,
+// error actions): is it running, which version, which models. Plain fetch so
+// the light part of the extension does not load the engine bundle.
+
+export interface OllamaStatus {
+  running: boolean;
+  version: string | null;
+  models: string[];
+  /** the configured model is installed ("llama3" matches "llama3:latest") */
+  modelPulled: boolean;
+  /** why it is not running / why models could not be listed */
+  error: string | null;
+}
+
+const PROBE_TIMEOUT_MS = 3000;
+
+async function getJson(url: string, signal: AbortSignal, timeoutMs: number): Promise<unknown> {
+  const res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
+  if (!res.ok) throw new Error(`${url} answered HTTP ${res.status}`);
+  return res.json();
+}
+
+export function withTag(name: string): string {
+  const n = name.trim().toLowerCase();
+  return n.slice(n.lastIndexOf('/') + 1).includes(':') ? n : `${n}:latest`;
+}
+
+/** Model names from GET /api/tags. */
+export async function listModels(host: string, signal: AbortSignal, timeoutMs = PROBE_TIMEOUT_MS): Promise<string[]> {
+  const body = (await getJson(`${host}/api/tags`, signal, timeoutMs)) as { models?: { name?: unknown }[] };
+  if (!Array.isArray(body.models)) throw new Error('the /api/tags answer has no model list');
+  return body.models.map((m) => String(m.name ?? '')).filter(Boolean);
+}
+
+export async function probeOllama(host: string, model: string, signal: AbortSignal, timeoutMs = PROBE_TIMEOUT_MS): Promise<OllamaStatus> {
+  try {
+    const [version, models] = await Promise.all([
+      getJson(`${host}/api/version`, signal, timeoutMs).then((b) => String((b as { version?: unknown }).version ?? '') || null),
+      listModels(host, signal, timeoutMs),
+    ]);
+    const wanted = withTag(model);
+    return { running: true, version, models, modelPulled: models.some((m) => withTag(m) === wanted), error: null };
+  } catch (err) {
+    return { running: false, version: null, models: [], modelPulled: false, error: describe(err, host) };
+  }
+}
+
+function describe(err: unknown, host: string): string {
+  const e = err as { name?: string; message?: string; cause?: { code?: string } };
+  if (e?.name === 'TimeoutError') return `Ollama at ${host} did not answer within ${PROBE_TIMEOUT_MS / 1000} s`;
+  if (e?.name === 'AbortError') return 'cancelled';
+  const code = e?.cause?.code;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ECONNRESET')
+    return `Ollama is not running at ${host} (${code})`;
+  return e?.message ? `Ollama at ${host}: ${e.message}` : `Ollama at ${host} could not be reached`;
+}

@@ -1,0 +1,90 @@
+// The one protocol between the extension host and the chat webview, imported
+// by both sides (src/views/chat-view.ts and webview/chat.ts). A discriminated
+// union per direction; the host posts nothing before the webview's `ready`.
+// Type-only at runtime: no vscode, no Node.
+
+export type ChatMode = 'fallback' | 'local-only' | 'swarm-only' | 'local-no-fallback';
+
+export const MODE_LABELS: Record<ChatMode, string> = {
+  fallback: 'Local, then swarm',
+  'local-only': 'Local only',
+  'swarm-only': 'Swarm only',
+  'local-no-fallback': 'Local, no fallback',
+};
+
+/** What a person can do about a failure; the host carries it out. */
+export type ErrorAction =
+  | 'startOllama'
+  | 'installOllama'
+  | 'pullModel'
+  | 'connectWallet'
+  | 'openSettings'
+  | 'askSwarm'
+  | 'diagnose';
+
+export const ERROR_ACTION_LABELS: Record<ErrorAction, string> = {
+  startOllama: 'Start Ollama',
+  installOllama: 'Install Ollama',
+  pullModel: 'Pull the model',
+  connectWallet: 'Connect a wallet',
+  openSettings: 'Open settings',
+  askSwarm: 'Ask the swarm instead',
+  diagnose: 'Diagnose connection',
+};
+
+export type EntryState = 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** One question and its answer, as shown in the chat. */
+export interface ChatEntry {
+  /** the history row id */
+  id: string;
+  /** markdown shown as the question (the explained code, or what was typed) */
+  question: string;
+  answer: string;
+  state: EntryState;
+  /** the lane that answered (or is answering) */
+  lane: 'local' | 'swarm' | null;
+  model: string;
+  /** short npub of the provider that answered */
+  provider: string | null;
+  costMsats: number;
+  durationMs: number | null;
+  /** the latest progress line while running ("Asking llama3 …", "paid 21 sats") */
+  status: string | null;
+  error: { message: string; actions: ErrorAction[] } | null;
+  submittedAt: number;
+}
+
+export interface ModelList {
+  models: string[];
+  /** why the list is empty (Ollama not running, …) */
+  error: string | null;
+}
+
+export type HostMessage =
+  | { type: 'init'; entries: ChatEntry[]; mode: ChatMode; model: string; models: ModelList; busy: boolean }
+  /** add an entry, or replace the one with the same id */
+  | { type: 'entry'; entry: ChatEntry }
+  | { type: 'token'; id: string; text: string }
+  | { type: 'status'; id: string; lane: 'local' | 'swarm'; text: string }
+  | { type: 'busy'; busy: boolean }
+  | { type: 'settings'; mode: ChatMode; model: string }
+  | { type: 'models'; models: ModelList }
+  | { type: 'cleared' }
+  | { type: 'focusInput' };
+
+export type WebviewMessage =
+  | { type: 'ready' }
+  | { type: 'send'; prompt: string }
+  | { type: 'stop' }
+  | { type: 'setMode'; mode: ChatMode }
+  | { type: 'setModel'; model: string }
+  | { type: 'refreshModels' }
+  | { type: 'action'; action: ErrorAction; entryId: string }
+  | { type: 'copy'; text: string };
+
+/** State the webview keeps across hide/show through its own setState. */
+export interface WebviewState {
+  draft: string;
+  scrollTop: number;
+}

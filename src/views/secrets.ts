@@ -1,0 +1,98 @@
+// The Nostr secret key and the wallet (NWC) URI live in SecretStorage only:
+// never in settings, globalState, logs or history.
+import * as vscode from 'vscode';
+import { decode, npubEncode } from 'nostr-tools/nip19';
+import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
+
+const NOSTR_KEY = 'swarmCompute.nostrSecretKey';
+const NWC_URI = 'swarmCompute.nwcUri';
+
+export class SecretsStore implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<'nostrKey' | 'nwcUri'>();
+  readonly onDidChange = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly storage: vscode.SecretStorage) {
+    this.subscription = storage.onDidChange((e) => {
+      if (e.key === NOSTR_KEY) this.changed.fire('nostrKey');
+      if (e.key === NWC_URI) this.changed.fire('nwcUri');
+    });
+  }
+
+  /** The identity's secret key; a new one is made and stored on first use. */
+  async nostrSecretKey(): Promise<Uint8Array> {
+    const stored = await this.storage.get(NOSTR_KEY);
+    if (stored && /^[0-9a-f]{64}$/.test(stored)) return Uint8Array.from(Buffer.from(stored, 'hex'));
+    const key = generateSecretKey();
+    await this.storage.store(NOSTR_KEY, Buffer.from(key).toString('hex'));
+    return key;
+  }
+
+  async hasNostrKey(): Promise<boolean> {
+    return !!(await this.storage.get(NOSTR_KEY));
+  }
+
+  async setNostrSecretKey(key: Uint8Array): Promise<void> {
+    await this.storage.store(NOSTR_KEY, Buffer.from(key).toString('hex'));
+  }
+
+  async npub(): Promise<string> {
+    return npubEncode(getPublicKey(await this.nostrSecretKey()));
+  }
+
+  async nwcUri(): Promise<string | null> {
+    return (await this.storage.get(NWC_URI)) ?? null;
+  }
+
+  async setNwcUri(uri: string | null): Promise<void> {
+    if (uri) await this.storage.store(NWC_URI, uri);
+    else await this.storage.delete(NWC_URI);
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}
+
+/** nsec1… or 64 hex → 32 bytes; a message saying what is wrong otherwise. */
+export function parseNostrSecretKey(input: string): Uint8Array | string {
+  const v = input.trim();
+  if (v.startsWith('nsec1')) {
+    try {
+      const d = decode(v);
+      if (d.type === 'nsec') return d.data;
+    } catch {
+      return 'That nsec is not valid bech32: check for a missing or extra character.';
+    }
+  }
+  if (/^[0-9a-fA-F]{64}$/.test(v)) return Uint8Array.from(Buffer.from(v, 'hex'));
+  return 'Enter an nsec1… key or 64 hexadecimal characters.';
+}
+
+/** A NIP-47 URI: nostr+walletconnect://<64 hex pubkey>?relay=…&secret=<64 hex> */
+export function checkNwcUri(input: string): string | null {
+  const v = input.trim();
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    return 'Paste the whole nostr+walletconnect://… connection string from your wallet.';
+  }
+  if (url.protocol !== 'nostr+walletconnect:') return 'A wallet connection starts with nostr+walletconnect://';
+  const pubkey = url.host || url.pathname.replace(/^\/+/, '');
+  if (!/^[0-9a-f]{64}$/i.test(pubkey)) return "The wallet's public key (after ://) must be 64 hexadecimal characters.";
+  if (!url.searchParams.get('relay')) return 'The connection string has no relay= parameter.';
+  if (!/^[0-9a-f]{64}$/i.test(url.searchParams.get('secret') ?? '')) return 'The connection string has no valid secret= parameter.';
+  return null;
+}
+
+export function shortNpub(hexPubkey: string | null): string | null {
+  if (!hexPubkey) return null;
+  try {
+    const n = npubEncode(hexPubkey);
+    return `${n.slice(0, 10)}…${n.slice(-4)}`;
+  } catch {
+    return `${hexPubkey.slice(0, 8)}…`;
+  }
+}

@@ -1,0 +1,197 @@
+// The status-bar cost indicator: which lane is healthy and what the swarm
+// cost today, with a Markdown tooltip (Ollama, relays, spend, jobs, fallback
+// rate) and theme colours for warnings. A click opens the metrics view.
+import * as vscode from 'vscode';
+import type { Metrics } from '../history/types';
+import type { EngineService } from './engine-service';
+import type { ChatSession } from './chat-session';
+import { formatSats } from './consent';
+import { probeOllama, type OllamaStatus } from './ollama-probe';
+import { probeRelays, type RelayStatus } from './relay-probe';
+import { readSettings, SECTION, usesLocal, usesSwarm } from './settings';
+import { MODE_LABELS } from './protocol';
+
+const OLLAMA_EVERY_MS = 60_000;
+const RELAYS_EVERY_MS = 5 * 60_000;
+
+export interface StatusSnapshot {
+  text: string;
+  tooltip: string;
+  todayMsats: number;
+  monthMsats: number;
+  warning: 'none' | 'warning' | 'error';
+}
+
+export function startOfLocalDay(now = new Date()): number {
+  return new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
+}
+
+export function startOfLocalMonth(now = new Date()): number {
+  return new Date(now.getFullYear(), now.getMonth(), 1).getTime();
+}
+
+export class CostStatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private readonly disposables: vscode.Disposable[] = [];
+  private ollama: OllamaStatus | null = null;
+  private relays: RelayStatus[] | null = null;
+  private relaysCheckedAt = 0;
+  private pending: Promise<StatusSnapshot> | null = null;
+  private again = false;
+  private last: StatusSnapshot | null = null;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly engines: EngineService,
+    session: ChatSession,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.item = vscode.window.createStatusBarItem('swarmCompute.status', vscode.StatusBarAlignment.Right, 100);
+    this.item.name = 'Swarm Compute';
+    this.item.command = { command: 'swarmCompute.showMetrics', title: 'Show Swarm Compute Metrics' };
+    this.item.text = '$(zap) Swarm Compute';
+    this.item.tooltip = 'Swarm Compute: starting…';
+    this.item.show();
+    this.disposables.push(
+      this.item,
+      session.onDidChange((e) => {
+        if (e.type === 'finished') {
+          if (e.result.lane !== 'local') this.relaysCheckedAt = 0;
+          void this.refresh();
+        }
+      }),
+      engines.onDidLoad(() => void this.refresh()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(SECTION)) {
+          this.ollama = null;
+          this.relaysCheckedAt = 0;
+          void this.refresh();
+        }
+      }),
+    );
+    this.timer = setInterval(() => void this.refresh(), OLLAMA_EVERY_MS);
+    void this.refresh();
+  }
+
+  get snapshot(): StatusSnapshot | null {
+    return this.last;
+  }
+
+  /** Recomputes; concurrent calls share one pass (and one more after it). */
+  refresh(): Promise<StatusSnapshot> {
+    if (this.pending) {
+      this.again = true;
+      return this.pending;
+    }
+    this.pending = this.compute()
+      .then((s) => {
+        this.last = s;
+        return s;
+      })
+      .finally(() => {
+        this.pending = null;
+        if (this.again) {
+          this.again = false;
+          void this.refresh();
+        }
+      });
+    return this.pending;
+  }
+
+  private async compute(): Promise<StatusSnapshot> {
+    const settings = readSettings();
+    const signal = new AbortController().signal;
+    const probes: Promise<unknown>[] = [];
+    if (usesLocal(settings.mode)) probes.push(probeOllama(settings.ollamaHost, settings.model, signal).then((s) => (this.ollama = s)));
+    else this.ollama = null;
+    if (usesSwarm(settings.mode) && Date.now() - this.relaysCheckedAt > RELAYS_EVERY_MS) {
+      this.relaysCheckedAt = Date.now();
+      probes.push(probeRelays(settings.relays, 4000).then((r) => (this.relays = r)));
+    } else if (!usesSwarm(settings.mode)) this.relays = null;
+    await Promise.all(probes);
+
+    let today = 0;
+    let month = 0;
+    let metrics: Metrics | null = null;
+    if (this.engines.isLoaded) {
+      try {
+        const history = (await this.engines.get()).history;
+        [today, month, metrics] = await Promise.all([
+          history.spentMsatsSince(startOfLocalDay()),
+          history.spentMsatsSince(startOfLocalMonth()),
+          history.metrics(),
+        ]);
+      } catch (err) {
+        this.log.warn(`status bar: history not read: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+
+    const localDown = this.ollama !== null && (!this.ollama.running || !this.ollama.modelPulled);
+    const swarmDown = this.relays !== null && this.relays.length > 0 && this.relays.every((r) => !r.reachable);
+    const noLane =
+      (settings.mode === 'swarm-only' && swarmDown) ||
+      ((settings.mode === 'local-only' || settings.mode === 'local-no-fallback') && localDown) ||
+      (settings.mode === 'fallback' && localDown && swarmDown);
+    const overBudget =
+      (settings.dailyBudgetMsats !== null && today >= settings.dailyBudgetMsats) ||
+      (settings.monthlyBudgetMsats !== null && month >= settings.monthlyBudgetMsats);
+    const warning: StatusSnapshot['warning'] = noLane || overBudget ? 'error' : localDown || swarmDown ? 'warning' : 'none';
+
+    const laneIcon = settings.mode === 'swarm-only' ? '$(cloud)' : localDown ? '$(warning)' : '$(vm-active)';
+    const laneText = settings.mode === 'swarm-only' ? 'swarm' : localDown ? (settings.mode === 'fallback' ? 'swarm fallback' : 'local down') : 'local';
+    const text = `${laneIcon} ${laneText}  $(zap) ${formatSats(today)}`;
+    const tooltip = this.tooltip(settings, today, month, metrics);
+
+    this.item.text = text;
+    this.item.tooltip = tooltip;
+    this.item.backgroundColor =
+      warning === 'error'
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : warning === 'warning'
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
+    this.item.accessibilityInformation = {
+      label: `Swarm Compute: ${laneText}, spent ${formatSats(today)} today. Open metrics.`,
+      role: 'button',
+    };
+    return { text, tooltip: tooltip.value, todayMsats: today, monthMsats: month, warning };
+  }
+
+  private tooltip(settings: ReturnType<typeof readSettings>, today: number, month: number, m: Metrics | null): vscode.MarkdownString {
+    const md = new vscode.MarkdownString(undefined, true);
+    md.isTrusted = { enabledCommands: ['swarmCompute.showMetrics', 'swarmCompute.diagnoseConnection', 'swarmCompute.openChat'] };
+    md.appendMarkdown(`**Swarm Compute** — ${MODE_LABELS[settings.mode]}\n\n`);
+    if (this.ollama) {
+      const o = this.ollama;
+      const state = !o.running
+        ? `$(error) not running (${escapeMd(o.error ?? 'unreachable')})`
+        : o.modelPulled
+          ? `$(pass) ${escapeMd(o.version ?? '')} · \`${escapeMd(settings.model)}\` ready`
+          : `$(warning) running, \`${escapeMd(settings.model)}\` not pulled`;
+      md.appendMarkdown(`Ollama: ${state}\n\n`);
+    }
+    if (this.relays) {
+      const up = this.relays.filter((r) => r.reachable).length;
+      md.appendMarkdown(`Relays: ${up}/${this.relays.length} reachable\n\n`);
+    }
+    md.appendMarkdown(`Spent today: **${formatSats(today)}** · this month: **${formatSats(month)}**`);
+    if (settings.dailyBudgetMsats !== null) md.appendMarkdown(` (daily budget ${formatSats(settings.dailyBudgetMsats)})`);
+    md.appendMarkdown('\n\n');
+    if (m) {
+      const local = m.localSuccess + m.localFailure;
+      const swarm = m.swarmSuccess + m.swarmFailure;
+      md.appendMarkdown(`Jobs: ${local} local · ${swarm} swarm · fallback rate ${Math.round(m.fallbackRate * 100)}%\n\n`);
+    }
+    md.appendMarkdown('[Metrics](command:swarmCompute.showMetrics) · [Diagnose](command:swarmCompute.diagnoseConnection) · [Chat](command:swarmCompute.openChat)');
+    return md;
+  }
+
+  dispose(): void {
+    clearInterval(this.timer);
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function escapeMd(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}

@@ -1,0 +1,321 @@
+// Runs inside the chat webview (bundled to media/chat.js). It renders what the
+// host sends and reports what the user does; it decides nothing. Answers come
+// from strangers: markdown is rendered with raw HTML escaped, then sanitised
+// with DOMPurify, and the CSP allows no script but this one.
+import { Marked } from 'marked';
+import DOMPurify from 'dompurify';
+import type { ChatEntry, ChatMode, HostMessage, ModelList, WebviewMessage, WebviewState } from '../src/views/protocol';
+import { ERROR_ACTION_LABELS, MODE_LABELS } from '../src/views/protocol';
+import { formatDuration, formatSats } from '../src/views/format';
+
+interface VsCodeApi {
+  postMessage(message: WebviewMessage): void;
+  getState(): WebviewState | undefined;
+  setState(state: WebviewState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const post = (m: WebviewMessage) => vscode.postMessage(m);
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+// Raw HTML in an answer is shown as the text it is, never as markup.
+const markdown = new Marked({
+  gfm: true,
+  breaks: false,
+  renderer: {
+    html: ({ text }) => escapeHtml(text),
+  },
+});
+
+export function renderMarkdown(source: string): string {
+  const html = markdown.parse(source, { async: false }) as string;
+  return DOMPurify.sanitize(html, {
+    USE_PROFILES: { html: true },
+    FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'iframe', 'object', 'embed'],
+    FORBID_ATTR: ['style'],
+  });
+}
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const log = $<HTMLElement>('log');
+const empty = $<HTMLElement>('empty');
+const prompt = $<HTMLTextAreaElement>('prompt');
+const sendButton = $<HTMLButtonElement>('send');
+const stopButton = $<HTMLButtonElement>('stop');
+const modeSelect = $<HTMLSelectElement>('mode');
+const modelSelect = $<HTMLSelectElement>('model');
+const modelsError = $<HTMLElement>('models-error');
+
+interface Shown {
+  entry: ChatEntry;
+  root: HTMLElement;
+  renderQueued: boolean;
+}
+const shown = new Map<string, Shown>();
+let busy = false;
+let currentModel = '';
+
+const saved = vscode.getState();
+if (saved?.draft) prompt.value = saved.draft;
+const saveState = () => vscode.setState({ draft: prompt.value, scrollTop: log.scrollTop });
+
+for (const [mode, label] of Object.entries(MODE_LABELS)) {
+  const o = document.createElement('option');
+  o.value = mode;
+  o.textContent = label;
+  modeSelect.append(o);
+}
+
+function nearBottom(): boolean {
+  return log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+}
+
+function scrollToEnd(force = false): void {
+  if (force || nearBottom()) log.scrollTop = log.scrollHeight;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function icon(name: string): HTMLElement {
+  const i = el('span', `codicon codicon-${name}`);
+  i.setAttribute('aria-hidden', 'true');
+  return i;
+}
+
+function setMarkdown(target: HTMLElement, source: string): void {
+  target.innerHTML = renderMarkdown(source);
+  for (const pre of Array.from(target.querySelectorAll('pre'))) {
+    const wrap = el('div', 'code-block');
+    pre.replaceWith(wrap);
+    const copy = el('button', 'icon-button copy');
+    copy.title = 'Copy code';
+    copy.setAttribute('aria-label', 'Copy code');
+    copy.append(icon('copy'));
+    copy.addEventListener('click', () => post({ type: 'copy', text: pre.textContent ?? '' }));
+    wrap.append(copy, pre);
+  }
+}
+
+function labelParts(e: ChatEntry): string[] {
+  const parts = [e.model];
+  if (e.provider) parts.push(e.provider);
+  if (e.lane === 'swarm' && (e.state !== 'running' || e.costMsats > 0)) parts.push(formatSats(e.costMsats));
+  if (e.durationMs !== null && e.state !== 'running') parts.push(formatDuration(e.durationMs));
+  return parts;
+}
+
+function laneBadge(e: ChatEntry): HTMLElement {
+  const lane = e.state === 'failed' ? 'failed' : e.state === 'cancelled' ? 'cancelled' : (e.lane ?? 'local');
+  const badge = el('span', `badge lane-${lane}`);
+  badge.dataset.lane = lane;
+  badge.append(icon(lane === 'swarm' ? 'cloud' : lane === 'failed' ? 'error' : lane === 'cancelled' ? 'circle-slash' : 'vm'));
+  badge.append(document.createTextNode(` ${lane === 'cancelled' ? 'stopped' : lane}`));
+  return badge;
+}
+
+function build(entry: ChatEntry): HTMLElement {
+  const root = el('article', 'entry');
+  root.dataset.id = entry.id;
+  const q = el('section', 'question');
+  q.setAttribute('aria-label', 'Question');
+  q.append(icon('account'), el('div', 'md'));
+  const a = el('section', 'answer');
+  a.setAttribute('aria-label', 'Answer');
+  a.append(el('header', 'label'), el('div', 'md answer-body'), el('div', 'status'), el('div', 'error'));
+  root.append(q, a);
+  return root;
+}
+
+function render(s: Shown): void {
+  s.renderQueued = false;
+  const { entry, root } = s;
+  root.dataset.state = entry.state;
+  root.dataset.lane = entry.lane ?? '';
+  const qmd = root.querySelector<HTMLElement>('.question .md')!;
+  if (qmd.dataset.source !== entry.question) {
+    qmd.dataset.source = entry.question;
+    setMarkdown(qmd, entry.question);
+  }
+  const label = root.querySelector<HTMLElement>('.label')!;
+  label.replaceChildren(laneBadge(entry), ...labelParts(entry).map((p) => el('span', 'meta', p)));
+  const body = root.querySelector<HTMLElement>('.answer-body')!;
+  setMarkdown(body, entry.answer || (entry.state === 'running' ? '' : ''));
+  const answer = root.querySelector<HTMLElement>('.answer')!;
+  answer.setAttribute('aria-busy', String(entry.state === 'running'));
+  const status = root.querySelector<HTMLElement>('.status')!;
+  status.replaceChildren();
+  if (entry.state === 'running') status.append(el('span', 'codicon codicon-loading codicon-modifier-spin'), document.createTextNode(` ${entry.status ?? 'Thinking…'}`));
+  else if (entry.state === 'cancelled') status.append(document.createTextNode('Stopped.'));
+  const error = root.querySelector<HTMLElement>('.error')!;
+  error.replaceChildren();
+  if (entry.error) {
+    error.setAttribute('role', 'alert');
+    const msg = el('div', 'error-message');
+    msg.append(icon('error'), document.createTextNode(` ${entry.error.message}`));
+    const actions = el('div', 'error-actions');
+    for (const action of entry.error.actions) {
+      const b = el('button', 'secondary', ERROR_ACTION_LABELS[action]);
+      b.dataset.action = action;
+      b.addEventListener('click', () => post({ type: 'action', action, entryId: entry.id }));
+      actions.append(b);
+    }
+    error.append(msg, actions);
+  }
+}
+
+function queueRender(s: Shown): void {
+  if (s.renderQueued) return;
+  s.renderQueued = true;
+  requestAnimationFrame(() => {
+    const follow = nearBottom();
+    render(s);
+    if (follow) scrollToEnd(true);
+  });
+}
+
+function upsert(entry: ChatEntry): void {
+  let s = shown.get(entry.id);
+  if (!s) {
+    s = { entry, root: build(entry), renderQueued: false };
+    shown.set(entry.id, s);
+    log.append(s.root);
+    render(s);
+    scrollToEnd(true);
+  } else {
+    s.entry = entry;
+    queueRender(s);
+  }
+  empty.hidden = shown.size > 0;
+}
+
+function setBusy(value: boolean): void {
+  busy = value;
+  stopButton.hidden = !value;
+  sendButton.disabled = value;
+}
+
+function setModels(list: ModelList): void {
+  const names = [...new Set([currentModel, ...list.models].filter(Boolean))];
+  modelSelect.replaceChildren(
+    ...names.map((n) => {
+      const o = el('option', undefined, list.models.includes(n) || list.models.length === 0 ? n : `${n} (not pulled)`);
+      o.value = n;
+      return o;
+    }),
+  );
+  modelSelect.value = currentModel;
+  modelsError.hidden = !list.error;
+  modelsError.textContent = list.error ?? '';
+}
+
+function setSettings(mode: ChatMode, model: string): void {
+  modeSelect.value = mode;
+  if (model !== currentModel) {
+    currentModel = model;
+    if (!Array.from(modelSelect.options).some((o) => o.value === model)) {
+      const o = el('option', undefined, model);
+      o.value = model;
+      modelSelect.append(o);
+    }
+    modelSelect.value = model;
+  }
+}
+
+window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
+  const m = event.data;
+  switch (m.type) {
+    case 'init':
+      shown.clear();
+      log.replaceChildren();
+      currentModel = m.model;
+      setSettings(m.mode, m.model);
+      setModels(m.models);
+      for (const e of m.entries) upsert(e);
+      empty.hidden = shown.size > 0;
+      setBusy(m.busy);
+      if (saved?.scrollTop !== undefined && saved.scrollTop < log.scrollHeight - log.clientHeight - 10) log.scrollTop = saved.scrollTop;
+      else scrollToEnd(true);
+      break;
+    case 'entry':
+      upsert(m.entry);
+      break;
+    case 'token': {
+      const s = shown.get(m.id);
+      if (s) {
+        s.entry.answer += m.text;
+        queueRender(s);
+      }
+      break;
+    }
+    case 'status': {
+      const s = shown.get(m.id);
+      if (s) {
+        s.entry.status = m.text;
+        s.entry.lane = m.lane;
+        queueRender(s);
+      }
+      break;
+    }
+    case 'busy':
+      setBusy(m.busy);
+      break;
+    case 'settings':
+      setSettings(m.mode, m.model);
+      break;
+    case 'models':
+      setModels(m.models);
+      break;
+    case 'cleared':
+      shown.clear();
+      log.replaceChildren();
+      empty.hidden = false;
+      break;
+    case 'focusInput':
+      prompt.focus();
+      break;
+  }
+});
+
+function send(): void {
+  const text = prompt.value.trim();
+  if (!text || busy) return;
+  post({ type: 'send', prompt: text });
+  prompt.value = '';
+  saveState();
+}
+
+$<HTMLFormElement>('composer').addEventListener('submit', (e) => {
+  e.preventDefault();
+  send();
+});
+prompt.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+    e.preventDefault();
+    send();
+  }
+});
+prompt.addEventListener('input', saveState);
+log.addEventListener('scroll', saveState, { passive: true });
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && busy) {
+    e.preventDefault();
+    post({ type: 'stop' });
+  }
+});
+stopButton.addEventListener('click', () => post({ type: 'stop' }));
+modeSelect.addEventListener('change', () => post({ type: 'setMode', mode: modeSelect.value as ChatMode }));
+modelSelect.addEventListener('change', () => {
+  currentModel = modelSelect.value;
+  post({ type: 'setModel', model: modelSelect.value });
+});
+$<HTMLButtonElement>('refresh-models').addEventListener('click', () => post({ type: 'refreshModels' }));
+
+post({ type: 'ready' });
