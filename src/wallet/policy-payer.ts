@@ -1,0 +1,211 @@
+// The Payer that spends real money: every offer goes through checkInvoice
+// (amount, cap, expiry, duplicates, job state, budgets) right before the
+// wallet is asked, and the decision and the reservation it implies happen in
+// one synchronous step, so concurrent pay() calls cannot both pass a check
+// that only one of them may pass.
+import { createHash } from 'node:crypto';
+import { checkInvoice } from './invoice-check';
+import { WalletError } from './wallet-error';
+import type { PaidInvoice, Payer, PaymentContext, PaymentOffer, PaymentOutcome, PaymentRefusalReason, PaymentWallet } from './types';
+
+export interface PolicyPayerOptions {
+  wallet: PaymentWallet;
+  /** msats spent (cost + fees) by jobs since this time (Unix ms), from the history database */
+  spentMsatsSince(sinceMs: number): Promise<number>;
+  dailyBudgetMsats: number | null;
+  monthlyBudgetMsats: number | null;
+  now?: () => number;
+  /** pay_invoice timeout, ms (60 s) */
+  payTimeoutMs?: number;
+  /** after a cancel while the wallet is paying, wait this long for its answer, ms (5 s) */
+  abortGraceMs?: number;
+  /**
+   * This payer's own payments count on top of the history's figure until
+   * recorded() is called for them, or for this long (ms, default 60 s):
+   * counting twice for a while is safe, not counting at all is not.
+   */
+  recordGraceMs?: number;
+}
+
+/** A payment this payer made (or may have made). */
+export interface PaymentRecord extends PaidInvoice {
+  jobId: string;
+  provider: string;
+  paidAtMs: number;
+  /** false when the preimage did not match the payment hash */
+  verified: boolean;
+}
+
+interface Pending {
+  paymentHash: string;
+  msats: number;
+  atMs: number;
+}
+
+export function startOfUtcDay(ms: number): number {
+  const d = new Date(ms);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+}
+
+export function startOfUtcMonth(ms: number): number {
+  const d = new Date(ms);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+}
+
+export class PolicyPayer implements Payer {
+  private readonly wallet: PaymentWallet;
+  private readonly now: () => number;
+  /** payment hashes sent to the wallet (or about to be): never sent again */
+  private readonly usedHashes = new Set<string>();
+  /** msats paid or in flight per job */
+  private readonly jobPaid = new Map<string, number>();
+  private readonly closedJobs = new Map<string, { state: 'cancelled' } | { state: 'finished'; provider: string }>();
+  /** own spending the history may not show yet */
+  private pending: Pending[] = [];
+  private readonly records: PaymentRecord[] = [];
+
+  constructor(private readonly options: PolicyPayerOptions) {
+    this.wallet = options.wallet;
+    this.now = options.now ?? Date.now;
+  }
+
+  cancelJob(jobId: string): void {
+    this.closedJobs.set(jobId, { state: 'cancelled' });
+  }
+
+  finishJob(jobId: string, provider: string): void {
+    if (this.closedJobs.get(jobId)?.state === 'cancelled') return;
+    this.closedJobs.set(jobId, { state: 'finished', provider });
+  }
+
+  /** The history now counts this payment: stop adding it on top. */
+  recorded(paymentHash: string): void {
+    this.pending = this.pending.filter((p) => p.paymentHash !== paymentHash);
+  }
+
+  /** Payments made by this payer, oldest first. */
+  payments(): readonly PaymentRecord[] {
+    return this.records;
+  }
+
+  async pay(offer: PaymentOffer, ctx: PaymentContext): Promise<PaymentOutcome> {
+    if (ctx.signal.aborted) return cancelled();
+    const { dailyBudgetMsats, monthlyBudgetMsats } = this.options;
+    let dailySpent = 0;
+    let monthlySpent = 0;
+    const nowForPeriods = this.now();
+    if (dailyBudgetMsats !== null || monthlyBudgetMsats !== null) {
+      try {
+        [dailySpent, monthlySpent] = await Promise.all([
+          dailyBudgetMsats !== null ? this.options.spentMsatsSince(startOfUtcDay(nowForPeriods)) : 0,
+          monthlyBudgetMsats !== null ? this.options.spentMsatsSince(startOfUtcMonth(nowForPeriods)) : 0,
+        ]);
+      } catch (e) {
+        return refused('payment-failed', 'budget-unknown', `cannot read what was spent so far to check the budget (${errText(e)}): not paid`);
+      }
+    }
+
+    // From here to the wallet call nothing awaits: check and reservation are one step.
+    const now = this.now();
+    this.prunePending(now);
+    const check = checkInvoice({
+      offer,
+      maxPriceMsats: ctx.maxPriceMsats,
+      nowMs: now,
+      isPaymentHashUsed: (h) => this.usedHashes.has(h),
+      job: { closed: this.closedJobs.get(offer.jobId) ?? null, paidMsats: this.jobPaid.get(offer.jobId) ?? 0 },
+      budgets: {
+        daily: dailyBudgetMsats === null ? null : { limitMsats: dailyBudgetMsats, spentMsats: dailySpent + this.pendingSince(startOfUtcDay(nowForPeriods)) },
+        monthly:
+          monthlyBudgetMsats === null ? null : { limitMsats: monthlyBudgetMsats, spentMsats: monthlySpent + this.pendingSince(startOfUtcMonth(nowForPeriods)) },
+      },
+    });
+    if (!check.ok) return refused(check.kind, check.reason, check.message);
+
+    const { amountMsats, paymentHash } = check;
+    this.usedHashes.add(paymentHash);
+    this.jobPaid.set(offer.jobId, (this.jobPaid.get(offer.jobId) ?? 0) + amountMsats);
+    const pending: Pending = { paymentHash, msats: amountMsats, atMs: now };
+    this.pending.push(pending);
+    const release = () => {
+      this.jobPaid.set(offer.jobId, (this.jobPaid.get(offer.jobId) ?? 0) - amountMsats);
+      this.pending = this.pending.filter((p) => p !== pending);
+    };
+
+    // the last moment before money moves: nothing is paid after a cancel
+    if (ctx.signal.aborted) {
+      release();
+      this.usedHashes.delete(paymentHash); // never sent
+      return cancelled();
+    }
+    let payment;
+    try {
+      payment = await this.wallet.payInvoice(offer.bolt11, {
+        signal: ctx.signal,
+        timeoutMs: this.options.payTimeoutMs ?? 60_000,
+        abortGraceMs: this.options.abortGraceMs ?? 5_000,
+      });
+    } catch (e) {
+      const uncertain = e instanceof WalletError ? e.mayHaveSucceeded : true;
+      if (e instanceof WalletError && e.code === 'ABORTED' && !e.mayHaveSucceeded) {
+        release();
+        return cancelled(); // the hash stays used: it was handed to the wallet, which refused to send it
+      }
+      // An uncertain payment keeps its reservation (budget and job cap): it may have gone through.
+      if (!uncertain) release();
+      const why = errText(e);
+      return refused(
+        'payment-failed',
+        uncertain ? 'wallet-uncertain' : 'wallet-error',
+        uncertain ? `payment of ${amountMsats} msats not confirmed: ${why}` : `payment of ${amountMsats} msats failed: ${why}`,
+      );
+    }
+
+    const fees = Number.isSafeInteger(payment.feesPaidMsats) && payment.feesPaidMsats > 0 ? payment.feesPaidMsats : 0;
+    pending.msats = amountMsats + fees;
+    const paid: PaidInvoice = { amountMsats, feesMsats: fees, preimage: payment.preimage, paymentHash, bolt11: offer.bolt11 };
+    const verified = preimageMatches(payment.preimage, paymentHash);
+    this.records.push({ ...paid, jobId: offer.jobId, provider: offer.provider, paidAtMs: this.now(), verified });
+    if (!verified) {
+      return {
+        ok: false,
+        kind: 'payment-failed',
+        reason: 'preimage-mismatch',
+        message: `wallet returned a preimage that does not match the invoice's payment hash ${paymentHash.slice(0, 8)}… after paying ${amountMsats} msats; the payment is not proven`,
+        paid,
+      };
+    }
+    return { ok: true, ...paid };
+  }
+
+  private pendingSince(sinceMs: number): number {
+    return this.pending.filter((p) => p.atMs >= sinceMs).reduce((sum, p) => sum + p.msats, 0);
+  }
+
+  private prunePending(now: number) {
+    const grace = this.options.recordGraceMs ?? 60_000;
+    this.pending = this.pending.filter((p) => now - p.atMs < grace || this.inFlight(p));
+  }
+
+  private inFlight(p: Pending): boolean {
+    return !this.records.some((r) => r.paymentHash === p.paymentHash);
+  }
+}
+
+/** sha256(preimage) = payment hash: the proof that the invoice was paid. */
+export function preimageMatches(preimage: string, paymentHash: string): boolean {
+  if (!/^[0-9a-fA-F]{64}$/.test(preimage)) return false;
+  return createHash('sha256').update(Buffer.from(preimage, 'hex')).digest('hex') === paymentHash.toLowerCase();
+}
+
+function cancelled(): PaymentOutcome {
+  return refused('payment-failed', 'cancelled', 'the job was cancelled before payment: nothing paid');
+}
+
+function refused(kind: 'price-too-high' | 'payment-failed', reason: PaymentRefusalReason, message: string): PaymentOutcome {
+  return { ok: false, kind, reason, message };
+}
+
+function errText(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').trim().slice(0, 240);
+}
