@@ -15,8 +15,12 @@ export interface EngineParts {
   local: LocalLane;
   swarm: SwarmLane;
   history: HistoryStore;
-  /** a Payer for one run: with a wallet when nwcUri is set, else one that refuses */
-  makePayer(nwcUri: string | null, settings: EngineSettings): Payer;
+  /**
+   * A Payer for one run (its dedupe and reservations live as long as the
+   * run; across runs the history is the record): with a wallet when nwcUri
+   * is set, else one that refuses. `close` releases the wallet connection.
+   */
+  makePayer(nwcUri: string | null, settings: EngineSettings): { payer: Payer; close(): void };
   log: Logger;
 }
 
@@ -122,6 +126,7 @@ export class EngineCore implements Engine {
     };
 
     let trace: FallbackTrace;
+    const { payer, close: closePayer } = this.parts.makePayer(this.nwcUri, settings);
     try {
       trace = await this.manager.run(
         config,
@@ -138,16 +143,18 @@ export class EngineCore implements Engine {
             offerWindowMs: settings.offerWindowSecs * 1000,
           },
         },
-        { secretKey: this.secretKey, payer: this.parts.makePayer(this.nwcUri, settings) },
+        { secretKey: this.secretKey, payer },
         emit,
         signal,
       );
     } catch (e) {
+      closePayer();
       // A bug, not a lane failure: keep the row honest, then surface it.
       await pendingWrite;
       await history.update(id, { state: 'failed', lane: 'failed', error: `internal error: ${(e as Error).message}`, completedAt: Date.now() });
       throw e;
     }
+    closePayer();
     await pendingWrite;
     const completedAt = Date.now();
     await history.update(id, recordPatch(trace, publishedJobId, completedAt - submittedAt, completedAt));

@@ -1,0 +1,36 @@
+// Wires the engine from plain values: the same engine for the CLI and the
+// extension (which passes settings, secrets and its global storage path).
+import type { Engine, EngineOptions } from './engine-api';
+import { EngineCore } from './engine/engine-core';
+import { openHistory } from './history/sqlite-history';
+import { OllamaLane } from './local/ollama-lane';
+import { createSwarmLane } from './swarm/nip90-client';
+import { NoWalletPayer } from './wallet/no-wallet-payer';
+import { NwcClient } from './wallet/nwc-client';
+import { PolicyPayer } from './wallet/policy-payer';
+
+export async function createEngine(options: EngineOptions): Promise<Engine> {
+  const history = await openHistory(options.historyFile, { onWarning: (m) => options.log.warn(m) });
+  return new EngineCore(
+    {
+      local: new OllamaLane(),
+      swarm: createSwarmLane(),
+      history,
+      log: options.log,
+      makePayer(nwcUri, settings) {
+        if (!nwcUri) return { payer: new NoWalletPayer(), close() {} };
+        const wallet = new NwcClient(nwcUri);
+        const payer = new PolicyPayer({
+          wallet,
+          spentMsatsSince: (ms) => history.spentMsatsSince(ms),
+          dailyBudgetMsats: settings.dailyBudgetMsats,
+          monthlyBudgetMsats: settings.monthlyBudgetMsats,
+        });
+        return { payer, close: () => wallet.close() };
+      },
+    },
+    { settings: options.settings, secretKey: options.secretKey, nwcUri: options.nwcUri },
+  );
+}
+
+export type { Engine, EngineOptions } from './engine-api';
