@@ -58,5 +58,10 @@ export interface HistoryStore {
   metrics(): Promise<Metrics>;
   /** msats paid (cost + fees) by consumer jobs submitted at or after `sinceMs` */
   spentMsatsSince(sinceMs: number): Promise<number>;
+  /** deletes every row (the extension's Clear History) */
+  clear(): Promise<void>;
+  /** every row, newest first */
+  exportAll(): Promise<JobRecord[]>;
+  /** waits for queued operations, then frees the database; later calls reject */
   close(): Promise<void>;
 }

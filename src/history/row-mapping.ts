@@ -1,0 +1,175 @@
+// JobRecord <-> `jobs` row. One table of columns is the single source of truth
+// for inserts, updates and reads. The seed's column names are kept where the
+// seed had them: prompt is `request`, response is `result`, and the seed's
+// `payment_amount` is written with the same msats as `cost_msats`.
+import type { SqlValue } from 'sql.js';
+import type { JobState } from '../fallback/events';
+import type { HistoryLane, JobRecord } from './types';
+
+type Field = keyof JobRecord;
+
+interface Column {
+  field: Field;
+  column: string;
+  /** validates a JobRecord value and converts it for SQL; throws TypeError naming the field */
+  toSql(value: unknown, field: string): SqlValue;
+  fromSql(value: SqlValue): unknown;
+}
+
+const JOB_STATES: readonly JobState[] = ['pending', 'payment-required', 'processing', 'completed', 'failed', 'cancelled'];
+const LANES: readonly HistoryLane[] = ['local', 'swarm', 'failed', 'served'];
+
+function bad(field: string, expected: string, value: unknown): never {
+  throw new TypeError(`history: ${field} must be ${expected}, got ${JSON.stringify(value) ?? String(value)}`);
+}
+
+const text = {
+  toSql: (v: unknown, f: string): SqlValue => (typeof v === 'string' ? v : bad(f, 'a string', v)),
+  fromSql: (v: SqlValue) => (v === null ? '' : String(v)),
+};
+const optionalText = {
+  toSql: (v: unknown, f: string): SqlValue => (v === null || typeof v === 'string' ? v : bad(f, 'a string or null', v)),
+  fromSql: (v: SqlValue) => (v === null ? null : String(v)),
+};
+function oneOf<T extends string>(values: readonly T[], nullable: boolean) {
+  return {
+    toSql: (v: unknown, f: string): SqlValue =>
+      (v === null && nullable) || values.includes(v as T) ? (v as T | null) : bad(f, `one of ${values.join(', ')}${nullable ? ' or null' : ''}`, v),
+    fromSql: (v: SqlValue) => (v === null ? null : String(v)),
+  };
+}
+/** money: whole msats, never fractional, never negative */
+const msats = {
+  toSql: (v: unknown, f: string): SqlValue => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : bad(f, 'a whole number of msats ≥ 0', v)),
+  fromSql: (v: SqlValue) => (v === null ? 0 : Number(v)),
+};
+/** Unix milliseconds */
+const timestamp = {
+  toSql: (v: unknown, f: string): SqlValue => (typeof v === 'number' && Number.isFinite(v) ? Math.round(v) : bad(f, 'Unix milliseconds', v)),
+  fromSql: (v: SqlValue) => Number(v),
+};
+/** timings may come from performance.now(): stored rounded to whole ms */
+const optionalMs = {
+  toSql: (v: unknown, f: string): SqlValue =>
+    v === null ? null : typeof v === 'number' && Number.isFinite(v) ? Math.round(v) : bad(f, 'milliseconds or null', v),
+  fromSql: (v: SqlValue) => (v === null ? null : Number(v)),
+};
+const flag = {
+  toSql: (v: unknown, f: string): SqlValue => (typeof v === 'boolean' ? (v ? 1 : 0) : bad(f, 'true or false', v)),
+  fromSql: (v: SqlValue) => Number(v) === 1,
+};
+
+export const COLUMNS: readonly Column[] = [
+  { field: 'id', column: 'id', ...text },
+  { field: 'jobId', column: 'job_id', ...text },
+  { field: 'state', column: 'state', ...oneOf(JOB_STATES, false) },
+  { field: 'lane', column: 'lane', ...oneOf(LANES, true) },
+  { field: 'model', column: 'model', ...text },
+  { field: 'prompt', column: 'request', ...text },
+  { field: 'response', column: 'result', ...optionalText },
+  { field: 'error', column: 'error', ...optionalText },
+  { field: 'localAttempted', column: 'local_attempted', ...flag },
+  { field: 'localOutcome', column: 'local_outcome', ...oneOf(['success', 'failure'] as const, true) },
+  { field: 'localError', column: 'local_error', ...optionalText },
+  { field: 'swarmStart', column: 'swarm_start', ...oneOf(['direct', 'fallback'] as const, true) },
+  { field: 'swarmOutcome', column: 'swarm_outcome', ...oneOf(['success', 'failure'] as const, true) },
+  { field: 'swarmError', column: 'swarm_error', ...optionalText },
+  { field: 'provider', column: 'provider', ...optionalText },
+  { field: 'costMsats', column: 'cost_msats', ...msats },
+  { field: 'feesMsats', column: 'fees_msats', ...msats },
+  { field: 'paymentBolt11', column: 'payment_bolt11', ...optionalText },
+  { field: 'paymentPreimage', column: 'payment_preimage', ...optionalText },
+  { field: 'ttftMs', column: 'ttft_ms', ...optionalMs },
+  { field: 'durationMs', column: 'duration_ms', ...optionalMs },
+  { field: 'submittedAt', column: 'submitted_at', ...timestamp },
+  { field: 'completedAt', column: 'completed_at', ...optionalMs },
+];
+
+/** The seed's `payment_amount` mirrors cost_msats (what was actually paid). */
+const MIRRORS: Partial<Record<Field, string>> = { costMsats: 'payment_amount' };
+
+export interface SqlAssignment {
+  columns: string[];
+  values: SqlValue[];
+}
+
+/** Every column of a full record, validated. */
+export function recordToRow(record: JobRecord): SqlAssignment {
+  const columns: string[] = [];
+  const values: SqlValue[] = [];
+  for (const c of COLUMNS) {
+    if (!(c.field in record) || record[c.field] === undefined) bad(c.field, 'present', undefined);
+    const value = c.toSql(record[c.field], c.field);
+    columns.push(c.column);
+    values.push(value);
+    const mirror = MIRRORS[c.field];
+    if (mirror) {
+      columns.push(mirror);
+      values.push(value);
+    }
+  }
+  return { columns, values };
+}
+
+/** The columns a patch sets; undefined values are left alone. `id` cannot change. */
+export function patchToRow(patch: Partial<JobRecord>): SqlAssignment {
+  const columns: string[] = [];
+  const values: SqlValue[] = [];
+  for (const c of COLUMNS) {
+    const value = patch[c.field];
+    if (value === undefined) continue;
+    if (c.field === 'id') throw new TypeError('history: a job record’s id cannot be changed');
+    const sql = c.toSql(value, c.field);
+    columns.push(c.column);
+    values.push(sql);
+    const mirror = MIRRORS[c.field];
+    if (mirror) {
+      columns.push(mirror);
+      values.push(sql);
+    }
+  }
+  return { columns, values };
+}
+
+export const SELECT_COLUMNS = COLUMNS.map((c) => c.column).join(', ');
+
+export function rowToRecord(row: Record<string, SqlValue>): JobRecord {
+  const out: Record<string, unknown> = {};
+  for (const c of COLUMNS) out[c.field] = c.fromSql(row[c.column] ?? null);
+  return out as unknown as JobRecord;
+}
+
+/** One entry of `swarm-compute history --json` (CLI.md). */
+export interface HistoryJson {
+  jobId: string;
+  state: JobState;
+  lane: HistoryLane | null;
+  localAttempted: boolean;
+  provider: string | null;
+  model: string;
+  costMsats: number;
+  durationMs: number | null;
+  submittedAt: number;
+  completedAt: number | null;
+  error: string | null;
+  prompt: string;
+  response: string | null;
+}
+
+export function toHistoryJson(record: JobRecord): HistoryJson {
+  return {
+    jobId: record.jobId,
+    state: record.state,
+    lane: record.lane,
+    localAttempted: record.localAttempted,
+    provider: record.provider,
+    model: record.model,
+    costMsats: record.costMsats,
+    durationMs: record.durationMs,
+    submittedAt: record.submittedAt,
+    completedAt: record.completedAt,
+    error: record.error,
+    prompt: record.prompt,
+    response: record.response,
+  };
+}

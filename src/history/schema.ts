@@ -1,0 +1,142 @@
+// The `jobs` schema and its migrations, versioned with PRAGMA user_version.
+//
+// Version 1 is the seed's table as it was (job_id primary key, prompt in
+// `request`, response in `result`, msats paid in `payment_amount`), so a
+// database the seed wrote (user_version 0 with that table) migrates too.
+// Version 2 adds everything in JobRecord. SQLite cannot change a primary key
+// in place, so version 2 rebuilds the table, copying rows in rowid order:
+// list() breaks submitted_at ties by rowid, so insertion order is kept.
+import type { Database } from 'sql.js';
+
+export const SCHEMA_VERSION = 2;
+
+interface Migration {
+  version: number;
+  up(db: Database): void;
+}
+
+const V1_SEED_TABLE = `
+CREATE TABLE IF NOT EXISTS jobs (
+  job_id TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  request TEXT NOT NULL,
+  result TEXT,
+  error TEXT,
+  provider TEXT,
+  payment_amount INTEGER,
+  payment_bolt11 TEXT,
+  submitted_at INTEGER NOT NULL,
+  completed_at INTEGER,
+  local_attempted INTEGER DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS idx_jobs_submitted_at ON jobs(submitted_at);
+`;
+
+const V2_TABLE = `
+CREATE TABLE jobs_v2 (
+  id TEXT PRIMARY KEY NOT NULL,
+  job_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  request TEXT NOT NULL,
+  result TEXT,
+  error TEXT,
+  provider TEXT,
+  payment_amount INTEGER NOT NULL DEFAULT 0,
+  payment_bolt11 TEXT,
+  submitted_at INTEGER NOT NULL,
+  completed_at INTEGER,
+  local_attempted INTEGER NOT NULL DEFAULT 0 CHECK (local_attempted IN (0, 1)),
+  lane TEXT,
+  model TEXT NOT NULL DEFAULT '',
+  local_outcome TEXT,
+  local_error TEXT,
+  swarm_start TEXT,
+  swarm_outcome TEXT,
+  swarm_error TEXT,
+  cost_msats INTEGER NOT NULL DEFAULT 0,
+  fees_msats INTEGER NOT NULL DEFAULT 0,
+  payment_preimage TEXT,
+  ttft_ms INTEGER,
+  duration_ms INTEGER
+)`;
+
+// Seed timestamps were Unix seconds; ours are milliseconds. Anything below
+// 1e11 (year 5138 in seconds, 1973 in ms) can only be seconds.
+const toMs = (col: string) => `CASE WHEN ${col} IS NOT NULL AND ${col} < 100000000000 THEN ${col} * 1000 ELSE ${col} END`;
+// Seed states were spelt like `PaymentRequired` / `payment_required`.
+const STATE = `CASE replace(replace(lower(state), '_', ''), '-', '')
+  WHEN 'paymentrequired' THEN 'payment-required'
+  ELSE lower(state) END`;
+const COMPLETED = `lower(state) = 'completed'`;
+const LANE = `CASE
+  WHEN ${COMPLETED} AND provider IS NOT NULL THEN 'swarm'
+  WHEN ${COMPLETED} AND COALESCE(local_attempted, 0) = 1 THEN 'local'
+  WHEN lower(state) = 'failed' THEN 'failed'
+  ELSE NULL END`;
+
+const MIGRATIONS: readonly Migration[] = [
+  { version: 1, up: (db) => db.exec(V1_SEED_TABLE) },
+  {
+    version: 2,
+    up: (db) => {
+      db.exec(V2_TABLE);
+      db.exec(`
+        INSERT INTO jobs_v2 (id, job_id, state, request, result, error, provider, payment_amount, cost_msats,
+                             payment_bolt11, submitted_at, completed_at, local_attempted, lane,
+                             local_outcome, swarm_start, swarm_outcome)
+        SELECT job_id, job_id, ${STATE}, COALESCE(request, ''), result, error, provider,
+               COALESCE(payment_amount, 0), COALESCE(payment_amount, 0),
+               payment_bolt11, ${toMs('submitted_at')}, ${toMs('completed_at')},
+               CASE WHEN COALESCE(local_attempted, 0) = 0 THEN 0 ELSE 1 END, ${LANE},
+               CASE WHEN ${COMPLETED} AND provider IS NULL AND COALESCE(local_attempted, 0) = 1 THEN 'success' END,
+               CASE WHEN provider IS NOT NULL THEN (CASE WHEN COALESCE(local_attempted, 0) = 0 THEN 'direct' ELSE 'fallback' END) END,
+               CASE WHEN ${COMPLETED} AND provider IS NOT NULL THEN 'success' END
+        FROM jobs ORDER BY rowid;
+        DROP TABLE jobs;
+        ALTER TABLE jobs_v2 RENAME TO jobs;
+        CREATE INDEX idx_jobs_submitted_at ON jobs(submitted_at);
+        CREATE INDEX idx_jobs_job_id ON jobs(job_id);
+      `);
+    },
+  },
+];
+
+/** ROLLBACK unless SQLite already rolled back on its own (then it would throw). */
+export function rollbackQuietly(db: Database): void {
+  try {
+    db.exec('ROLLBACK');
+  } catch {
+    // no transaction was active any more
+  }
+}
+
+export function schemaVersion(db: Database): number {
+  const r = db.exec('PRAGMA user_version');
+  return Number(r[0]?.values[0]?.[0] ?? 0);
+}
+
+/**
+ * Brings `db` to SCHEMA_VERSION, each step in its own transaction.
+ * Returns true when something changed (the caller saves). A database from a
+ * newer version is left as it is: columns are only ever added, and every
+ * statement here names its columns.
+ */
+export function migrate(db: Database): boolean {
+  let version = schemaVersion(db);
+  let changed = false;
+  for (const m of MIGRATIONS) {
+    if (m.version <= version) continue;
+    db.exec('BEGIN');
+    try {
+      m.up(db);
+      db.exec(`PRAGMA user_version = ${m.version}`);
+      db.exec('COMMIT');
+    } catch (err) {
+      rollbackQuietly(db);
+      throw new Error(`migration to schema version ${m.version} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    version = m.version;
+    changed = true;
+  }
+  return changed;
+}
