@@ -70,6 +70,8 @@ export interface TestRelay {
   stored(): RelayEvent[];
   /** open client connections */
   connections(): number;
+  /** connections ever accepted (a short-lived one counts too) */
+  connectionsOpened(): number;
   /** close every client connection (a relay hiccup); the server keeps listening */
   dropConnections(): void;
   /** change the OK-false policy at run time */
@@ -97,9 +99,11 @@ export async function startRelay(options: TestRelayOptions = {}): Promise<TestRe
 
   const wss = new WebSocketServer({ host: '127.0.0.1', port: options.port ?? 0 });
   const sockets = new Set<WebSocket>();
+  let opened = 0;
 
   wss.on('connection', (ws) => {
     sockets.add(ws);
+    opened++;
     const subs = new Map<string, Filter[]>();
     // The relay writes to this wrapper; it forwards only events that really
     // match their subscription's filters (tags included).
@@ -156,6 +160,7 @@ export async function startRelay(options: TestRelayOptions = {}): Promise<TestRe
     received,
     stored: () => [...repo.events],
     connections: () => sockets.size,
+    connectionsOpened: () => opened,
     dropConnections() {
       for (const ws of sockets) ws.terminate();
     },

@@ -38,6 +38,7 @@ for (const [name, extra, message] of cases) {
   test(`submit with ${name}: exit 2, names the flag, sends nothing`, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sc-usage-'));
     const before = relay.received.length;
+    const opened = relay.connectionsOpened();
     const extraHasPrompt = extra.includes('--prompt');
     const args = ['submit', ...(extraHasPrompt ? [] : ['--prompt', 'hello']), '--relay', relay.url, '--data-dir', dataDir, ...extra];
     const r = await runCli(args);
@@ -45,7 +46,7 @@ for (const [name, extra, message] of cases) {
     assert.match(r.stderr, message);
     assert.equal(r.stdout, '');
     assert.equal(relay.received.length, before);
-    assert.equal(relay.connections(), 0);
+    assert.equal(relay.connectionsOpened(), opened);
     assert.deepEqual(readdirSync(dataDir), [], 'nothing written to the data dir');
   });
 }
@@ -69,7 +70,7 @@ test('an invalid SWARM_COMPUTE_NSEC is exit 2 and nothing is sent', async () => 
   const r = await runCli(['submit', '--prompt', 'x', '--relay', relay.url, '--data-dir', dataDir], { env: { SWARM_COMPUTE_NSEC: 'nsec1broken' } });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /SWARM_COMPUTE_NSEC must be an nsec1… key or 64 hex characters/);
-  assert.equal(relay.connections(), 0);
+  assert.equal(relay.connectionsOpened(), 0);
 });
 
 test('an unknown command is exit 2 listing the commands', async () => {

@@ -1,0 +1,189 @@
+// UI tests: the packed .vsix in a real VS Code in Chromium, driven the way a
+// person uses it. Real parts around it: an Ollama stand-in over HTTP, a Nostr
+// relay, a NIP-90 provider and an NWC wallet, all on loopback.
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
+import { startRelay, type TestRelay } from '../support/relay';
+import { startTestProvider, type TestProvider } from '../support/test-provider';
+import { startNwcWallet, type NwcTestWallet } from '../support/nwc-wallet';
+import { openFile, runCommand, screenshotPath, selectLines, startWorkbench, statusItem, type Workbench } from './workbench';
+
+const SAMPLE = `export function debounce<T extends (...args: unknown[]) => void>(fn: T, waitMs: number): T {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return ((...args: unknown[]) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), waitMs);
+  }) as T;
+}
+`;
+
+const LOCAL_ANSWER = `\`debounce\` returns a wrapper that **delays** calling \`fn\` until \`waitMs\` milliseconds have passed without another call.
+
+- Each call clears the pending timer and starts a new one.
+- Only the last call in a burst runs.
+
+\`\`\`ts
+const save = debounce(() => persist(doc), 500);
+\`\`\`
+`;
+
+const PAYLOAD = `Here is your answer.
+
+<script>window.top.__pwned = 'script';</script>
+<img src=x onerror="window.top.__pwned = 'img'; alert('img')">
+<a href="javascript:alert('link')">click</a>
+
+**Bold** still works.`;
+
+describe('Swarm Compute in a real VS Code', () => {
+  let ollama: OllamaStandin;
+  let relay: TestRelay;
+  let provider: TestProvider;
+  let wallet: NwcTestWallet;
+  let wb: Workbench;
+  let page: Page;
+  const dialogs: string[] = [];
+
+  before(async () => {
+    ollama = await startOllamaStandin({ models: { 'llama3.2': { reply: LOCAL_ANSWER, tokenDelayMs: 40 } } });
+    relay = await startRelay();
+    wallet = await startNwcWallet({ relayUrl: relay.url });
+    provider = await startTestProvider({ relays: [relay.url], script: { payAfter: { amountMsats: 21_000 }, result: 'The swarm says: it waits, then runs once.' } });
+    wb = await startWorkbench({
+      settings: {
+        'swarmCompute.mode': 'fallback',
+        'swarmCompute.model': 'llama3.2',
+        'swarmCompute.ollamaHost': ollama.url,
+        'swarmCompute.relays': [relay.url],
+        'swarmCompute.maxPriceMsats': 50_000,
+        'swarmCompute.swarmTimeoutSecs': 30,
+        'swarmCompute.offerWindowSecs': 0,
+        'workbench.colorTheme': 'Default Dark Modern',
+      },
+      files: { 'src/debounce.ts': SAMPLE },
+    });
+    page = wb.page;
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+  });
+
+  after(async () => {
+    await wb?.close();
+    await provider?.stop();
+    await wallet?.stop();
+    await relay?.stop();
+    await ollama?.stop();
+  });
+
+  it('Explain Selection from the palette streams a local answer with its lane badge', async () => {
+    await openFile(page, 'debounce.ts');
+    await selectLines(page, 1, 7);
+    await runCommand(page, 'Swarm Compute: Explain Selection');
+    const entry = wb.chat.locator('article.entry').last();
+    await entry.waitFor({ timeout: 30_000 });
+    // streamed: part of the answer is on screen while the entry is still running
+    await wb.chat.locator('article.entry[data-state="running"] .answer-body', { hasText: 'returns a wrapper' }).waitFor({ timeout: 20_000 });
+    await wb.chat.locator('article.entry[data-state="completed"]').last().waitFor({ timeout: 30_000 });
+    assert.equal(await entry.locator('.badge').getAttribute('data-lane'), 'local');
+    assert.match(await entry.locator('.label').innerText(), /local[\s\S]*llama3\.2/);
+    assert.match(await entry.locator('.question').innerText(), /debounce\.ts/);
+    assert.equal(await entry.locator('.answer-body strong').innerText(), 'delays');
+    assert.equal(await entry.locator('.code-block button.copy').count(), 1, 'code blocks get a copy button');
+    await page.screenshot({ path: screenshotPath('explain-selection.png') });
+  });
+
+  it('Stop cancels a streaming answer and closes the request to Ollama', async () => {
+    ollama.setModel('llama3.2', { tokens: Array.from({ length: 400 }, (_, i) => `word${i} `), tokenDelayMs: 60 });
+    const seen = ollama.requests.length;
+    const prompt = wb.chat.locator('#prompt');
+    await prompt.fill('Tell me a very long story');
+    await prompt.press('Enter');
+    const request = await ollama.waitForRequest((r) => ollama.requests.indexOf(r) >= seen && r.path.startsWith('/api/'));
+    await wb.chat.locator('article.entry[data-state="running"] .answer-body', { hasText: 'word3' }).waitFor({ timeout: 20_000 });
+    await wb.chat.locator('#stop').click();
+    const stopped = wb.chat.locator('article.entry').last();
+    await wb.chat.locator('article.entry[data-state="cancelled"]').last().waitFor({ timeout: 10_000 });
+    assert.equal(await stopped.locator('.badge').getAttribute('data-lane'), 'cancelled');
+    await request.settled;
+    assert.ok(request.closedEarly, 'the HTTP request to Ollama was aborted');
+    assert.ok(request.tokensSent < 400);
+    assert.ok(await wb.chat.locator('#stop').isHidden());
+    ollama.setModel('llama3.2', { reply: LOCAL_ANSWER, tokenDelayMs: 40 });
+  });
+
+  it('a swarm job asks for consent, pays within the cap, and the status bar shows the spend', async () => {
+    const before = await statusItem(page).innerText();
+    assert.match(before, /0 sats/);
+    await runCommand(page, 'Swarm Compute: Connect Wallet');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(wallet.uri);
+    await page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden' });
+
+    await wb.chat.locator('#mode').selectOption('swarm-only');
+    const prompt = wb.chat.locator('#prompt');
+    await prompt.fill('How does debounce work?');
+    await prompt.press('Enter');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 15_000 });
+    assert.match(await dialog.innerText(), /How does debounce work\?/, 'the consent shows what will be sent');
+    await dialog.getByRole('button', { name: 'Always allow' }).click();
+
+    const entry = wb.chat.locator('article.entry[data-lane="swarm"][data-state="completed"]').last();
+    await entry.waitFor({ timeout: 45_000 });
+    assert.match(await entry.locator('.answer-body').innerText(), /The swarm says/);
+    const label = await entry.locator('.label').innerText();
+    assert.match(label, /swarm/);
+    assert.match(label, /npub1/);
+    assert.match(label, /21 sats/);
+    assert.equal(wallet.payments.length, 1, 'one invoice was paid');
+    await page.waitForFunction(
+      (id) => /21 sats/.test(document.getElementById(id)?.textContent ?? ''),
+      'swarm-compute.swarm-compute.swarmCompute.status',
+      { timeout: 20_000 },
+    );
+    assert.notEqual(await statusItem(page).innerText(), before);
+    await page.screenshot({ path: screenshotPath('chat.png') });
+    await statusItem(page).hover();
+    await page.locator('.monaco-hover', { hasText: 'Spent today' }).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: screenshotPath('status-bar.png'), clip: { x: 700, y: 560, width: 700, height: 300 } });
+    await page.mouse.move(10, 10);
+  });
+
+  it('a provider answer with script and HTML payloads renders as text and runs nothing', async () => {
+    provider.setScript({ result: PAYLOAD });
+    const prompt = wb.chat.locator('#prompt');
+    await prompt.fill('Show me HTML');
+    await prompt.press('Enter');
+    const entry = wb.chat.locator('article.entry[data-lane="swarm"][data-state="completed"]', { hasText: 'Here is your answer' }).last();
+    await entry.waitFor({ timeout: 45_000 });
+    const body = entry.locator('.answer-body');
+    const text = await body.innerText();
+    assert.match(text, /<script>window\.top\.__pwned = 'script';<\/script>/, 'the script tag is shown as text');
+    assert.match(text, /<img src=x onerror=/, 'the img tag is shown as text');
+    assert.equal(await body.locator('script, img, iframe').count(), 0, 'no element was created from the payload');
+    assert.equal(await body.locator('strong').innerText(), 'Bold');
+    const hrefs = await body.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    assert.ok(hrefs.every((h) => !h || !h.startsWith('javascript:')), `no javascript: link (${hrefs.join(', ')})`);
+    await page.waitForTimeout(500);
+    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned), undefined);
+    assert.deepEqual(dialogs, [], 'no alert ran');
+  });
+
+  it('the conversation survives a reload of the window', async () => {
+    await page.reload();
+    await wb.open();
+    await page.locator('.activitybar [aria-label="Swarm Compute"]').click();
+    const entries = wb.chat.locator('article.entry');
+    await entries.first().waitFor({ timeout: 30_000 });
+    await wb.chat.locator('article.entry', { hasText: 'Here is your answer' }).waitFor({ timeout: 15_000 });
+    const lanes = await wb.chat.locator('article.entry .badge').evaluateAll((bs) => bs.map((b) => (b as HTMLElement).dataset.lane));
+    assert.ok(lanes.includes('local') && lanes.includes('swarm') && lanes.includes('cancelled'), lanes.join(','));
+    assert.match(await statusItem(page).innerText(), /(42|21) sats/);
+  });
+});

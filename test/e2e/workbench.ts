@@ -1,0 +1,141 @@
+// A real VS Code (the VS Code server from code-server) in headless Chromium,
+// with the packed .vsix installed the way a user installs it. Helpers drive
+// it the way a person does: command palette, editor selection, the chat
+// webview (two nested frames), the status bar.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import {
+  extensionId,
+  installVsix,
+  launchBrowser,
+  makeDirs,
+  projectRoot,
+  removeDirs,
+  startServer,
+  writeUserSettings,
+  type HostDirs,
+  type RunningServer,
+} from '../../scripts/vscode/host.mjs';
+
+export const VSIX = process.env.SWARM_VSIX || join(projectRoot, 'swarm-compute.vsix');
+export const DOCS = join(projectRoot, 'docs');
+
+export interface Workbench {
+  page: Page;
+  browser: Browser;
+  server: RunningServer;
+  dirs: HostDirs;
+  /** the chat webview's content frame */
+  chat: FrameLocator;
+  open(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startWorkbench(options: { settings?: Record<string, unknown>; files?: Record<string, string> } = {}): Promise<Workbench> {
+  const dirs = makeDirs();
+  writeUserSettings(dirs, options.settings);
+  for (const [name, text] of Object.entries(options.files ?? {})) {
+    mkdirSync(join(dirs.ws, name, '..'), { recursive: true });
+    writeFileSync(join(dirs.ws, name), text);
+  }
+  installVsix(dirs, VSIX);
+  const server = await startServer(dirs);
+  const browser = await launchBrowser();
+  const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+  page.on('pageerror', (e) => process.stderr.write(`[workbench page error] ${e.message}\n`));
+  const chat = page
+    .frameLocator(`iframe.webview.ready[src*="extensionId=${extensionId}"]`)
+    .frameLocator('#active-frame');
+  const wb: Workbench = {
+    page,
+    browser,
+    server,
+    dirs,
+    chat,
+    async open() {
+      await page.goto(server.workbenchUrl(dirs.ws));
+      await page.locator('.activitybar [aria-label="Swarm Compute"]').waitFor({ timeout: 60_000 });
+      await page.locator('[id="status.notifications"]').waitFor({ timeout: 30_000 });
+    },
+    async close() {
+      await browser.close().catch(() => {});
+      await server.stop();
+      if (!process.env.SWARM_KEEP_RUNS) removeDirs(dirs);
+    },
+  };
+  await wb.open();
+  return wb;
+}
+
+/** Runs a command from the palette by its full title ("Swarm Compute: Explain Selection"). */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      await input.fill(`>${title}`);
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+      await row.waitFor({ timeout: 5000 });
+      await page.keyboard.press('Enter');
+      await input.waitFor({ state: 'hidden', timeout: 5000 });
+      return;
+    } catch (err) {
+      // start-up focus changes can swallow the first keys
+      await page.keyboard.press('Escape').catch(() => {});
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
+/** Opens a workspace file through Quick Open and waits for its editor. */
+export async function openFile(page: Page, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      await input.fill(name);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 5000 });
+      await page.keyboard.press('Enter');
+      await page.locator(`.tab[data-resource-name="${name}"]`).waitFor({ timeout: 10_000 });
+      await page.locator('.monaco-editor .view-lines').first().waitFor();
+      return;
+    } catch (err) {
+      await page.keyboard.press('Escape').catch(() => {});
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
+/** Selects lines [from, to] (1-based, inclusive) of the active editor with the keyboard. */
+export async function selectLines(page: Page, from: number, to: number): Promise<void> {
+  await page.locator('.monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+G');
+  await page.keyboard.type(String(from));
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Home');
+  await page.keyboard.press('Home');
+  for (let i = from; i <= to; i++) await page.keyboard.press('Shift+ArrowDown');
+}
+
+/** The text of the status-bar cost indicator. */
+export function statusItem(page: Page) {
+  return page.locator(`[id="${extensionId}.swarmCompute.status"]`);
+}
+
+/** Reads the Notifications center (toasts are hidden with the smoke-test driver). */
+export async function notifications(page: Page): Promise<string[]> {
+  await page.locator('[id="status.notifications"]').click();
+  const list = page.locator('.notifications-center .notification-list-item-message');
+  await page.waitForTimeout(300);
+  const texts = await list.allTextContents();
+  await page.keyboard.press('Escape');
+  return texts;
+}
+
+export function screenshotPath(name: string): string {
+  mkdirSync(DOCS, { recursive: true });
+  return join(DOCS, name);
+}
