@@ -1,0 +1,136 @@
+// Paying from the command line: `submit --nwc` against a provider that asks
+// to be paid, over a real relay, with a NIP-47 wallet service that records
+// every payment.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRelay, type TestRelay } from '../support/relay';
+import { startTestProvider, type TestProvider } from '../support/test-provider';
+import { startNwcWallet, type NwcTestWallet } from '../support/nwc-wallet';
+import { makeInvoice } from '../support/invoices';
+import { runCli } from '../support/cli';
+
+let relay: TestRelay;
+let wallet: NwcTestWallet;
+
+before(async () => {
+  relay = await startRelay();
+  wallet = await startNwcWallet({ relayUrl: relay.url });
+});
+after(async () => {
+  await wallet.stop();
+  await relay.stop();
+});
+
+/** Settles the provider's invoice once the wallet has paid it (the provider's own wallet would see that). */
+function settleWhenPaid(provider: TestProvider, bolt11: string): () => void {
+  const timer = setInterval(() => {
+    if (wallet.payments.some((p) => p.bolt11 === bolt11)) {
+      provider.settle(bolt11);
+      clearInterval(timer);
+    }
+  }, 20);
+  return () => clearInterval(timer);
+}
+
+async function paidProvider(amountMsats: number, amountTagMsats = amountMsats) {
+  const invoice = makeInvoice({ amountMsats });
+  const provider = await startTestProvider({
+    relays: [relay.url],
+    script: { paymentRequired: { amountMsats, amountTagMsats, bolt11: invoice.bolt11 }, result: 'paid answer' },
+  });
+  return { provider, invoice, stop: settleWhenPaid(provider, invoice.bolt11) };
+}
+
+const args = (dir: string, extra: string[] = []) => [
+  'submit', '--prompt', 'worth paying for', '--relay', relay.url, '--data-dir', dir, '--nwc', wallet.uri,
+  '--swarm-timeout-secs', '10', '--offer-window-secs', '0.2', ...extra,
+];
+
+test('a paid provider within the cap: Cost shows what was paid, the wallet paid exactly once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sc-pay-'));
+  const { provider, invoice, stop } = await paidProvider(700);
+  try {
+    const before = wallet.payments.length;
+    const r = await runCli([...args(dir, ['--provider', provider.pubkey])]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /✓ Completed on swarm\n/);
+    assert.match(r.stdout, /\nCost: 700 msats \(0 sats\)\n/);
+    assert.match(r.stdout, /paid answer\n$/);
+    const mine = wallet.payments.slice(before);
+    assert.equal(mine.length, 1);
+    assert.equal(mine[0].bolt11, invoice.bolt11);
+    assert.equal(mine[0].amountMsats, 700);
+    const m = JSON.parse((await runCli(['metrics', '--json', '--data-dir', dir])).stdout);
+    assert.equal(m.totalCostMsats, 700);
+    const [row] = JSON.parse((await runCli(['history', '--json', '--data-dir', dir])).stdout);
+    assert.equal(row.costMsats, 700);
+  } finally {
+    stop();
+    await provider.stop();
+  }
+});
+
+test('a provider asking above the cap is refused: Failed naming amount and cap, nothing paid', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sc-pay-'));
+  const { provider, stop } = await paidProvider(5000);
+  try {
+    const before = wallet.payments.length;
+    const r = await runCli([...args(dir, ['--provider', provider.pubkey, '--max-price-msats', '1000', '--json'])]);
+    assert.equal(r.code, 1, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.lane, 'failed');
+    assert.match(out.swarmError, /5000 msats/);
+    assert.match(out.swarmError, /1000 msats/);
+    assert.equal(out.costMsats, 0);
+    assert.equal(wallet.payments.length, before);
+  } finally {
+    stop();
+    await provider.stop();
+  }
+});
+
+test('an invoice whose amount differs from the amount tag is never paid', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sc-pay-'));
+  const { provider, stop } = await paidProvider(900, 100);
+  try {
+    const before = wallet.payments.length;
+    const r = await runCli([...args(dir, ['--provider', provider.pubkey, '--json'])]);
+    assert.equal(r.code, 1);
+    assert.equal(wallet.payments.length, before);
+    assert.match(JSON.parse(r.stdout).swarmError, /900|100/);
+  } finally {
+    stop();
+    await provider.stop();
+  }
+});
+
+test('a daily budget that the payment would pass stops it, naming the budget', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sc-pay-'));
+  const { provider, stop } = await paidProvider(700);
+  try {
+    const before = wallet.payments.length;
+    const r = await runCli([...args(dir, ['--provider', provider.pubkey, '--daily-budget-msats', '500', '--json'])]);
+    assert.equal(r.code, 1);
+    assert.match(JSON.parse(r.stdout).swarmError, /daily budget/i);
+    assert.equal(wallet.payments.length, before);
+  } finally {
+    stop();
+    await provider.stop();
+  }
+});
+
+test('without a wallet, a paying provider fails with "no wallet configured" and nothing is paid', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sc-pay-'));
+  const { provider, stop } = await paidProvider(700);
+  try {
+    const r = await runCli(['submit', '--prompt', 'x', '--relay', relay.url, '--data-dir', dir, '--provider', provider.pubkey, '--swarm-timeout-secs', '10', '--json']);
+    assert.equal(r.code, 1);
+    assert.match(JSON.parse(r.stdout).swarmError, /payment required, no wallet configured/);
+  } finally {
+    stop();
+    await provider.stop();
+  }
+});
