@@ -58,6 +58,8 @@ export interface PaymentRequiredScript {
   amountTagMsats?: number;
   /** after asking: wait for settle(bolt11) (default), go on at once, or stop */
   then?: 'wait-settle' | 'continue' | 'stop';
+  /** ask again with the same invoice in a second event (an impatient provider) */
+  remind?: boolean;
 }
 
 export interface ProviderScript {
@@ -301,7 +303,7 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
   }
 
   function waitSettled(invoice: string): Promise<void> {
-    if (settledEarly.has(invoice)) return Promise.resolve();
+    if (settledEarly.has(invoice) || stop.signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       settled.set(invoice, resolve);
       stop.signal.addEventListener('abort', () => resolve(), { once: true });
@@ -321,6 +323,7 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
       const invoice = pr.bolt11 === undefined ? makeInvoice({ amountMsats: pr.amountMsats }) : pr.bolt11;
       const amountTag = ['amount', String(pr.amountTagMsats ?? pr.amountMsats), ...(invoice ? [invoice] : [])];
       await feedback(job, s, 'payment-required', `pay ${pr.amountMsats} msats to start`, '', amountTag);
+      if (pr.remind) await feedback(job, s, 'payment-required', `still waiting for ${pr.amountMsats} msats`, '', amountTag);
       const then = pr.then ?? 'wait-settle';
       if (then === 'stop') return;
       if (then === 'wait-settle' && invoice) await waitSettled(invoice);
@@ -387,45 +390,63 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
 
 // ---- forged events and a relay that delivers them ---------------------
 
+export type ForgeryMode = 'bad-signature' | 'other-job' | 'mixed-jobs';
+
 /**
  * A result a real relay would never route to the job's subscription:
- * - 'bad-signature': for the right job, its id matches its content, but the signature is not the author's;
- * - 'other-job': correctly signed, but answering another job (a relay that ignores #e filters delivers it).
+ * - 'bad-signature': for the right job, its id matches its content, but the signature is another key's;
+ * - 'other-job': correctly signed, answering another job (a relay that ignores #e filters delivers it);
+ * - 'mixed-jobs': correctly signed, e-tagging another job first and ours second.
  */
-export function forgedResult(job: Event, mode: 'bad-signature' | 'other-job', content: string, secretKey = generateSecretKey()): Event {
-  const jobId = mode === 'other-job' ? randomBytes(32).toString('hex') : job.id;
-  const event: Event = {
-    ...finalizeEvent(
-      {
-        kind: RESULT_KIND,
-        created_at: Math.floor(Date.now() / 1000),
-        content,
-        tags: [['e', jobId], ['p', job.pubkey]],
-      },
-      secretKey,
-    ),
-  };
+export function forgedResult(job: Event, mode: ForgeryMode, content: string, secretKey = generateSecretKey()): Event {
+  const otherJob = randomBytes(32).toString('hex');
+  const eTags = mode === 'other-job' ? [['e', otherJob]] : mode === 'mixed-jobs' ? [['e', otherJob], ['e', job.id]] : [['e', job.id]];
+  const tags = [...eTags, ['p', job.pubkey]];
+  const created_at = Math.floor(Date.now() / 1000);
+  const event = finalizeEvent({ kind: RESULT_KIND, created_at, content, tags }, secretKey);
+  let sig = event.sig;
   if (mode === 'bad-signature') {
-    // a signature made by another key over the same id
-    const other = finalizeEvent({ kind: RESULT_KIND, created_at: event.created_at, content, tags: event.tags }, generateSecretKey());
-    event.sig = other.sig;
+    // a valid signature, by another key, over the same id
+    sig = finalizeEvent({ kind: RESULT_KIND, created_at, content, tags }, generateSecretKey()).sig;
   }
+  return { id: event.id, pubkey: event.pubkey, created_at, kind: RESULT_KIND, tags, content, sig };
+}
+
+/** A genuine, correctly signed result for the job (as a provider with `secretKey` would send). */
+export function signedResult(job: Event, content: string, secretKey: Uint8Array): Event {
+  const event = finalizeEvent(
+    {
+      kind: RESULT_KIND,
+      created_at: Math.floor(Date.now() / 1000),
+      content,
+      tags: [['request', JSON.stringify(job)], ['e', job.id], ['p', job.pubkey]],
+    },
+    secretKey,
+  );
   return { id: event.id, pubkey: event.pubkey, created_at: event.created_at, kind: event.kind, tags: event.tags, content: event.content, sig: event.sig };
 }
 
-export interface RogueRelay {
+export interface ScriptedRelay {
   url: string;
   /** events clients sent it */
   received: Event[];
   stop(): Promise<void>;
 }
 
+export interface ScriptedRelayOptions {
+  /** events to push when a job request arrives, to every subscription asking for that job's replies */
+  onJob: (job: Event) => Event[];
+  /** push them before acknowledging the job (an instant provider): only a subscription opened earlier sees them */
+  beforeOk?: boolean;
+}
+
 /**
- * A relay that accepts everything without checking, answers EOSE at once,
- * and when a job request arrives sends `forge(job)` to every subscription
- * asking for that job's replies — what a malicious or broken relay can do.
+ * A minimal relay that checks nothing and stores nothing: it accepts every
+ * EVENT, answers EOSE at once, and pushes `onJob(job)` to the subscriptions
+ * whose #e filter names the job — unverified, even when the events do not
+ * match. What a malicious, broken or forgetful relay can do to a client.
  */
-export async function startRogueRelay(forge: (job: Event) => Event[]): Promise<RogueRelay> {
+export async function startScriptedRelay(options: ScriptedRelayOptions): Promise<ScriptedRelay> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   const received: Event[] = [];
   const subs = new Map<WebSocket, Map<string, { '#e'?: string[] }[]>>();
@@ -448,15 +469,18 @@ export async function startRogueRelay(forge: (job: Event) => Event[]): Promise<R
       } else if (msg[0] === 'EVENT') {
         const event = msg[1] as Event;
         received.push(event);
-        ws.send(JSON.stringify(['OK', event.id, true, '']));
-        if (event.kind !== JOB_KIND) return;
-        const forged = forge(event);
-        for (const [client, clientSubs] of subs) {
-          for (const [subId, filters] of clientSubs) {
-            if (!filters.some((f) => f['#e']?.includes(event.id))) continue;
-            for (const f of forged) client.send(JSON.stringify(['EVENT', subId, f]));
+        const ok = () => ws.send(JSON.stringify(['OK', event.id, true, '']));
+        if (!options.beforeOk) ok();
+        if (event.kind === JOB_KIND) {
+          const pushed = options.onJob(event);
+          for (const [client, clientSubs] of subs) {
+            for (const [subId, filters] of clientSubs) {
+              if (!filters.some((f) => f['#e']?.includes(event.id))) continue;
+              for (const e of pushed) client.send(JSON.stringify(['EVENT', subId, e]));
+            }
           }
         }
+        if (options.beforeOk) ok();
       }
     });
   });

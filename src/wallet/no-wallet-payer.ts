@@ -1,0 +1,37 @@
+// The payer used when no wallet is configured: it pays nothing, and says
+// why in terms a person can act on — the price, when it is above the cap,
+// otherwise the missing wallet.
+import { decode } from 'light-bolt11-decoder';
+import type { Payer, PaymentContext, PaymentOffer, PaymentOutcome } from './types';
+
+function invoiceMsats(bolt11: string): number | null {
+  try {
+    const amount = decode(bolt11).sections.find((s) => s.name === 'amount') as { value?: string } | undefined;
+    const msats = amount?.value ? Number(amount.value) : NaN;
+    return Number.isSafeInteger(msats) ? msats : null;
+  } catch {
+    return null;
+  }
+}
+
+export class NoWalletPayer implements Payer {
+  async pay(offer: PaymentOffer, ctx: PaymentContext): Promise<PaymentOutcome> {
+    const fromInvoice = invoiceMsats(offer.bolt11);
+    const cap = ctx.maxPriceMsats;
+    const above = [fromInvoice, offer.amountTagMsats].filter((n): n is number => n !== null && n > cap);
+    if (above.length > 0) {
+      return { ok: false, kind: 'price-too-high', message: `provider asks ${Math.max(...above)} msats, above the cap of ${cap} msats` };
+    }
+    const asked = fromInvoice ?? offer.amountTagMsats;
+    const what = asked === null ? 'an invoice without an amount' : `${asked} msats`;
+    return {
+      ok: false,
+      kind: 'payment-failed',
+      message: `payment required, no wallet configured (provider asks ${what}; set a Nostr Wallet Connect URI to pay)`,
+    };
+  }
+}
+
+export function createNoWalletPayer(): Payer {
+  return new NoWalletPayer();
+}
