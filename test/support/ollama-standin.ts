@@ -36,6 +36,8 @@ export interface OllamaStandinOptions {
   /** every route (version, tags too) accepts and never answers: a wedged daemon */
   wedged?: boolean;
   version?: string;
+  /** listen on this port (default: any free one) */
+  port?: number;
 }
 
 export interface RecordedRequest {
@@ -278,7 +280,7 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
     };
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
   return {
