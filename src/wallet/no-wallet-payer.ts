@@ -1,17 +1,12 @@
 // The payer used when no wallet is configured: it pays nothing, and says
 // why in terms a person can act on — the price, when it is above the cap,
 // otherwise the missing wallet.
-import { decode } from 'light-bolt11-decoder';
+import { invoiceAmount } from '../swarm/invoice-amount';
 import type { Payer, PaymentContext, PaymentOffer, PaymentOutcome } from './types';
 
 function invoiceMsats(bolt11: string): number | null {
-  try {
-    const amount = decode(bolt11).sections.find((s) => s.name === 'amount') as { value?: string } | undefined;
-    const msats = amount?.value ? Number(amount.value) : NaN;
-    return Number.isSafeInteger(msats) ? msats : null;
-  } catch {
-    return null;
-  }
+  const amount = invoiceAmount(bolt11);
+  return amount.ok ? amount.msats : null;
 }
 
 export class NoWalletPayer implements Payer {

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
-import bolt11 from 'bolt11';
+import { makeInvoice as makeTestInvoice } from './invoices';
 import { finalizeEvent, generateSecretKey, getPublicKey, type Event, type EventTemplate } from 'nostr-tools/pure';
 import { getConversationKey, encrypt as nip44Encrypt, decrypt as nip44Decrypt } from 'nostr-tools/nip44';
 import { encrypt as nip04Encrypt, decrypt as nip04Decrypt } from 'nostr-tools/nip04';
@@ -21,31 +21,9 @@ const FEEDBACK_KIND = 7000;
 
 // ---- invoices ---------------------------------------------------------
 
-export interface InvoiceOptions {
-  amountMsats: number;
-  /** seconds until the invoice expires (default 600) */
-  expirySecs?: number;
-  /** unix seconds the invoice was made (default now) */
-  timestamp?: number;
-  description?: string;
-  /** the node key that signs it (hex); random by default */
-  nodePrivateKey?: string;
-}
-
-/** A real, signed BOLT11 invoice for the given amount (mainnet prefix). */
-export function makeInvoice(options: InvoiceOptions): string {
-  const encoded = bolt11.encode({
-    millisatoshis: String(options.amountMsats),
-    timestamp: options.timestamp ?? Math.floor(Date.now() / 1000),
-    tags: [
-      { tagName: 'payment_hash', data: randomBytes(32).toString('hex') },
-      { tagName: 'description', data: options.description ?? 'swarm-compute test job' },
-      { tagName: 'expire_time', data: options.expirySecs ?? 600 },
-    ],
-  });
-  const signed = bolt11.sign(encoded, options.nodePrivateKey ?? randomBytes(32).toString('hex'));
-  if (!signed.paymentRequest) throw new Error('bolt11 did not produce a payment request');
-  return signed.paymentRequest;
+/** A real, signed BOLT11 invoice for the given amount (see ./invoices, which also keeps its preimage). */
+export function makeInvoice(options: { amountMsats: number; expirySecs?: number }): string {
+  return makeTestInvoice({ amountMsats: options.amountMsats, expirySecs: options.expirySecs ?? 600 }).bolt11;
 }
 
 // ---- the provider -----------------------------------------------------
