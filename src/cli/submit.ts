@@ -17,6 +17,17 @@ type CreateEngine = (options: import('../engine-api').EngineOptions) => Promise<
 
 /** Runs one submit to the end and returns the exit code. Never leaves a job unrecorded. */
 export async function runSubmit(opts: SubmitOptions, io: CliIo, createEngine: CreateEngine): Promise<number> {
+  // Listen first: a signal during start-up still ends as a recorded, cancelled job.
+  const controller = new AbortController();
+  const stopSignals = io.onSignal(() => controller.abort());
+  try {
+    return await submitWith(opts, io, createEngine, controller);
+  } finally {
+    stopSignals();
+  }
+}
+
+async function submitWith(opts: SubmitOptions, io: CliIo, createEngine: CreateEngine, controller: AbortController): Promise<number> {
   let prompt = opts.prompt;
   if (prompt === '-') {
     prompt = readFileSync(0, 'utf8');
@@ -34,8 +45,6 @@ export async function runSubmit(opts: SubmitOptions, io: CliIo, createEngine: Cr
     log: { info: () => {}, warn: (m) => io.stderr(`warning: ${m}\n`), error: (m) => io.stderr(`error: ${m}\n`) },
   });
 
-  const controller = new AbortController();
-  const stopSignals = io.onSignal(() => controller.abort());
   try {
     const handle = engine.run({ prompt }, controller.signal);
     const progress = (line: string) => (opts.json ? io.stderr(line) : io.stdout(line));
@@ -71,7 +80,6 @@ export async function runSubmit(opts: SubmitOptions, io: CliIo, createEngine: Cr
     if (result.lane !== 'failed') return EXIT_OK;
     return result.cancelled || controller.signal.aborted ? EXIT_CANCELLED : EXIT_FAILED;
   } finally {
-    stopSignals();
     await engine.dispose();
   }
 }
