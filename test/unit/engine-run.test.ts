@@ -1,0 +1,174 @@
+// The engine as the extension uses it, in-process, with real lanes: one run
+// is one stream of events (tokens as they arrive, status changes, the result
+// last) and exactly one history row.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateSecretKey } from 'nostr-tools/pure';
+import { createEngine } from '../../src/engine';
+import type { EngineSettings } from '../../src/engine-api';
+import type { RunEvent } from '../../src/fallback/events';
+import { ConfigError } from '../../src/fallback/errors';
+import { startRelay, type TestRelay } from '../support/relay';
+import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
+import { startTestProvider, type TestProvider } from '../support/test-provider';
+
+let relay: TestRelay;
+let ollama: OllamaStandin;
+let provider: TestProvider;
+
+before(async () => {
+  relay = await startRelay();
+  ollama = await startOllamaStandin({
+    models: {
+      llama3: { tokens: ['one ', 'two ', 'three'], tokenDelayMs: 10 },
+      broken: { tokens: ['half ', 'an ', 'answer'], crashAfterTokens: 2 },
+      slow: { tokens: ['a ', 'b ', 'c ', 'd ', 'e'], tokenDelayMs: 300 },
+    },
+  });
+  provider = await startTestProvider({ relays: [relay.url], script: { partials: ['from ', 'the '], result: 'from the swarm' } });
+});
+after(async () => {
+  await provider.stop();
+  await ollama.stop();
+  await relay.stop();
+});
+
+function settings(over: Partial<EngineSettings> = {}): EngineSettings {
+  return {
+    mode: 'fallback',
+    model: 'llama3',
+    ollamaHost: ollama.url,
+    relays: [relay.url],
+    maxPriceMsats: 1000,
+    localTimeoutSecs: 10,
+    swarmTimeoutSecs: 10,
+    providers: [],
+    encrypt: false,
+    offerWindowSecs: 0,
+    dailyBudgetMsats: null,
+    monthlyBudgetMsats: null,
+    ...over,
+  };
+}
+
+async function engineWith(over: Partial<EngineSettings> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'sc-engine-'));
+  const warnings: string[] = [];
+  const engine = await createEngine({
+    settings: settings(over),
+    secretKey: generateSecretKey(),
+    nwcUri: null,
+    historyFile: join(dir, 'history.sqlite'),
+    log: { info() {}, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) },
+  });
+  return { engine, warnings };
+}
+
+async function collect(events: AsyncIterable<RunEvent>) {
+  const seen: RunEvent[] = [];
+  for await (const e of events) seen.push(e);
+  return seen;
+}
+
+test('a local run streams tokens in order, then done, and leaves one completed row', async () => {
+  const { engine } = await engineWith();
+  try {
+    const handle = engine.run({ prompt: 'count' });
+    const events = await collect(handle.events);
+    const result = await handle.result;
+    assert.equal(events[0].type, 'status');
+    assert.deepEqual(events.filter((e) => e.type === 'token').map((e) => e.type === 'token' && e.text), ['one ', 'two ', 'three']);
+    assert.deepEqual(events.at(-1), { type: 'done', result });
+    const rows = await engine.history.list(10);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].id, handle.id);
+    assert.equal(rows[0].state, 'completed');
+    assert.equal(rows[0].response, 'one two three');
+    assert.ok(rows[0].ttftMs !== null && rows[0].ttftMs >= 0);
+  } finally {
+    await engine.dispose();
+  }
+});
+
+test('a fallback run: fallback status, the job event, swarm partials as tokens, then the result', async () => {
+  const { engine } = await engineWith({ model: 'not-pulled' });
+  try {
+    const handle = engine.run({ prompt: 'fall back' });
+    const events = await collect(handle.events);
+    const types = events.map((e) => (e.type === 'status' ? `status:${e.state}` : e.type));
+    const iFallback = types.indexOf('status:fallback');
+    const iJob = types.indexOf('job');
+    const iDone = types.indexOf('done');
+    assert.ok(iFallback >= 0 && iJob > iFallback && iDone === types.length - 1, types.join(','));
+    assert.deepEqual(events.filter((e) => e.type === 'token').map((e) => e.type === 'token' && `${e.lane}:${e.text}`), ['swarm:from ', 'swarm:the ']);
+    const result = await handle.result;
+    assert.equal(result.lane, 'swarm');
+    const [row] = await engine.history.list(1);
+    const job = events.find((e) => e.type === 'job');
+    assert.equal(row.jobId, job?.type === 'job' ? job.jobId : null);
+    assert.equal(row.swarmStart, 'fallback');
+    assert.equal(row.localOutcome, 'failure');
+    assert.equal(row.swarmOutcome, 'success');
+  } finally {
+    await engine.dispose();
+  }
+});
+
+test('a local stream that breaks after tokens keeps the partial text in the result and the row; no swarm job', async () => {
+  const { engine } = await engineWith({ model: 'broken' });
+  const before = relay.received.length;
+  try {
+    const handle = engine.run({ prompt: 'break' });
+    const result = await handle.result;
+    assert.equal(result.lane, 'failed');
+    assert.equal(result.lane === 'failed' && result.partialResponse, 'half an ');
+    assert.equal(relay.received.length, before);
+    const [row] = await engine.history.list(1);
+    assert.equal(row.state, 'failed');
+    assert.equal(row.response, 'half an ');
+  } finally {
+    await engine.dispose();
+  }
+});
+
+test('cancelling mid-stream stops the Ollama request and records the row as cancelled', async () => {
+  const { engine } = await engineWith({ model: 'slow' });
+  try {
+    const ac = new AbortController();
+    const handle = engine.run({ prompt: 'slowly' }, ac.signal);
+    for await (const e of handle.events) if (e.type === 'token') ac.abort();
+    const result = await handle.result;
+    assert.equal(result.lane === 'failed' && result.cancelled, true);
+    const req = ollama.requests.at(-1)!;
+    await req.settled;
+    assert.equal(req.closedEarly, true);
+    assert.ok(req.tokensSent < 5);
+    const [row] = await engine.history.list(1);
+    assert.equal(row.state, 'cancelled');
+    assert.equal(row.localOutcome, null, 'a cancel is not a local failure');
+    const m = await engine.history.metrics();
+    assert.equal(m.localFailure, 0);
+  } finally {
+    await engine.dispose();
+  }
+});
+
+test('bad settings are a ConfigError before anything runs, and leave no row', async () => {
+  const { engine } = await engineWith();
+  try {
+    engine.updateSettings(settings({ relays: ['http://nope'] }));
+    assert.throws(() => engine.run({ prompt: 'x' }), (e: unknown) => e instanceof ConfigError && /ws:\/\/ or wss:\/\//.test(e.message));
+    engine.updateSettings(settings());
+    assert.throws(() => engine.run({ prompt: '   ' }), /prompt must not be empty/);
+    assert.equal((await engine.history.list(10)).length, 0);
+    // settings changes apply to the next run
+    engine.updateSettings(settings({ mode: 'local-only', model: 'slow' }));
+    const handle = engine.run({ prompt: 'x', model: 'llama3' });
+    assert.equal((await handle.result).lane, 'local');
+  } finally {
+    await engine.dispose();
+  }
+});
