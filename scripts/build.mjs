@@ -45,6 +45,9 @@ const builds = [
 if (existsSync(join(root, 'src/engine.ts'))) {
   builds.push(build({ ...common, entryPoints: ['src/engine.ts'], outfile: 'dist/engine.js' }));
 }
+// The history's database worker: src/history/worker-db-host.ts starts it from
+// next to whichever bundle runs (dist/engine.js, dist/cli.js).
+builds.push(build({ ...common, entryPoints: ['src/history/history-worker.ts'], outfile: 'dist/history-worker.js' }));
 await Promise.all(builds);
 chmodSync(join(dist, 'cli.js'), 0o755);
 copyFileSync(join(root, 'node_modules/sql.js/dist/sql-wasm.wasm'), join(dist, 'sql-wasm.wasm'));

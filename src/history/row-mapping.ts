@@ -133,6 +133,13 @@ export function patchToRow(patch: Partial<JobRecord>): SqlAssignment {
 
 export const SELECT_COLUMNS = COLUMNS.map((c) => c.column).join(', ');
 
+/** A row read as values in SELECT_COLUMNS order (what crosses the thread boundary). */
+export function valuesToRecord(values: SqlValue[]): JobRecord {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < COLUMNS.length; i++) out[COLUMNS[i].field] = COLUMNS[i].fromSql(values[i] ?? null);
+  return out as unknown as JobRecord;
+}
+
 export function rowToRecord(row: Record<string, SqlValue>): JobRecord {
   const out: Record<string, unknown> = {};
   for (const c of COLUMNS) out[c.field] = c.fromSql(row[c.column] ?? null);

@@ -29,7 +29,20 @@ export function wasmCandidates(explicit?: string): string[] {
   return out;
 }
 
-function readWasm(explicit?: string): ArrayBuffer {
+const wasmBytes = new Map<string, ArrayBuffer>();
+
+/** The validated bytes of sql-wasm.wasm (read once per path; a failure is not remembered). */
+export function readWasm(explicit?: string): ArrayBuffer {
+  const key = explicit ?? '';
+  let bytes = wasmBytes.get(key);
+  if (!bytes) {
+    bytes = readWasmFile(explicit);
+    wasmBytes.set(key, bytes);
+  }
+  return bytes;
+}
+
+function readWasmFile(explicit?: string): ArrayBuffer {
   const candidates = wasmCandidates(explicit);
   const found = candidates.find((p) => existsSync(p));
   if (!found) {

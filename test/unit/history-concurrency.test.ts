@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -122,23 +122,123 @@ test('a writer killed with SIGKILL mid-loop leaves a readable database with ever
   assert.deepEqual(left, [], 'temp or lock files were not cleaned up');
 });
 
-test('a process that dies halfway through writing a save leaves the previous database whole', async () => {
-  const file = await tempFile();
-  const w = startWriter(['crash', file, 'c', '6']);
+/**
+ * A writer that records COUNT jobs ("committed <id>" once each is durable),
+ * then dies by SIGKILL halfway through its next write to the journal
+ * ('append': the next insert) or to a new snapshot ('compact': close() folds
+ * the journal in). File I/O runs on the store's own thread, so patching
+ * FileHandle here reaches it; the database worker does no file I/O.
+ */
+async function startCrashingWriter(file: string, mode: 'append' | 'compact', count: number) {
+  const script = join(file, '..', `crash-${mode}.ts`);
+  await writeFile(
+    script,
+    `
+import { promises as fs } from 'node:fs';
+import { openHistory } from ${JSON.stringify(join(ROOT, 'src', 'history', 'sqlite-history'))};
+import { makeRecord } from ${JSON.stringify(join(ROOT, 'test', 'support', 'history-writer'))};
+
+const paths = new WeakMap<object, string>();
+async function armCrash(target: (path: string) => boolean) {
+  const open = fs.open.bind(fs);
+  (fs as { open: unknown }).open = async (...args: Parameters<typeof fs.open>) => {
+    const fh = await open(...args);
+    paths.set(fh, String(args[0]));
+    return fh;
+  };
+  const probe = await open(__filename, 'r');
+  const proto = Object.getPrototypeOf(probe) as Record<string, (...a: unknown[]) => Promise<unknown>>;
+  await probe.close();
+  const original = { write: proto.write, writeFile: proto.writeFile, sync: proto.sync };
+  const halfThenDie = (name: 'write' | 'writeFile') =>
+    async function (this: object, data: unknown, ...rest: unknown[]) {
+      const path = paths.get(this);
+      if (path && target(path)) {
+        const bytes = typeof data === 'string' ? Buffer.from(data) : (data as Uint8Array);
+        await original.write.call(this, bytes.subarray(0, bytes.length >> 1));
+        await original.sync.call(this);
+        process.kill(process.pid, 'SIGKILL');
+        await new Promise(() => undefined);
+      }
+      return original[name].call(this, data, ...rest);
+    };
+  proto.write = halfThenDie('write');
+  proto.writeFile = halfThenDie('writeFile');
+}
+
+(async () => {
+  const store = await openHistory(${JSON.stringify(file)}, { onWarning: (m) => process.stderr.write(m + '\\n') });
+  for (let i = 0; i < ${count}; i++) {
+    await store.insert(makeRecord('c-' + i, { submittedAt: Date.now() + i }));
+    process.stdout.write('committed c-' + i + '\\n');
+  }
+  if (${JSON.stringify(mode)} === 'append') {
+    await armCrash((p) => p.endsWith('.journal'));
+    await store.insert(makeRecord('c-never'));
+  } else {
+    await armCrash((p) => p.includes('.tmp-'));
+    await store.close();
+  }
+  throw new Error('the armed crash did not happen');
+})().catch((err) => {
+  process.stderr.write(String(err?.stack ?? err) + '\\n');
+  process.exit(1);
+});
+`,
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d) => (err += String(d)));
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
   const committed: string[] = [];
-  for (let n = 0; n < 6; n++) committed.push((await nextLine(w.lines, 'committed')).slice('committed '.length));
-  await w.exited;
-  assert.equal(w.child.signalCode, 'SIGKILL', `the writer did not die as planned: ${w.stderr()}`);
+  for (let n = 0; n < count; n++) committed.push((await nextLine(lines, 'committed')).slice('committed '.length));
+  await exited;
+  assert.equal(child.signalCode, 'SIGKILL', `the writer did not die as planned: ${err}`);
+  await rm(script);
+  return committed;
+}
+
+test('a process that dies halfway through appending to the journal loses only that change', async () => {
+  const file = await tempFile();
+  const committed = await startCrashingWriter(file, 'append', 6);
+  const journal = await readFile(`${file}.journal`);
+  assert.notEqual(journal[journal.length - 1], 0x0a, 'the journal should end in a torn line');
 
   const warnings: string[] = [];
   const store = await openHistory(file, { lockTimeoutMs: 5_000, onWarning: (m) => warnings.push(m) });
   try {
     assert.deepEqual((await store.exportAll()).map((r) => r.id).sort(), committed.sort());
+    // the torn tail was cut before this line went in after it
+    await store.insert(makeRecord('after'));
+    assert.ok(await store.get('after'));
+  } finally {
+    await store.close();
+  }
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(await ids(file), [...committed, 'after'].sort());
+  assert.deepEqual(await readdir(join(file, '..')), ['history.sqlite']);
+});
+
+test('a process that dies halfway through writing a compacted snapshot leaves the previous database and journal whole', async () => {
+  const file = await tempFile();
+  const committed = await startCrashingWriter(file, 'compact', 6);
+  const left = await readdir(join(file, '..'));
+  assert.ok(left.some((n) => n.startsWith('history.sqlite.tmp-')), `no half-written snapshot: ${left.join(', ')}`);
+  assert.ok(left.includes('history.sqlite.journal'), 'the journal should still be there');
+
+  const warnings: string[] = [];
+  const store = await openHistory(file, { lockTimeoutMs: 5_000, onWarning: (m) => warnings.push(m) });
+  try {
+    assert.deepEqual((await store.exportAll()).map((r) => r.id).sort(), committed.sort());
+    assert.deepEqual((await readdir(join(file, '..'))).sort(), ['history.sqlite', 'history.sqlite.journal'], 'open removes the half-written snapshot');
+    await store.insert(makeRecord('after'));
   } finally {
     await store.close();
   }
   assert.deepEqual(warnings, []);
   assert.deepEqual(await readdir(join(file, '..')), ['history.sqlite']);
+  assert.deepEqual(await ids(file), [...committed, 'after'].sort());
 });
 
 test('an interrupted save (leftover temp file, dead holder’s lock) leaves the previous database intact and is cleaned up', async () => {

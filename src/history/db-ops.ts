@@ -1,0 +1,50 @@
+// What the store asks of the database, in a form that crosses a thread
+// boundary as plain data. A WriteOp is also exactly what one journal line
+// holds (JSON), so the writer and every process that replays the journal run
+// the same statement.
+import type { SqlValue } from 'sql.js';
+import type { Metrics } from './types';
+
+export type WriteOp =
+  | { op: 'insert'; id: string; columns: string[]; values: SqlValue[] }
+  | { op: 'update'; id: string; columns: string[]; values: SqlValue[] }
+  | { op: 'clear' };
+
+export interface LoadOptions {
+  /** run PRAGMA quick_check as well as the cheap structural checks */
+  verify: boolean;
+  /** migrate when needed; without it a file that needs migrating is refused (the caller retries under the lock) */
+  repair: boolean;
+}
+
+export type LoadResult =
+  | { ok: true; migrated: boolean; version: number }
+  | { ok: false; reason: string };
+
+export interface ApplyResult {
+  /** bytes of whole lines taken (applied or skipped); an unfinished last line is not taken */
+  consumed: number;
+  applied: number;
+  /** whole lines that were not valid entries, or failed to apply */
+  skipped: number;
+}
+
+/** The database, wherever it runs (a worker thread, or this thread). Calls run in order. */
+export interface DbHost {
+  /** null: a fresh, empty history */
+  load(bytes: Uint8Array | null, opts: LoadOptions): Promise<LoadResult>;
+  /** journal lines (starting at a line boundary) applied on top of the loaded snapshot */
+  applyJournal(body: Uint8Array): Promise<ApplyResult>;
+  /** runs the change in a transaction; false when it changed nothing */
+  write(op: WriteOp): Promise<boolean>;
+  get(id: string): Promise<SqlValue[] | null>;
+  /** newest first; `map` is applied chunk by chunk, so a huge list never blocks this thread for long */
+  list<T>(limit: number, map: (row: SqlValue[]) => T): Promise<T[]>;
+  metrics(): Promise<Metrics>;
+  spent(sinceMs: number): Promise<number>;
+  /** the whole database file */
+  export(): Promise<Uint8Array>;
+  /** true once the host can no longer answer (its worker died) */
+  readonly dead: boolean;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,59 @@
+// The database on this thread: the fallback when no worker can be started,
+// and a mode of its own for tests. Every call blocks the event loop for as
+// long as sql.js works (at 100k jobs: ~60 ms to check a loaded file, ~80 ms
+// to export it), which is why the worker is the default.
+import type { SqlValue } from 'sql.js';
+import type { ApplyResult, DbHost, LoadOptions, LoadResult, WriteOp } from './db-ops';
+import { HistoryDb } from './history-db';
+import { loadSqlJs } from './sql-engine';
+import type { Metrics } from './types';
+
+const CHUNK = 2000;
+
+export async function createInlineDbHost(wasmPath?: string): Promise<DbHost> {
+  return new InlineDbHost(new HistoryDb(await loadSqlJs(wasmPath)));
+}
+
+class InlineDbHost implements DbHost {
+  readonly dead = false;
+  constructor(private readonly db: HistoryDb) {}
+
+  // Each call still settles asynchronously, like the worker's, so callers see one behaviour.
+  private async call<T>(fn: () => T): Promise<T> {
+    return fn();
+  }
+
+  load(bytes: Uint8Array | null, opts: LoadOptions): Promise<LoadResult> {
+    return this.call(() => this.db.load(bytes, opts));
+  }
+  applyJournal(body: Uint8Array): Promise<ApplyResult> {
+    return this.call(() => this.db.applyJournal(body));
+  }
+  write(op: WriteOp): Promise<boolean> {
+    return this.call(() => this.db.write(op));
+  }
+  get(id: string): Promise<SqlValue[] | null> {
+    return this.call(() => this.db.get(id));
+  }
+  list<T>(limit: number, map: (row: SqlValue[]) => T): Promise<T[]> {
+    return this.call(() => {
+      const out: T[] = [];
+      this.db.list(limit, CHUNK, (rows) => {
+        for (const row of rows) out.push(map(row));
+      });
+      return out;
+    });
+  }
+  metrics(): Promise<Metrics> {
+    return this.call(() => this.db.metrics());
+  }
+  spent(sinceMs: number): Promise<number> {
+    return this.call(() => this.db.spent(sinceMs));
+  }
+  export(): Promise<Uint8Array> {
+    return this.call(() => this.db.export());
+  }
+  dispose(): Promise<void> {
+    return this.call(() => this.db.close());
+  }
+}

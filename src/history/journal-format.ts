@@ -1,0 +1,50 @@
+// The journal beside the database (`<db>.journal`): one line of JSON per
+// change, appended and fsynced under the lock, so recording a job costs an
+// append instead of rewriting the whole file. The first line names the
+// snapshot the journal extends (its generation, see atomic-file.ts); a
+// journal whose base is not the current snapshot's generation is stale (a
+// compaction folded it in and died before removing it) and is ignored.
+import type { WriteOp } from './db-ops';
+
+const HEADER_KEY = 'historyJournal';
+const JOURNAL_VERSION = 1;
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+
+export function journalHeader(base: number): string {
+  return `${JSON.stringify({ [HEADER_KEY]: JOURNAL_VERSION, base })}\n`;
+}
+
+/** The base generation named by a journal's first line, or null when it is not a (whole) header. */
+export function parseJournalHeader(line: string): number | null {
+  try {
+    const v = JSON.parse(line) as Record<string, unknown>;
+    if (v?.[HEADER_KEY] === JOURNAL_VERSION && Number.isInteger(v.base)) return v.base as number;
+  } catch {
+    // torn or foreign
+  }
+  return null;
+}
+
+export function journalLine(op: WriteOp): string {
+  return `${JSON.stringify(op)}\n`;
+}
+
+const isValue = (v: unknown) => v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+
+/** A change read back from a journal line, or null when the line is not one (it is then skipped). */
+export function parseJournalLine(line: string): WriteOp | null {
+  let v: Record<string, unknown>;
+  try {
+    v = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  if (v === null || typeof v !== 'object') return null;
+  if (v.op === 'clear') return { op: 'clear' };
+  if ((v.op !== 'insert' && v.op !== 'update') || typeof v.id !== 'string') return null;
+  const { columns, values } = v;
+  if (!Array.isArray(columns) || !Array.isArray(values) || columns.length !== values.length) return null;
+  // column names go into SQL text: only plain identifiers
+  if (!columns.every((c) => typeof c === 'string' && IDENTIFIER.test(c)) || !values.every(isValue)) return null;
+  return { op: v.op, id: v.id, columns: columns as string[], values: values as (string | number | null)[] };
+}
