@@ -35,6 +35,7 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
   const deps: Partial<CommandDeps> = { session, engines, secrets, metrics, log };
   const chat = new ChatViewProvider(context.extensionUri, session, consent, (a, id) => errorActionHandler(deps as CommandDeps)(a, id), log);
   deps.chat = chat;
+  consent.setPresenter((request, signal) => chat.askConsent(request, signal));
   const statusBar = new CostStatusBar(engines, session, log);
 
   context.subscriptions.push(

@@ -4,9 +4,9 @@
 // with DOMPurify, and the CSP allows no script but this one.
 import { Marked } from 'marked';
 import DOMPurify from 'dompurify';
-import type { ChatEntry, ChatMode, HostMessage, ModelList, WebviewMessage, WebviewState } from '../src/views/protocol';
+import type { ChatEntry, ChatMode, ConsentChoice, ConsentRequest, HostMessage, ModelList, WebviewMessage, WebviewState } from '../src/views/protocol';
 import { ERROR_ACTION_LABELS, MODE_LABELS } from '../src/views/protocol';
-import { formatDuration, formatSats } from '../src/views/format';
+import { formatDuration, formatSats, withTag } from '../src/views/format';
 
 interface VsCodeApi {
   postMessage(message: WebviewMessage): void;
@@ -48,6 +48,7 @@ const stopButton = $<HTMLButtonElement>('stop');
 const modeSelect = $<HTMLSelectElement>('mode');
 const modelSelect = $<HTMLSelectElement>('model');
 const modelsError = $<HTMLElement>('models-error');
+const consentBox = $<HTMLElement>('consent');
 
 interface Shown {
   entry: ChatEntry;
@@ -196,36 +197,84 @@ function upsert(entry: ChatEntry): void {
   empty.hidden = shown.size > 0;
 }
 
+let consentId: string | null = null;
+
+function showConsent(request: ConsentRequest | null): void {
+  consentId = request?.id ?? null;
+  consentBox.replaceChildren();
+  consentBox.hidden = !request;
+  if (!request) return;
+  const title = el('h2', 'consent-title');
+  title.id = 'consent-title';
+  title.append(icon('cloud-upload'), document.createTextNode(' Send this prompt to the Nostr compute marketplace?'));
+  const what = el(
+    'p',
+    undefined,
+    `It will be published to ${request.relays.length} relay(s) and answered by someone else's machine for at most ${formatSats(request.maxPriceMsats)} (model ${request.model}). ` +
+      (request.encrypt ? 'It is encrypted for the chosen provider.' : 'It is not encrypted: anyone reading these relays can see it.'),
+  );
+  what.id = 'consent-what';
+  const relays = el('p', 'consent-relays', request.relays.join(', '));
+  const label = el('div', 'consent-label', 'What will be sent:');
+  const clipped = request.prompt.length > 4000 ? `${request.prompt.slice(0, 4000)}…` : request.prompt;
+  const preview = el('pre', 'consent-prompt', clipped);
+  preview.tabIndex = 0;
+  const buttons = el('div', 'consent-actions');
+  const choices: [ConsentChoice, string, string][] = [
+    ['once', 'Allow once', 'primary'],
+    ['always', 'Always allow', 'secondary'],
+    ['never', 'Never (local only)', 'secondary'],
+    ['cancel', 'Cancel', 'secondary'],
+  ];
+  for (const [choice, text, cls] of choices) {
+    const b = el('button', cls, text);
+    b.type = 'button';
+    b.dataset.choice = choice;
+    b.addEventListener('click', () => {
+      if (consentId) post({ type: 'consent', id: consentId, choice });
+    });
+    buttons.append(b);
+  }
+  consentBox.append(title, what, relays, label, preview, buttons);
+  (buttons.firstElementChild as HTMLElement).focus();
+}
+
 function setBusy(value: boolean): void {
   busy = value;
   stopButton.hidden = !value;
   sendButton.disabled = value;
 }
 
-function setModels(list: ModelList): void {
-  const names = [...new Set([currentModel, ...list.models].filter(Boolean))];
+let modelList: ModelList = { models: [], error: null };
+
+/** The model picker: installed models, plus the configured one marked when it is not installed. */
+function renderModels(): void {
+  const installed = modelList.models;
+  const match = installed.find((m) => withTag(m) === withTag(currentModel));
+  const options = installed.map((n) => [n, n] as const);
+  if (currentModel && !match) options.unshift([currentModel, installed.length ? `${currentModel} (not pulled)` : currentModel]);
   modelSelect.replaceChildren(
-    ...names.map((n) => {
-      const o = el('option', undefined, list.models.includes(n) || list.models.length === 0 ? n : `${n} (not pulled)`);
-      o.value = n;
+    ...options.map(([value, label]) => {
+      const o = el('option', undefined, label);
+      o.value = value;
       return o;
     }),
   );
-  modelSelect.value = currentModel;
-  modelsError.hidden = !list.error;
-  modelsError.textContent = list.error ?? '';
+  modelSelect.value = match ?? currentModel;
+  modelsError.hidden = !modelList.error;
+  modelsError.textContent = modelList.error ?? '';
+}
+
+function setModels(list: ModelList): void {
+  modelList = list;
+  renderModels();
 }
 
 function setSettings(mode: ChatMode, model: string): void {
   modeSelect.value = mode;
   if (model !== currentModel) {
     currentModel = model;
-    if (!Array.from(modelSelect.options).some((o) => o.value === model)) {
-      const o = el('option', undefined, model);
-      o.value = model;
-      modelSelect.append(o);
-    }
-    modelSelect.value = model;
+    renderModels();
   }
 }
 
@@ -241,6 +290,7 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       for (const e of m.entries) upsert(e);
       empty.hidden = shown.size > 0;
       setBusy(m.busy);
+      showConsent(m.consent);
       if (saved?.scrollTop !== undefined && saved.scrollTop < log.scrollHeight - log.clientHeight - 10) log.scrollTop = saved.scrollTop;
       else scrollToEnd(true);
       break;
@@ -264,6 +314,12 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       }
       break;
     }
+    case 'consent':
+      showConsent(m.request);
+      break;
+    case 'consentDone':
+      if (consentId === m.id) showConsent(null);
+      break;
     case 'busy':
       setBusy(m.busy);
       break;

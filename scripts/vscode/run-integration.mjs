@@ -97,5 +97,5 @@ try {
 }
 if (!counts) counts = { passed: 0, failed: exitCode === 0 ? 0 : 1 };
 if (exitCode !== 0 && counts.failed === 0) counts.failed = 1;
-console.log(`vscode integration: ${counts.passed} passed, ${counts.failed} failed`);
+console.log(`integration: ${counts.passed} passed, ${counts.failed} failed`);
 process.exit(exitCode === 0 ? 0 : 1);

@@ -3,6 +3,7 @@
 // stream into chat entries, and tells the chat view and the status bar.
 // It decides nothing about lanes itself: the engine does.
 import * as vscode from 'vscode';
+import { randomUUID } from 'node:crypto';
 import type { Mode, RunRequest } from '../engine-api';
 import type { RunEvent } from '../fallback/events';
 import type { FallbackResult } from '../fallback/result';
@@ -10,7 +11,7 @@ import type { JobRecord } from '../history/types';
 import type { ChatEntry, ErrorAction } from './protocol';
 import type { EngineService } from './engine-service';
 import type { Consent } from './consent';
-import { formatSats } from './consent';
+import { formatSats } from './format';
 import { readSettings, usesSwarm } from './settings';
 import { shortNpub, type SecretsStore } from './secrets';
 import { probeOllama } from './ollama-probe';
@@ -183,14 +184,23 @@ export class ChatSession implements vscode.Disposable {
     signal: AbortSignal,
   ): Promise<{ mode: Mode; guarded: boolean } | undefined> {
     if (!usesSwarm(mode) || this.consent.choice === 'always') return { mode, guarded: false };
-    const preview = { prompt, model: settings.model, relays: settings.relays, maxPriceMsats: settings.maxPriceMsats, encrypt: settings.encrypt };
+    const preview = {
+      id: randomUUID(),
+      prompt,
+      model: settings.model,
+      relays: settings.relays,
+      maxPriceMsats: settings.maxPriceMsats,
+      encrypt: settings.encrypt,
+    };
     if (mode === 'swarm-only') {
-      if (await this.consent.ask(preview)) return { mode, guarded: false };
+      if (await this.consent.ask(preview, signal)) return { mode, guarded: false };
       return this.consent.choice === 'never' ? { mode: 'local-only', guarded: false } : undefined;
     }
     const local = await probeOllama(settings.ollamaHost, settings.model, signal);
     if (local.running && local.modelPulled) return { mode: 'local-no-fallback', guarded: true };
-    if (await this.consent.ask(preview)) return { mode, guarded: false };
+    if (signal.aborted) return undefined;
+    if (await this.consent.ask(preview, signal)) return { mode, guarded: false };
+    if (signal.aborted) return undefined;
     return { mode: this.consent.choice === 'never' ? 'local-only' : 'local-no-fallback', guarded: false };
   }
 

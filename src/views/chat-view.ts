@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import type { ChatSession, SessionEvent } from './chat-session';
 import type { Consent } from './consent';
-import type { ChatMode, ErrorAction, HostMessage, ModelList, WebviewMessage } from './protocol';
+import type { ChatMode, ConsentChoice, ConsentRequest, ErrorAction, HostMessage, ModelList, WebviewMessage } from './protocol';
 import { listModels } from './ollama-probe';
 import { readSettings, SECTION, writeSetting, MODES, usesSwarm } from './settings';
 
@@ -18,6 +18,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private readyWaiters: (() => void)[] = [];
   private readonly disposables: vscode.Disposable[] = [];
   private viewDisposables: vscode.Disposable[] = [];
+  /** settings written from the webview; a send waits for them so it runs with what the user just picked */
+  private settingsWrite: Promise<unknown> = Promise.resolve();
+  private pendingConsent: { request: ConsentRequest; answer: (choice: ConsentChoice) => void } | null = null;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -58,6 +61,24 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     });
   }
 
+  /** Shows the consent card in the chat; undefined when the chat could not be shown. */
+  async askConsent(request: ConsentRequest, signal: AbortSignal): Promise<ConsentChoice | undefined> {
+    if (signal.aborted) return 'cancel';
+    if (!(await this.reveal())) return undefined;
+    return new Promise<ConsentChoice>((resolve) => {
+      const answer = (choice: ConsentChoice) => {
+        if (this.pendingConsent?.request.id !== request.id) return;
+        this.pendingConsent = null;
+        this.post({ type: 'consentDone', id: request.id });
+        resolve(choice);
+      };
+      this.pendingConsent?.answer('cancel');
+      this.pendingConsent = { request, answer };
+      signal.addEventListener('abort', () => answer('cancel'), { once: true });
+      this.post({ type: 'consent', request });
+    });
+  }
+
   focusInput(): void {
     this.post({ type: 'focusInput' });
   }
@@ -86,11 +107,20 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         const s = readSettings();
         const [entries, models] = await Promise.all([this.session.snapshot(), this.models()]);
         this.ready = true;
-        this.post({ type: 'init', entries, mode: s.mode, model: s.model, models, busy: this.session.busy });
+        this.post({
+          type: 'init',
+          entries,
+          mode: s.mode,
+          model: s.model,
+          models,
+          busy: this.session.busy,
+          consent: this.pendingConsent?.request ?? null,
+        });
         for (const w of this.readyWaiters.splice(0)) w();
         return;
       }
       case 'send':
+        await this.settingsWrite;
         if (message.prompt.trim()) await this.session.ask(message.prompt.trim());
         return;
       case 'stop':
@@ -99,11 +129,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       case 'setMode':
         if (!MODES.includes(message.mode)) return;
         // Choosing a swarm mode by hand undoes an earlier "never": ask again before sending.
-        if (usesSwarm(message.mode) && this.consent.choice === 'never') await this.consent.set(undefined);
-        await writeSetting('mode', message.mode satisfies ChatMode);
+        if (usesSwarm(message.mode) && this.consent.choice === 'never') void this.consent.set(undefined);
+        await this.write('mode', message.mode satisfies ChatMode);
         return;
       case 'setModel':
-        if (message.model.trim()) await writeSetting('model', message.model.trim());
+        if (message.model.trim()) await this.write('model', message.model.trim());
         return;
       case 'refreshModels':
         await this.sendModels();
@@ -111,11 +141,20 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       case 'action':
         await this.runAction(message.action, message.entryId);
         return;
+      case 'consent':
+        if (this.pendingConsent?.request.id === message.id) this.pendingConsent.answer(message.choice);
+        return;
       case 'copy':
         await vscode.env.clipboard.writeText(message.text);
         void vscode.window.setStatusBarMessage('$(check) Copied', 2000);
         return;
     }
+  }
+
+  private write(key: string, value: unknown): Promise<unknown> {
+    const next = this.settingsWrite.then(() => writeSetting(key, value)).catch((err) => this.log.warn(`setting ${key} not saved: ${String(err)}`));
+    this.settingsWrite = next;
+    return next;
   }
 
   private async models(): Promise<ModelList> {
@@ -191,6 +230,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     <p>Ask anything. Answers come from your local model first, and from the Nostr compute marketplace when it cannot answer.</p>
     <p>Select code and run <strong>Swarm Compute: Explain Selection</strong> (Ctrl+Alt+E).</p>
   </div>
+  <section id="consent" class="consent" role="alertdialog" aria-labelledby="consent-title" aria-describedby="consent-what" hidden></section>
   <form id="composer" class="composer">
     <textarea id="prompt" rows="3" placeholder="Ask a question (Enter to send, Shift+Enter for a new line)" aria-label="Prompt"></textarea>
     <div class="composer-actions">

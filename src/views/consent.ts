@@ -1,24 +1,24 @@
 // Asks before a prompt first leaves the machine for the swarm: allow once,
-// always, or never (which switches to local only). The answer "always" or
-// "never" is remembered in globalState (it is a preference, not a secret).
+// always, or never (which switches to local only), showing what will be
+// sent. The question appears in the chat (a card with the prompt and the
+// buttons) when the chat is there, else as a notification. "Always" and
+// "never" are remembered in globalState (a preference, not a secret).
 import * as vscode from 'vscode';
 import { writeSetting } from './settings';
 import { formatSats } from './format';
+import type { ConsentChoice as Answer, ConsentRequest } from './protocol';
 
 export { formatSats };
 
 export type ConsentChoice = 'always' | 'never' | undefined;
 const KEY = 'swarmCompute.swarmConsent';
 
-export interface SwarmSendPreview {
-  prompt: string;
-  model: string;
-  relays: string[];
-  maxPriceMsats: number;
-  encrypt: boolean;
-}
+/** Shows the question somewhere and resolves with the answer; undefined when it could not be shown. */
+export type ConsentPresenter = (request: ConsentRequest, signal: AbortSignal) => Promise<Answer | undefined>;
 
 export class Consent {
+  private presenter: ConsentPresenter | null = null;
+
   constructor(private readonly state: vscode.Memento) {}
 
   get choice(): ConsentChoice {
@@ -29,38 +29,47 @@ export class Consent {
     await this.state.update(KEY, choice);
   }
 
+  setPresenter(presenter: ConsentPresenter): void {
+    this.presenter = presenter;
+  }
+
   /** true when the prompt may go to the swarm now */
-  async ask(preview: SwarmSendPreview): Promise<boolean> {
+  async ask(request: ConsentRequest, signal: AbortSignal): Promise<boolean> {
     if (this.choice === 'always') return true;
-    const allowOnce = 'Allow once';
-    const always = 'Always allow';
-    const never = 'Never (local only)';
-    const clipped = preview.prompt.length > 600 ? `${preview.prompt.slice(0, 600)}…` : preview.prompt;
-    const detail = [
-      `Your prompt will be published to ${preview.relays.length} Nostr relay(s) (${preview.relays.join(', ')}) and answered by a stranger's machine for at most ${formatSats(preview.maxPriceMsats)}.`,
-      preview.encrypt ? 'It is encrypted for the chosen provider.' : 'It is not encrypted: anyone reading these relays can see it.',
-      `Model asked for: ${preview.model}`,
-      '',
-      'What will be sent:',
-      clipped,
-    ].join('\n');
-    const answer = await vscode.window.showWarningMessage(
-      'Send this prompt to the Nostr compute marketplace?',
-      { modal: true, detail },
-      allowOnce,
-      always,
-      never,
-    );
-    if (answer === always) {
+    const answer = (await this.presenter?.(request, signal)) ?? (await this.askWithNotification(request));
+    if (signal.aborted) return false;
+    if (answer === 'always') {
       await this.set('always');
       return true;
     }
-    if (answer === never) {
+    if (answer === 'never') {
       await this.set('never');
       await writeSetting('mode', 'local-only');
-      void vscode.window.showInformationMessage('Swarm Compute now answers with your local model only. Change it with the mode picker or the swarmCompute.mode setting.');
+      void vscode.window.showInformationMessage(
+        'Swarm Compute now answers with your local model only. Change it with the mode picker or the swarmCompute.mode setting.',
+      );
       return false;
     }
-    return answer === allowOnce;
+    return answer === 'once';
   }
+
+  private async askWithNotification(request: ConsentRequest): Promise<Answer> {
+    const labels: Record<Exclude<Answer, 'cancel'>, string> = { once: 'Allow once', always: 'Always allow', never: 'Never (local only)' };
+    const picked = await vscode.window.showWarningMessage(
+      `Send this prompt to the Nostr compute marketplace? ${describeSend(request)} It starts: “${request.prompt.slice(0, 160)}${request.prompt.length > 160 ? '…' : ''}”`,
+      labels.once,
+      labels.always,
+      labels.never,
+    );
+    const found = (Object.keys(labels) as (keyof typeof labels)[]).find((k) => labels[k] === picked);
+    return found ?? 'cancel';
+  }
+}
+
+/** One sentence on where the prompt goes and what it may cost. */
+export function describeSend(r: ConsentRequest): string {
+  return (
+    `It will be published to ${r.relays.length} Nostr relay(s) (${r.relays.join(', ')}) and answered by someone else's machine for at most ${formatSats(r.maxPriceMsats)}` +
+    (r.encrypt ? ', encrypted for the chosen provider.' : '; it is not encrypted, so anyone reading these relays can see it.')
+  );
 }

@@ -21,3 +21,10 @@ export function formatDuration(ms: number): string {
 function trim(n: number, digits = 1): string {
   return n.toFixed(digits).replace(/\.0+$|(\.\d*?)0+$/, '$1');
 }
+
+/** Ollama's model naming: a name without a tag means ":latest" ("llama3" is "llama3:latest"). */
+export function withTag(name: string): string {
+  const n = name.trim().toLowerCase();
+  // a ':' after the last '/' is a tag; one before it belongs to a registry host:port
+  return n.slice(n.lastIndexOf('/') + 1).includes(':') ? n : `${n}:latest`;
+}

@@ -12,6 +12,8 @@ export interface OllamaStatus {
   error: string | null;
 }
 
+import { withTag } from './format';
+
 const PROBE_TIMEOUT_MS = 3000;
 
 async function getJson(url: string, signal: AbortSignal, timeoutMs: number): Promise<unknown> {
@@ -20,10 +22,6 @@ async function getJson(url: string, signal: AbortSignal, timeoutMs: number): Pro
   return res.json();
 }
 
-export function withTag(name: string): string {
-  const n = name.trim().toLowerCase();
-  return n.slice(n.lastIndexOf('/') + 1).includes(':') ? n : `${n}:latest`;
-}
 
 /** Model names from GET /api/tags. */
 export async function listModels(host: string, signal: AbortSignal, timeoutMs = PROBE_TIMEOUT_MS): Promise<string[]> {

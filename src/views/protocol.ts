@@ -55,6 +55,18 @@ export interface ChatEntry {
   submittedAt: number;
 }
 
+/** What the user is asked before a prompt first goes to the swarm. */
+export interface ConsentRequest {
+  id: string;
+  prompt: string;
+  model: string;
+  relays: string[];
+  maxPriceMsats: number;
+  encrypt: boolean;
+}
+
+export type ConsentChoice = 'once' | 'always' | 'never' | 'cancel';
+
 export interface ModelList {
   models: string[];
   /** why the list is empty (Ollama not running, …) */
@@ -62,7 +74,18 @@ export interface ModelList {
 }
 
 export type HostMessage =
-  | { type: 'init'; entries: ChatEntry[]; mode: ChatMode; model: string; models: ModelList; busy: boolean }
+  | {
+      type: 'init';
+      entries: ChatEntry[];
+      mode: ChatMode;
+      model: string;
+      models: ModelList;
+      busy: boolean;
+      consent: ConsentRequest | null;
+    }
+  /** show the consent card (replacing any other) */
+  | { type: 'consent'; request: ConsentRequest }
+  | { type: 'consentDone'; id: string }
   /** add an entry, or replace the one with the same id */
   | { type: 'entry'; entry: ChatEntry }
   | { type: 'token'; id: string; text: string }
@@ -81,7 +104,8 @@ export type WebviewMessage =
   | { type: 'setModel'; model: string }
   | { type: 'refreshModels' }
   | { type: 'action'; action: ErrorAction; entryId: string }
-  | { type: 'copy'; text: string };
+  | { type: 'copy'; text: string }
+  | { type: 'consent'; id: string; choice: ConsentChoice };
 
 /** State the webview keeps across hide/show through its own setState. */
 export interface WebviewState {

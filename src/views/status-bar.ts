@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { Metrics } from '../history/types';
 import type { EngineService } from './engine-service';
 import type { ChatSession } from './chat-session';
-import { formatSats } from './consent';
+import { formatSats } from './format';
 import { probeOllama, type OllamaStatus } from './ollama-probe';
 import { probeRelays, type RelayStatus } from './relay-probe';
 import { readSettings, SECTION, usesLocal, usesSwarm } from './settings';

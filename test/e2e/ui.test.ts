@@ -8,7 +8,7 @@ import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standi
 import { startRelay, type TestRelay } from '../support/relay';
 import { startTestProvider, type TestProvider } from '../support/test-provider';
 import { startNwcWallet, type NwcTestWallet } from '../support/nwc-wallet';
-import { openFile, runCommand, screenshotPath, selectLines, startWorkbench, statusItem, type Workbench } from './workbench';
+import { activityItem, step, openFile, runCommand, screenshotPath, selectLines, startWorkbench, statusItem, type Workbench } from './workbench';
 
 const SAMPLE = `export function debounce<T extends (...args: unknown[]) => void>(fn: T, waitMs: number): T {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -79,7 +79,8 @@ describe('Swarm Compute in a real VS Code', () => {
     await ollama?.stop();
   });
 
-  it('Explain Selection from the palette streams a local answer with its lane badge', async () => {
+  it('Explain Selection from the palette streams a local answer with its lane badge', () =>
+    step(page, 'Explain Selection from the palette streams a local answer with its lane badge', async () => {
     await openFile(page, 'debounce.ts');
     await selectLines(page, 1, 7);
     await runCommand(page, 'Swarm Compute: Explain Selection');
@@ -92,17 +93,20 @@ describe('Swarm Compute in a real VS Code', () => {
     assert.match(await entry.locator('.label').innerText(), /local[\s\S]*llama3\.2/);
     assert.match(await entry.locator('.question').innerText(), /debounce\.ts/);
     assert.equal(await entry.locator('.answer-body strong').innerText(), 'delays');
-    assert.equal(await entry.locator('.code-block button.copy').count(), 1, 'code blocks get a copy button');
+    assert.equal(await entry.locator('.answer .code-block button.copy').count(), 1, 'code blocks get a copy button');
     await page.screenshot({ path: screenshotPath('explain-selection.png') });
-  });
+    }));
 
-  it('Stop cancels a streaming answer and closes the request to Ollama', async () => {
+  it('Stop cancels a streaming answer and closes the request to Ollama', () =>
+    step(page, 'Stop cancels a streaming answer and closes the request to Ollama', async () => {
     ollama.setModel('llama3.2', { tokens: Array.from({ length: 400 }, (_, i) => `word${i} `), tokenDelayMs: 60 });
     const seen = ollama.requests.length;
     const prompt = wb.chat.locator('#prompt');
     await prompt.fill('Tell me a very long story');
     await prompt.press('Enter');
-    const request = await ollama.waitForRequest((r) => ollama.requests.indexOf(r) >= seen && r.path.startsWith('/api/'));
+    const request = await ollama.waitForRequest(
+      (r) => ollama.requests.indexOf(r) >= seen && (r.path === '/api/generate' || r.path === '/api/chat'),
+    );
     await wb.chat.locator('article.entry[data-state="running"] .answer-body', { hasText: 'word3' }).waitFor({ timeout: 20_000 });
     await wb.chat.locator('#stop').click();
     const stopped = wb.chat.locator('article.entry').last();
@@ -113,9 +117,10 @@ describe('Swarm Compute in a real VS Code', () => {
     assert.ok(request.tokensSent < 400);
     assert.ok(await wb.chat.locator('#stop').isHidden());
     ollama.setModel('llama3.2', { reply: LOCAL_ANSWER, tokenDelayMs: 40 });
-  });
+    }));
 
-  it('a swarm job asks for consent, pays within the cap, and the status bar shows the spend', async () => {
+  it('a swarm job asks for consent, pays within the cap, and the status bar shows the spend', () =>
+    step(page, 'a swarm job asks for consent, pays within the cap, and the status bar shows the spend', async () => {
     const before = await statusItem(page).innerText();
     assert.match(before, /0 sats/);
     await runCommand(page, 'Swarm Compute: Connect Wallet');
@@ -129,10 +134,14 @@ describe('Swarm Compute in a real VS Code', () => {
     const prompt = wb.chat.locator('#prompt');
     await prompt.fill('How does debounce work?');
     await prompt.press('Enter');
-    const dialog = page.locator('.monaco-dialog-box');
-    await dialog.waitFor({ timeout: 15_000 });
-    assert.match(await dialog.innerText(), /How does debounce work\?/, 'the consent shows what will be sent');
-    await dialog.getByRole('button', { name: 'Always allow' }).click();
+    const consent = wb.chat.locator('#consent');
+    await consent.waitFor({ timeout: 15_000 });
+    assert.match(await consent.locator('.consent-prompt').innerText(), /How does debounce work\?/, 'the consent shows what will be sent');
+    assert.ok((await consent.innerText()).includes(relay.url), 'the consent names the relays');
+    assert.equal(relay.received.filter((e) => e.kind === 5050).length, 0, 'nothing was published before the answer');
+    await page.screenshot({ path: screenshotPath('consent.png') });
+    await consent.getByRole('button', { name: 'Always allow' }).click();
+    await consent.waitFor({ state: 'hidden' });
 
     const entry = wb.chat.locator('article.entry[data-lane="swarm"][data-state="completed"]').last();
     await entry.waitFor({ timeout: 45_000 });
@@ -153,9 +162,10 @@ describe('Swarm Compute in a real VS Code', () => {
     await page.locator('.monaco-hover', { hasText: 'Spent today' }).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: screenshotPath('status-bar.png'), clip: { x: 700, y: 560, width: 700, height: 300 } });
     await page.mouse.move(10, 10);
-  });
+    }));
 
-  it('a provider answer with script and HTML payloads renders as text and runs nothing', async () => {
+  it('a provider answer with script and HTML payloads renders as text and runs nothing', () =>
+    step(page, 'a provider answer with script and HTML payloads renders as text and runs nothing', async () => {
     provider.setScript({ result: PAYLOAD });
     const prompt = wb.chat.locator('#prompt');
     await prompt.fill('Show me HTML');
@@ -173,17 +183,18 @@ describe('Swarm Compute in a real VS Code', () => {
     await page.waitForTimeout(500);
     assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned), undefined);
     assert.deepEqual(dialogs, [], 'no alert ran');
-  });
+    }));
 
-  it('the conversation survives a reload of the window', async () => {
+  it('the conversation survives a reload of the window', () =>
+    step(page, 'the conversation survives a reload of the window', async () => {
     await page.reload();
     await wb.open();
-    await page.locator('.activitybar [aria-label="Swarm Compute"]').click();
+    await activityItem(page).click();
     const entries = wb.chat.locator('article.entry');
     await entries.first().waitFor({ timeout: 30_000 });
     await wb.chat.locator('article.entry', { hasText: 'Here is your answer' }).waitFor({ timeout: 15_000 });
     const lanes = await wb.chat.locator('article.entry .badge').evaluateAll((bs) => bs.map((b) => (b as HTMLElement).dataset.lane));
     assert.ok(lanes.includes('local') && lanes.includes('swarm') && lanes.includes('cancelled'), lanes.join(','));
     assert.match(await statusItem(page).innerText(), /(42|21) sats/);
-  });
+    }));
 });

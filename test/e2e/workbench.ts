@@ -41,7 +41,10 @@ export async function startWorkbench(options: { settings?: Record<string, unknow
   }
   installVsix(dirs, VSIX);
   const server = await startServer(dirs);
-  const browser = await launchBrowser();
+  const browser = await launchBrowser().catch(async (err) => {
+    await server.stop();
+    throw err;
+  });
   const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
   page.on('pageerror', (e) => process.stderr.write(`[workbench page error] ${e.message}\n`));
   const chat = page
@@ -55,7 +58,7 @@ export async function startWorkbench(options: { settings?: Record<string, unknow
     chat,
     async open() {
       await page.goto(server.workbenchUrl(dirs.ws));
-      await page.locator('.activitybar [aria-label="Swarm Compute"]').waitFor({ timeout: 60_000 });
+      await activityItem(page).waitFor({ timeout: 60_000 });
       await page.locator('[id="status.notifications"]').waitFor({ timeout: 30_000 });
     },
     async close() {
@@ -64,8 +67,18 @@ export async function startWorkbench(options: { settings?: Record<string, unknow
       if (!process.env.SWARM_KEEP_RUNS) removeDirs(dirs);
     },
   };
-  await wb.open();
+  try {
+    await wb.open();
+  } catch (err) {
+    await wb.close();
+    throw err;
+  }
   return wb;
+}
+
+/** The extension's activity-bar entry. */
+export function activityItem(page: Page) {
+  return page.locator('.activitybar a.action-label[aria-label="Swarm Compute"]');
 }
 
 /** Runs a command from the palette by its full title ("Swarm Compute: Explain Selection"). */
@@ -138,4 +151,18 @@ export async function notifications(page: Page): Promise<string[]> {
 export function screenshotPath(name: string): string {
   mkdirSync(DOCS, { recursive: true });
   return join(DOCS, name);
+}
+
+/** Runs a test step; on failure saves a screenshot into .vscode-test/failures/ before rethrowing. */
+export async function step(page: Page, name: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    const dir = join(projectRoot, '.vscode-test/failures');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`);
+    await page.screenshot({ path: file }).catch(() => {});
+    process.stderr.write(`screenshot of the failure: ${file}\n`);
+    throw err;
+  }
 }

@@ -52,9 +52,8 @@ describe('fallback to the swarm from inside the extension', () => {
     assert.strictEqual(row!.provider, provider.pubkey);
   });
 
-  it('without consent, nothing is published when local is known to be down', async () => {
+  it('local only: no job reaches the relay, and the error offers to start Ollama', async () => {
     const swarm = await api();
-    await swarm.setConsent('never');
     await setSettings({ mode: 'local-only' });
     const before = relay.received.filter((e) => e.kind === 5050).length;
     const outcome = await swarm.ask('Stay local');
