@@ -4,7 +4,7 @@ import { defaultDataDir } from './defaults';
 import { processIo, type CliIo } from './io';
 import { parseSubmitOptions } from './submit-options';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runSubmit } from './submit';
-import { USAGE, SUBMIT_USAGE } from './usage';
+import { USAGE, SUBMIT_USAGE, SERVE_USAGE, PROVIDERS_USAGE } from './usage';
 import { ConfigError } from '../fallback/errors';
 
 async function openStore(dataDir: string, io: CliIo) {
@@ -67,6 +67,24 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           await store.close();
         }
         return EXIT_OK;
+      }
+      case 'serve': {
+        const { parseServeOptions, runServe } = await import('./serve');
+        const opts = parseServeOptions(rest, io.env);
+        if (opts.help) {
+          io.stdout(SERVE_USAGE);
+          return EXIT_OK;
+        }
+        return await runServe(opts, io);
+      }
+      case 'providers': {
+        const { parseProvidersOptions, runProviders } = await import('./providers');
+        const opts = parseProvidersOptions(rest, io.env);
+        if (opts.help) {
+          io.stdout(PROVIDERS_USAGE);
+          return EXIT_OK;
+        }
+        return await runProviders(opts, io);
       }
       case undefined:
       case 'help':

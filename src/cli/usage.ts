@@ -34,6 +34,42 @@ Commands:
   submit     run a prompt (see: swarm-compute submit --help)
   metrics    [--data-dir DIR] [--json]            lane and cost metrics from history
   history    [--limit N] [--data-dir DIR] [--json] past jobs, newest first
-  providers  [--relay URL]... [--json]             kind-5050 providers found through NIP-89
+  providers  [--relay URL]... [--json] [--data-dir DIR]  kind-5050 providers found through NIP-89
   serve      --model NAME [--price-msats N] ...    answer kind-5050 jobs with your local model
+                                                   (see: swarm-compute serve --help)
+`;
+
+export const SERVE_USAGE = `swarm-compute serve --model NAME [options]
+
+Provider mode: answers NIP-90 kind-5050 jobs with your local Ollama model,
+announces itself (NIP-89) and stops cleanly on Ctrl-C / SIGTERM.
+
+Options:
+  --model NAME                 the Ollama model to serve (repeatable)
+  --price-msats N              price per job in msats (default 0: free); > 0 needs --nwc
+  --relay URL                  relay (repeatable); default SWARM_COMPUTE_RELAYS or public relays
+  --ollama-host URL            default OLLAMA_HOST, else http://127.0.0.1:11434
+  --nwc URI                    Nostr Wallet Connect URI that makes and looks up invoices;
+                               default SWARM_COMPUTE_NWC
+  --data-dir DIR               identity and history; default SWARM_COMPUTE_HOME, else ~/.swarm-compute
+  --max-concurrent N           jobs generating at once (default 1); more wait in a queue
+  --max-queued N               jobs waiting beyond which new ones are refused as busy (default 20)
+  --max-prompt-chars N         longer prompts are refused (default 32000)
+  --payment-timeout-secs N     how long a paid job waits for payment (default 120)
+  --job-timeout-secs N         longest one generation may take (default 300)
+  --name TEXT / --about TEXT   shown in the announcement
+
+Exit codes: 0 stopped cleanly, 1 could not start (Ollama, relays, wallet), 2 bad usage or configuration.
+`;
+
+export const PROVIDERS_USAGE = `swarm-compute providers [--relay URL]... [--json] [--data-dir DIR] [--timeout-secs N]
+
+Kind-5050 providers announced through NIP-89 (kind 31990), the newest
+announcement per provider, with this machine's record of each (from history).
+
+Options:
+  --relay URL                  relay (repeatable); default SWARM_COMPUTE_RELAYS or public relays
+  --json                       a JSON array of {pubkey,name,about,models,priceMsats,jobs,successes,medianDurationMs}
+  --data-dir DIR               whose history to read; default SWARM_COMPUTE_HOME, else ~/.swarm-compute
+  --timeout-secs N             how long to wait for each relay (default 3)
 `;

@@ -1,0 +1,346 @@
+// The life of one job a provider took: (model check) → (invoice, wait until
+// the wallet reports it settled) → a place in the queue → generation with
+// throttled `partial` feedback → the kind-6050 result. Every way it can end
+// says so to the customer (result or `error` feedback), except a withdrawal
+// by the customer, who is no longer listening. One history row (lane
+// 'served') follows it from the moment it is accepted.
+import type { VerifiedEvent } from 'nostr-tools/pure';
+import type { HistoryStore, JobRecord } from '../history/types';
+import { hasModel } from '../local/ollama-probe';
+import type { LocalError } from '../fallback/errors';
+import type { LocalLane } from '../local/types';
+import type { JobInput } from './job-intake';
+import type { JobReplies } from './job-replies';
+import { PartialStream } from './partial-stream';
+import type { InvoiceWallet, ProviderLog, ProviderSettings, ProviderTuning, ServedJobState } from './types';
+import type { WorkQueue } from './work-queue';
+
+export type ServedJobPhase = 'checking' | 'payment' | 'queued' | 'running' | 'done';
+
+export interface ServedJobInit {
+  job: JobInput;
+  /** the offered model name the job resolved to, as Ollama knows it */
+  model: string;
+  settings: ProviderSettings;
+  tuning: ProviderTuning;
+  providerPubkey: string;
+  replies: JobReplies;
+  /** publishes one event on the provider's relays; never rejects */
+  send(event: VerifiedEvent): Promise<void>;
+  queue: WorkQueue;
+  local: LocalLane;
+  wallet: InvoiceWallet | null;
+  history: HistoryStore | null;
+  log: ProviderLog;
+  onState(state: ServedJobState, message: string): void;
+}
+
+type StopReason = 'shutdown' | 'customer';
+
+/** What a customer is told when generation fails: no host names or paths of ours. */
+function customerReason(error: LocalError, model: string): string {
+  switch (error.kind) {
+    case 'model-missing':
+      return `model "${model}" is not available on this provider`;
+    case 'timeout':
+      return 'the model took too long to answer';
+    case 'unavailable':
+      return "the provider's model server is not running";
+    default:
+      return 'generation failed on the provider';
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+export class ServedJob {
+  phase: ServedJobPhase = 'checking';
+  readonly receivedAt = Date.now();
+  private readonly controller = new AbortController();
+  private stopReason: StopReason | null = null;
+  private graceTimer: ReturnType<typeof setTimeout> | null = null;
+  /** replies go out one after another, in order */
+  private outbox: Promise<void> = Promise.resolve();
+  private historyWrites: Promise<void> = Promise.resolve();
+  private recorded = false;
+  private paidMsats = 0;
+  private bolt11: string | null = null;
+  /** resolves when the job has ended and its replies and history are written */
+  readonly done: Promise<void>;
+  private resolveDone!: () => void;
+
+  constructor(private readonly init: ServedJobInit) {
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  get id(): string {
+    return this.init.job.id;
+  }
+
+  get customer(): string {
+    return this.init.job.customer;
+  }
+
+  /** Never rejects. */
+  async run(): Promise<void> {
+    try {
+      await this.lifecycle();
+    } catch (err) {
+      this.init.log.warn(`job ${this.id.slice(0, 12)}: ${(err as Error)?.message ?? err}`);
+      if (this.phase !== 'done') await this.fail('the provider failed while handling the job');
+    } finally {
+      this.phase = 'done';
+      if (this.graceTimer) clearTimeout(this.graceTimer);
+      await this.outbox;
+      await this.historyWrites;
+      this.resolveDone();
+    }
+  }
+
+  /** The customer deleted the job (kind 5): stop at once, say nothing more. */
+  cancelByCustomer(): void {
+    this.stop('customer');
+  }
+
+  /**
+   * The provider stops: a job not generating yet ends now; a generating one
+   * may finish within graceMs, then it is cut off. Either way the customer
+   * gets a result or an error feedback.
+   */
+  shutdown(graceMs: number): void {
+    if (this.phase === 'running') {
+      this.graceTimer ??= setTimeout(() => this.stop('shutdown'), graceMs);
+    } else this.stop('shutdown');
+  }
+
+  private stop(reason: StopReason): void {
+    if (this.phase === 'done' || this.controller.signal.aborted) return;
+    this.stopReason = reason;
+    this.controller.abort();
+  }
+
+  private get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  private async lifecycle(): Promise<void> {
+    const { settings, job, model } = this.init;
+    // ---- the model must really be there (it may have been removed since start)
+    const present = await hasModel(settings.ollamaHost, model, this.signal);
+    if (this.signal.aborted) return this.endStopped();
+    if (!present.ok || !present.value) {
+      const reason = present.ok ? `model "${model}" is not available on this provider` : "the provider's model server is not running";
+      if (!present.ok) this.init.log.warn(`Ollama: ${present.error.message}`);
+      this.post(this.init.replies.error(reason, present.ok));
+      this.phase = 'done';
+      this.init.onState('refused', reason);
+      return;
+    }
+
+    this.record({
+      id: `served:${job.id}`,
+      jobId: job.id,
+      state: 'pending',
+      lane: 'served',
+      model,
+      prompt: job.prompt,
+      response: null,
+      error: null,
+      localAttempted: false,
+      localOutcome: null,
+      localError: null,
+      swarmStart: null,
+      swarmOutcome: null,
+      swarmError: null,
+      provider: this.init.providerPubkey,
+      costMsats: 0,
+      feesMsats: 0,
+      paymentBolt11: null,
+      paymentPreimage: null,
+      ttftMs: null,
+      durationMs: null,
+      submittedAt: this.receivedAt,
+      completedAt: null,
+    });
+
+    if (settings.priceMsats > 0) {
+      this.phase = 'payment';
+      if (!(await this.collectPayment())) return;
+    }
+
+    // ---- wait for a slot
+    this.phase = 'queued';
+    const { queue } = this.init;
+    if (queue.full) {
+      const ahead = queue.running + queue.queued;
+      const message = `queued behind ${ahead} job(s)`;
+      this.post(this.init.replies.feedback('processing', { extra: message }));
+      this.init.onState('queued', message);
+    }
+    let release: () => void;
+    try {
+      release = await queue.acquire(this.signal);
+    } catch {
+      return this.endStopped();
+    }
+    try {
+      await this.generate();
+    } finally {
+      release();
+    }
+  }
+
+  /** true once the invoice is settled; false when the job ended instead (already reported). */
+  private async collectPayment(): Promise<boolean> {
+    const { settings, tuning, wallet, replies } = this.init;
+    const price = settings.priceMsats;
+    const expirySecs = Math.max(1, Math.ceil(settings.paymentTimeoutMs / 1000));
+    let invoice: { bolt11: string; paymentHash: string };
+    try {
+      const tx = await wallet!.makeInvoice(
+        { amountMsats: price, description: `swarm-compute job ${this.id}`, expirySecs },
+        { signal: this.signal },
+      );
+      invoice = { bolt11: tx.invoice!, paymentHash: tx.paymentHash };
+    } catch (err) {
+      if (this.signal.aborted) {
+        await this.endStopped();
+        return false;
+      }
+      this.init.log.warn(`job ${this.id.slice(0, 12)}: the wallet could not make an invoice: ${(err as Error)?.message ?? err}`);
+      await this.fail('the provider could not make an invoice; nothing to pay');
+      return false;
+    }
+    this.bolt11 = invoice.bolt11;
+    this.post(replies.feedback('payment-required', { extra: `pay ${price} msats to start the job`, amount: { msats: price, bolt11: invoice.bolt11 } }));
+    this.update({ state: 'payment-required', paymentBolt11: invoice.bolt11 });
+    this.init.onState('payment-required', `asked ${price} msats`);
+
+    const deadline = this.receivedAt + settings.paymentTimeoutMs;
+    let warned = false;
+    while (!this.signal.aborted) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      await sleep(Math.min(tuning.invoicePollMs, left), this.signal);
+      if (this.signal.aborted) break;
+      try {
+        const tx = await this.init.wallet!.lookupInvoice({ paymentHash: invoice.paymentHash }, { signal: this.signal, timeoutMs: 10_000 });
+        if (tx.settledAt !== null || tx.state === 'settled') {
+          this.paidMsats = price;
+          this.update({ costMsats: price });
+          this.init.onState('processing', `paid ${price} msats`);
+          return true;
+        }
+        if (tx.state === 'expired' || tx.state === 'failed') break;
+      } catch (err) {
+        if (this.signal.aborted) break;
+        if (!warned) this.init.log.warn(`job ${this.id.slice(0, 12)}: lookup_invoice failed: ${(err as Error)?.message ?? err}`);
+        warned = true;
+      }
+    }
+    if (this.signal.aborted) {
+      await this.endStopped();
+      return false;
+    }
+    await this.fail(`payment of ${price} msats was not received within ${expirySecs} s; the job expired`);
+    return false;
+  }
+
+  private async generate(): Promise<void> {
+    const { job, model, settings, tuning, replies, local } = this.init;
+    this.phase = 'running';
+    this.update({ state: 'processing' });
+    this.post(replies.feedback('processing'));
+    this.init.onState('processing', `generating with ${model}`);
+    const started = Date.now();
+    const stream = new PartialStream((text) => this.post(replies.feedback('partial', { content: text })), {
+      intervalMs: tuning.partialIntervalMs,
+      maxChars: tuning.partialMaxChars,
+    });
+    const outcome = await local.run(
+      { prompt: job.prompt, model, host: settings.ollamaHost, timeoutMs: settings.jobTimeoutMs },
+      this.signal,
+      (text) => stream.push(text),
+    );
+    // a complete answer is delivered even if the shutdown grace ran out meanwhile
+    if (outcome.ok && this.stopReason !== 'customer') {
+      await stream.finish();
+      this.post(replies.result(job, outcome.response, this.paidMsats || settings.priceMsats));
+      await this.outbox;
+      this.phase = 'done';
+      this.update({
+        state: 'completed',
+        response: outcome.response,
+        ttftMs: outcome.ttftMs,
+        durationMs: Date.now() - this.receivedAt,
+        completedAt: Date.now(),
+      });
+      this.init.onState('completed', `answered in ${Date.now() - started} ms (${outcome.response.length} characters)`);
+      return;
+    }
+    stream.stop();
+    if (this.signal.aborted) return this.endStopped();
+    if (!outcome.ok) this.init.log.warn(`job ${this.id.slice(0, 12)}: ${outcome.error.message}`);
+    await this.fail(outcome.ok ? 'generation failed on the provider' : customerReason(outcome.error, model), !outcome.ok && outcome.error.kind === 'model-missing');
+  }
+
+  /** The job was stopped (shutdown or customer): end it the way the reason asks. */
+  private async endStopped(): Promise<void> {
+    if (this.stopReason === 'customer') {
+      this.phase = 'done';
+      this.update({ state: 'cancelled', error: 'withdrawn by the customer', completedAt: Date.now(), durationMs: Date.now() - this.receivedAt });
+      this.init.onState('cancelled', 'the customer withdrew the job');
+      return;
+    }
+    const reason =
+      this.phase === 'running'
+        ? 'the provider shut down before the answer was complete'
+        : this.phase === 'payment'
+          ? 'the provider shut down; do not pay its invoice'
+          : 'the provider shut down before starting the job';
+    await this.fail(reason);
+  }
+
+  private async fail(reason: string, revealsInput = false): Promise<void> {
+    this.phase = 'done';
+    this.post(this.init.replies.error(reason, revealsInput));
+    await this.outbox;
+    if (this.recorded) this.update({ state: 'failed', error: reason, completedAt: Date.now(), durationMs: Date.now() - this.receivedAt });
+    this.init.onState('failed', reason);
+  }
+
+  private post(event: VerifiedEvent): Promise<void> {
+    // once the customer withdrew the job, nothing queued for it goes out any more
+    this.outbox = this.outbox.then(() => (this.stopReason === 'customer' ? undefined : this.init.send(event)));
+    return this.outbox;
+  }
+
+  private record(row: JobRecord): void {
+    const history = this.init.history;
+    if (!history) return;
+    this.recorded = true;
+    this.historyWrites = this.historyWrites.then(() =>
+      history.insert(row).catch((err) => this.init.log.warn(`history: could not record served job: ${(err as Error)?.message ?? err}`)),
+    );
+  }
+
+  private update(patch: Partial<Omit<JobRecord, 'id'>>): void {
+    const history = this.init.history;
+    if (!history || !this.recorded) return;
+    const id = `served:${this.id}`;
+    this.historyWrites = this.historyWrites.then(() =>
+      history.update(id, patch).catch((err) => this.init.log.warn(`history: could not update served job: ${(err as Error)?.message ?? err}`)),
+    );
+  }
+}
