@@ -43,6 +43,8 @@ class MemoryRepository extends EventRepository {
     return filter.limit !== undefined ? found.slice(0, filter.limit) : found;
   }
   override async deleteByDeletionRequest(deletion: RelayEvent) {
+    // Real relays keep the deletion itself, so late subscribers learn of it too.
+    if (!this.events.some((e) => e.id === deletion.id)) this.events.push(deletion);
     const ids = new Set(deletion.tags.filter((t) => t[0] === 'e').map((t) => t[1]));
     const addrs = new Set(deletion.tags.filter((t) => t[0] === 'a').map((t) => t[1]));
     for (let i = this.events.length - 1; i >= 0; i--) {
@@ -84,7 +86,7 @@ export interface TestRelay {
 export async function startRelay(options: TestRelayOptions = {}): Promise<TestRelay> {
   const repo = new MemoryRepository();
   const silent = { setLogLevel() {}, debug() {}, info() {}, warn() {}, error() {} };
-  const relay = new NostrRelay(repo as never, { logger: silent as never, eventHandlingResultCacheTtl: 0 });
+  const relay = new NostrRelay(repo as never, { logger: silent as never, eventHandlingResultCacheTtl: 0, filterResultCacheTtl: 0 });
   const validator = new Validator();
   const received: RelayEvent[] = [];
   let reject = options.reject;
@@ -134,6 +136,8 @@ export async function startRelay(options: TestRelayOptions = {}): Promise<TestRe
       const result = await relay.handleMessage(client as never, message);
       if (message[0] === 'EVENT' && (result as { success?: boolean })?.success) {
         const event = message[1] as RelayEvent;
+        // 0.0.40 stores nothing and tells no subscriber of a deletion (kind 5); real relays route it live.
+        if (event.kind === 5 && !received.some((e) => e.id === event.id)) await relay.broadcast(event as never);
         if (!received.some((e) => e.id === event.id)) {
           received.push(event);
           for (let i = waiters.length - 1; i >= 0; i--) {

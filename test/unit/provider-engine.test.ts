@@ -11,7 +11,6 @@ import { createServer, type AddressInfo } from 'node:net';
 import { generateSecretKey, getPublicKey, verifyEvent } from 'nostr-tools/pure';
 import { startRelay, type TestRelay } from '../support/relay';
 import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
-import { startDeletionRelay } from '../support/deletion-relay';
 import { startCustomer, repliesTo, statusOf, statusExtra, type JobCustomer } from '../support/job-customer';
 import { ModelProvider } from '../../src/provider/model-provider';
 import { readJobMessage } from '../../src/swarm/job-messages';
@@ -51,13 +50,10 @@ async function harness(
   deps: Partial<ProviderDeps> = {},
   tuning: Partial<ProviderTuning> = {},
   relayCount = 1,
-  /** route through a proxy that passes kind-5 deletions on to subscribers, as real relays do */
-  deletionsVisible = false,
 ): Promise<Harness & { relays: TestRelay[] }> {
   const relays = await Promise.all(Array.from({ length: relayCount }, () => startRelay()));
   const relay = relays[0];
-  const proxy = deletionsVisible ? await startDeletionRelay(relay.url) : null;
-  const urls = proxy ? [proxy.url] : relays.map((r) => r.url);
+  const urls = relays.map((r) => r.url);
   const history = await openHistory(join(mkdtempSync(join(tmpdir(), 'sc-provider-')), 'history.sqlite'));
   const secretKey = generateSecretKey();
   const provider = new ModelProvider(
@@ -92,7 +88,6 @@ async function harness(
       await provider.stop();
       await customer.close();
       await history.close();
-      await proxy?.stop();
       for (const r of relays) await r.stop();
     },
   };
@@ -408,7 +403,7 @@ test('stop with a job that finishes within the grace: it gets its result', async
 });
 
 test("the customer's kind-5 withdrawal stops the generation; nothing more is sent for it", async () => {
-  const h = await harness({ models: ['slow'] }, {}, {}, 1, true);
+  const h = await harness({ models: ["slow"] }, {}, {}, 1);
   try {
     const job = await h.customer.submit({ prompt: 'withdraw me' });
     const g = await ollama.waitForRequest((r) => (r.body as { prompt?: string }).prompt === 'withdraw me');
@@ -428,7 +423,7 @@ test("the customer's kind-5 withdrawal stops the generation; nothing more is sen
 });
 
 test('a withdrawal signed by someone other than the customer changes nothing', async () => {
-  const h = await harness({ models: ['slow'] }, {}, {}, 1, true);
+  const h = await harness({ models: ["slow"] }, {}, {}, 1);
   try {
     const job = await h.customer.submit({ prompt: 'not yours to cancel' });
     await ollama.waitForRequest((r) => (r.body as { prompt?: string }).prompt === 'not yours to cancel');
