@@ -166,8 +166,8 @@ export class CostStatusBar implements vscode.Disposable {
       const state = !o.running
         ? `$(error) not running (${escapeMd(o.error ?? 'unreachable')})`
         : o.modelPulled
-          ? `$(pass) ${escapeMd(o.version ?? '')} · \`${escapeMd(settings.model)}\` ready`
-          : `$(warning) running, \`${escapeMd(settings.model)}\` not pulled`;
+          ? `$(pass) ${escapeMd(o.version ?? '')} · ${code(settings.model)} ready`
+          : `$(warning) running, ${code(settings.model)} not pulled`;
       md.appendMarkdown(`Ollama: ${state}\n\n`);
     }
     if (this.relays) {
@@ -193,5 +193,9 @@ export class CostStatusBar implements vscode.Disposable {
 }
 
 function escapeMd(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+  return s.replace(/[\\`*_[\]|<>]/g, '\\$&');
+}
+
+function code(s: string): string {
+  return `\`${s.replace(/`/g, "'")}\``;
 }
