@@ -103,6 +103,10 @@ export class ChatSession implements vscode.Disposable {
     return this.prompts.get(id);
   }
 
+  questionOf(id: string): string | undefined {
+    return this.entries.find((e) => e.id === id)?.question;
+  }
+
   /**
    * Runs one prompt. Resolves with the finished entry, or undefined when
    * nothing ran (busy, consent refused, bad settings: the user was told).
@@ -299,7 +303,9 @@ export class ChatSession implements vscode.Disposable {
 
 export function entryFromRecord(r: JobRecord): ChatEntry {
   const lane = r.lane === 'local' || r.lane === 'swarm' ? r.lane : r.swarmStart ? 'swarm' : 'local';
-  const state = r.state === 'completed' ? 'completed' : r.state === 'cancelled' ? 'cancelled' : r.completedAt ? 'failed' : 'failed';
+  const state = r.state === 'completed' ? 'completed' : r.state === 'cancelled' ? 'cancelled' : 'failed';
+  // a row never completed: still running in another window, or VS Code was closed mid-run
+  const unfinished = r.completedAt === null && state === 'failed';
   return {
     id: r.id,
     question: r.prompt,
@@ -311,7 +317,13 @@ export function entryFromRecord(r: JobRecord): ChatEntry {
     costMsats: r.costMsats + r.feesMsats,
     durationMs: r.durationMs,
     status: null,
-    error: state === 'failed' ? { message: r.error ?? 'The run did not finish.', actions: ['diagnose', 'openSettings'] } : null,
+    error:
+      state === 'failed'
+        ? {
+            message: unfinished ? 'This run did not finish here (it may still be running in another window).' : r.error ?? 'The run failed.',
+            actions: unfinished ? [] : ['diagnose', 'openSettings'],
+          }
+        : null,
     submittedAt: r.submittedAt,
   };
 }

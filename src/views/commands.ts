@@ -173,7 +173,7 @@ export function errorActionHandler(deps: CommandDeps): (action: ErrorAction, ent
         return;
       case 'askSwarm': {
         const prompt = deps.session.promptOf(entryId);
-        if (prompt) await deps.session.ask(prompt, { mode: 'swarm-only' });
+        if (prompt) await deps.session.ask(prompt, { mode: 'swarm-only', question: deps.session.questionOf(entryId) });
         return;
       }
     }

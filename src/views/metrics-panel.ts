@@ -110,9 +110,9 @@ export class MetricsPanel implements vscode.Disposable {
     const cards = [
       ['Spent today', formatSats(todayMsats)],
       ['Spent in total', formatSats(m.totalCostMsats)],
-      ['Local answers', `${m.localSuccess} (${Math.round(m.localSuccessRate * 100)}% of local tries)`],
+      ['Local answers', `${m.localSuccess} (${Math.round(m.localSuccessRate)}% of local tries)`],
       ['Swarm answers', `${m.swarmSuccess} of ${m.swarmSuccess + m.swarmFailure}`],
-      ['Fallback rate', `${Math.round(m.fallbackRate * 100)}%`],
+      ['Fallback rate', `${Math.round(m.fallbackRate)}%`],
       ['Average time', `local ${avg('local')} · swarm ${avg('swarm')}`],
     ]
       .map(([k, v]) => `<div class="card"><div class="card-label">${esc(k)}</div><div class="card-value">${esc(v)}</div></div>`)

@@ -180,7 +180,7 @@ export class CostStatusBar implements vscode.Disposable {
     if (m) {
       const local = m.localSuccess + m.localFailure;
       const swarm = m.swarmSuccess + m.swarmFailure;
-      md.appendMarkdown(`Jobs: ${local} local · ${swarm} swarm · fallback rate ${Math.round(m.fallbackRate * 100)}%\n\n`);
+      md.appendMarkdown(`Jobs: ${local} local · ${swarm} swarm · fallback rate ${Math.round(m.fallbackRate)}%\n\n`);
     }
     md.appendMarkdown('[Metrics](command:swarmCompute.showMetrics) · [Diagnose](command:swarmCompute.diagnoseConnection) · [Chat](command:swarmCompute.openChat)');
     return md;

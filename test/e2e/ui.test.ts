@@ -8,7 +8,7 @@ import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standi
 import { startRelay, type TestRelay } from '../support/relay';
 import { startTestProvider, type TestProvider } from '../support/test-provider';
 import { startNwcWallet, type NwcTestWallet } from '../support/nwc-wallet';
-import { activityItem, step, openFile, runCommand, screenshotPath, selectLines, startWorkbench, statusItem, type Workbench } from './workbench';
+import { activityItem, clearNotifications, widenSidebar, step, openFile, runCommand, screenshotPath, selectLines, startWorkbench, statusItem, type Workbench } from './workbench';
 
 const SAMPLE = `export function debounce<T extends (...args: unknown[]) => void>(fn: T, waitMs: number): T {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -65,6 +65,8 @@ describe('Swarm Compute in a real VS Code', () => {
       files: { 'src/debounce.ts': SAMPLE },
     });
     page = wb.page;
+    await activityItem(page).click();
+    await widenSidebar(page, 480);
     page.on('dialog', (d) => {
       dialogs.push(d.message());
       void d.dismiss();
@@ -94,6 +96,7 @@ describe('Swarm Compute in a real VS Code', () => {
     assert.match(await entry.locator('.question').innerText(), /debounce\.ts/);
     assert.equal(await entry.locator('.answer-body strong').innerText(), 'delays');
     assert.equal(await entry.locator('.answer .code-block button.copy').count(), 1, 'code blocks get a copy button');
+    await clearNotifications(page);
     await page.screenshot({ path: screenshotPath('explain-selection.png') });
     }));
 
@@ -139,6 +142,7 @@ describe('Swarm Compute in a real VS Code', () => {
     assert.match(await consent.locator('.consent-prompt').innerText(), /How does debounce work\?/, 'the consent shows what will be sent');
     assert.ok((await consent.innerText()).includes(relay.url), 'the consent names the relays');
     assert.equal(relay.received.filter((e) => e.kind === 5050).length, 0, 'nothing was published before the answer');
+    await clearNotifications(page);
     await page.screenshot({ path: screenshotPath('consent.png') });
     await consent.getByRole('button', { name: 'Always allow' }).click();
     await consent.waitFor({ state: 'hidden' });
@@ -157,11 +161,33 @@ describe('Swarm Compute in a real VS Code', () => {
       { timeout: 20_000 },
     );
     assert.notEqual(await statusItem(page).innerText(), before);
+    await clearNotifications(page);
     await page.screenshot({ path: screenshotPath('chat.png') });
     await statusItem(page).hover();
     await page.locator('.monaco-hover', { hasText: 'Spent today' }).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: screenshotPath('status-bar.png'), clip: { x: 700, y: 560, width: 700, height: 300 } });
     await page.mouse.move(10, 10);
+    }));
+
+  it('Show Metrics charts the lanes and the spend', () =>
+    step(page, 'Show Metrics charts the lanes and the spend', async () => {
+      await runCommand(page, 'Swarm Compute: Show Metrics');
+      await page.locator('.tab', { hasText: 'Swarm Compute Metrics' }).waitFor({ timeout: 15_000 });
+      let text = '';
+      const deadline = Date.now() + 15_000;
+      while (!/Spent today/.test(text) && Date.now() < deadline) {
+        for (const frame of page.frames()) {
+          const found = await frame.evaluate(() => (document.querySelector('h1')?.textContent === 'Swarm Compute metrics' ? document.body.innerText : '')).catch(() => '');
+          if (found) text = found;
+        }
+        await page.waitForTimeout(200);
+      }
+      assert.match(text, /Spent today\s+21 sats/);
+      assert.match(text, /Answers per day, by lane/);
+      await clearNotifications(page);
+      await page.screenshot({ path: screenshotPath('metrics.png') });
+      await runCommand(page, 'View: Close All Editors');
+      await page.locator('.tab', { hasText: 'Swarm Compute Metrics' }).waitFor({ state: 'detached' });
     }));
 
   it('a provider answer with script and HTML payloads renders as text and runs nothing', () =>
@@ -183,6 +209,22 @@ describe('Swarm Compute in a real VS Code', () => {
     await page.waitForTimeout(500);
     assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned), undefined);
     assert.deepEqual(dialogs, [], 'no alert ran');
+    }));
+
+  it('the chat keeps its conversation and draft when hidden and shown again', () =>
+    step(page, 'the chat keeps its conversation and draft when hidden and shown again', async () => {
+      const before = await wb.chat.locator('article.entry').count();
+      await wb.chat.locator('#prompt').fill('a draft I have not sent');
+      await page.locator('.activitybar a.action-label[aria-label^="Explorer"]').click();
+      await page.locator('.part.sidebar .explorer-folders-view, .part.sidebar .explorer-viewlet').first().waitFor();
+      await activityItem(page).click();
+      await wb.chat.locator('article.entry').nth(before - 1).waitFor({ timeout: 15_000 });
+      assert.equal(await wb.chat.locator('article.entry').count(), before);
+      assert.equal(await wb.chat.locator('#prompt').inputValue(), 'a draft I have not sent');
+      const models = await wb.chat.locator('#model option').allTextContents();
+      assert.ok(models.some((m) => m.startsWith('llama3.2')), models.join(','));
+      assert.ok(models.every((m) => !m.includes('not pulled')), models.join(','));
+      await wb.chat.locator('#prompt').fill('');
     }));
 
   it('the conversation survives a reload of the window', () =>

@@ -19,7 +19,8 @@ import {
 } from '../../scripts/vscode/host.mjs';
 
 export const VSIX = process.env.SWARM_VSIX || join(projectRoot, 'swarm-compute.vsix');
-export const DOCS = join(projectRoot, 'docs');
+/** Screenshots go to docs/ only when SWARM_UPDATE_DOCS=1 (npm run docs:screenshots), else into .vscode-test/. */
+export const SCREENSHOTS = process.env.SWARM_UPDATE_DOCS === '1' ? join(projectRoot, 'docs') : join(projectRoot, '.vscode-test/screenshots');
 
 export interface Workbench {
   page: Page;
@@ -149,8 +150,8 @@ export async function notifications(page: Page): Promise<string[]> {
 }
 
 export function screenshotPath(name: string): string {
-  mkdirSync(DOCS, { recursive: true });
-  return join(DOCS, name);
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return join(SCREENSHOTS, name);
 }
 
 /** Runs a test step; on failure saves a screenshot into .vscode-test/failures/ before rethrowing. */
@@ -165,4 +166,27 @@ export async function step(page: Page, name: string, fn: () => Promise<void>): P
     process.stderr.write(`screenshot of the failure: ${file}\n`);
     throw err;
   }
+}
+
+/** Drags the sash right of the side bar so the chat gets `width` pixels. */
+export async function widenSidebar(page: Page, width: number): Promise<void> {
+  const sidebar = await page.locator('.part.sidebar').boundingBox();
+  if (!sidebar) return;
+  const edge = sidebar.x + sidebar.width;
+  const sashes = page.locator('.monaco-sash.vertical');
+  for (let i = 0; i < (await sashes.count()); i++) {
+    const box = await sashes.nth(i).boundingBox();
+    if (!box || Math.abs(box.x + box.width / 2 - edge) > 6) continue;
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width / 2, y);
+    await page.mouse.down();
+    await page.mouse.move(sidebar.x + width, y, { steps: 8 });
+    await page.mouse.up();
+    return;
+  }
+}
+
+/** Clears the notification toasts so screenshots show the UI under them. */
+export async function clearNotifications(page: Page): Promise<void> {
+  await runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
 }

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert';
 import { startRelay, type TestRelay } from '../support/relay';
 import { startTestProvider, type TestProvider } from '../support/test-provider';
-import { closedPort } from '../support/ollama-standin';
+import { closedPort, startOllamaStandin } from '../support/ollama-standin';
 import { api, resetSettings, setSettings } from './helpers';
 
 const KEYS = ['mode', 'model', 'ollamaHost', 'relays', 'maxPriceMsats', 'swarmTimeoutSecs', 'providers'];
@@ -50,6 +50,27 @@ describe('fallback to the swarm from inside the extension', () => {
     assert.strictEqual(row!.localAttempted, true);
     assert.strictEqual(row!.localOutcome, 'failure');
     assert.strictEqual(row!.provider, provider.pubkey);
+  });
+
+  it('without consent, a local failure sends nothing to the swarm and offers to ask it', async () => {
+    const swarm = await api();
+    await swarm.setConsent(undefined);
+    const ollama = await startOllamaStandin({ models: { 'llama3.2': { httpError: { status: 500, error: 'llama runner process has terminated' } } } });
+    await setSettings({ mode: 'fallback', ollamaHost: ollama.url });
+    try {
+      const before = relay.received.filter((e) => e.kind === 5050).length;
+      const outcome = await swarm.ask('Private question');
+      assert.ok(outcome);
+      assert.strictEqual(outcome!.result.lane, 'failed');
+      assert.strictEqual(relay.received.filter((e) => e.kind === 5050).length, before, 'no job reached the relay');
+      assert.ok(outcome!.entry.error?.actions.includes('askSwarm'), JSON.stringify(outcome!.entry.error));
+      const row = await (await swarm.history()).get(outcome!.id);
+      assert.strictEqual(row!.localOutcome, 'failure');
+      assert.strictEqual(row!.swarmOutcome, null);
+    } finally {
+      await setSettings({ ollamaHost: `http://127.0.0.1:${await closedPort()}` });
+      await ollama.stop();
+    }
   });
 
   it('local only: no job reaches the relay, and the error offers to start Ollama', async () => {
