@@ -12,7 +12,15 @@ if [ -f "$SERVER" ] && [ "$(node -p "require('$ROOT/node_modules/code-server/pac
   echo "code-server@$VERSION already in .vscode-test"
   exit 0
 fi
-command -v rg >/dev/null || { echo "ripgrep (apt-get install ripgrep) is needed to seed @vscode/ripgrep" >&2; exit 1; }
+missing=""
+for p in build-essential python3 libkrb5-dev ripgrep; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+if [ -n "$missing" ] || ! command -v rg >/dev/null; then
+  echo "The VS Code server build needs Debian packages:$missing" >&2
+  echo "  apt-get update && apt-get install -y build-essential python3 libkrb5-dev ripgrep chromium   (as root)" >&2
+  exit 1
+fi
 mkdir -p "$ROOT"
 # @vscode/ripgrep's postinstall downloads rg from the internet: seed its cache with Debian's rg
 export TMPDIR=$ROOT/tmp
