@@ -64,6 +64,11 @@ export class ChatSession implements vscode.Disposable {
     return this.entries.map((e) => ({ ...e }));
   }
 
+  /** The entries as they are right now (call after loadHistory()). */
+  entriesNow(): ChatEntry[] {
+    return this.entries.map((e) => ({ ...e }));
+  }
+
   loadHistory(): Promise<void> {
     this.historyLoaded ??= (async () => {
       try {

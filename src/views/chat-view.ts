@@ -104,8 +104,10 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private async receive(message: WebviewMessage): Promise<void> {
     switch (message.type) {
       case 'ready': {
+        const [models] = await Promise.all([this.models(), this.session.loadHistory()]);
+        // Read the entries and open the gate in one synchronous step, so no token falls between them.
         const s = readSettings();
-        const [entries, models] = await Promise.all([this.session.snapshot(), this.models()]);
+        const entries = this.session.entriesNow();
         this.ready = true;
         this.post({
           type: 'init',
