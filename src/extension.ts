@@ -26,6 +26,7 @@ export interface SwarmComputeApi {
 let engines: EngineService | undefined;
 
 export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
+  const started = Date.now();
   const log = vscode.window.createOutputChannel('Swarm Compute', { log: true });
   const secrets = new SecretsStore(context.secrets);
   engines = new EngineService(context.globalStorageUri, secrets, log);
@@ -55,7 +56,7 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
   // Open the history shortly after start-up so the status bar can show today's spend.
   const warmUp = setTimeout(() => void engines?.get().catch(() => {}), 1500);
   context.subscriptions.push({ dispose: () => clearTimeout(warmUp) });
-  log.info(`activated (VS Code ${vscode.version}${vscode.env.remoteName ? `, ${vscode.env.remoteName} extension host` : ''})`);
+  log.info(`activated in ${Date.now() - started} ms (VS Code ${vscode.version}${vscode.env.remoteName ? `, ${vscode.env.remoteName} extension host` : ''})`);
 
   const service = engines;
   return {
