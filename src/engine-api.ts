@@ -29,6 +29,24 @@ export interface RunRequest {
   mode?: Mode;
   /** optional system prompt (local lane) */
   system?: string;
+  /**
+   * Asked right before anything is sent to the swarm (after a local failure,
+   * or first in swarm-only mode). false = nothing leaves the machine and the
+   * run ends as Failed with swarmError "not sent: …". Absent = allowed.
+   */
+  confirmSwarm?: (outbound: SwarmOutbound, signal: AbortSignal) => Promise<boolean>;
+}
+
+/** What would leave the machine, shown to the user when asking consent. */
+export interface SwarmOutbound {
+  prompt: string;
+  model: string;
+  relays: string[];
+  providers: string[];
+  encrypt: boolean;
+  maxPriceMsats: number;
+  /** why the swarm is being asked: local failed (its message), or swarm-only */
+  reason: string;
 }
 
 /** A running job: consume `events`, or just await `result`. */

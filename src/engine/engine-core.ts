@@ -135,6 +135,7 @@ export class EngineCore implements Engine {
           model: settings.model,
           ollamaHost: settings.ollamaHost,
           system: request.system,
+          confirmSwarm: request.confirmSwarm,
           swarm: {
             relays: settings.relays,
             providers: settings.providers,

@@ -1,10 +1,12 @@
 import { planFor, type FallbackConfig } from './config';
 import type { Emit } from './events';
 import type { FallbackResult } from './result';
+import type { SwarmOutbound } from '../engine-api';
 import type { LocalLane, LocalOutcome } from '../local/types';
 import type { SwarmDeps, SwarmLane, SwarmOutcome, SwarmRequest } from '../swarm/types';
 
 export const FALLBACK_DISABLED = 'fallback disabled';
+export const SWARM_DECLINED = 'not sent: sending this prompt to the swarm was declined';
 
 export interface FallbackRequest {
   prompt: string;
@@ -13,6 +15,8 @@ export interface FallbackRequest {
   system?: string;
   /** everything the swarm lane needs beyond prompt/model/cap */
   swarm: Omit<SwarmRequest, 'prompt' | 'model' | 'maxPriceMsats'>;
+  /** consent: asked right before the swarm lane runs; false = nothing is sent */
+  confirmSwarm?: (outbound: SwarmOutbound, signal: AbortSignal) => Promise<boolean>;
 }
 
 /** What happened, in enough detail for the history row and metrics. */
@@ -83,6 +87,38 @@ export class FallbackManager {
       // Never switch lanes mid-answer: the user already saw part of a local answer.
       if (local.partial.length > 0) return stop('not attempted: the local answer had already started streaming');
       emit({ type: 'status', lane: 'swarm', state: 'fallback', message: `Local inference failed: ${local.error.message} - falling back to marketplace` });
+    }
+
+    if (request.confirmSwarm) {
+      const allowed = await request
+        .confirmSwarm(
+          {
+            prompt: request.prompt,
+            model: request.model,
+            relays: request.swarm.relays,
+            providers: request.swarm.providers,
+            encrypt: request.swarm.encrypt,
+            maxPriceMsats: config.maxPriceMsats,
+            reason: local && !local.ok ? `local inference failed: ${local.error.message}` : 'swarm only',
+          },
+          signal,
+        )
+        .catch(() => false);
+      if (!allowed || signal.aborted) {
+        const cancelled = signal.aborted;
+        return this.finish(emit, {
+          result: {
+            lane: 'failed',
+            localError: local && !local.ok ? local.error.message : null,
+            swarmError: cancelled ? 'not attempted: cancelled' : SWARM_DECLINED,
+            cancelled: cancelled || undefined,
+          },
+          cancelled,
+          local,
+          swarm: null,
+          swarmStart: null,
+        });
+      }
     }
 
     const swarm = await this.lanes.swarm.run(

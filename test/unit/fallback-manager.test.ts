@@ -4,7 +4,7 @@
 // local-lane, swarm-lane and cli tests.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FallbackManager, FALLBACK_DISABLED, type FallbackRequest } from '../../src/fallback/fallback-manager';
+import { FallbackManager, FALLBACK_DISABLED, SWARM_DECLINED, type FallbackRequest } from '../../src/fallback/fallback-manager';
 import { DEFAULT_FALLBACK_CONFIG, type FallbackConfig } from '../../src/fallback/config';
 import { ConfigError, localError, swarmError, type LocalErrorKind } from '../../src/fallback/errors';
 import type { RunEvent } from '../../src/fallback/events';
@@ -196,4 +196,44 @@ test('a cancelled local attempt does not fall back to the swarm', async () => {
 test('bad numbers in the config are configuration errors', async () => {
   await assert.rejects(() => run({ maxPriceMsats: -5 }, localLane(localOk).lane, swarmLane(swarmOk).lane), /maxPriceMsats must be a whole number ≥ 0, got -5/);
   await assert.rejects(() => run({ maxPriceMsats: 1.5 }, localLane(localOk).lane, swarmLane(swarmOk).lane), /maxPriceMsats/);
+});
+
+async function runWithConsent(config: Partial<FallbackConfig>, local: LocalLane, swarm: SwarmLane, answer: boolean) {
+  const asked: unknown[] = [];
+  const trace = await new FallbackManager({ local, swarm }).run(
+    { ...DEFAULT_FALLBACK_CONFIG, ...config },
+    { ...request, confirmSwarm: async (outbound) => (asked.push(outbound), answer) },
+    { secretKey: new Uint8Array(32), payer: { pay: async () => ({ ok: false, kind: 'payment-failed', message: 'no' }) } },
+    () => {},
+    new AbortController().signal,
+  );
+  return { trace, asked };
+}
+
+test('consent declined after a local failure: nothing is sent to the swarm', async () => {
+  const s = swarmLane(swarmOk);
+  const { trace, asked } = await runWithConsent({}, localLane(localFail('unavailable')).lane, s.lane, false);
+  assert.equal(s.calls.length, 0);
+  assert.equal(asked.length, 1);
+  assert.deepEqual(asked[0], {
+    prompt: 'explain x',
+    model: 'llama3',
+    relays: ['ws://127.0.0.1:1'],
+    providers: [],
+    encrypt: false,
+    maxPriceMsats: 1000,
+    reason: 'local inference failed: local unavailable',
+  });
+  assert.equal(trace.result.lane === 'failed' && trace.result.swarmError, SWARM_DECLINED);
+  assert.equal(trace.swarmStart, null);
+});
+
+test('consent is asked only when the swarm would be used, and granted consent runs it', async () => {
+  const okLocal = await runWithConsent({}, localLane(localOk).lane, swarmLane(swarmOk).lane, false);
+  assert.equal(okLocal.asked.length, 0, 'a local answer asks nothing');
+  const s = swarmLane(swarmOk);
+  const granted = await runWithConsent({ forceSwarm: true }, localLane(localOk).lane, s.lane, true);
+  assert.equal(granted.asked.length, 1);
+  assert.equal(s.calls.length, 1);
+  assert.equal(granted.trace.result.lane, 'swarm');
 });
