@@ -1,6 +1,6 @@
 import { planFor, type FallbackConfig } from './config';
 import type { Emit } from './events';
-import type { FallbackResult } from './result';
+import type { FailedResult, FallbackResult } from './result';
 import type { SwarmOutbound } from '../engine-api';
 import type { LocalLane, LocalOutcome } from '../local/types';
 import type { SwarmDeps, SwarmLane, SwarmOutcome, SwarmRequest } from '../swarm/types';
@@ -67,12 +67,14 @@ export class FallbackManager {
         return this.finish(emit, { result: { lane: 'local', response: local.response, durationMs: elapsed() }, cancelled: false, local, swarm: null, swarmStart: null });
       }
       const cancelled = local.error.kind === 'cancelled' || signal.aborted;
-      const stop = (swarmError: string | null): FallbackTrace =>
+      const stop = (swarmError: string | null, swarmErrorKind?: FailedResult['swarmErrorKind']): FallbackTrace =>
         this.finish(emit, {
           result: {
             lane: 'failed',
             localError: local!.ok ? null : local!.error.message,
+            localErrorKind: local!.ok ? undefined : local!.error.kind,
             swarmError,
+            swarmErrorKind,
             partialResponse: local!.ok ? undefined : local!.partial || undefined,
             cancelled: cancelled || undefined,
           },
@@ -81,11 +83,11 @@ export class FallbackManager {
           swarm: null,
           swarmStart: null,
         });
-      if (cancelled) return stop(plan === 'local-only' ? null : 'not attempted: cancelled');
+      if (cancelled) return stop(plan === 'local-only' ? null : 'not attempted: cancelled', plan === 'local-only' ? undefined : 'cancelled');
       if (plan === 'local-only') return stop(null);
-      if (plan === 'local-no-fallback') return stop(FALLBACK_DISABLED);
+      if (plan === 'local-no-fallback') return stop(FALLBACK_DISABLED, 'disabled');
       // Never switch lanes mid-answer: the user already saw part of a local answer.
-      if (local.partial.length > 0) return stop('not attempted: the local answer had already started streaming');
+      if (local.partial.length > 0) return stop('not attempted: the local answer had already started streaming', 'not-attempted');
       emit({ type: 'status', lane: 'swarm', state: 'fallback', message: `Local inference failed: ${local.error.message} - falling back to marketplace` });
     }
 
@@ -110,7 +112,9 @@ export class FallbackManager {
           result: {
             lane: 'failed',
             localError: local && !local.ok ? local.error.message : null,
+            localErrorKind: local && !local.ok ? local.error.kind : undefined,
             swarmError: cancelled ? 'not attempted: cancelled' : SWARM_DECLINED,
+            swarmErrorKind: cancelled ? 'cancelled' : 'declined',
             cancelled: cancelled || undefined,
           },
           cancelled,
@@ -141,7 +145,9 @@ export class FallbackManager {
       result: {
         lane: 'failed',
         localError: local && !local.ok ? local.error.message : null,
+        localErrorKind: local && !local.ok ? local.error.kind : undefined,
         swarmError: swarm.error.message,
+        swarmErrorKind: swarm.error.kind,
         partialResponse: swarm.partial || undefined,
         cancelled: cancelled || undefined,
       },

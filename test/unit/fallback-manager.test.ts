@@ -125,8 +125,13 @@ test('default mode: a failure after tokens keeps the partial text and never swit
 test('default mode: local and swarm both fail → Failed with both reasons', async () => {
   const { trace } = await run({}, localLane(localFail('unavailable')).lane, swarmLane(swarmFail('no-relay', 'no relay reachable')).lane);
   assert.deepEqual(
-    { lane: trace.result.lane, ...(trace.result.lane === 'failed' ? { l: trace.result.localError, s: trace.result.swarmError } : {}) },
-    { lane: 'failed', l: 'local unavailable', s: 'no relay reachable' },
+    {
+      lane: trace.result.lane,
+      ...(trace.result.lane === 'failed'
+        ? { l: trace.result.localError, s: trace.result.swarmError, lk: trace.result.localErrorKind, sk: trace.result.swarmErrorKind }
+        : {}),
+    },
+    { lane: 'failed', l: 'local unavailable', s: 'no relay reachable', lk: 'unavailable', sk: 'no-relay' },
   );
 });
 
