@@ -9,6 +9,7 @@ import { registerCommands, errorActionHandler, type CommandDeps } from './views/
 import { Consent, type ConsentChoice } from './views/consent';
 import { EngineService } from './views/engine-service';
 import { MetricsPanel } from './views/metrics-panel';
+import type { ConsentChoice as ConsentAnswer, ConsentRequest } from './views/protocol';
 import { SecretsStore } from './views/secrets';
 import { CostStatusBar, type StatusSnapshot } from './views/status-bar';
 
@@ -18,6 +19,10 @@ export interface SwarmComputeApi {
   stop(): boolean;
   readonly busy: boolean;
   setConsent(choice: ConsentChoice): Promise<void>;
+  /** the consent card on screen, if any */
+  consentRequest(): ConsentRequest | null;
+  /** answers the open consent card as its buttons do; false when none is open */
+  answerConsent(choice: ConsentAnswer): boolean;
   history(): Promise<HistoryStore>;
   refreshStatus(): Promise<StatusSnapshot>;
   readonly chatReady: boolean;
@@ -66,6 +71,11 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
       return session.busy;
     },
     setConsent: (choice) => consent.set(choice),
+    consentRequest: () => chat.consentShown,
+    answerConsent: (choice) => {
+      const shown = chat.consentShown;
+      return shown !== null && chat.answerConsent(shown.id, choice);
+    },
     history: async () => (await service.get()).history,
     refreshStatus: () => statusBar.refresh(),
     get chatReady() {

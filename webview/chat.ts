@@ -207,14 +207,25 @@ function showConsent(request: ConsentRequest | null): void {
   const title = el('h2', 'consent-title');
   title.id = 'consent-title';
   title.append(icon('cloud-upload'), document.createTextNode(' Send this prompt to the Nostr compute marketplace?'));
-  const what = el(
-    'p',
-    undefined,
-    `It will be published to ${request.relays.length} relay(s) and answered by someone else's machine for at most ${formatSats(request.maxPriceMsats)} (model ${request.model}). ` +
-      (request.encrypt ? 'It is encrypted for the chosen provider.' : 'It is not encrypted: anyone reading these relays can see it.'),
+  const why = el('p', 'consent-reason', request.reason);
+  why.id = 'consent-what';
+  const facts = el('dl', 'consent-facts');
+  const fact = (name: string, value: string, key: string, title?: string) => {
+    const dd = el('dd', undefined, value);
+    dd.dataset.fact = key;
+    if (title) dd.title = title;
+    facts.append(el('dt', undefined, name), dd);
+  };
+  fact('Model', request.model, 'model');
+  fact('Relays', request.relays.join(', '), 'relays');
+  fact(
+    'Providers',
+    request.providers.length > 0 ? request.providers.map((p) => `${p.slice(0, 12)}…${p.slice(-4)}`).join(', ') : "any provider (someone else's machine)",
+    'providers',
+    request.providers.join('\n') || undefined,
   );
-  what.id = 'consent-what';
-  const relays = el('p', 'consent-relays', request.relays.join(', '));
+  fact('Price cap', `at most ${formatSats(request.maxPriceMsats)}`, 'cap');
+  fact('Encryption', request.encrypt ? 'encrypted for the provider' : 'not encrypted: anyone reading these relays can see it', 'encrypt');
   const label = el('div', 'consent-label', 'What will be sent:');
   const clipped = request.prompt.length > 4000 ? `${request.prompt.slice(0, 4000)}…` : request.prompt;
   const preview = el('pre', 'consent-prompt', clipped);
@@ -235,7 +246,7 @@ function showConsent(request: ConsentRequest | null): void {
     });
     buttons.append(b);
   }
-  consentBox.append(title, what, relays, label, preview, buttons);
+  consentBox.append(title, why, facts, label, preview, buttons);
   (buttons.firstElementChild as HTMLElement).focus();
 }
 

@@ -4,17 +4,17 @@
 // It decides nothing about lanes itself: the engine does.
 import * as vscode from 'vscode';
 import { randomUUID } from 'node:crypto';
-import type { Mode, RunRequest } from '../engine-api';
+import type { Mode, RunRequest, SwarmOutbound } from '../engine-api';
 import type { RunEvent } from '../fallback/events';
 import type { FallbackResult } from '../fallback/result';
 import type { JobRecord } from '../history/types';
-import type { ChatEntry, ErrorAction } from './protocol';
+import type { ChatEntry, ConsentRequest } from './protocol';
 import type { EngineService } from './engine-service';
 import type { Consent } from './consent';
 import { formatSats } from './format';
-import { readSettings, usesSwarm } from './settings';
-import { shortNpub, type SecretsStore } from './secrets';
-import { probeOllama } from './ollama-probe';
+import { readSettings } from './settings';
+import { npubOf, shortNpub, type SecretsStore } from './secrets';
+import { actionsForFailure } from './error-actions';
 
 export type SessionEvent =
   | { type: 'entry'; entry: ChatEntry }
@@ -114,7 +114,7 @@ export class ChatSession implements vscode.Disposable {
 
   /**
    * Runs one prompt. Resolves with the finished entry, or undefined when
-   * nothing ran (busy, consent refused, bad settings: the user was told).
+   * nothing ran (busy, bad settings: the user was told).
    */
   async ask(prompt: string, options: AskOptions = {}): Promise<AskOutcome | undefined> {
     if (this.current) {
@@ -129,11 +129,17 @@ export class ChatSession implements vscode.Disposable {
       await this.loadHistory();
       const engine = await this.engines.get();
       const settings = readSettings();
-      const requested: Mode = options.mode ?? settings.mode;
-      const plan = await this.guardSwarm(prompt, requested, settings, controller.signal);
-      if (!plan || controller.signal.aborted) return undefined;
+      const mode: Mode = options.mode ?? settings.mode;
+      if (controller.signal.aborted) return undefined;
 
-      const request: RunRequest = { prompt, mode: plan.mode, system: options.system };
+      let entry: ChatEntry | undefined;
+      const request: RunRequest = {
+        prompt,
+        mode,
+        system: options.system,
+        // Nothing leaves the machine without consent: the engine asks right before it would.
+        confirmSwarm: (outbound, signal) => this.confirmSwarm(entry, outbound, signal),
+      };
       let handle;
       try {
         handle = engine.run(request, controller.signal);
@@ -147,12 +153,12 @@ export class ChatSession implements vscode.Disposable {
       }
       this.current.id = handle.id;
       this.prompts.set(handle.id, prompt);
-      const entry: ChatEntry = {
+      entry = {
         id: handle.id,
         question: options.question ?? prompt,
         answer: '',
         state: 'running',
-        lane: plan.mode === 'swarm-only' ? 'swarm' : 'local',
+        lane: mode === 'swarm-only' ? 'swarm' : 'local',
         model: settings.model,
         provider: null,
         costMsats: 0,
@@ -163,11 +169,11 @@ export class ChatSession implements vscode.Disposable {
       };
       this.entries.push(entry);
       this.emit({ type: 'entry', entry });
-      this.log.info(`run ${handle.id}: mode ${plan.mode}, model ${settings.model}`);
+      this.log.info(`run ${handle.id}: mode ${mode}, model ${settings.model}`);
 
       for await (const event of handle.events) this.apply(entry, event);
       const result = await handle.result;
-      await this.finish(entry, result, plan.guarded);
+      await this.finish(entry, result);
       this.emitter.fire({ type: 'finished', entry: { ...entry }, result });
       return { id: entry.id, result, entry: { ...entry } };
     } catch (err) {
@@ -180,37 +186,16 @@ export class ChatSession implements vscode.Disposable {
     }
   }
 
-  /**
-   * Nothing goes to the swarm without consent. Swarm-only asks first. The
-   * fallback mode asks first when local is already known to be unable to
-   * answer; otherwise it runs local without fallback and offers the swarm
-   * afterwards, should local fail.
-   */
-  private async guardSwarm(
-    prompt: string,
-    mode: Mode,
-    settings: ReturnType<typeof readSettings>,
-    signal: AbortSignal,
-  ): Promise<{ mode: Mode; guarded: boolean } | undefined> {
-    if (!usesSwarm(mode) || this.consent.choice === 'always') return { mode, guarded: false };
-    const preview = {
-      id: randomUUID(),
-      prompt,
-      model: settings.model,
-      relays: settings.relays,
-      maxPriceMsats: settings.maxPriceMsats,
-      encrypt: settings.encrypt,
-    };
-    if (mode === 'swarm-only') {
-      if (await this.consent.ask(preview, signal)) return { mode, guarded: false };
-      return this.consent.choice === 'never' ? { mode: 'local-only', guarded: false } : undefined;
+  /** The engine's consent hook: shows what would be sent, and says whether it may go. */
+  private async confirmSwarm(entry: ChatEntry | undefined, outbound: SwarmOutbound, signal: AbortSignal): Promise<boolean> {
+    if (this.consent.choice === 'always') return true;
+    if (entry) {
+      entry.status = 'Waiting for your answer: send this prompt to the swarm?';
+      this.emitter.fire({ type: 'status', id: entry.id, lane: 'swarm', text: entry.status });
     }
-    const local = await probeOllama(settings.ollamaHost, settings.model, signal);
-    if (local.running && local.modelPulled) return { mode: 'local-no-fallback', guarded: true };
-    if (signal.aborted) return undefined;
-    if (await this.consent.ask(preview, signal)) return { mode, guarded: false };
-    if (signal.aborted) return undefined;
-    return { mode: this.consent.choice === 'never' ? 'local-only' : 'local-no-fallback', guarded: false };
+    const allowed = await this.consent.ask(consentRequest(outbound), signal);
+    this.log.info(`swarm consent (${outbound.reason}): ${allowed ? 'given' : 'not given'}`);
+    return allowed;
   }
 
   private apply(entry: ChatEntry, event: RunEvent): void {
@@ -249,7 +234,7 @@ export class ChatSession implements vscode.Disposable {
     }
   }
 
-  private async finish(entry: ChatEntry, result: FallbackResult, guarded: boolean): Promise<void> {
+  private async finish(entry: ChatEntry, result: FallbackResult): Promise<void> {
     entry.status = null;
     if (result.lane === 'local') {
       Object.assign(entry, { state: 'completed', lane: 'local', answer: result.response, durationMs: result.durationMs });
@@ -265,9 +250,14 @@ export class ChatSession implements vscode.Disposable {
     } else {
       entry.state = result.cancelled ? 'cancelled' : 'failed';
       entry.answer = result.partialResponse ?? entry.answer;
+      if (result.swarmErrorKind === 'declined' && entry.lane === 'swarm') entry.lane = result.localError ? 'local' : null;
       if (!result.cancelled) {
         const parts = [result.localError && `Local: ${result.localError}`, result.swarmError && `Swarm: ${result.swarmError}`].filter(Boolean);
-        entry.error = { message: parts.join('\n') || 'The run failed.', actions: await this.actionsFor(result, guarded) };
+        const actions = actionsForFailure(result, {
+          walletConnected: result.swarmErrorKind === 'payment-failed' && (await this.secrets.nwcUri()) !== null,
+          swarmRefused: this.consent.choice === 'never',
+        });
+        entry.error = { message: parts.join('\n') || 'The run failed.', actions };
       }
       try {
         const record = await (await this.engines.get()).history.get(entry.id);
@@ -281,21 +271,6 @@ export class ChatSession implements vscode.Disposable {
     this.emit({ type: 'entry', entry });
   }
 
-  /** What the user can do next, from what is true now (probed), not from message text. */
-  private async actionsFor(result: Extract<FallbackResult, { lane: 'failed' }>, guarded: boolean): Promise<ErrorAction[]> {
-    const actions: ErrorAction[] = [];
-    const settings = readSettings();
-    if (result.localError) {
-      const local = await probeOllama(settings.ollamaHost, settings.model, new AbortController().signal);
-      if (!local.running) actions.push('startOllama', 'installOllama');
-      else if (!local.modelPulled) actions.push('pullModel');
-      if (guarded && !result.partialResponse) actions.push('askSwarm');
-    }
-    if (result.swarmError && !(await this.secrets.nwcUri())) actions.push('connectWallet');
-    actions.push('diagnose', 'openSettings');
-    return actions;
-  }
-
   private emit(event: { type: 'entry'; entry: ChatEntry }): void {
     this.emitter.fire({ type: 'entry', entry: { ...event.entry } });
   }
@@ -304,6 +279,20 @@ export class ChatSession implements vscode.Disposable {
     this.current?.controller.abort();
     this.emitter.dispose();
   }
+}
+
+/** The consent card's content: what the engine is about to send, with providers as npubs. */
+export function consentRequest(outbound: SwarmOutbound): ConsentRequest {
+  return {
+    id: randomUUID(),
+    prompt: outbound.prompt,
+    model: outbound.model,
+    relays: outbound.relays,
+    providers: outbound.providers.map(npubOf),
+    maxPriceMsats: outbound.maxPriceMsats,
+    encrypt: outbound.encrypt,
+    reason: outbound.reason === 'swarm only' ? 'The mode is “Swarm only”.' : `Your local model could not answer: ${outbound.reason.replace(/^local inference failed: /, '')}`,
+  };
 }
 
 export function entryFromRecord(r: JobRecord): ChatEntry {

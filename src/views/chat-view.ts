@@ -79,6 +79,18 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     });
   }
 
+  /** The consent card on screen (or waiting for the chat to open), if any. */
+  get consentShown(): ConsentRequest | null {
+    return this.pendingConsent?.request ?? null;
+  }
+
+  /** Answers the consent card, as its buttons do; false when no card with this id is open. */
+  answerConsent(id: string, choice: ConsentChoice): boolean {
+    if (this.pendingConsent?.request.id !== id) return false;
+    this.pendingConsent.answer(choice);
+    return true;
+  }
+
   focusInput(): void {
     this.post({ type: 'focusInput' });
   }
@@ -144,7 +156,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         await this.runAction(message.action, message.entryId);
         return;
       case 'consent':
-        if (this.pendingConsent?.request.id === message.id) this.pendingConsent.answer(message.choice);
+        this.answerConsent(message.id, message.choice);
         return;
       case 'copy':
         await vscode.env.clipboard.writeText(message.text);

@@ -55,14 +55,18 @@ export interface ChatEntry {
   submittedAt: number;
 }
 
-/** What the user is asked before a prompt first goes to the swarm. */
+/** What the user is asked right before a prompt would leave the machine for the swarm. */
 export interface ConsentRequest {
   id: string;
   prompt: string;
   model: string;
   relays: string[];
+  /** npubs the job is addressed to; empty: any provider may answer */
+  providers: string[];
   maxPriceMsats: number;
   encrypt: boolean;
+  /** why the swarm is asked now, in words (local failed: why; or the swarm-only mode) */
+  reason: string;
 }
 
 export type ConsentChoice = 'once' | 'always' | 'never' | 'cancel';

@@ -96,3 +96,12 @@ export function shortNpub(hexPubkey: string | null): string | null {
     return `${hexPubkey.slice(0, 8)}…`;
   }
 }
+
+/** hex → npub1…; the input unchanged when it is not a hex key. */
+export function npubOf(hexPubkey: string): string {
+  try {
+    return npubEncode(hexPubkey);
+  } catch {
+    return hexPubkey;
+  }
+}

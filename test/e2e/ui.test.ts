@@ -141,6 +141,9 @@ describe('Swarm Compute in a real VS Code', () => {
     await consent.waitFor({ timeout: 15_000 });
     assert.match(await consent.locator('.consent-prompt').innerText(), /How does debounce work\?/, 'the consent shows what will be sent');
     assert.ok((await consent.innerText()).includes(relay.url), 'the consent names the relays');
+    assert.equal(await consent.locator('[data-fact="cap"]').innerText(), 'at most 50 sats');
+    assert.match(await consent.locator('[data-fact="providers"]').innerText(), /any provider/);
+    assert.match(await consent.locator('.consent-reason').innerText(), /Swarm only/);
     assert.equal(relay.received.filter((e) => e.kind === 5050).length, 0, 'nothing was published before the answer');
     await clearNotifications(page);
     await page.screenshot({ path: screenshotPath('consent.png') });

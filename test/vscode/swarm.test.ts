@@ -2,13 +2,27 @@ import * as assert from 'node:assert';
 import { startRelay, type TestRelay } from '../support/relay';
 import { startTestProvider, type TestProvider } from '../support/test-provider';
 import { closedPort, startOllamaStandin } from '../support/ollama-standin';
-import { api, resetSettings, setSettings } from './helpers';
+import { api, config, resetSettings, setSettings, until } from './helpers';
+import type { AskOutcome } from '../../src/views/chat-session';
+import type { ConsentChoice, ConsentRequest } from '../../src/views/protocol';
 
 const KEYS = ['mode', 'model', 'ollamaHost', 'relays', 'maxPriceMsats', 'swarmTimeoutSecs', 'providers'];
 
 describe('fallback to the swarm from inside the extension', () => {
   let relay: TestRelay;
   let provider: TestProvider;
+  const jobsOnRelay = () => relay.received.filter((e) => e.kind === 5050).length;
+
+  /** Asks, waits for the consent card, checks nothing was sent yet, answers it as a person would. */
+  async function askAnswering(prompt: string, choice: ConsentChoice): Promise<{ outcome: AskOutcome | undefined; card: ConsentRequest }> {
+    const swarm = await api();
+    const before = jobsOnRelay();
+    const running = swarm.ask(prompt);
+    const card = await until('the consent card', () => swarm.consentRequest());
+    assert.strictEqual(jobsOnRelay(), before, 'nothing reached the relay while the card is open');
+    assert.ok(swarm.answerConsent(choice));
+    return { outcome: await running, card };
+  }
 
   before(async () => {
     relay = await startRelay();
@@ -52,36 +66,88 @@ describe('fallback to the swarm from inside the extension', () => {
     assert.strictEqual(row!.provider, provider.pubkey);
   });
 
-  it('without consent, a local failure sends nothing to the swarm and offers to ask it', async () => {
+  it('Ollama down, consent asked after the local failure and granted once: the test provider answers', async () => {
+    const swarm = await api();
+    await swarm.setConsent(undefined);
+    const { outcome, card } = await askAnswering('Consent then hi', 'once');
+    assert.strictEqual(card.prompt, 'Consent then hi');
+    assert.strictEqual(card.model, 'llama3.2');
+    assert.deepStrictEqual(card.relays, [relay.url]);
+    assert.deepStrictEqual(card.providers, []);
+    assert.strictEqual(card.maxPriceMsats, 5000);
+    assert.strictEqual(card.encrypt, false);
+    assert.match(card.reason, /local model could not answer/i);
+    assert.strictEqual(outcome?.result.lane, 'swarm', JSON.stringify(outcome?.result));
+    assert.strictEqual(outcome!.entry.answer, 'Swarm says hi.');
+    assert.ok(provider.jobs.some((j) => j.prompt === 'Consent then hi'), 'the provider got the job');
+    assert.strictEqual(swarm.consentRequest(), null, 'the card is gone');
+    const row = await (await swarm.history()).get(outcome!.id);
+    assert.strictEqual(row!.swarmStart, 'fallback');
+  });
+
+  it('Ollama down, consent declined: no event on the relay, the run fails as declined and offers the swarm', async () => {
+    const swarm = await api();
+    const before = relay.received.length;
+    const { outcome } = await askAnswering('Keep this private', 'cancel');
+    assert.ok(outcome);
+    assert.strictEqual(outcome!.result.lane, 'failed');
+    assert.strictEqual(outcome!.result.lane === 'failed' && outcome!.result.swarmErrorKind, 'declined');
+    assert.strictEqual(outcome!.result.lane === 'failed' && outcome!.result.localErrorKind, 'unavailable');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.strictEqual(relay.received.length, before, 'no event at all reached the relay');
+    assert.ok(!provider.jobs.some((j) => j.prompt === 'Keep this private'));
+    const actions = outcome!.entry.error?.actions ?? [];
+    assert.ok(actions.includes('askSwarm'), JSON.stringify(actions));
+    assert.ok(actions.includes('startOllama'), JSON.stringify(actions));
+    const row = await (await swarm.history()).get(outcome!.id);
+    assert.strictEqual(row!.localOutcome, 'failure');
+    assert.strictEqual(row!.swarmOutcome, null);
+  });
+
+  it('a local failure with Ollama running asks only then; declined, nothing is sent', async () => {
     const swarm = await api();
     await swarm.setConsent(undefined);
     const ollama = await startOllamaStandin({ models: { 'llama3.2': { httpError: { status: 500, error: 'llama runner process has terminated' } } } });
     await setSettings({ mode: 'fallback', ollamaHost: ollama.url });
     try {
-      const before = relay.received.filter((e) => e.kind === 5050).length;
-      const outcome = await swarm.ask('Private question');
+      const before = jobsOnRelay();
+      const { outcome, card } = await askAnswering('Private question', 'cancel');
+      assert.ok(ollama.requests.some((r) => r.path === '/api/generate' || r.path === '/api/chat'), 'local was tried first');
+      assert.match(card.reason, /llama runner process has terminated|500/);
       assert.ok(outcome);
       assert.strictEqual(outcome!.result.lane, 'failed');
-      assert.strictEqual(relay.received.filter((e) => e.kind === 5050).length, before, 'no job reached the relay');
+      assert.strictEqual(jobsOnRelay(), before, 'no job reached the relay');
       assert.ok(outcome!.entry.error?.actions.includes('askSwarm'), JSON.stringify(outcome!.entry.error));
-      const row = await (await swarm.history()).get(outcome!.id);
-      assert.strictEqual(row!.localOutcome, 'failure');
-      assert.strictEqual(row!.swarmOutcome, null);
+      assert.ok(!outcome!.entry.error?.actions.includes('startOllama'), 'Ollama is running: no "start" action');
     } finally {
       await setSettings({ ollamaHost: `http://127.0.0.1:${await closedPort()}` });
       await ollama.stop();
     }
   });
 
-  it('local only: no job reaches the relay, and the error offers to start Ollama', async () => {
+  it('"Never" sends nothing and switches to local only', async () => {
+    const swarm = await api();
+    await swarm.setConsent(undefined);
+    const before = jobsOnRelay();
+    const { outcome } = await askAnswering('Never send this', 'never');
+    assert.strictEqual(outcome?.result.lane, 'failed');
+    assert.strictEqual(jobsOnRelay(), before, 'no job reached the relay');
+    assert.strictEqual(config().get('mode'), 'local-only');
+    assert.ok(!outcome!.entry.error?.actions.includes('askSwarm'), 'after "never" the swarm is not offered again');
+    await swarm.setConsent(undefined);
+    await setSettings({ mode: 'fallback' });
+  });
+
+  it('local only: no job reaches the relay, no card, and the error offers to start Ollama', async () => {
     const swarm = await api();
     await setSettings({ mode: 'local-only' });
-    const before = relay.received.filter((e) => e.kind === 5050).length;
+    const before = jobsOnRelay();
     const outcome = await swarm.ask('Stay local');
     assert.ok(outcome);
     assert.strictEqual(outcome!.result.lane, 'failed');
-    assert.strictEqual(relay.received.filter((e) => e.kind === 5050).length, before, 'no job reached the relay');
+    assert.strictEqual(jobsOnRelay(), before, 'no job reached the relay');
     assert.ok(outcome!.entry.error?.actions.includes('startOllama'));
+    assert.ok(!outcome!.entry.error?.actions.includes('askSwarm'));
     await setSettings({ mode: 'fallback' });
   });
 });
