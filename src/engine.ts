@@ -34,3 +34,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
 }
 
 export type { Engine, EngineOptions } from './engine-api';
+
+// Provider mode and discovery for the extension ("Share My Model", the
+// provider list): in this bundle, so the extension loads them on first use.
+export { ModelProvider } from './provider/model-provider';
+export { findProviders, trackRecords } from './provider/provider-directory';
+export { checkInvoiceWallet } from './provider/wallet-check';
+export { NwcClient } from './wallet/nwc-client';

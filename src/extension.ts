@@ -12,6 +12,9 @@ import { MetricsPanel } from './views/metrics-panel';
 import type { ConsentChoice as ConsentAnswer, ConsentRequest } from './views/protocol';
 import { SecretsStore } from './views/secrets';
 import { CostStatusBar, type StatusSnapshot } from './views/status-bar';
+import { ModelSharing, type SharingStatus } from './views/model-sharing';
+import { SharingStatusItem, type SharingSnapshot } from './views/sharing-status';
+import { ProvidersList, type ProviderPick } from './views/providers-list';
 
 /** What the extension exports (used by its integration tests). */
 export interface SwarmComputeApi {
@@ -26,9 +29,14 @@ export interface SwarmComputeApi {
   history(): Promise<HistoryStore>;
   refreshStatus(): Promise<StatusSnapshot>;
   readonly chatReady: boolean;
+  /** Share My Model: where it stands, and its status-bar item */
+  sharing(): { status: SharingStatus; item: SharingSnapshot };
+  /** the open Show Providers picker, if any */
+  providerPicker(): { busy: boolean; items: ProviderPick[]; title: string | undefined } | null;
 }
 
 let engines: EngineService | undefined;
+let sharing: ModelSharing | undefined;
 
 export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
   const started = Date.now();
@@ -38,11 +46,14 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
   const consent = new Consent(context.globalState);
   const session = new ChatSession(engines, consent, secrets, log);
   const metrics = new MetricsPanel(context.extensionUri, engines, session);
-  const deps: Partial<CommandDeps> = { session, engines, secrets, metrics, log };
+  const share = (sharing = new ModelSharing(engines, secrets, log));
+  const providers = new ProvidersList(engines, log);
+  const deps: Partial<CommandDeps> = { session, engines, secrets, metrics, sharing: share, providers, log };
   const chat = new ChatViewProvider(context.extensionUri, session, consent, (a, id) => errorActionHandler(deps as CommandDeps)(a, id), log);
   deps.chat = chat;
   consent.setPresenter((request, signal) => chat.askConsent(request, signal));
-  const statusBar = new CostStatusBar(engines, session, log);
+  const statusBar = new CostStatusBar(engines, session, log, share);
+  const sharingItem = new SharingStatusItem(share);
 
   context.subscriptions.push(
     log,
@@ -52,6 +63,9 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
     metrics,
     chat,
     statusBar,
+    share,
+    sharingItem,
+    providers,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chat),
     ...registerCommands(deps as CommandDeps),
     session.onDidChange((e) => {
@@ -81,11 +95,15 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
     get chatReady() {
       return chat.isReady;
     },
+    sharing: () => ({ status: share.status, item: sharingItem.update() }),
+    providerPicker: () => providers.current,
   };
 }
 
-/** Waits for the engine to finish its runs and save the history. */
+/** Stops sharing (the announcement is withdrawn), then waits for the engine to finish its runs and save the history. */
 export async function deactivate(): Promise<void> {
+  await sharing?.stop();
+  sharing = undefined;
   await engines?.close();
   engines = undefined;
 }

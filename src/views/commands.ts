@@ -5,11 +5,15 @@ import type { ChatSession } from './chat-session';
 import type { ChatViewProvider } from './chat-view';
 import type { EngineService } from './engine-service';
 import type { MetricsPanel } from './metrics-panel';
+import type { ModelSharing, ShareFix, ShareOutcome } from './model-sharing';
+import type { ProvidersList } from './providers-list';
 import type { ErrorAction } from './protocol';
 import { checkNwcUri, parseNostrSecretKey, type SecretsStore } from './secrets';
 import { diagnoseCommand } from './diagnose';
 import { explainSelection } from './explain';
-import { readSettings } from './settings';
+import { readSettings, SECTION } from './settings';
+import { readShareSettings } from './model-sharing';
+import { formatSats } from './format';
 
 export interface CommandDeps {
   session: ChatSession;
@@ -17,6 +21,8 @@ export interface CommandDeps {
   engines: EngineService;
   secrets: SecretsStore;
   metrics: MetricsPanel;
+  sharing: ModelSharing;
+  providers: ProvidersList;
   log: vscode.LogOutputChannel;
 }
 
@@ -34,6 +40,10 @@ export const COMMANDS = {
   startOllama: 'swarmCompute.startOllama',
   pullModel: 'swarmCompute.pullModel',
   showLog: 'swarmCompute.showLog',
+  shareModel: 'swarmCompute.shareModel',
+  stopSharing: 'swarmCompute.stopSharing',
+  toggleSharing: 'swarmCompute.toggleSharing',
+  showProviders: 'swarmCompute.showProviders',
 } as const;
 
 function runInTerminal(name: string, command: string): void {
@@ -43,7 +53,7 @@ function runInTerminal(name: string, command: string): void {
 }
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
-  const { session, chat, engines, secrets, metrics, log } = deps;
+  const { session, chat, engines, secrets, metrics, sharing, providers, log } = deps;
   const reg = (id: string, fn: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, fn);
   return [
     reg(COMMANDS.explainSelection, () => explainSelection(session, chat)),
@@ -145,9 +155,63 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return true;
     }),
 
+    reg(COMMANDS.shareModel, () => startSharing(sharing)),
+    reg(COMMANDS.stopSharing, () => stopSharing(sharing)),
+    reg(COMMANDS.toggleSharing, () => (sharing.active ? stopSharing(sharing) : startSharing(sharing))),
+    reg(COMMANDS.showProviders, () => providers.show()),
+
     reg(COMMANDS.startOllama, () => runInTerminal('Ollama', 'ollama serve')),
     reg(COMMANDS.pullModel, (model?: string) => runInTerminal('Ollama', `ollama pull ${model ?? readSettings().model}`)),
   ];
+}
+
+/** Starts sharing and tells the user how it went, with the fix at hand when it did not start. */
+async function startSharing(sharing: ModelSharing): Promise<ShareOutcome> {
+  const outcome = await sharing.start();
+  const s = readShareSettings();
+  if (outcome.ok) {
+    const price = s.priceMsats > 0 ? `for ${formatSats(s.priceMsats)} a job` : 'for free';
+    void vscode.window.showInformationMessage(
+      `Swarm Compute: sharing ${s.model} with the swarm ${price} on ${outcome.relays.length} relay(s). It stops when you close this window.`,
+    );
+    return outcome;
+  }
+  void vscode.window.showErrorMessage(`Swarm Compute: cannot share ${s.model}: ${outcome.message}`, ...outcome.fixes).then(async (fix?: ShareFix) => {
+    switch (fix) {
+      case 'Connect Wallet':
+        if (await vscode.commands.executeCommand<boolean>(COMMANDS.connectWallet)) await startSharing(sharing);
+        return;
+      case 'Pull Model':
+        await vscode.commands.executeCommand(COMMANDS.pullModel, s.model);
+        return;
+      case 'Start Ollama':
+        await vscode.commands.executeCommand(COMMANDS.startOllama);
+        return;
+      case 'Open Settings':
+        await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.share`);
+        return;
+      case 'Diagnose Connection':
+        await vscode.commands.executeCommand(COMMANDS.diagnoseConnection);
+        return;
+    }
+  });
+  return outcome;
+}
+
+async function stopSharing(sharing: ModelSharing): Promise<boolean> {
+  if (!sharing.active) return false;
+  const { running, queued, awaitingPayment } = sharing.status;
+  if (running + queued + awaitingPayment > 0) {
+    const stop = 'Stop Sharing';
+    const answer = await vscode.window.showWarningMessage(
+      `Stop sharing now? ${running} job(s) running and ${queued + awaitingPayment} waiting get a few seconds to finish, then an error reply.`,
+      { modal: true },
+      stop,
+    );
+    if (answer !== stop) return false;
+  }
+  await sharing.stop();
+  return true;
 }
 
 export function errorActionHandler(deps: CommandDeps): (action: ErrorAction, entryId: string) => Promise<void> {

@@ -3,21 +3,26 @@
 // starting VS Code costs nothing until the user asks for something.
 import * as vscode from 'vscode';
 import { join } from 'node:path';
-import type { Engine, EngineOptions, Logger } from '../engine-api';
+import type { Engine, Logger } from '../engine-api';
 import { readSettings, SECTION } from './settings';
 import type { SecretsStore } from './secrets';
 
-type EngineModule = { createEngine(options: EngineOptions): Promise<Engine> };
+/** dist/engine.js: the engine, and the provider and discovery parts built on it. */
+export type EngineModule = typeof import('../engine');
 
-function loadEngineModule(): EngineModule {
+let engineModule: EngineModule | null = null;
+
+export function loadEngineModule(): EngineModule {
   // A runtime require of the sibling bundle keeps esbuild from inlining it.
   const load = require as NodeJS.Require;
-  return load(join(__dirname, 'engine.js')) as EngineModule;
+  engineModule ??= load(join(__dirname, 'engine.js')) as EngineModule;
+  return engineModule;
 }
 
 export class EngineService implements vscode.Disposable {
   private engine: Promise<Engine> | null = null;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly holds = new Set<Promise<void>>();
   private readonly loaded = new vscode.EventEmitter<Engine>();
   /** fires once the engine (and so the history) is open */
   readonly onDidLoad = this.loaded.event;
@@ -89,8 +94,19 @@ export class EngineService implements vscode.Disposable {
     return engine;
   }
 
-  /** Closes the engine (history saved); the next get() opens a new one. */
+  /** The engine's history stays open until `done` settles (sharing writes served jobs into it while it stops). */
+  keepOpenUntil(done: Promise<unknown>): void {
+    const hold = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.holds.add(hold);
+    void hold.then(() => this.holds.delete(hold));
+  }
+
+  /** Closes the engine (history saved) once nothing holds it open; the next get() opens a new one. */
   async close(): Promise<void> {
+    while (this.holds.size > 0) await Promise.all([...this.holds]);
     const current = this.engine;
     this.engine = null;
     if (current) await current.then((e) => e.dispose(), () => {});

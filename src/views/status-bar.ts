@@ -10,9 +10,12 @@ import { probeOllama, type OllamaStatus } from './ollama-probe';
 import { probeRelays, type RelayStatus } from './relay-probe';
 import { readSettings, SECTION, usesLocal, usesSwarm } from './settings';
 import { MODE_LABELS } from './protocol';
+import type { ModelSharing } from './model-sharing';
+import { sharingLine } from './sharing-status';
 
 const OLLAMA_EVERY_MS = 60_000;
 const RELAYS_EVERY_MS = 5 * 60_000;
+const OLLAMA_REUSE_MS = 2000;
 
 export interface StatusSnapshot {
   text: string;
@@ -36,6 +39,7 @@ export class CostStatusBar implements vscode.Disposable {
   private ollama: OllamaStatus | null = null;
   private relays: RelayStatus[] | null = null;
   private relaysCheckedAt = 0;
+  private ollamaCheckedAt = 0;
   private pending: Promise<StatusSnapshot> | null = null;
   private again = false;
   private last: StatusSnapshot | null = null;
@@ -45,6 +49,7 @@ export class CostStatusBar implements vscode.Disposable {
     private readonly engines: EngineService,
     session: ChatSession,
     private readonly log: vscode.LogOutputChannel,
+    private readonly sharing: ModelSharing,
   ) {
     this.item = vscode.window.createStatusBarItem('swarmCompute.status', vscode.StatusBarAlignment.Right, 100);
     this.item.name = 'Swarm Compute';
@@ -57,10 +62,12 @@ export class CostStatusBar implements vscode.Disposable {
       session.onDidChange((e) => {
         if (e.type === 'finished') {
           if (e.result.lane !== 'local') this.relaysCheckedAt = 0;
+          this.ollamaCheckedAt = 0;
           void this.refresh();
         }
       }),
       engines.onDidLoad(() => void this.refresh()),
+      sharing.onDidChange(() => void this.refresh()),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(SECTION)) {
           this.ollama = null;
@@ -102,8 +109,11 @@ export class CostStatusBar implements vscode.Disposable {
     const settings = readSettings();
     const signal = new AbortController().signal;
     const probes: Promise<unknown>[] = [];
-    if (usesLocal(settings.mode)) probes.push(probeOllama(settings.ollamaHost, settings.model, signal).then((s) => (this.ollama = s)));
-    else this.ollama = null;
+    // Sharing reports every job: a burst of refreshes reuses a probe a few seconds old.
+    if (usesLocal(settings.mode) && (this.ollama === null || Date.now() - this.ollamaCheckedAt > OLLAMA_REUSE_MS)) {
+      this.ollamaCheckedAt = Date.now();
+      probes.push(probeOllama(settings.ollamaHost, settings.model, signal).then((s) => (this.ollama = s)));
+    } else if (!usesLocal(settings.mode)) this.ollama = null;
     if (usesSwarm(settings.mode) && Date.now() - this.relaysCheckedAt > RELAYS_EVERY_MS) {
       this.relaysCheckedAt = Date.now();
       probes.push(probeRelays(settings.relays, 4000).then((r) => (this.relays = r)));
@@ -182,6 +192,8 @@ export class CostStatusBar implements vscode.Disposable {
       const swarm = m.swarmSuccess + m.swarmFailure;
       md.appendMarkdown(`Jobs: ${local} local · ${swarm} swarm · fallback rate ${Math.round(m.fallbackRate)}%\n\n`);
     }
+    const shared = sharingLine(this.sharing.status);
+    if (shared) md.appendMarkdown(`${shared}\n\n`);
     md.appendMarkdown('[Metrics](command:swarmCompute.showMetrics) · [Diagnose](command:swarmCompute.diagnoseConnection) · [Chat](command:swarmCompute.openChat)');
     return md;
   }

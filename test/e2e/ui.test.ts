@@ -8,7 +8,8 @@ import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standi
 import { startRelay, type TestRelay } from '../support/relay';
 import { startTestProvider, type TestProvider } from '../support/test-provider';
 import { startNwcWallet, type NwcTestWallet } from '../support/nwc-wallet';
-import { activityItem, clearNotifications, widenSidebar, step, openFile, runCommand, screenshotPath, selectLines, startWorkbench, statusItem, type Workbench } from './workbench';
+import { startCustomer } from '../support/job-customer';
+import { activityItem, clearNotifications, widenSidebar, step, openFile, runCommand, screenshotPath, selectLines, sharingItem, startWorkbench, statusItem, type Workbench } from './workbench';
 
 const SAMPLE = `export function debounce<T extends (...args: unknown[]) => void>(fn: T, waitMs: number): T {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -98,6 +99,18 @@ describe('Swarm Compute in a real VS Code', () => {
     assert.equal(await entry.locator('.answer .code-block button.copy').count(), 1, 'code blocks get a copy button');
     await clearNotifications(page);
     await page.screenshot({ path: screenshotPath('explain-selection.png') });
+    }));
+
+  it('the Ctrl+Alt+E keybinding explains the selection', () =>
+    step(page, 'the Ctrl+Alt+E keybinding explains the selection', async () => {
+      const before = await wb.chat.locator('article.entry').count();
+      await openFile(page, 'debounce.ts');
+      await selectLines(page, 4, 5);
+      await page.keyboard.press('Control+Alt+E');
+      const entry = wb.chat.locator('article.entry').nth(before);
+      await entry.waitFor({ timeout: 20_000 });
+      assert.match(await entry.locator('.question').innerText(), /debounce\.ts lines 4–5/);
+      await wb.chat.locator('article.entry[data-state="completed"]').nth(before).waitFor({ timeout: 30_000 });
     }));
 
   it('Stop cancels a streaming answer and closes the request to Ollama', () =>
@@ -228,6 +241,30 @@ describe('Swarm Compute in a real VS Code', () => {
       assert.ok(models.some((m) => m.startsWith('llama3.2')), models.join(','));
       assert.ok(models.every((m) => !m.includes('not pulled')), models.join(','));
       await wb.chat.locator('#prompt').fill('');
+    }));
+
+  it('Share My Model serves in the status bar, answers a job, and withdraws its announcement when the window goes', () =>
+    step(page, 'Share My Model serves in the status bar, answers a job, and withdraws its announcement when the window goes', async () => {
+      await runCommand(page, 'Swarm Compute: Share My Model');
+      const item = sharingItem(page);
+      await item.filter({ hasText: 'serving llama3.2 · 0 jobs' }).waitFor({ timeout: 20_000 });
+      const announced = await relay.waitFor({ kinds: [31990], '#k': ['5050'] }, 10_000);
+      const pubkey = announced.pubkey;
+      assert.notEqual(pubkey, provider.pubkey, "the extension's own announcement");
+      const customer = await startCustomer([relay.url]);
+      try {
+        const job = await customer.submit({ prompt: 'Who serves this?', model: 'llama3.2', providers: [pubkey] });
+        const result = await relay.waitFor({ kinds: [6050], authors: [pubkey], '#e': [job.id] }, 30_000);
+        assert.match(result.content, /returns a wrapper/);
+      } finally {
+        await customer.close();
+      }
+      await item.filter({ hasText: 'serving llama3.2 · 1 job' }).waitFor({ timeout: 10_000 });
+      await page.reload();
+      const withdrawn = await relay.waitFor({ kinds: [5], authors: [pubkey] }, 20_000);
+      assert.ok(withdrawn.tags.some((t) => t[0] === 'a' && t[1].startsWith(`31990:${pubkey}:`)));
+      await wb.open();
+      assert.equal(await sharingItem(page).count(), 0, 'sharing ends with the window');
     }));
 
   it('the conversation survives a reload of the window', () =>

@@ -139,6 +139,11 @@ export function statusItem(page: Page) {
   return page.locator(`[id="${extensionId}.swarmCompute.status"]`);
 }
 
+/** The "serving …" item of Share My Model (present only while sharing). */
+export function sharingItem(page: Page) {
+  return page.locator(`[id="${extensionId}.swarmCompute.sharing"]`);
+}
+
 /** Reads the Notifications center (toasts are hidden with the smoke-test driver). */
 export async function notifications(page: Page): Promise<string[]> {
   await page.locator('[id="status.notifications"]').click();
