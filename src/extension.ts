@@ -27,6 +27,8 @@ export interface SwarmComputeApi {
   /** answers the open consent card as its buttons do; false when none is open */
   answerConsent(choice: ConsentAnswer): boolean;
   history(): Promise<HistoryStore>;
+  /** where this window's history lives (the global storage, shared by every window) */
+  readonly historyFile: string;
   refreshStatus(): Promise<StatusSnapshot>;
   readonly chatReady: boolean;
   /** Share My Model: where it stands, and its status-bar item */
@@ -91,6 +93,7 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
       return shown !== null && chat.answerConsent(shown.id, choice);
     },
     history: async () => (await service.get()).history,
+    historyFile: service.historyFile,
     refreshStatus: () => statusBar.refresh(),
     get chatReady() {
       return chat.isReady;
