@@ -117,6 +117,17 @@ export class ChatSession implements vscode.Disposable {
    * nothing ran (busy, bad settings: the user was told).
    */
   async ask(prompt: string, options: AskOptions = {}): Promise<AskOutcome | undefined> {
+    const outcome = await this.runOnce(prompt, options);
+    // "Never (local only)" while nothing was tried locally (swarm only): the answer comes from the local model.
+    const r = outcome?.result;
+    if (r?.lane === 'failed' && r.swarmErrorKind === 'declined' && r.localError === null && this.consent.choice === 'never') {
+      this.log.info(`run ${outcome!.id}: the swarm was refused for good; asking the local model`);
+      return this.runOnce(prompt, { ...options, mode: 'local-only' });
+    }
+    return outcome;
+  }
+
+  private async runOnce(prompt: string, options: AskOptions): Promise<AskOutcome | undefined> {
     if (this.current) {
       void vscode.window.showInformationMessage('Swarm Compute is still answering: stop it first (Escape in the chat, or the stop button).');
       return undefined;

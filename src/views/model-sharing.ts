@@ -63,6 +63,8 @@ export class ModelSharing implements vscode.Disposable {
   private provider: ModelProvider | null = null;
   private wallet: NwcClient | null = null;
   private starting: Promise<ShareOutcome> | null = null;
+  /** the settings the running provider was started with */
+  private serving: ShareSettings | null = null;
   private stopping: Promise<void> | null = null;
   private current: SharingStatus = OFF;
   private readonly changed = new vscode.EventEmitter<SharingStatus>();
@@ -76,9 +78,8 @@ export class ModelSharing implements vscode.Disposable {
   ) {
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (this.current.state !== 'serving') return;
-        const relevant = ['share', 'relays', 'ollamaHost', 'model'].some((k) => e.affectsConfiguration(`${SECTION}.${k}`));
-        if (relevant) void this.offerRestart();
+        if (this.current.state !== 'serving' || !this.serving || !e.affectsConfiguration(SECTION)) return;
+        if (JSON.stringify(readShareSettings()) !== JSON.stringify(this.serving)) void this.offerRestart();
       }),
     );
   }
@@ -120,6 +121,7 @@ export class ModelSharing implements vscode.Disposable {
         this.wallet?.close();
         this.wallet = null;
         this.provider = null;
+        this.serving = null;
         this.stopping = null;
         this.setState(OFF);
       }
@@ -188,6 +190,7 @@ export class ModelSharing implements vscode.Disposable {
       if (!started.ok) return fail(started.error.message, fixesFor(started.error.kind));
       if (this.provider !== provider) return fail('stopped while starting', []);
       for (const f of started.unreachable) this.log.warn(`[sharing] relay ${f.url} could not be reached (${f.reason}); serving without it`);
+      this.serving = s;
       this.setState({ ...this.current, state: 'serving', pubkey: started.pubkey, relays: started.relays });
       this.log.info(
         `sharing ${s.model} as ${npubEncode(started.pubkey)} (${s.priceMsats > 0 ? `${s.priceMsats} msats a job` : 'free'}) on ${started.relays.join(', ')}; announced on ${started.announcedOn.length}`,

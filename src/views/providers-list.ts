@@ -70,6 +70,13 @@ export class ProvidersList implements vscode.Disposable {
   async show(): Promise<string | undefined> {
     this.picker?.dispose();
     const settings = readSettings();
+    if (settings.relays.length === 0) {
+      const open = 'Open Settings';
+      if ((await vscode.window.showWarningMessage('Swarm Compute: no relay in swarmCompute.relays to look for providers on.', open)) === open) {
+        await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.relays`);
+      }
+      return undefined;
+    }
     const picker = vscode.window.createQuickPick<ProviderPick>();
     this.picker = picker;
     picker.title = 'Swarm Compute: providers (NIP-90 text generation)';

@@ -138,6 +138,26 @@ describe('fallback to the swarm from inside the extension', () => {
     await setSettings({ mode: 'fallback' });
   });
 
+  it('swarm only, "Never": nothing is sent, and the local model answers instead', async () => {
+    const swarm = await api();
+    await swarm.setConsent(undefined);
+    const ollama = await startOllamaStandin({ models: { 'llama3.2': { reply: 'Local after all.' } } });
+    await setSettings({ mode: 'swarm-only', ollamaHost: ollama.url });
+    try {
+      const before = jobsOnRelay();
+      const { card, outcome } = await askAnswering('Swarm or not', 'never');
+      assert.match(card.reason, /Swarm only/);
+      assert.strictEqual(outcome?.result.lane, 'local', JSON.stringify(outcome?.result));
+      assert.strictEqual(outcome!.entry.answer, 'Local after all.');
+      assert.strictEqual(jobsOnRelay(), before, 'no job reached the relay');
+      assert.strictEqual(config().get('mode'), 'local-only');
+    } finally {
+      await swarm.setConsent(undefined);
+      await setSettings({ mode: 'fallback', ollamaHost: `http://127.0.0.1:${await closedPort()}` });
+      await ollama.stop();
+    }
+  });
+
   it('local only: no job reaches the relay, no card, and the error offers to start Ollama', async () => {
     const swarm = await api();
     await setSettings({ mode: 'local-only' });
