@@ -55,6 +55,8 @@ function parseMsats(raw: string | undefined): number | null {
  */
 export function readJob(event: Event, relay: string, ourPubkey: string, secretKey: Uint8Array, keys: Nip44Keys): Intake {
   if (event?.kind !== KIND_TEXT_GENERATION || !Array.isArray(event.tags)) return { kind: 'ignore', why: 'not a kind-5050 job' };
+  // The extension serves under the same key as its own chat: never answer (or invoice) ourselves.
+  if (event.pubkey === ourPubkey) return { kind: 'ignore', why: 'our own job' };
   const targets = event.tags.filter((t) => t[0] === 'p' && typeof t[1] === 'string').map((t) => t[1].toLowerCase());
   if (targets.length > 0 && !targets.includes(ourPubkey)) return { kind: 'ignore', why: 'targeted at other providers' };
   const sealed = event.tags.some((t) => t[0] === 'encrypted');

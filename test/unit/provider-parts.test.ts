@@ -148,3 +148,8 @@ test('trackRecords: jobs, successes and the median duration of successes, per pr
   assert.deepEqual(records.get('p2'), { jobs: 1, successes: 0, medianDurationMs: null });
   assert.equal(records.size, 2);
 });
+
+test('readJob: a job signed with the provider\'s own key (the extension chat sharing one identity) is ignored', () => {
+  const own = finalizeEvent({ kind: 5050, created_at: Math.floor(Date.now() / 1000), content: '', tags: [['i', 'x', 'text']] }, providerKey);
+  assert.deepEqual(read(own), { kind: 'ignore', why: 'our own job' });
+});
