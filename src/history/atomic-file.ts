@@ -77,7 +77,9 @@ export async function loadFile(file: string): Promise<Loaded | null> {
   }
   try {
     const st = await fh.stat();
-    const bytes = new Uint8Array(await fh.readFile());
+    // the Buffer's own memory: new Uint8Array(buffer) would copy it (~90 ms at 100k jobs)
+    const buffer = await fh.readFile();
+    const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     const generation = readGeneration(bytes);
     return { bytes, stamp: stampOf(st, generation), generation };
   } finally {

@@ -29,6 +29,12 @@ export interface ApplyResult {
   skipped: number;
 }
 
+export interface ListChunk {
+  rows: SqlValue[][];
+  /** no rows after these */
+  done: boolean;
+}
+
 /** The database, wherever it runs (a worker thread, or this thread). Calls run in order. */
 export interface DbHost {
   /** null: a fresh, empty history */
@@ -38,12 +44,13 @@ export interface DbHost {
   /** runs the change in a transaction; false when it changed nothing */
   write(op: WriteOp): Promise<boolean>;
   get(id: string): Promise<SqlValue[] | null>;
-  /** newest first; `map` is applied chunk by chunk, so a huge list never blocks this thread for long */
+  /** newest first; rows come a chunk at a time and `map` runs per chunk, so a huge list never blocks this thread for long */
   list<T>(limit: number, map: (row: SqlValue[]) => T): Promise<T[]>;
   metrics(): Promise<Metrics>;
   spent(sinceMs: number): Promise<number>;
   /** the whole database file */
   export(): Promise<Uint8Array>;
+  readonly thread: 'worker' | 'inline';
   /** true once the host can no longer answer (its worker died) */
   readonly dead: boolean;
   dispose(): Promise<void>;

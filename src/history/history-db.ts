@@ -3,7 +3,7 @@
 // in-thread fallback (inline-db-host.ts) does too. No file I/O here: bytes
 // come in (snapshot, journal lines) and go out (export).
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
-import type { ApplyResult, LoadOptions, LoadResult, WriteOp } from './db-ops';
+import type { ApplyResult, ListChunk, LoadOptions, LoadResult, WriteOp } from './db-ops';
 import { parseJournalLine } from './journal-format';
 import { queryMetrics, querySpentSince } from './metrics-query';
 import { SELECT_COLUMNS } from './row-mapping';
@@ -43,6 +43,8 @@ export class HistoryDb {
   private db: Database | null = null;
   private readonly statements = new Map<string, Statement>();
   private metricsCache: Metrics | null = null;
+  /** the list being read out (list/listMore) */
+  private cursor: Statement | null = null;
 
   constructor(private readonly SQL: SqlJsStatic) {}
 
@@ -74,6 +76,7 @@ export class HistoryDb {
 
   /** Applies whole journal lines; an unfinished last line (a write in progress, or torn by a crash) is left. */
   applyJournal(body: Uint8Array): ApplyResult {
+    this.endList();
     const db = this.open();
     const decoder = new TextDecoder();
     let consumed = 0;
@@ -107,6 +110,7 @@ export class HistoryDb {
   }
 
   write(op: WriteOp): boolean {
+    this.endList();
     const db = this.open();
     db.exec('BEGIN');
     try {
@@ -130,22 +134,45 @@ export class HistoryDb {
     }
   }
 
-  /** Newest first: submitted_at descending, then the later insert first. Rows go out in chunks. */
-  list(limit: number, chunkSize: number, onChunk: (rows: SqlValue[][]) => void): void {
+  /**
+   * Newest first: submitted_at descending, then the later insert first. The
+   * first `chunkSize` rows; listMore() gives the next ones until `done`, so
+   * the receiving side can take a long list a piece at a time.
+   */
+  list(limit: number, chunkSize: number): ListChunk {
+    this.endList();
     const stmt = this.statement(`SELECT ${SELECT_COLUMNS} FROM jobs ORDER BY submitted_at DESC, rowid DESC LIMIT ?`);
+    stmt.bind([limit]);
+    this.cursor = stmt;
+    return this.listMore(chunkSize);
+  }
+
+  listMore(chunkSize: number): ListChunk {
+    const stmt = this.cursor;
+    if (!stmt) return { rows: [], done: true };
+    const rows: SqlValue[][] = [];
     try {
-      stmt.bind([limit]);
-      let chunk: SqlValue[][] = [];
-      while (stmt.step()) {
-        chunk.push(stmt.get());
-        if (chunk.length >= chunkSize) {
-          onChunk(chunk);
-          chunk = [];
+      while (rows.length < chunkSize) {
+        if (!stmt.step()) {
+          this.endList();
+          return { rows, done: true };
         }
+        rows.push(stmt.get());
       }
-      if (chunk.length > 0) onChunk(chunk);
-    } finally {
-      stmt.reset();
+    } catch (err) {
+      this.endList();
+      throw err;
+    }
+    return { rows, done: false };
+  }
+
+  private endList(): void {
+    const stmt = this.cursor;
+    this.cursor = null;
+    try {
+      stmt?.reset();
+    } catch {
+      // freed with its connection
     }
   }
 
@@ -161,11 +188,13 @@ export class HistoryDb {
 
   export(): Uint8Array {
     // export() closes and reopens the connection inside sql.js: prepared statements die with it
+    this.cursor = null;
     this.freeStatements();
     return this.open().export();
   }
 
   close(): void {
+    this.cursor = null;
     this.freeStatements();
     this.db?.close();
     this.db = null;
@@ -193,7 +222,10 @@ export class HistoryDb {
     let stmt = this.statements.get(sql);
     if (!stmt) {
       // updates vary by the columns they set: keep the cache small
-      if (this.statements.size >= MAX_CACHED_STATEMENTS) this.freeStatements();
+      if (this.statements.size >= MAX_CACHED_STATEMENTS) {
+        this.cursor = null;
+        this.freeStatements();
+      }
       stmt = this.open().prepare(sql);
       this.statements.set(sql, stmt);
     }

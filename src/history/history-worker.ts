@@ -44,8 +44,9 @@ async function handle(req: WorkerRequest): Promise<void> {
       case 'get':
         return send({ id: req.id, kind: 'result', value: db.get(a[0] as string) });
       case 'list':
-        db.list(a[0] as number, init.chunkRows, (rows) => send({ id: req.id, kind: 'chunk', rows }));
-        return send({ id: req.id, kind: 'result', value: null });
+        return send({ id: req.id, kind: 'result', value: db.list(a[0] as number, init.chunkRows) });
+      case 'listMore':
+        return send({ id: req.id, kind: 'result', value: db.listMore(init.chunkRows) });
       case 'metrics':
         return send({ id: req.id, kind: 'result', value: db.metrics() });
       case 'spent':

@@ -16,6 +16,7 @@ export async function createInlineDbHost(wasmPath?: string): Promise<DbHost> {
 
 class InlineDbHost implements DbHost {
   readonly dead = false;
+  readonly thread = 'inline';
   constructor(private readonly db: HistoryDb) {}
 
   // Each call still settles asynchronously, like the worker's, so callers see one behaviour.
@@ -38,10 +39,10 @@ class InlineDbHost implements DbHost {
   list<T>(limit: number, map: (row: SqlValue[]) => T): Promise<T[]> {
     return this.call(() => {
       const out: T[] = [];
-      this.db.list(limit, CHUNK, (rows) => {
-        for (const row of rows) out.push(map(row));
-      });
-      return out;
+      for (let chunk = this.db.list(limit, CHUNK); ; chunk = this.db.listMore(CHUNK)) {
+        for (const row of chunk.rows) out.push(map(row));
+        if (chunk.done) return out;
+      }
     });
   }
   metrics(): Promise<Metrics> {

@@ -86,6 +86,11 @@ function hostFactory(opts: HistoryOptions, warn: (msg: string) => void): HostFac
   return async () => createWorkerDbHost(launch, readWasm(opts.wasmPath));
 }
 
+/** Where a store's database runs (diagnostics and tests); undefined for a store this module did not open. */
+export function historyThread(store: HistoryStore): 'worker' | 'inline' | undefined {
+  return store instanceof SqliteHistory ? store.thread : undefined;
+}
+
 const CORRUPTION = /malformed|not a database|SQLITE_CORRUPT|SQLITE_NOTADB|file is encrypted/i;
 const isCorruption = (err: unknown) => err instanceof Error && CORRUPTION.test(err.message);
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -116,6 +121,10 @@ class SqliteHistory implements HistoryStore {
   private readonly journalLimit: number;
   private warnedNewer = false;
 
+  get thread(): 'worker' | 'inline' {
+    return this.host.thread;
+  }
+
   constructor(
     private host: DbHost,
     private readonly makeHost: HostFactory,
@@ -129,12 +138,19 @@ class SqliteHistory implements HistoryStore {
     this.journalLimit = opts.journalLimitBytes ?? DEFAULT_JOURNAL_LIMIT_BYTES;
   }
 
-  /** First load: integrity-checked, leftovers of interrupted saves removed, created/migrated as needed. */
+  /**
+   * First load: leftovers of interrupted saves removed, created/migrated as
+   * needed. The file gets the structural checks (history-db.ts), not a full
+   * PRAGMA quick_check: that reads every page (~150 ms at 100k jobs) and
+   * would make open miss its budget. Damage inside the file still surfaces as
+   * SQLITE_CORRUPT on first use, and is then checked in full and repaired
+   * (repair()).
+   */
   open(): Promise<void> {
     return this.serial(() =>
       this.withLock(async () => {
         await removeLeftoverTemps(this.file);
-        if (await this.syncLocked(true)) await this.compact();
+        if (await this.syncLocked(false)) await this.compact();
       }),
     );
   }

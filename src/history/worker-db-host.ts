@@ -1,7 +1,7 @@
 // The database in a worker thread, so sql.js never blocks the host's event
 // loop: loading, checking and exporting a 100k-job file take tens of ms each.
 // Bytes cross the boundary by transfer (no copy); lists come back in chunks
-// that are turned into records one message at a time.
+// that are turned into records one answer at a time.
 //
 // Where the worker's code is: next to the bundle (dist/history-worker.js,
 // built by scripts/build.mjs), or, run from source, history-worker.ts
@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { SqlValue } from 'sql.js';
-import type { ApplyResult, DbHost, LoadOptions, LoadResult, WriteOp } from './db-ops';
+import type { ApplyResult, DbHost, ListChunk, LoadOptions, LoadResult, WriteOp } from './db-ops';
 import type { Metrics } from './types';
 import type { WorkerInit, WorkerMethod, WorkerReply, WorkerRequest } from './worker-protocol';
 
@@ -39,7 +39,6 @@ export function workerLaunch(dir: string = __dirname): WorkerLaunch | null {
 interface Pending {
   resolve(value: unknown): void;
   reject(err: Error): void;
-  onChunk?(rows: SqlValue[][]): void;
 }
 
 export function createWorkerDbHost(launch: WorkerLaunch, wasm: ArrayBuffer): DbHost {
@@ -47,6 +46,7 @@ export function createWorkerDbHost(launch: WorkerLaunch, wasm: ArrayBuffer): DbH
 }
 
 class WorkerDbHost implements DbHost {
+  readonly thread = 'worker';
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -55,10 +55,12 @@ class WorkerDbHost implements DbHost {
 
   constructor(launch: WorkerLaunch, wasm: ArrayBuffer) {
     const workerData: WorkerInit = { wasm, chunkRows: CHUNK_ROWS };
+    // execArgv: [] — not the host's flags: a loader such as `--import tsx` would
+    // start its own machinery in the worker and slow its start several-fold
     this.worker =
       launch.kind === 'file'
-        ? new Worker(launch.path, { workerData })
-        : new Worker(launch.code, { eval: true, workerData });
+        ? new Worker(launch.path, { workerData, execArgv: [] })
+        : new Worker(launch.code, { eval: true, workerData, execArgv: [] });
     this.worker.on('message', (reply: WorkerReply) => this.onReply(reply));
     this.worker.on('error', (err) => this.stop(new Error(`history: the database worker failed: ${err.message}`)));
     this.worker.on('messageerror', (err) => this.stop(new Error(`history: a message from the database worker was unreadable: ${err.message}`)));
@@ -85,12 +87,25 @@ class WorkerDbHost implements DbHost {
   get(id: string): Promise<SqlValue[] | null> {
     return this.call('get', [id]) as Promise<SqlValue[] | null>;
   }
+  /**
+   * One answer per chunk, each its own event on this thread (a worker's
+   * queued messages are otherwise all delivered in one go): the next chunk
+   * is asked for before this one is mapped, so the worker reads while we map.
+   */
   async list<T>(limit: number, map: (row: SqlValue[]) => T): Promise<T[]> {
     const out: T[] = [];
-    await this.call('list', [limit], [], (rows) => {
-      for (const row of rows) out.push(map(row));
-    });
-    return out;
+    let next = this.call('list', [limit]) as Promise<ListChunk>;
+    for (;;) {
+      const chunk = await next;
+      if (!chunk.done) next = this.call('listMore', []) as Promise<ListChunk>;
+      try {
+        for (const row of chunk.rows) out.push(map(row));
+      } catch (err) {
+        next.catch(() => undefined);
+        throw err;
+      }
+      if (chunk.done) return out;
+    }
   }
   metrics(): Promise<Metrics> {
     return this.call('metrics', []) as Promise<Metrics>;
@@ -112,12 +127,12 @@ class WorkerDbHost implements DbHost {
     }
   }
 
-  private call(method: WorkerMethod, args: unknown[], transfer: ArrayBuffer[] = [], onChunk?: (rows: SqlValue[][]) => void): Promise<unknown> {
+  private call(method: WorkerMethod, args: unknown[], transfer: ArrayBuffer[] = []): Promise<unknown> {
     if (this.stopped) return Promise.reject(this.stopped);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       if (this.pending.size === 0) this.worker.ref();
-      this.pending.set(id, { resolve, reject, onChunk });
+      this.pending.set(id, { resolve, reject });
       const request: WorkerRequest = { id, method, args };
       try {
         this.worker.postMessage(request, transfer);
@@ -131,18 +146,6 @@ class WorkerDbHost implements DbHost {
   private onReply(reply: WorkerReply): void {
     const p = this.pending.get(reply.id);
     if (!p) return;
-    if (reply.kind === 'chunk') {
-      try {
-        p.onChunk?.(reply.rows);
-      } catch (err) {
-        // keep the call pending until its end message, then fail it
-        p.onChunk = undefined;
-        const { resolve, reject } = p;
-        p.resolve = () => reject(err as Error);
-        void resolve;
-      }
-      return;
-    }
     this.settle(reply.id);
     if (reply.kind === 'result') p.resolve(reply.value);
     else p.reject(Object.assign(new Error(reply.message), { name: reply.name }));

@@ -1,7 +1,6 @@
 // Messages between the store (any thread) and its database worker.
-import type { SqlValue } from 'sql.js';
 
-export type WorkerMethod = 'load' | 'applyJournal' | 'write' | 'get' | 'list' | 'metrics' | 'spent' | 'export' | 'close';
+export type WorkerMethod = 'load' | 'applyJournal' | 'write' | 'get' | 'list' | 'listMore' | 'metrics' | 'spent' | 'export' | 'close';
 
 export interface WorkerRequest {
   id: number;
@@ -11,13 +10,11 @@ export interface WorkerRequest {
 
 export type WorkerReply =
   | { id: number; kind: 'result'; value: unknown }
-  | { id: number; kind: 'error'; name: string; message: string }
-  /** part of a list's rows; the list ends with its 'result' */
-  | { id: number; kind: 'chunk'; rows: SqlValue[][] };
+  | { id: number; kind: 'error'; name: string; message: string };
 
 export interface WorkerInit {
   /** sql-wasm.wasm, already found and validated by the caller */
   wasm: ArrayBuffer;
-  /** rows per 'chunk' message */
+  /** rows per list/listMore answer */
   chunkRows: number;
 }
