@@ -38,7 +38,7 @@ async function buildHistoryBundle(): Promise<void> {
   for (const f of ['history-worker.js', 'sql-wasm.wasm']) copyFileSync(join(ROOT, 'dist', f), join(out, f));
 }
 
-async function startServers(): Promise<{ addresses: ServerAddresses; setStream(delayMs: number): Promise<void>; stop(): Promise<void> }> {
+async function startServers(): Promise<{ addresses: ServerAddresses; setStream(tokenDelayMs: number, firstTokenMs?: number): Promise<void>; stop(): Promise<void> }> {
   const child = fork(join(__dirname, 'servers.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const addresses = await new Promise<ServerAddresses>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bench servers exited (${code})`)));
@@ -46,10 +46,10 @@ async function startServers(): Promise<{ addresses: ServerAddresses; setStream(d
   });
   return {
     addresses,
-    setStream: (tokenDelayMs) =>
+    setStream: (tokenDelayMs, firstTokenMs = 0) =>
       new Promise((resolve) => {
         child.once('message', () => resolve());
-        child.send({ type: 'stream', tokenDelayMs });
+        child.send({ type: 'stream', tokenDelayMs, firstTokenMs });
       }),
     stop: () =>
       new Promise((resolve) => {
@@ -97,8 +97,9 @@ async function main(): Promise<void> {
         log('2: local path …');
         await servers.setStream(0);
         rows.push(...(await localPath(s, reps(20, 3), 0, 'burst')));
-        await servers.setStream(1);
-        rows.push(...(await localPath(s, reps(8, 2), 1, '1 ms/token')));
+        // closer to a model: time to evaluate the prompt, then a steady stream
+        await servers.setStream(1, 50);
+        rows.push(...(await localPath(s, reps(8, 2), 1, 'paced: 50 ms to first token, 1 ms/token')));
         await servers.setStream(0);
       }
       if (wanted('3')) {

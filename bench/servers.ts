@@ -34,9 +34,10 @@ async function main(): Promise<void> {
     model: BENCH_MODEL,
     tokens: STREAM_TOKENS,
   };
-  process.on('message', (m: { type: string; tokenDelayMs?: number }) => {
+  process.on('message', (m: { type: string; tokenDelayMs?: number; firstTokenMs?: number }) => {
     if (m.type === 'stream') {
-      ollama.setModel(BENCH_MODEL, { tokens, tokenDelayMs: m.tokenDelayMs ?? 0 });
+      // firstTokenMs: nothing at all (not even headers) for that long, as while Ollama evaluates the prompt
+      ollama.setModel(BENCH_MODEL, { tokens, tokenDelayMs: m.tokenDelayMs ?? 0, loadDelayMs: m.firstTokenMs ?? 0 });
       process.send!({ type: 'ok' });
     }
     if (m.type === 'stop') {
