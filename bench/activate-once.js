@@ -5,7 +5,7 @@
 'use strict';
 const Module = require('node:module');
 const { join } = require('node:path');
-const { mkdtempSync } = require('node:fs');
+const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 
 const storage = mkdtempSync(join(tmpdir(), 'bench-activate-'));
@@ -73,4 +73,5 @@ for (const d of context.subscriptions) {
   }
 }
 process.stdout.write(`${JSON.stringify({ loadMs, activateMs })}\n`);
+rmSync(storage, { recursive: true, force: true });
 process.exit(0);

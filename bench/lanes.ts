@@ -1,6 +1,6 @@
 // Items 1–3: the engine (the shipped bundle, dist/engine.js) against the raw
 // clients on the same servers, run alternately so drift hits both alike.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ollama } from 'ollama';
@@ -41,8 +41,16 @@ function settingsFor(s: ServerAddresses, mode: Mode, ollamaHost: string): Engine
   };
 }
 
+const engineDirs: string[] = [];
+
+/** Removes the engines' history folders (call after their dispose()). */
+export function removeEngineFolders(): void {
+  for (const dir of engineDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 export async function newEngine(s: ServerAddresses, mode: Mode, ollamaHost: string): Promise<Engine> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-engine-'));
+  engineDirs.push(dir);
   return createEngine({ settings: settingsFor(s, mode, ollamaHost), secretKey: generateSecretKey(), nwcUri: null, historyFile: join(dir, 'history.sqlite'), log: quiet });
 }
 

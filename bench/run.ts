@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { extensionRows } from './extension';
 import { historyRows } from './history';
-import { cryptoCost, fallbackDecision, localPath, swarmPath, type WasmCrypto } from './lanes';
+import { cryptoCost, fallbackDecision, localPath, removeEngineFolders, swarmPath, type WasmCrypto } from './lanes';
 import type { ServerAddresses } from './servers';
 import { renderTable, type Row } from './stats';
 
@@ -112,6 +112,7 @@ async function main(): Promise<void> {
       }
     } finally {
       await servers.stop();
+      removeEngineFolders();
     }
   }
   if (wanted('4')) {
