@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Engine, EngineSettings, Logger, RunHandle, RunRequest } from '../engine-api';
+import type { Engine, EngineSettings, Logger, RunHandle, RunRequest, SwarmOutbound } from '../engine-api';
 import { ConfigError } from '../fallback/errors';
 import { FallbackManager, type FallbackTrace } from '../fallback/fallback-manager';
 import type { RunEvent } from '../fallback/events';
@@ -109,10 +109,17 @@ export class EngineCore implements Engine {
       submittedAt,
       completedAt: null,
     };
-    await history.insert(base);
+    // The local request does not wait for the row to be durable (it only
+    // costs latency there); nothing goes to the swarm before it is, so a
+    // crash after a job was sent or paid still leaves its row.
+    const inserted = history.insert(base).catch((e) => log.error(`history: could not record the job: ${(e as Error).message}`));
+    const confirmSwarm = async (outbound: SwarmOutbound, sig: AbortSignal) => {
+      await inserted;
+      return request.confirmSwarm ? request.confirmSwarm(outbound, sig) : true;
+    };
 
     let publishedJobId: string | null = null;
-    let pendingWrite: Promise<void> = Promise.resolve();
+    let pendingWrite: Promise<void> = inserted;
     const emit = (event: RunEvent) => {
       if (event.type === 'job') {
         publishedJobId = event.jobId;
@@ -135,7 +142,7 @@ export class EngineCore implements Engine {
           model: settings.model,
           ollamaHost: settings.ollamaHost,
           system: request.system,
-          confirmSwarm: request.confirmSwarm,
+          confirmSwarm,
           swarm: {
             relays: settings.relays,
             providers: settings.providers,

@@ -2,7 +2,8 @@
 // its withdrawal (kind 5). The d tag is fixed, so a restart replaces the old
 // announcement instead of adding another; an expiration tag (NIP-40) makes a
 // provider that died without withdrawing disappear on its own.
-import { finalizeEvent, getPublicKey, type VerifiedEvent } from 'nostr-tools/pure';
+import { getPublicKey, type VerifiedEvent } from 'nostr-tools/pure';
+import { finalizeEvent } from '../swarm/nostr-crypto';
 import { KIND_TEXT_GENERATION } from '../swarm/types';
 
 export const KIND_HANDLER_INFO = 31990;

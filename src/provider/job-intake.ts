@@ -3,7 +3,8 @@
 // (NIP-90 "encrypted params") carry their i/param tags as a JSON array in the
 // content, NIP-44 from current clients or NIP-04 ("?iv=") from older ones;
 // the answer goes back in the same scheme.
-import { verifyEvent, type Event } from 'nostr-tools/pure';
+import type { Event } from 'nostr-tools/pure';
+import { verifyEvent } from '../swarm/nostr-crypto';
 import { decryptFromProvider, type Nip44Keys } from '../swarm/encryption';
 import { KIND_TEXT_GENERATION } from '../swarm/types';
 

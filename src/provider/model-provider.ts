@@ -16,7 +16,7 @@
 //   takes a slot. Busy limits are checked before an invoice is made, so a
 //   paid job is never refused after payment.
 import { getPublicKey, type Event } from 'nostr-tools/pure';
-import { verifyEvent } from 'nostr-tools/pure';
+import { loadFastCrypto, verifyEvent } from '../swarm/nostr-crypto';
 import type { Filter } from 'nostr-tools/filter';
 import { listLocalModels } from '../local/ollama-probe';
 import { OllamaLane } from '../local/ollama-lane';
@@ -114,6 +114,7 @@ export class ModelProvider {
   async start(): Promise<ProviderStart> {
     if (this.state !== 'idle') return { ok: false, error: { kind: 'config', message: 'this provider was already started' } };
     this.state = 'starting';
+    await loadFastCrypto();
     const fail = (kind: 'config' | 'model-missing' | 'ollama-unavailable' | 'no-relay', message: string): ProviderStart => {
       this.state = 'stopped';
       this.closeConnections();

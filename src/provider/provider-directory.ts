@@ -2,7 +2,8 @@
 // k=5050, the newest per pubkey, read leniently (other DVMs put only name and
 // about in the content, some nothing at all), plus what this machine's
 // history knows of each provider.
-import { verifyEvent, type Event } from 'nostr-tools/pure';
+import type { Event } from 'nostr-tools/pure';
+import { verifyEvent } from '../swarm/nostr-crypto';
 import type { JobRecord } from '../history/types';
 import { DEFAULT_RELAY_TUNING, RelayGroup, type RelayFailure, type RelayGroupTuning } from '../swarm/relay-group';
 import { KIND_TEXT_GENERATION } from '../swarm/types';

@@ -2,7 +2,8 @@
 // first: an id we already accepted is dropped before anything is parsed or
 // verified, the e tag and author are checked before the signature, and each
 // event's signature is verified once.
-import { verifyEvent, type Event } from 'nostr-tools/pure';
+import type { Event } from 'nostr-tools/pure';
+import { verifyEvent } from './nostr-crypto';
 import { KIND_FEEDBACK, KIND_TEXT_RESULT } from './types';
 
 export class JobEventGate {

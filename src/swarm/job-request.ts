@@ -1,6 +1,7 @@
 // Builds the signed NIP-90 events this client publishes: the kind-5050 job
 // request (clear or encrypted) and the kind-5 deletion that cancels it.
-import { finalizeEvent, type VerifiedEvent } from 'nostr-tools/pure';
+import type { VerifiedEvent } from 'nostr-tools/pure';
+import { finalizeEvent } from './nostr-crypto';
 import { KIND_TEXT_GENERATION, type SwarmRequest } from './types';
 import { encryptForProvider, type Nip44Keys } from './encryption';
 

@@ -2,6 +2,7 @@
 // Order matters: sign → onJobId → connect → subscribe (EOSE) → publish →
 // the SwarmJob state machine. Events that arrive before the job is known to
 // be published wait in an inbox, so every consumer sees `job` first.
+import { loadFastCrypto } from './nostr-crypto';
 import type { Event } from 'nostr-tools/pure';
 import { swarmError, type SwarmErrorKind } from '../fallback/errors';
 import type { RunEvent } from '../fallback/events';
@@ -62,6 +63,7 @@ export class Nip90SwarmLane implements SwarmLane {
 
   async run(request: SwarmRequest, deps: SwarmDeps, signal: AbortSignal): Promise<SwarmOutcome> {
     const startedAt = Date.now();
+    await loadFastCrypto();
     if (request.encrypt && request.providers.length !== 1) {
       return failed('error', `an encrypted job needs exactly one provider, got ${request.providers.length}`, null, startedAt);
     }
