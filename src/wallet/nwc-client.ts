@@ -9,7 +9,7 @@ import { finalizeEvent, type Event as NostrEvent } from 'nostr-tools/pure';
 import * as nip04 from 'nostr-tools/nip04';
 import * as nip44 from 'nostr-tools/nip44';
 import { parseNwcUri, type NwcConnection } from './nwc-uri';
-import { WalletError, nwcErrorMessage, oneLine } from './wallet-error';
+import { WalletError, nwcErrorMessage, oneLine, toNwcErrorCode } from './wallet-error';
 import type { PaymentWallet, WalletCallOptions, WalletPayment } from './types';
 
 useWebSocketImplementation(WebSocket);
@@ -209,7 +209,7 @@ export class NwcClient implements PaymentWallet {
               const error = body.error as Json | null | undefined;
               if (error && typeof error === 'object') {
                 const code = typeof error.code === 'string' ? error.code : 'OTHER';
-                return finish(() => reject(new WalletError(codeOf(code), nwcErrorMessage(code, method, error.message))));
+                return finish(() => reject(new WalletError(toNwcErrorCode(code), nwcErrorMessage(code, method, error.message))));
               }
               if (typeof body.result_type === 'string' && body.result_type !== method) {
                 return finish(() => reject(new WalletError('BAD_RESPONSE', `wallet answered ${body.result_type} to a ${method} request`, state.sent)));
@@ -426,22 +426,6 @@ class CallState {
   mayStillSend() {
     return this.failure === null;
   }
-}
-
-function codeOf(code: string): WalletError['code'] {
-  const known = [
-    'RATE_LIMITED',
-    'NOT_IMPLEMENTED',
-    'INSUFFICIENT_BALANCE',
-    'QUOTA_EXCEEDED',
-    'RESTRICTED',
-    'UNAUTHORIZED',
-    'INTERNAL',
-    'PAYMENT_FAILED',
-    'NOT_FOUND',
-    'UNSUPPORTED_ENCRYPTION',
-  ];
-  return (known.includes(code) ? code : 'OTHER') as WalletError['code'];
 }
 
 function msats(v: unknown): number {
