@@ -133,6 +133,10 @@ export function classifyOllamaError(err: unknown, ctx: OllamaCallContext): Local
       `The Ollama host ${host} cannot be reached (${unreachable}): the machine or network is down, not just Ollama — check the address and the network`,
     );
   }
+  // fetch refuses a few "bad ports" (1, 7, 9, 6000, …) before connecting: nothing can be reached there.
+  if (/bad port/i.test(innermostMessage(err))) {
+    return localError('unavailable', `Ollama cannot be reached at ${host}: fetch refuses that port (a "bad port"); use another port, e.g. 11434`);
+  }
   if (err instanceof TypeError && /invalid url/i.test(err.message)) {
     return localError('failed', `The Ollama host "${ctx.host}" is not a valid URL (expected e.g. http://127.0.0.1:11434)`);
   }

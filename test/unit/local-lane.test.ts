@@ -71,6 +71,14 @@ test('nothing listening → unavailable, quickly, telling the user to start olla
   assert.ok(elapsed < 2000, `took ${elapsed} ms`);
 });
 
+test('a port fetch refuses outright (port 1) → unavailable, saying why', async () => {
+  const { outcome, elapsed } = await run(req('http://127.0.0.1:1', { timeoutMs: 30_000 }));
+  const f = failure(outcome);
+  assert.equal(f.error.kind, 'unavailable');
+  assert.match(f.error.message, /bad port/);
+  assert.ok(elapsed < 2000, `took ${elapsed} ms`);
+});
+
 test('unknown model → model-missing naming the model, quickly', async () => {
   await withStandin(async (s) => {
     const { outcome, elapsed } = await run(req(s.url, { model: 'mistral-nemo', timeoutMs: 30_000 }));
