@@ -263,9 +263,15 @@ export class HistoryDb {
         this.statement(`UPDATE jobs SET ${op.columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run([...op.values, op.id]);
         return db.getRowsModified() > 0;
       }
-      case 'clear':
-        db.run('DELETE FROM jobs');
-        return db.getRowsModified() > 0;
+      case 'clear': {
+        // Conversations go; the record of money spent stays (amounts only, no
+        // prompt or answer), or clearing history would reset the budgets.
+        db.run('DELETE FROM jobs WHERE cost_msats = 0 AND fees_msats = 0');
+        let changed = db.getRowsModified() > 0;
+        db.run("UPDATE jobs SET request = '', result = NULL, error = NULL, local_error = NULL, swarm_error = NULL WHERE request <> ''");
+        changed = db.getRowsModified() > 0 || changed;
+        return changed;
+      }
     }
   }
 

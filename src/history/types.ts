@@ -58,7 +58,11 @@ export interface HistoryStore {
   metrics(): Promise<Metrics>;
   /** msats paid (cost + fees) by consumer jobs submitted at or after `sinceMs` */
   spentMsatsSince(sinceMs: number): Promise<number>;
-  /** deletes every row (the extension's Clear History) */
+  /**
+   * The extension's Clear History: deletes every conversation; rows that record
+   * money spent keep their amounts (prompt, answer and errors blanked) so
+   * budgets still hold.
+   */
   clear(): Promise<void>;
   /** every row, newest first */
   exportAll(): Promise<JobRecord[]>;

@@ -227,6 +227,29 @@ test('clear() empties the history for every instance and keeps a working file', 
   assert.equal(count.values[0][0], 1);
 });
 
+test('clear() keeps the amounts of paid jobs (prompts and answers gone), so budgets survive a Clear History', async () => {
+  const file = await tempFile();
+  const store = await openHistory(file);
+  try {
+    const now = Date.now();
+    await store.insert(makeRecord('free', { submittedAt: now, prompt: 'free question', response: 'free answer' }));
+    await store.insert(makeRecord('paid', { submittedAt: now, prompt: 'secret code', response: 'paid answer', error: 'x', costMsats: 700, feesMsats: 3 }));
+    const before = await store.spentMsatsSince(now - 1000);
+    await store.clear();
+    const rows = await store.list(10);
+    assert.deepEqual(rows.map((r) => r.id), ['paid']);
+    assert.equal(rows[0].prompt, '');
+    assert.equal(rows[0].response, null);
+    assert.equal(rows[0].error, null);
+    assert.equal(rows[0].costMsats, 700);
+    assert.equal(await store.spentMsatsSince(now - 1000), before);
+    assert.equal(before, 703);
+    assert.equal((await store.metrics()).totalCostMsats, 700);
+  } finally {
+    await store.close();
+  }
+});
+
 test('close() lets queued work finish; later calls reject', async () => {
   const file = await tempFile();
   const store = await openHistory(file);
