@@ -14,6 +14,7 @@ import { explainSelection } from './explain';
 import { readSettings, SECTION } from './settings';
 import { readShareSettings } from './model-sharing';
 import { formatSats } from './format';
+import { checkModelName, findOnPath, ollamaHostEnv, quoteArg } from './ollama-cli';
 
 export interface CommandDeps {
   session: ChatSession;
@@ -46,10 +47,62 @@ export const COMMANDS = {
   showProviders: 'swarmCompute.showProviders',
 } as const;
 
-function runInTerminal(name: string, command: string): void {
-  const terminal = vscode.window.terminals.find((t) => t.name === name) ?? vscode.window.createTerminal({ name });
+/** What Start Ollama / Pull the model did (the commands return it; tests read it). */
+export type OllamaRun =
+  | { ran: true; terminal: string; program: string; args: string[]; ollamaHost: string }
+  | { ran: false; reason: 'bad-model' | 'bad-host' | 'not-installed'; message: string };
+
+/**
+ * Runs `ollama <args>` in a terminal of its own, against the configured
+ * Ollama (OLLAMA_HOST from swarmCompute.ollamaHost). The program is started
+ * directly, not through a shell, so nothing in the arguments is ever parsed
+ * as a command; the model name is checked before that anyway.
+ */
+async function runOllama(args: string[], log: vscode.LogOutputChannel): Promise<OllamaRun> {
+  const host = readSettings().ollamaHost;
+  const ollamaHost = ollamaHostEnv(host);
+  if (!ollamaHost) {
+    const message = `swarmCompute.ollamaHost (${host}) is not an http:// or https:// URL.`;
+    void vscode.window.showErrorMessage(`Swarm Compute: ${message}`);
+    return { ran: false, reason: 'bad-host', message };
+  }
+  const program = findOnPath('ollama');
+  if (!program) {
+    const where = vscode.env.remoteName ? ` on the ${vscode.env.remoteName} machine` : '';
+    const message = `The ollama program is not installed${where} (not found on PATH). Install Ollama, then try again.`;
+    log.warn(`ollama ${args[0]}: ${message}`);
+    const install = 'Install Ollama';
+    void vscode.window.showWarningMessage(`Swarm Compute: ${message}`, install).then((a) => {
+      if (a === install) void vscode.env.openExternal(vscode.Uri.parse('https://ollama.com/download'));
+    });
+    return { ran: false, reason: 'not-installed', message };
+  }
+  const name = `Ollama ${args[0]}`;
+  const alive = vscode.window.terminals.find(
+    (t) => t.name === name && t.exitStatus === undefined && (t.creationOptions as vscode.TerminalOptions).env?.OLLAMA_HOST === ollamaHost,
+  );
+  // `serve` already running against this host: show it rather than start a second one
+  if (alive && args[0] === 'serve') {
+    alive.show();
+    return { ran: true, terminal: name, program, args, ollamaHost };
+  }
+  log.info(`running ${[program, ...args].map(quoteArg).join(' ')} with OLLAMA_HOST=${ollamaHost}`);
+  const terminal = vscode.window.createTerminal({ name, shellPath: program, shellArgs: args, env: { OLLAMA_HOST: ollamaHost } });
   terminal.show();
-  terminal.sendText(command);
+  return { ran: true, terminal: name, program, args, ollamaHost };
+}
+
+async function pullModel(model: string, log: vscode.LogOutputChannel): Promise<OllamaRun> {
+  const problem = checkModelName(model);
+  if (problem) {
+    log.warn(`not pulling: ${problem}`);
+    const open = 'Open Settings';
+    void vscode.window.showErrorMessage(`Swarm Compute: not pulled. ${problem}`, open).then((a) => {
+      if (a === open) void vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.model`);
+    });
+    return { ran: false, reason: 'bad-model', message: problem };
+  }
+  return runOllama(['pull', model], log);
 }
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
@@ -160,8 +213,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     reg(COMMANDS.toggleSharing, () => (sharing.active ? stopSharing(sharing) : startSharing(sharing))),
     reg(COMMANDS.showProviders, () => providers.show()),
 
-    reg(COMMANDS.startOllama, () => runInTerminal('Ollama', 'ollama serve')),
-    reg(COMMANDS.pullModel, (model?: string) => runInTerminal('Ollama', `ollama pull ${model ?? readSettings().model}`)),
+    reg(COMMANDS.startOllama, () => runOllama(['serve'], log)),
+    reg(COMMANDS.pullModel, (model?: string) => pullModel(typeof model === 'string' ? model.trim() : readSettings().model, log)),
   ];
 }
 
