@@ -43,7 +43,20 @@ let sharing: ModelSharing | undefined;
 export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
   const started = Date.now();
   const log = vscode.window.createOutputChannel('Swarm Compute', { log: true });
-  const secrets = new SecretsStore(context.secrets);
+  const secrets = new SecretsStore(context.secrets, context.globalState, (why) => {
+    log.warn(
+      `the Nostr key could not be kept in this VS Code's secret storage (${why === 'not-read-back' ? 'it could not be read back after saving' : 'the key made last time is gone'}); a new identity is made on every reload`,
+    );
+    const set = 'Set Nostr Key…';
+    void vscode.window
+      .showWarningMessage(
+        "Swarm Compute: your Nostr key could not be kept in this VS Code's secret storage; it changes on every reload. Set Nostr Key… to use a key of your own (you will have to set it again after a reload here).",
+        set,
+      )
+      .then((a) => {
+        if (a === set) void vscode.commands.executeCommand('swarmCompute.setNostrKey');
+      });
+  });
   engines = new EngineService(context.globalStorageUri, secrets, log);
   const consent = new Consent(context.globalState);
   const session = new ChatSession(engines, consent, secrets, log);

@@ -6,13 +6,24 @@ import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 
 const NOSTR_KEY = 'swarmCompute.nostrSecretKey';
 const NWC_URI = 'swarmCompute.nwcUri';
+/** globalState marker (no secret in it): a key was made here once, so secret storage should still hold one */
+const KEY_CREATED = 'swarmCompute.nostrKeyCreated';
+
+/** Why a generated key will not survive: told once per window, never by falling back to another store. */
+export type KeyNotKept = 'not-read-back' | 'lost-since-last-time';
 
 export class SecretsStore implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<'nostrKey' | 'nwcUri'>();
   readonly onDidChange = this.changed.event;
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly storage: vscode.SecretStorage) {
+  private warned = false;
+
+  constructor(
+    private readonly storage: vscode.SecretStorage,
+    private readonly state?: vscode.Memento,
+    private readonly onKeyNotKept?: (why: KeyNotKept) => void,
+  ) {
     this.subscription = storage.onDidChange((e) => {
       if (e.key === NOSTR_KEY) this.changed.fire('nostrKey');
       if (e.key === NWC_URI) this.changed.fire('nwcUri');
@@ -23,9 +34,24 @@ export class SecretsStore implements vscode.Disposable {
   async nostrSecretKey(): Promise<Uint8Array> {
     const stored = await this.storage.get(NOSTR_KEY);
     if (stored && /^[0-9a-f]{64}$/.test(stored)) return Uint8Array.from(Buffer.from(stored, 'hex'));
+    const lost = this.state?.get<boolean>(KEY_CREATED) === true;
     const key = generateSecretKey();
-    await this.storage.store(NOSTR_KEY, Buffer.from(key).toString('hex'));
+    const hex = Buffer.from(key).toString('hex');
+    await this.storage.store(NOSTR_KEY, hex);
+    const readBack = await this.storage.get(NOSTR_KEY).then(
+      (v) => v,
+      () => undefined,
+    );
+    await this.state?.update(KEY_CREATED, true);
+    if (readBack !== hex) this.notKept('not-read-back');
+    else if (lost) this.notKept('lost-since-last-time');
     return key;
+  }
+
+  private notKept(why: KeyNotKept): void {
+    if (this.warned) return;
+    this.warned = true;
+    this.onKeyNotKept?.(why);
   }
 
   async hasNostrKey(): Promise<boolean> {

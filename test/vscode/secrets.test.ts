@@ -36,3 +36,49 @@ describe('secrets', () => {
     assert.strictEqual(report.walletConnected, true);
   });
 });
+
+describe('a secret storage that does not keep secrets', () => {
+  // What VS Code's web secret storage does under a bare VS Code server: a write "succeeds", nothing is there later.
+  const forgetful = (keepForSession: boolean) => {
+    const values = new Map<string, string>();
+    const changed = new vscode.EventEmitter<vscode.SecretStorageChangeEvent>();
+    return {
+      get: async (k: string) => (keepForSession ? values.get(k) : undefined),
+      store: async (k: string, v: string) => void values.set(k, v),
+      delete: async (k: string) => void values.delete(k),
+      keys: async () => [...values.keys()],
+      onDidChange: changed.event,
+    } as unknown as vscode.SecretStorage;
+  };
+  const memento = () => {
+    const m = new Map<string, unknown>();
+    return { get: (k: string) => m.get(k), update: async (k: string, v: unknown) => void m.set(k, v), keys: () => [...m.keys()] } as unknown as vscode.Memento;
+  };
+
+  it('warns once when a generated key cannot be read back', async () => {
+    const { SecretsStore } = await import('../../src/views/secrets');
+    const warnings: string[] = [];
+    const store = new SecretsStore(forgetful(false), memento(), (why) => warnings.push(why));
+    await store.nostrSecretKey();
+    await store.nostrSecretKey();
+    assert.deepStrictEqual(warnings, ['not-read-back']);
+    store.dispose();
+  });
+
+  it('warns on the next activation when the key made last time is gone', async () => {
+    const { SecretsStore } = await import('../../src/views/secrets');
+    const state = memento();
+    const first: string[] = [];
+    const a = new SecretsStore(forgetful(true), state, (why) => first.push(why));
+    await a.nostrSecretKey();
+    assert.deepStrictEqual(first, [], 'kept within the session: nothing to say yet');
+    const second: string[] = [];
+    // a reload: the same globalState, a secret storage that lost everything
+    const b = new SecretsStore(forgetful(true), state, (why) => second.push(why));
+    await b.nostrSecretKey();
+    assert.deepStrictEqual(second, ['lost-since-last-time']);
+    assert.ok(!JSON.stringify(state.keys().map((k) => state.get(k))).match(/[0-9a-f]{64}/), 'no key in globalState');
+    a.dispose();
+    b.dispose();
+  });
+});
