@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const serverMain = join(projectRoot, '.vscode-test/node_modules/code-server/lib/vscode/out/server-main.js');
+/** code-server's own entry: the same VS Code, plus the routes the bare server lacks (POST /mint-key, which web secret storage needs to keep secrets across reloads) */
+export const codeServerEntry = join(projectRoot, '.vscode-test/node_modules/code-server/out/node/entry.js');
 export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const extensionId = 'swarm-compute.swarm-compute';
 
@@ -89,21 +91,33 @@ export function installVsix(dirs, vsix) {
  * Starts the server; resolves once it answers HTTP. `stop()` ends the whole
  * process group (its watchers would otherwise linger).
  */
-export async function startServer(dirs, { port, env, log } = {}) {
+export async function startServer(dirs, { port, env, log, codeServer = false } = {}) {
   ensureHost();
   port ??= await freePort();
+  const args = codeServer
+    ? [
+        codeServerEntry,
+        '--auth', 'none',
+        '--bind-addr', `127.0.0.1:${port}`,
+        '--disable-telemetry',
+        '--disable-update-check',
+        '--disable-workspace-trust',
+        '--user-data-dir', dirs.ud,
+        '--extensions-dir', dirs.ext,
+      ]
+    : [
+        serverMain,
+        '--host', '127.0.0.1',
+        '--port', String(port),
+        '--without-connection-token',
+        '--accept-server-license-terms',
+        '--telemetry-level', 'off',
+        '--enable-smoke-test-driver',
+        ...serverArgs(dirs),
+      ];
   const child = spawn(
     process.execPath,
-    [
-      serverMain,
-      '--host', '127.0.0.1',
-      '--port', String(port),
-      '--without-connection-token',
-      '--accept-server-license-terms',
-      '--telemetry-level', 'off',
-      '--enable-smoke-test-driver',
-      ...serverArgs(dirs),
-    ],
+    args,
     { env: serverEnv(dirs, env), detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -118,7 +132,7 @@ export async function startServer(dirs, { port, env, log } = {}) {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`VS Code server exited (${child.exitCode}):\n${output}`);
     try {
-      const r = await fetch(url + '/version');
+      const r = await fetch(url + (codeServer ? '/healthz' : '/version'));
       if (r.ok || r.status < 500) break;
     } catch {}
     if (Date.now() > deadline) throw new Error(`VS Code server did not answer on ${url}:\n${output}`);

@@ -46,9 +46,12 @@ export function debounce<T extends (...args: unknown[]) => void>(fn: T, waitMs: 
   );
 }
 console.log('▸ installing swarm-compute.vsix');
-installVsix(dirs, join(projectRoot, 'swarm-compute.vsix'));
+installVsix({ ...dirs, sd: dirs.ud }, join(projectRoot, 'swarm-compute.vsix'));
 
-const server = await startServer(dirs, { port });
+// code-server's entry rather than the bare server: the bare one answers POST /mint-key with 405, so
+// VS Code web cannot keep secrets (the Nostr key, the wallet) across reloads. The tests keep the bare server.
+// --user-data-dir holds what --server-data-dir held before (history, global state).
+const server = await startServer(dirs, { port, codeServer: true });
 const url = server.workbenchUrl(folder);
 console.log(`\n✓ VS Code with Swarm Compute is running:\n\n    ${url}\n\nOpen it in a browser (Ollama on http://127.0.0.1:11434 answers locally).`);
 console.log(`State: ${base}   Stop: Ctrl+C\n`);
