@@ -9,7 +9,7 @@ import { startRelay, type TestRelay } from '../support/relay';
 import { startTestProvider, type TestProvider } from '../support/test-provider';
 import { startNwcWallet, type NwcTestWallet } from '../support/nwc-wallet';
 import { startCustomer } from '../support/job-customer';
-import { activityItem, clearNotifications, widenSidebar, step, openFile, runCommand, screenshotPath, selectLines, sharingItem, startWorkbench, statusItem, type Workbench } from './workbench';
+import { activityItem, clearNotifications, notifications, widenSidebar, step, openFile, runCommand, screenshotPath, selectLines, sharingItem, startWorkbench, statusItem, type Workbench } from './workbench';
 
 const SAMPLE = `export function debounce<T extends (...args: unknown[]) => void>(fn: T, waitMs: number): T {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -133,6 +133,34 @@ describe('Swarm Compute in a real VS Code', () => {
     assert.ok(request.tokensSent < 400);
     assert.ok(await wb.chat.locator('#stop').isHidden());
     ollama.setModel('llama3.2', { reply: LOCAL_ANSWER, tokenDelayMs: 40 });
+    }));
+
+  it('Escape in the editor stops an answer started by Explain Selection', () =>
+    step(page, 'Escape in the editor stops an answer started by Explain Selection', async () => {
+      ollama.setModel('llama3.2', { tokens: Array.from({ length: 400 }, (_, i) => `word${i} `), tokenDelayMs: 60 });
+      const before = await wb.chat.locator('article.entry').count();
+      await openFile(page, 'debounce.ts');
+      await selectLines(page, 2, 3);
+      await page.keyboard.press('Control+Alt+E');
+      await wb.chat.locator('article.entry[data-state="running"] .answer-body', { hasText: 'word3' }).waitFor({ timeout: 20_000 });
+      // the editor still has the focus: Escape there stops the answer
+      await page.keyboard.press('Escape');
+      await wb.chat.locator('article.entry').nth(before).and(wb.chat.locator('[data-state="cancelled"]')).waitFor({ timeout: 10_000 });
+      ollama.setModel('llama3.2', { reply: LOCAL_ANSWER, tokenDelayMs: 40 });
+    }));
+
+  it('Explain Selection without a selection says to select code first', () =>
+    step(page, 'Explain Selection without a selection says to select code first', async () => {
+      const before = await wb.chat.locator('article.entry').count();
+      await openFile(page, 'debounce.ts');
+      await page.locator('.monaco-editor .view-lines').first().click();
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+Alt+E');
+      await page.waitForTimeout(500);
+      const texts = await notifications(page);
+      assert.ok(texts.some((t) => /select some code first/i.test(t)), texts.join(' | '));
+      assert.equal(await wb.chat.locator('article.entry').count(), before, 'nothing was asked');
+      await clearNotifications(page);
     }));
 
   it('a swarm job asks for consent, pays within the cap, and the status bar shows the spend', () =>
@@ -279,4 +307,33 @@ describe('Swarm Compute in a real VS Code', () => {
     assert.ok(lanes.includes('local') && lanes.includes('swarm') && lanes.includes('cancelled'), lanes.join(','));
     assert.match(await statusItem(page).innerText(), /(42|21) sats/);
     }));
+
+  it('lane badges and code stay readable in the dark and the light theme', () =>
+    step(page, 'lane badges and code stay readable in the dark and the light theme', async () => {
+      const check = async (theme: string) => {
+        await wb.chat.locator('article.entry .badge[data-lane="local"]').first().waitFor({ timeout: 15_000 });
+        const colours = await wb.chat
+          .locator('article.entry .badge[data-lane="local"], article.entry .badge[data-lane="swarm"]')
+          .evaluateAll((bs) => bs.map((b) => [(b as HTMLElement).dataset.lane ?? '', getComputedStyle(b).color, getComputedStyle(b).backgroundColor]));
+        const badges = colours.map(([lane, fg, bg]) => {
+          const [l1, l2] = [luminance(fg), luminance(bg)].sort((x, y) => y - x);
+          return { lane, ratio: (l1 + 0.05) / (l2 + 0.05) };
+        });
+        assert.ok(badges.length > 0);
+        for (const b of badges) assert.ok(b.ratio >= 4.5, `${theme}: ${b.lane} badge contrast ${b.ratio.toFixed(2)}:1`);
+        const code = await wb.chat.locator('.md code').first().evaluate((c) => getComputedStyle(c).borderTopStyle);
+        assert.equal(code, 'solid', `${theme}: inline code has a border`);
+        await page.screenshot({ path: screenshotPath(`chat-${theme}.png`) });
+      };
+      await check('dark');
+      await runCommand(page, 'Preferences: Toggle between Light/Dark Themes');
+      await wb.chat.locator('body.vscode-light').waitFor({ timeout: 20_000 });
+      await check('light');
+    }));
 });
+
+/** WCAG relative luminance of a CSS rgb()/rgba() colour. */
+function luminance(colour: string): number {
+  const [r, g, b] = (colour.match(/[\d.]+/g) ?? []).slice(0, 3).map((v) => Number(v) / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
