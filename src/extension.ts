@@ -63,7 +63,7 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
   const metrics = new MetricsPanel(context.extensionUri, engines, session);
   const share = (sharing = new ModelSharing(engines, secrets, log));
   const providers = new ProvidersList(engines, log);
-  const deps: Partial<CommandDeps> = { session, engines, secrets, metrics, sharing: share, providers, log };
+  const deps: Partial<CommandDeps> = { session, consent, engines, secrets, metrics, sharing: share, providers, log };
   const chat = new ChatViewProvider(context.extensionUri, session, consent, (a, id) => errorActionHandler(deps as CommandDeps)(a, id), log);
   deps.chat = chat;
   consent.setPresenter((request, signal) => chat.askConsent(request, signal));

@@ -199,12 +199,13 @@ export class ChatSession implements vscode.Disposable {
 
   /** The engine's consent hook: shows what would be sent, and says whether it may go. */
   private async confirmSwarm(entry: ChatEntry | undefined, outbound: SwarmOutbound, signal: AbortSignal): Promise<boolean> {
-    if (this.consent.choice === 'always') return true;
+    const request = consentRequest(outbound);
+    if (this.consent.covers(request)) return true;
     if (entry) {
       entry.status = 'Waiting for your answer: send this prompt to the swarm?';
       this.emitter.fire({ type: 'status', id: entry.id, lane: 'swarm', text: entry.status });
     }
-    const allowed = await this.consent.ask(consentRequest(outbound), signal);
+    const allowed = await this.consent.ask(request, signal);
     this.log.info(`swarm consent (${outbound.reason}): ${allowed ? 'given' : 'not given'}`);
     return allowed;
   }

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { homedir } from 'node:os';
 import type { ChatSession } from './chat-session';
+import type { Consent } from './consent';
 import type { ChatViewProvider } from './chat-view';
 import type { EngineService } from './engine-service';
 import type { MetricsPanel } from './metrics-panel';
@@ -18,6 +19,7 @@ import { checkModelName, findOnPath, ollamaHostEnv, quoteArg } from './ollama-cl
 
 export interface CommandDeps {
   session: ChatSession;
+  consent: Consent;
   chat: ChatViewProvider;
   engines: EngineService;
   secrets: SecretsStore;
@@ -45,6 +47,7 @@ export const COMMANDS = {
   stopSharing: 'swarmCompute.stopSharing',
   toggleSharing: 'swarmCompute.toggleSharing',
   showProviders: 'swarmCompute.showProviders',
+  resetConsent: 'swarmCompute.resetConsent',
 } as const;
 
 /** What Start Ollama / Pull the model did (the commands return it; tests read it). */
@@ -212,6 +215,13 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     reg(COMMANDS.stopSharing, () => stopSharing(sharing)),
     reg(COMMANDS.toggleSharing, () => (sharing.active ? stopSharing(sharing) : startSharing(sharing))),
     reg(COMMANDS.showProviders, () => providers.show()),
+    reg(COMMANDS.resetConsent, async () => {
+      const was = deps.consent.choice;
+      await deps.consent.reset();
+      log.info(`swarm consent reset (was ${was ?? 'ask each time'})`);
+      void vscode.window.showInformationMessage('Swarm Compute: consent reset. You will be asked again before a prompt goes to the Nostr marketplace.');
+      return true;
+    }),
 
     reg(COMMANDS.startOllama, () => runOllama(['serve'], log)),
     reg(COMMANDS.pullModel, (model?: string) => pullModel(typeof model === 'string' ? model.trim() : readSettings().model, log)),

@@ -5,14 +5,20 @@
 // the chat is there, else as a notification. "Always" and "never" are
 // remembered in globalState (a preference, not a secret).
 import * as vscode from 'vscode';
-import { writeSetting } from './settings';
+import { readSettings, writeSetting } from './settings';
+import { npubOf } from './secrets';
 import { formatSats } from './format';
+import { beyondScope, type ConsentScope } from './consent-scope';
+
+export { beyondScope, type ConsentScope };
 import type { ConsentChoice as Answer, ConsentRequest } from './protocol';
 
 export { formatSats };
 
 export type ConsentChoice = 'always' | 'never' | undefined;
 const KEY = 'swarmCompute.swarmConsent';
+/** what "Always allow" covered: asked again when a later send would go further */
+const SCOPE_KEY = 'swarmCompute.swarmConsentScope';
 
 /** Shows the question somewhere and resolves with the answer; undefined when it could not be shown. */
 export type ConsentPresenter = (request: ConsentRequest, signal: AbortSignal) => Promise<Answer | undefined>;
@@ -26,8 +32,33 @@ export class Consent {
     return this.state.get<ConsentChoice>(KEY);
   }
 
-  async set(choice: ConsentChoice): Promise<void> {
+  get scope(): ConsentScope | undefined {
+    return this.state.get<ConsentScope>(SCOPE_KEY);
+  }
+
+  /** "Always allow" from the API or a card: what it covers is what would be sent now (or what the card showed). */
+  async set(choice: ConsentChoice, scope?: ConsentScope): Promise<void> {
     await this.state.update(KEY, choice);
+    await this.state.update(SCOPE_KEY, choice === 'always' ? (scope ?? currentScope()) : undefined);
+  }
+
+  /** Reset Consent: the next send asks again. */
+  async reset(): Promise<void> {
+    await this.set(undefined);
+  }
+
+  /** Why "Always allow" does not cover this send (empty: it does); null when "always" was not chosen. */
+  changesSinceAlways(request: ConsentRequest): string[] | null {
+    if (this.choice !== 'always') return null;
+    const scope = this.scope;
+    // "always" kept from a version that did not record what it covered: ask once more
+    if (!scope) return ['what “Always allow” covered was not recorded'];
+    return beyondScope(scope, request);
+  }
+
+  /** true when "Always allow" was chosen and covers this send */
+  covers(request: ConsentRequest): boolean {
+    return this.changesSinceAlways(request)?.length === 0;
   }
 
   setPresenter(presenter: ConsentPresenter): void {
@@ -36,11 +67,13 @@ export class Consent {
 
   /** true when the prompt may go to the swarm now */
   async ask(request: ConsentRequest, signal: AbortSignal): Promise<boolean> {
-    if (this.choice === 'always') return true;
+    const changes = this.changesSinceAlways(request);
+    if (changes?.length === 0) return true;
+    if (changes) request = { ...request, reason: `${request.reason} You chose “Always allow” before, but since then ${changes.join('; ')}.` };
     const answer = (await this.presenter?.(request, signal)) ?? (await this.askWithNotification(request, signal));
     if (signal.aborted) return false;
     if (answer === 'always') {
-      await this.set('always');
+      await this.set('always', { maxPriceMsats: request.maxPriceMsats, relays: request.relays, providers: request.providers, encrypt: request.encrypt });
       return true;
     }
     if (answer === 'never') {
@@ -77,4 +110,9 @@ export function describeSend(r: ConsentRequest): string {
     ` for at most ${formatSats(r.maxPriceMsats)} (model ${r.model})` +
     (r.encrypt ? ', encrypted for the chosen provider.' : '; it is not encrypted, so anyone reading these relays can see it.')
   );
+}
+
+function currentScope(): ConsentScope {
+  const s = readSettings();
+  return { maxPriceMsats: s.maxPriceMsats, relays: s.relays, providers: s.providers.map(npubOf), encrypt: s.encrypt };
 }

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert';
+import * as vscode from 'vscode';
 import { startRelay, type TestRelay } from '../support/relay';
 import { startTestProvider, type TestProvider } from '../support/test-provider';
 import { closedPort, startOllamaStandin } from '../support/ollama-standin';
@@ -156,6 +157,34 @@ describe('fallback to the swarm from inside the extension', () => {
       await setSettings({ mode: 'fallback', ollamaHost: `http://127.0.0.1:${await closedPort()}` });
       await ollama.stop();
     }
+  });
+
+  it('"Always allow" covers what was shown; a higher cap asks again, and Reset Consent forgets it', async () => {
+    const swarm = await api();
+    await swarm.setConsent(undefined);
+    const first = await askAnswering('Always for this cap', 'always');
+    assert.strictEqual(first.outcome?.result.lane, 'swarm', JSON.stringify(first.outcome?.result));
+    // the same settings: no card
+    const covered = await swarm.ask('Covered by always');
+    assert.strictEqual(covered?.result.lane, 'swarm');
+    // a lower cap sends less: still covered
+    await setSettings({ maxPriceMsats: 4000 });
+    assert.strictEqual((await swarm.ask('Lower cap'))?.result.lane, 'swarm');
+    // a higher cap than consented: asked again, and the card says why
+    await setSettings({ maxPriceMsats: 9000 });
+    const raised = await askAnswering('Higher cap', 'once');
+    assert.match(raised.card.reason, /price cap rose/);
+    assert.strictEqual(raised.outcome?.result.lane, 'swarm');
+    // a new relay: asked again
+    await setSettings({ maxPriceMsats: 5000, relays: [relay.url, 'ws://127.0.0.1:9/'] });
+    const moreRelays = await askAnswering('More relays', 'cancel');
+    assert.match(moreRelays.card.reason, /new relay/);
+    await setSettings({ relays: [relay.url] });
+    // Reset Consent: the next send asks even though nothing changed
+    assert.strictEqual(await vscode.commands.executeCommand('swarmCompute.resetConsent'), true);
+    const reset = await askAnswering('After reset', 'once');
+    assert.ok(reset.card);
+    await swarm.setConsent(undefined);
   });
 
   it('local only: no job reaches the relay, no card, and the error offers to start Ollama', async () => {
