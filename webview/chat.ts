@@ -130,7 +130,7 @@ function build(entry: ChatEntry): HTMLElement {
   q.append(icon('account'), el('div', 'md'));
   const a = el('section', 'answer');
   a.setAttribute('aria-label', 'Answer');
-  a.append(el('header', 'label'), el('div', 'md answer-body'), el('div', 'status'), el('div', 'error'));
+  a.append(el('header', 'label'), el('div', 'md answer-body'), el('div', 'status'), el('div', 'warning'), el('div', 'error'));
   root.append(q, a);
   return root;
 }
@@ -155,6 +155,12 @@ function render(s: Shown): void {
   status.replaceChildren();
   if (entry.state === 'running') status.append(el('span', 'codicon codicon-loading codicon-modifier-spin'), document.createTextNode(` ${entry.status ?? 'Thinking…'}`));
   else if (entry.state === 'cancelled') status.append(document.createTextNode('Stopped.'));
+  const warning = root.querySelector<HTMLElement>('.warning')!;
+  warning.replaceChildren();
+  if (entry.warning) {
+    warning.setAttribute('role', 'status');
+    warning.append(icon('warning'), document.createTextNode(` ${entry.warning}`));
+  }
   const error = root.querySelector<HTMLElement>('.error')!;
   error.replaceChildren();
   if (entry.error) {

@@ -237,6 +237,11 @@ export class ChatSession implements vscode.Disposable {
         entry.status =
           event.outcome === 'paid' ? `Paid ${formatSats(event.amountMsats)} to ${who}` : `Refused to pay ${who}: ${event.message}`;
         if (event.outcome === 'paid') entry.costMsats += event.amountMsats;
+        else {
+          // kept after the run ends (the status line is not): the provider was not paid, and may not answer again
+          entry.warning = `Not paid: ${who} asked for ${formatSats(event.amountMsats)}. ${event.message}`;
+          this.emit({ type: 'entry', entry });
+        }
         this.log.info(`payment ${event.outcome}: ${event.amountMsats} msats to ${event.provider} (${event.message})`);
         this.emitter.fire({ type: 'status', id: entry.id, lane: 'swarm', text: entry.status });
         return;

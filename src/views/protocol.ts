@@ -52,6 +52,8 @@ export interface ChatEntry {
   /** the latest progress line while running ("Asking llama3 …", "paid 21 sats") */
   status: string | null;
   error: { message: string; actions: ErrorAction[] } | null;
+  /** something the user should see even when the answer came (a payment refused: no wallet, above the cap) */
+  warning?: string | null;
   submittedAt: number;
 }
 

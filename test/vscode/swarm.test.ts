@@ -187,6 +187,23 @@ describe('fallback to the swarm from inside the extension', () => {
     await swarm.setConsent(undefined);
   });
 
+  it('a provider that asks for more than the cap after answering: the answer shows a "not paid" warning', async () => {
+    const swarm = await api();
+    const greedy = await startTestProvider({ relays: [relay.url], script: { payAfter: { amountMsats: 21_000 }, result: 'Answer first, bill later.' } });
+    try {
+      await setSettings({ providers: [greedy.pubkey], maxPriceMsats: 5000 });
+      await swarm.setConsent('always');
+      const outcome = await swarm.ask('Pay me later');
+      assert.ok(outcome, 'a run happened');
+      assert.match(outcome!.entry.warning ?? '', /Not paid/, JSON.stringify(outcome!.entry));
+      assert.match(outcome!.entry.warning ?? '', /21 sats/);
+    } finally {
+      await swarm.setConsent(undefined);
+      await setSettings({ providers: undefined, maxPriceMsats: 5000 });
+      await greedy.stop();
+    }
+  });
+
   it('local only: no job reaches the relay, no card, and the error offers to start Ollama', async () => {
     const swarm = await api();
     await setSettings({ mode: 'local-only' });
