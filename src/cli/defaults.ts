@@ -18,6 +18,8 @@ export function defaultDataDir(env: NodeJS.ProcessEnv): string {
  */
 export function normalizeOllamaHost(raw: string): string {
   let value = raw.trim();
+  // Ollama accepts ":11434" (its own default host with that port)
+  if (value.startsWith(':')) value = `127.0.0.1${value}`;
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) value = `http://${value}`;
   const url = new URL(value);
   if (url.hostname === '0.0.0.0') url.hostname = '127.0.0.1';

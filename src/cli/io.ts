@@ -3,6 +3,7 @@ export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
+  stdin(): NodeJS.ReadableStream & { destroy(): void };
   /** calls `handler` on SIGINT/SIGTERM; returns a function that removes it */
   onSignal(handler: () => void): () => void;
 }
@@ -12,6 +13,7 @@ export function processIo(): CliIo {
     stdout: (t) => void process.stdout.write(t),
     stderr: (t) => void process.stderr.write(t),
     env: process.env,
+    stdin: () => process.stdin,
     onSignal(handler) {
       let count = 0;
       const listener = () => {

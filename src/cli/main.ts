@@ -87,11 +87,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runProviders(opts, io);
       }
       case undefined:
+        io.stderr(`swarm-compute: a command is needed\n\n${USAGE}`);
+        return EXIT_USAGE;
       case 'help':
       case '--help':
       case '-h':
         io.stdout(USAGE);
-        return command === undefined ? EXIT_USAGE : EXIT_OK;
+        return EXIT_OK;
       case '--version':
         io.stdout(`${VERSION}\n`);
         return EXIT_OK;

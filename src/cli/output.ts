@@ -25,6 +25,8 @@ export interface SubmitFacts {
   provider: string | null;
   costMsats: number;
   durationMs: number;
+  /** why local failed, also when the swarm then answered */
+  localError: string | null;
 }
 
 export function submitJson(f: SubmitFacts): SubmitJson {
@@ -38,7 +40,7 @@ export function submitJson(f: SubmitFacts): SubmitJson {
     costMsats: r.lane === 'swarm' ? r.costMsats : f.costMsats,
     durationMs: f.durationMs,
     localAttempted: f.localAttempted,
-    localError: r.lane === 'failed' ? r.localError : null,
+    localError: r.lane === 'failed' ? r.localError : f.localError,
     swarmError: r.lane === 'failed' ? r.swarmError : null,
   };
 }

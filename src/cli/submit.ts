@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../engine-api';
 import type { FallbackResult } from '../fallback/result';
@@ -30,9 +30,14 @@ export async function runSubmit(opts: SubmitOptions, io: CliIo, createEngine: Cr
 async function submitWith(opts: SubmitOptions, io: CliIo, createEngine: CreateEngine, controller: AbortController): Promise<number> {
   let prompt = opts.prompt;
   if (prompt === '-') {
-    prompt = readFileSync(0, 'utf8');
+    const read = await readStdin(io, controller.signal);
+    // Cancelled while the prompt was still being typed: nothing was started.
+    if (read === null) return EXIT_CANCELLED;
+    prompt = read;
     if (!prompt.trim()) throw new UsageError('--prompt - read an empty prompt from standard input');
   }
+  // The data dir holds prompts and keys: private from the start, whichever command creates it.
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const usesSwarm = opts.settings.mode === 'fallback' || opts.settings.mode === 'swarm-only';
   // local-only never needs (or creates) a Nostr identity: it opens no relay connection.
   const secretKey = usesSwarm ? loadOrCreateIdentity(opts.dataDir, io.env) : new Uint8Array(32);
@@ -49,13 +54,17 @@ async function submitWith(opts: SubmitOptions, io: CliIo, createEngine: CreateEn
     const handle = engine.run({ prompt }, controller.signal);
     const progress = (line: string) => (opts.json ? io.stderr(line) : io.stdout(line));
     let streamedAny = false;
+    let streamed = '';
     for await (const event of handle.events) {
       if (event.type === 'token' && opts.stream) {
         streamedAny = true;
+        streamed += event.text;
         if (opts.json) io.stderr(event.text);
         else io.stdout(event.text);
       } else if (event.type === 'status' && event.state === 'fallback') {
         if (streamedAny) progress('\n');
+        streamed = '';
+        streamedAny = false;
         progress(`⚠ ${event.message}\n`);
       } else if (event.type === 'payment' && event.outcome === 'refused') {
         io.stderr(`warning: ${event.message}\n`);
@@ -73,8 +82,19 @@ async function submitWith(opts: SubmitOptions, io: CliIo, createEngine: CreateEn
       provider: row?.provider ?? null,
       costMsats: row?.costMsats ?? 0,
       durationMs: row?.durationMs ?? (result.lane === 'failed' ? 0 : result.durationMs),
+      localError: row?.localError ?? null,
     };
-    if (opts.stream && streamedAny && !opts.json) io.stdout('\n\n');
+    if (opts.stream && streamedAny) {
+      // The final text is the answer: print what the stream missed (a relay
+      // can drop a partial), or say plainly that the provider's result differs.
+      const final = result.lane === 'failed' ? null : result.response;
+      const print = (t: string) => (opts.json ? io.stderr(t) : io.stdout(t));
+      if (final !== null && final !== streamed) {
+        if (final.startsWith(streamed)) print(final.slice(streamed.length));
+        else print(`\n[the final answer differs from the streamed text:]\n${final}`);
+      }
+      print(opts.json ? '\n' : '\n\n');
+    }
     if (opts.json) io.stdout(`${JSON.stringify(submitJson(facts))}\n`);
     else io.stdout(humanSummary(facts, opts.stream && streamedAny));
     if (result.lane !== 'failed') return EXIT_OK;
@@ -82,4 +102,27 @@ async function submitWith(opts: SubmitOptions, io: CliIo, createEngine: CreateEn
   } finally {
     await engine.dispose();
   }
+}
+
+/** Standard input as text, or null when a signal cancelled the read. */
+function readStdin(io: CliIo, signal: AbortSignal): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const input = io.stdin();
+    const onAbort = () => {
+      input.destroy();
+      resolve(null);
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    input.on('data', (c: Buffer) => chunks.push(c));
+    input.on('error', (e) => {
+      signal.removeEventListener('abort', onAbort);
+      reject(e);
+    });
+    input.on('end', () => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+  });
 }

@@ -18,6 +18,8 @@ export interface CliOptions {
   /** called once the child is running, e.g. to send it a signal later */
   onSpawn?: (child: import('node:child_process').ChildProcess) => void;
   timeoutMs?: number;
+  /** leave standard input open (a user still typing) instead of closing it */
+  keepStdinOpen?: boolean;
 }
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun> {
@@ -41,7 +43,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun
       resolve({ code, signal, stdout, stderr });
     });
     if (options.input !== undefined) child.stdin.end(options.input);
-    else child.stdin.end();
+    else if (!options.keepStdinOpen) child.stdin.end();
     options.onSpawn?.(child);
   });
 }

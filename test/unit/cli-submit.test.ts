@@ -248,3 +248,45 @@ test('SIGINT while waiting on the swarm: kind-5 deletion, row cancelled, exit 13
     await silent.stop();
   }
 });
+
+test('fallback that succeeds on the swarm still reports why local failed (localError)', async () => {
+  const dir = dataDir();
+  const r = await runCli(['submit', '--local-first', '--json', '--prompt', 'x', '--relay', relay.url, '--data-dir', dir, '--ollama-host', 'http://127.0.0.1:11499']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.lane, 'swarm');
+  assert.equal(out.localAttempted, true);
+  assert.match(out.localError, /Ollama is not running at http:\/\/127\.0\.0\.1:11499/);
+  assert.equal(out.swarmError, null);
+});
+
+test('--stream prints the whole answer even when the partials covered only part of it', async () => {
+  const dir = dataDir();
+  const partialOnly = await startTestProvider({ relays: [relay.url], script: { partials: ['The answer '], result: 'The answer is 42.' } });
+  try {
+    const r = await runCli(['submit', '--stream', '--prompt', 'x', '--provider', partialOnly.pubkey, ...base(dir)]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stdout.startsWith('The answer is 42.\n\n✓ Completed on swarm'), r.stdout);
+  } finally {
+    await partialOnly.stop();
+  }
+});
+
+test('SIGTERM while --prompt - is still reading standard input: exit 130 at once', async () => {
+  const dir = dataDir();
+  const r = await runCli(['submit', '--local-only', '--prompt', '-', ...base(dir)], {
+    keepStdinOpen: true,
+    onSpawn: (child) => setTimeout(() => child.kill('SIGTERM'), 300),
+    timeoutMs: 10_000,
+  });
+  assert.equal(r.code, 130, r.stderr);
+});
+
+test('OLLAMA_HOST in Ollama\'s ":port" form is understood; a new data dir is private (0700)', async () => {
+  const dir = join(dataDir(), 'fresh');
+  const port = new URL(ollama.url).port;
+  const r = await runCli(['submit', '--local-only', '--json', '--prompt', 'x', '--data-dir', dir], { env: { OLLAMA_HOST: `:${port}` } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).response, 'Local says hi.');
+  assert.equal(statSync(dir).mode & 0o777, 0o700);
+});
