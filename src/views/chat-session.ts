@@ -14,7 +14,12 @@ import type { Consent } from './consent';
 import { formatSats } from './format';
 import { readSettings } from './settings';
 import { npubOf, shortNpub, type SecretsStore } from './secrets';
-import { actionsForFailure } from './error-actions';
+import { actionsForFailure, type ActionContext } from './error-actions';
+import type { FailedResult } from '../fallback/result';
+import type { ErrorAction } from './protocol';
+import { probeOllama, type OllamaStatus } from './ollama-probe';
+import { questionFromPrompt } from './explain-prompt';
+import { withTag } from './format';
 
 export type SessionEvent =
   | { type: 'entry'; entry: ChatEntry }
@@ -75,13 +80,13 @@ export class ChatSession implements vscode.Disposable {
         const engine = await this.engines.get();
         const records = await engine.history.list(HISTORY_IN_CHAT);
         const known = new Set(this.entries.map((e) => e.id));
-        const past = records
-          .filter((r) => r.lane !== 'served' && !known.has(r.id))
-          .reverse()
-          .map((r) => {
-            this.prompts.set(r.id, r.prompt);
-            return entryFromRecord(r);
-          });
+        const shown = records.filter((r) => r.lane !== 'served' && !known.has(r.id)).reverse();
+        const ollama = await this.ollamaNowIfNeeded(shown);
+        const context = { walletConnected: (await this.secrets.nwcUri()) !== null, swarmRefused: this.consent.choice === 'never' };
+        const past = shown.map((r) => {
+          this.prompts.set(r.id, r.prompt);
+          return entryFromRecord(r, ollama, context);
+        });
         this.entries = [...past, ...this.entries];
       } catch (err) {
         this.historyLoaded = null;
@@ -89,6 +94,13 @@ export class ChatSession implements vscode.Disposable {
       }
     })();
     return this.historyLoaded;
+  }
+
+  /** Ollama as it is now, when a past run failed locally: its error's kind is not stored, so the actions come from what is true now. */
+  private async ollamaNowIfNeeded(records: JobRecord[]): Promise<OllamaStatus | null> {
+    if (!records.some((r) => r.state === 'failed' && r.localOutcome === 'failure')) return null;
+    const host = readSettings().ollamaHost;
+    return probeOllama(host, '', new AbortController().signal, 1500).catch(() => null);
   }
 
   stop(): boolean {
@@ -312,14 +324,34 @@ export function consentRequest(outbound: SwarmOutbound): ConsentRequest {
   };
 }
 
-export function entryFromRecord(r: JobRecord): ChatEntry {
+/**
+ * A past run as a chat entry. The history keeps the error messages but not
+ * their kinds, so a failed row's actions are worked out from what the row
+ * says happened (local failed, the swarm never asked) and from Ollama now
+ * (`ollama`: not running → start it; running without the row's model → pull).
+ */
+export function entryFromRecord(r: JobRecord, ollama: OllamaStatus | null = null, context: ActionContext = { walletConnected: false, swarmRefused: false }): ChatEntry {
   const lane = r.lane === 'local' || r.lane === 'swarm' ? r.lane : r.swarmStart ? 'swarm' : 'local';
   const state = r.state === 'completed' ? 'completed' : r.state === 'cancelled' ? 'cancelled' : 'failed';
   // a row never completed: still running in another window, or VS Code was closed mid-run
   const unfinished = r.completedAt === null && state === 'failed';
+  let actions: ErrorAction[] = [];
+  if (state === 'failed' && !unfinished) {
+    const pulled = ollama?.running && ollama.models.some((m) => withTag(m) === withTag(r.model));
+    const failed: FailedResult = {
+      lane: 'failed',
+      localError: r.localError,
+      swarmError: r.swarmError,
+      localErrorKind: r.localOutcome !== 'failure' || !ollama ? undefined : !ollama.running ? 'unavailable' : pulled ? undefined : 'model-missing',
+      // local failed and the swarm was never reached: declined, or not allowed by the mode
+      swarmErrorKind: r.localOutcome === 'failure' && r.swarmStart === null ? 'declined' : undefined,
+      partialResponse: r.response ?? undefined,
+    };
+    actions = actionsForFailure(failed, context);
+  }
   return {
     id: r.id,
-    question: r.prompt,
+    question: questionFromPrompt(r.prompt) ?? r.prompt,
     answer: r.response ?? '',
     state,
     lane,
@@ -331,8 +363,10 @@ export function entryFromRecord(r: JobRecord): ChatEntry {
     error:
       state === 'failed'
         ? {
-            message: unfinished ? 'This run did not finish here (it may still be running in another window).' : r.error ?? 'The run failed.',
-            actions: unfinished ? [] : ['diagnose', 'openSettings'],
+            message: unfinished
+              ? 'This run did not finish here (it may still be running in another window).'
+              : [r.localError && `Local: ${r.localError}`, r.swarmError && `Swarm: ${r.swarmError}`].filter(Boolean).join('\n') || r.error || 'The run failed.',
+            actions,
           }
         : null,
     submittedAt: r.submittedAt,

@@ -303,6 +303,10 @@ describe('Swarm Compute in a real VS Code', () => {
     const entries = wb.chat.locator('article.entry');
     await entries.first().waitFor({ timeout: 30_000 });
     await wb.chat.locator('article.entry', { hasText: 'Here is your answer' }).waitFor({ timeout: 15_000 });
+    // Explain questions show their short title again, not the prompt sent to the model
+    const questions = await wb.chat.locator('article.entry .question').allInnerTexts();
+    assert.ok(questions.some((q) => /^\s*Explain debounce\.ts lines 4–5/.test(q)), questions.join(' | '));
+    assert.ok(!questions.some((q) => /Be concise/.test(q)), 'no internal prompt on screen');
     const lanes = await wb.chat.locator('article.entry .badge').evaluateAll((bs) => bs.map((b) => (b as HTMLElement).dataset.lane));
     assert.ok(lanes.includes('local') && lanes.includes('swarm') && lanes.includes('cancelled'), lanes.join(','));
     assert.match(await statusItem(page).innerText(), /(42|21) sats/);

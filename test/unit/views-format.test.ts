@@ -24,3 +24,14 @@ test('withTag: a model without a tag means :latest, a registry port is not a tag
   assert.equal(withTag('Llama3:8B'), 'llama3:8b');
   assert.equal(withTag('localhost:5000/team/model'), 'localhost:5000/team/model:latest');
 });
+
+test('questionFromPrompt: an Explain prompt from the history shows as its short question again', async () => {
+  const { explainPrompt, questionFromPrompt } = await import('../../src/views/explain-prompt');
+  for (const code of ['const x = 1;\nreturn x;', 'a ``` fence inside']) {
+    const { prompt, question } = explainPrompt({ code, languageId: 'typescript', fileName: 'a.ts', startLine: 2, endLine: 3 });
+    assert.equal(questionFromPrompt(prompt), question);
+  }
+  const one = explainPrompt({ code: 'x', languageId: 'python', fileName: 'b.py', startLine: 4, endLine: 4 });
+  assert.equal(questionFromPrompt(one.prompt), one.question);
+  assert.equal(questionFromPrompt('What is 2 + 2?'), null);
+});
