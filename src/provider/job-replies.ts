@@ -24,6 +24,8 @@ function nowSecs(): number {
 }
 
 export class JobReplies {
+  private partials = 0;
+
   constructor(
     private readonly job: JobEnvelope,
     private readonly secretKey: Uint8Array,
@@ -36,6 +38,9 @@ export class JobReplies {
       ['e', this.job.id, this.job.relay],
       ['p', this.job.customer],
     ];
+    // Identical partials ("ha ", "ha ") in one second would share an event id and
+    // relays would drop the repeats: a sequence number keeps each one distinct.
+    if (status === 'partial') tags.push(['seq', String(this.partials++)]);
     if (options.amount) {
       tags.push(options.amount.bolt11 ? ['amount', String(options.amount.msats), options.amount.bolt11] : ['amount', String(options.amount.msats)]);
     }

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { bytesToHex } from 'nostr-tools/utils';
 // Builds the signed NIP-90 events this client publishes: the kind-5050 job
 // request (clear or encrypted) and the kind-5 deletion that cancels it.
 import type { VerifiedEvent } from 'nostr-tools/pure';
@@ -31,6 +33,9 @@ export function inputTags(request: SwarmRequest): string[][] {
  */
 export function buildJobRequest(request: SwarmRequest, secretKey: Uint8Array, keys: Nip44Keys): VerifiedEvent {
   const routing: string[][] = [
+    // Two identical jobs in one second would otherwise be one event id: the
+    // relay would hand the second the first one's result (and invoice).
+    ['nonce', bytesToHex(randomBytes(8)), '0'],
     ['output', 'text/plain'],
     ['bid', String(request.maxPriceMsats)],
     ['relays', ...request.relays],

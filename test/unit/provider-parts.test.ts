@@ -153,3 +153,13 @@ test('readJob: a job signed with the provider\'s own key (the extension chat sha
   const own = finalizeEvent({ kind: 5050, created_at: Math.floor(Date.now() / 1000), content: '', tags: [['i', 'x', 'text']] }, providerKey);
   assert.deepEqual(read(own), { kind: 'ignore', why: 'our own job' });
 });
+
+test('two identical partial increments in one second are distinct events (relays would drop a repeated id)', async () => {
+  const { JobReplies } = await import('../../src/provider/job-replies');
+  const event = job([['i', 'laugh', 'text']]);
+  const replies = new JobReplies({ event, id: event.id, customer: event.pubkey, relay: 'ws://relay', encryption: null }, providerKey, new Nip44Keys(providerKey));
+  const a = replies.feedback('partial', { content: 'ha ' });
+  const b = replies.feedback('partial', { content: 'ha ' });
+  assert.equal(a.created_at, b.created_at);
+  assert.notEqual(a.id, b.id);
+});

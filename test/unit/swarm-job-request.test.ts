@@ -26,15 +26,26 @@ test('a clear job request has NIP-90 tags and a valid signature', () => {
   const job = buildJobRequest({ ...base, providers: [provider] }, sk, new Nip44Keys(sk));
   assert.ok(verifyEvent(job));
   assert.equal(job.kind, 5050);
+  const nonce = job.tags.find((t) => t[0] === 'nonce');
+  assert.match(nonce?.[1] ?? '', /^[0-9a-f]{16}$/);
   assert.deepEqual(job.tags, [
     ['i', 'private prompt', 'text'],
     ['param', 'model', 'llama3'],
     ['param', 'temperature', '0.5'],
+    nonce,
     ['output', 'text/plain'],
     ['bid', '2000'],
     ['relays', 'ws://a.example', 'ws://b.example'],
     ['p', provider],
   ]);
+});
+
+test('the same request twice in one second gives two distinct jobs (a relay would merge identical ids)', () => {
+  const sk = generateSecretKey();
+  const a = buildJobRequest(base, sk, new Nip44Keys(sk));
+  const b = buildJobRequest(base, sk, new Nip44Keys(sk));
+  assert.equal(a.created_at, b.created_at);
+  assert.notEqual(a.id, b.id);
 });
 
 test('an encrypted job request seals i and param tags for the provider (NIP-44)', () => {
