@@ -30,6 +30,8 @@ export interface SwarmComputeApi {
   /** where this window's history lives (the global storage, shared by every window) */
   readonly historyFile: string;
   refreshStatus(): Promise<StatusSnapshot>;
+  /** the status bar as it stands, without probing */
+  readonly status: StatusSnapshot | null;
   readonly chatReady: boolean;
   /** Share My Model: where it stands, and its status-bar item */
   sharing(): { status: SharingStatus; item: SharingSnapshot };
@@ -83,6 +85,8 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
     providers,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chat),
     ...registerCommands(deps as CommandDeps),
+    chat.onDidBecomeVisible(() => void statusBar.refreshLocal()),
+    statusBar.onDidChangeOllama(() => void chat.refreshModels()),
     session.onDidChange((e) => {
       if (e.type === 'busy') void vscode.commands.executeCommand('setContext', 'swarmCompute.busy', e.busy);
     }),
@@ -108,6 +112,9 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
     history: async () => (await service.get()).history,
     historyFile: service.historyFile,
     refreshStatus: () => statusBar.refresh(),
+    get status() {
+      return statusBar.snapshot;
+    },
     get chatReady() {
       return chat.isReady;
     },

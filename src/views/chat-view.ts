@@ -21,6 +21,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   /** settings written from the webview; a send waits for them so it runs with what the user just picked */
   private settingsWrite: Promise<unknown> = Promise.resolve();
   private pendingConsent: { request: ConsentRequest; answer: (choice: ConsentChoice) => void } | null = null;
+  private readonly becameVisible = new vscode.EventEmitter<void>();
+  /** the chat was shown again (the status bar looks at Ollama then) */
+  readonly onDidBecomeVisible = this.becameVisible.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -104,6 +107,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     view.webview.html = this.html(view.webview);
     this.viewDisposables = [
       view.webview.onDidReceiveMessage((m: WebviewMessage) => void this.receive(m)),
+      view.onDidChangeVisibility(() => {
+        if (!view.visible) return;
+        void this.sendModels();
+        this.becameVisible.fire();
+      }),
       view.onDidDispose(() => {
         if (this.view === view) {
           this.view = null;
@@ -178,6 +186,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     } catch (err) {
       return { models: [], error: `Models not listed: Ollama at ${s.ollamaHost} did not answer (${err instanceof Error ? err.message : String(err)})` };
     }
+  }
+
+  /** Lists the models again (Ollama came up or went away). */
+  refreshModels(): Promise<void> {
+    return this.sendModels();
   }
 
   private async sendModels(): Promise<void> {
@@ -259,6 +272,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   }
 
   dispose(): void {
+    this.becameVisible.dispose();
     for (const d of [...this.disposables, ...this.viewDisposables]) d.dispose();
   }
 }

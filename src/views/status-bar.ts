@@ -14,6 +14,8 @@ import type { ModelSharing } from './model-sharing';
 import { sharingLine } from './sharing-status';
 
 const OLLAMA_EVERY_MS = 60_000;
+/** while the local model is down or not pulled, look again this often: starting Ollama or a pull shows soon */
+const OLLAMA_DOWN_EVERY_MS = 5_000;
 const RELAYS_EVERY_MS = 5 * 60_000;
 const OLLAMA_REUSE_MS = 2000;
 
@@ -41,9 +43,13 @@ export class CostStatusBar implements vscode.Disposable {
   private relaysCheckedAt = 0;
   private ollamaCheckedAt = 0;
   private pending: Promise<StatusSnapshot> | null = null;
-  private again = false;
+  private next: Promise<StatusSnapshot> | null = null;
   private last: StatusSnapshot | null = null;
   private readonly timer: NodeJS.Timeout;
+  private lastRefreshAt = 0;
+  private readonly ollamaChanged = new vscode.EventEmitter<OllamaStatus | null>();
+  /** Ollama came up, went away, or its models changed (the chat's model picker listens) */
+  readonly onDidChangeOllama = this.ollamaChanged.event;
 
   constructor(
     private readonly engines: EngineService,
@@ -76,7 +82,11 @@ export class CostStatusBar implements vscode.Disposable {
         }
       }),
     );
-    this.timer = setInterval(() => void this.refresh(), OLLAMA_EVERY_MS);
+    this.disposables.push(this.ollamaChanged);
+    this.timer = setInterval(() => {
+      const down = this.ollama !== null && (!this.ollama.running || !this.ollama.modelPulled);
+      if (down || Date.now() - this.lastRefreshAt >= OLLAMA_EVERY_MS) void this.refresh();
+    }, OLLAMA_DOWN_EVERY_MS);
     void this.refresh();
   }
 
@@ -84,11 +94,20 @@ export class CostStatusBar implements vscode.Disposable {
     return this.last;
   }
 
-  /** Recomputes; concurrent calls share one pass (and one more after it). */
+  /** Looks at Ollama again now (the chat became visible, a run ended). */
+  refreshLocal(): Promise<StatusSnapshot> {
+    this.ollamaCheckedAt = 0;
+    return this.refresh();
+  }
+
+  /** Recomputes; a call during a pass gets the next pass (which reads settings after the call), shared by all such calls. */
   refresh(): Promise<StatusSnapshot> {
     if (this.pending) {
-      this.again = true;
-      return this.pending;
+      this.next ??= this.pending.catch(() => undefined).then(() => {
+        this.next = null;
+        return this.refresh();
+      });
+      return this.next;
     }
     this.pending = this.compute()
       .then((s) => {
@@ -97,10 +116,6 @@ export class CostStatusBar implements vscode.Disposable {
       })
       .finally(() => {
         this.pending = null;
-        if (this.again) {
-          this.again = false;
-          void this.refresh();
-        }
       });
     return this.pending;
   }
@@ -112,13 +127,20 @@ export class CostStatusBar implements vscode.Disposable {
     // Sharing reports every job: a burst of refreshes reuses a probe a few seconds old.
     if (usesLocal(settings.mode) && (this.ollama === null || Date.now() - this.ollamaCheckedAt > OLLAMA_REUSE_MS)) {
       this.ollamaCheckedAt = Date.now();
-      probes.push(probeOllama(settings.ollamaHost, settings.model, signal).then((s) => (this.ollama = s)));
+      const before = this.ollama;
+      probes.push(
+        probeOllama(settings.ollamaHost, settings.model, signal).then((s) => {
+          this.ollama = s;
+          if (before?.running !== s.running || before?.models.join('\n') !== s.models.join('\n')) this.ollamaChanged.fire(s);
+        }),
+      );
     } else if (!usesLocal(settings.mode)) this.ollama = null;
     if (usesSwarm(settings.mode) && Date.now() - this.relaysCheckedAt > RELAYS_EVERY_MS) {
       this.relaysCheckedAt = Date.now();
       probes.push(probeRelays(settings.relays, 4000).then((r) => (this.relays = r)));
     } else if (!usesSwarm(settings.mode)) this.relays = null;
     await Promise.all(probes);
+    this.lastRefreshAt = Date.now();
 
     let today = 0;
     let month = 0;
@@ -148,7 +170,17 @@ export class CostStatusBar implements vscode.Disposable {
     const warning: StatusSnapshot['warning'] = noLane || overBudget ? 'error' : localDown || swarmDown ? 'warning' : 'none';
 
     const laneIcon = settings.mode === 'swarm-only' ? '$(cloud)' : localDown ? '$(warning)' : '$(vm-active)';
-    const laneText = settings.mode === 'swarm-only' ? 'swarm' : localDown ? (settings.mode === 'fallback' ? 'swarm fallback' : 'local down') : 'local';
+    const onlyModelMissing = this.ollama?.running === true && !this.ollama.modelPulled;
+    const laneText =
+      settings.mode === 'swarm-only'
+        ? 'swarm'
+        : localDown
+          ? settings.mode === 'fallback'
+            ? 'swarm fallback'
+            : onlyModelMissing
+              ? 'model not pulled'
+              : 'local down'
+          : 'local';
     const text = `${laneIcon} ${laneText}  $(zap) ${formatSats(today)}`;
     const tooltip = this.tooltip(settings, today, month, metrics);
 

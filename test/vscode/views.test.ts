@@ -46,6 +46,22 @@ describe('status bar, metrics, diagnose, export and clear', () => {
     assert.match(snapshot.text, /local down/);
   });
 
+  it('a missing model says "model not pulled", and the status bar notices the pull by itself', async () => {
+    const swarm = await api();
+    await setSettings({ mode: 'local-only', model: 'not-yet' });
+    try {
+      const snapshot = await swarm.refreshStatus();
+      assert.match(snapshot.text, /model not pulled/);
+      assert.doesNotMatch(snapshot.text, /local down/);
+      ollama.setModel('not-yet', { reply: 'here now' });
+      // no refresh from the test: the status bar looks again on its own while the local model is missing
+      await until('the status bar to notice the pulled model', () => /\blocal\b/.test(swarm.status?.text ?? '') && !/not pulled/.test(swarm.status!.text), 15_000);
+    } finally {
+      ollama.removeModel('not-yet');
+      await setSettings({ mode: 'fallback', model: 'llama3.2' });
+    }
+  });
+
   it('Diagnose Connection reports Ollama (version, model) and each relay', async () => {
     const report = (await vscode.commands.executeCommand('swarmCompute.diagnoseConnection')) as {
       ollama: { running: boolean; version: string; modelPulled: boolean };
