@@ -10,7 +10,9 @@
 // - Offers: screened against the cap here (an offer above it never reaches
 //   the payer), deduplicated by invoice; untargeted jobs collect offers for
 //   offerWindowMs after the first and pay the cheapest; targeted jobs pay the
-//   first acceptable one. A refused payment moves on to the next acceptable
+//   first acceptable one. When no offer is acceptable, an untargeted job
+//   still waits for a result until the swarm timeout (another provider may
+//   come); a targeted one fails at once when all its providers were refused. A refused payment moves on to the next acceptable
 //   offer; each invoice is handed to the payer at most once; at most one
 //   payment succeeds per job; nothing is handed to the payer after cancel.
 // - A provider whose offer we refused may still send its result: it is
@@ -258,12 +260,20 @@ export class SwarmJob {
     }
   }
 
+  /**
+   * Only a targeted job can be hopeless before the swarm timeout: once every
+   * named provider was refused or erred, nobody else may answer. An
+   * untargeted job keeps waiting (CLI.md: the swarm timeout is how long to
+   * wait for a result); another, cheaper provider may still come.
+   */
   private giveUpIfHopeless(): void {
-    if (this.ended || this.refusals.length === 0 || this.anyActive()) return;
-    if (this.targeted) {
-      const named = this.init.request.providers;
-      if (!named.every((pk) => this.providers.get(pk)?.refused || this.providers.get(pk)?.errored)) return;
-    }
+    if (this.ended || this.refusals.length === 0 || this.anyActive() || !this.targeted) return;
+    const named = this.init.request.providers;
+    if (!named.every((pk) => this.providers.get(pk)?.refused || this.providers.get(pk)?.errored)) return;
+    this.failRefused();
+  }
+
+  private failRefused(): void {
     const kind = this.refusals.some((r) => r.kind === 'payment-failed') ? 'payment-failed' : 'price-too-high';
     this.fail(kind, [...new Set(this.refusals.map((r) => r.message))].join('; '));
   }
@@ -395,9 +405,14 @@ export class SwarmJob {
     const secs = Math.round(this.init.request.timeoutMs / 100) / 10;
     const engaged = [...this.providers.entries()].filter(([, s]) => s.engaged).map(([pk]) => pk);
     const refused = this.refusals.length > 0 ? ` (${[...new Set(this.refusals.map((r) => r.message))].join('; ')})` : '';
-    if (engaged.length > 0) {
+    if (this.anyActive()) {
       const who = engaged.map(providerName).join(', ');
       this.fail('timeout', `provider ${who} started but sent no result within ${secs} s${refused}`);
+    } else if (this.refusals.length > 0) {
+      this.failRefused();
+    } else if (engaged.length > 0) {
+      const who = engaged.map(providerName).join(', ');
+      this.fail('timeout', `provider ${who} started but sent no result within ${secs} s`);
     } else if (this.errors.length > 0) {
       this.fail('error', this.errors.join('; '));
     } else {

@@ -77,6 +77,7 @@ test('with a big history in the worker, the event loop keeps turning and long li
     }
   });
   assert.equal(all, rows + 1);
-  // generous: sql.js alone spends far longer than this on one call at this size
-  assert.ok(blocked < 100, `the event loop was blocked for ${blocked.toFixed(1)} ms`);
+  // Generous (the suite runs two files at once on two cores, GC included): it
+  // catches the host thread being held for whole sql.js operations, not jitter.
+  assert.ok(blocked < 250, `the event loop was blocked for ${blocked.toFixed(1)} ms`);
 });

@@ -481,19 +481,41 @@ test('an offer above the cap: price-too-high naming amount and cap, the payer is
   const payer = recordingPayer();
   try {
     const started = Date.now();
-    const r = await run(request([relay.url], { maxPriceMsats: 1000, timeoutMs: 20_000 }), { payer });
+    // untargeted: another provider could still answer, so it waits the swarm timeout
+    const r = await run(request([relay.url], { maxPriceMsats: 1000, timeoutMs: 1500 }), { payer });
     const outcome = failure(r.outcome);
     assert.equal(outcome.error.kind, 'price-too-high');
     assert.match(outcome.error.message, /5000 msats/);
     assert.match(outcome.error.message, /cap of 1000 msats/);
     assert.equal(payer.calls.length, 0);
     assert.equal(outcome.costMsats, 0);
-    assert.ok(Date.now() - started < 5000, 'not held until the swarm timeout');
+    assert.ok(Date.now() - started >= 1400, 'an untargeted job waits for other providers until the swarm timeout');
+    // targeted at that provider alone: nobody else may answer, so it ends at once
+    const targetedStart = Date.now();
+    const t = await run(request([relay.url], { maxPriceMsats: 1000, timeoutMs: 20_000, providers: [provider.pubkey] }), { payer });
+    assert.equal(failure(t.outcome).error.kind, 'price-too-high');
+    assert.ok(Date.now() - targetedStart < 5000, 'a targeted job is not held until the swarm timeout');
     const refused = r.events.find((e) => e.type === 'payment');
     assert.deepEqual(refused && { outcome: refused.outcome, amountMsats: refused.amountMsats }, { outcome: 'refused', amountMsats: 5000 });
     assert.ok(r.events.some((e) => e.type === 'status' && e.state === 'payment-required'));
   } finally {
     await cleanup([relay], [provider]);
+  }
+});
+
+test('an offer above the cap does not stop a free provider that answers later from being heard', async () => {
+  const relay = await startRelay();
+  const dear = await startTestProvider({ relays: [relay.url], script: { paymentRequired: { amountMsats: 1500 } } });
+  const free = await startTestProvider({ relays: [relay.url], script: { delayMs: 1500, processing: false, result: 'free answer' } });
+  const payer = recordingPayer();
+  try {
+    const r = await run(request([relay.url], { maxPriceMsats: 1000, timeoutMs: 8000, offerWindowMs: 200 }), { payer });
+    assert.equal(r.outcome.ok, true);
+    assert.equal(r.outcome.ok && r.outcome.response, 'free answer');
+    assert.equal(r.outcome.ok && r.outcome.provider, free.pubkey);
+    assert.equal(payer.calls.length, 0);
+  } finally {
+    await cleanup([relay], [dear, free]);
   }
 });
 
