@@ -29,14 +29,16 @@ export function screenOffer(offer: PaymentOffer, maxPriceMsats: number): { asked
       refusal: { kind: 'price-too-high', message: `provider ${who} asks ${askedMsats} msats, above the cap of ${maxPriceMsats} msats` },
     };
   }
+  // Every refusal names what was asked and the cap (CLI.md: swarmError names any refused offer).
+  const asked = `${askedMsats === null ? 'no amount' : `${askedMsats} msats`}, cap ${maxPriceMsats} msats`;
   if (!offer.bolt11) {
-    return { askedMsats, refusal: { kind: 'payment-failed', message: `provider ${who} asked ${askedMsats ?? 'an unknown amount of'} msats without a bolt11 invoice (zaps are not supported)` } };
+    return { askedMsats, refusal: { kind: 'payment-failed', message: `provider ${who} asked for payment without a bolt11 invoice (${asked}; zaps are not supported): not paid` } };
   }
   if (!invoice?.ok) {
-    return { askedMsats, refusal: { kind: 'payment-failed', message: `provider ${who} sent an invoice that does not decode` } };
+    return { askedMsats, refusal: { kind: 'payment-failed', message: `provider ${who} sent an invoice that does not decode (${asked}): not paid` } };
   }
   if (invoiceMsats === null) {
-    return { askedMsats, refusal: { kind: 'payment-failed', message: `provider ${who} sent an invoice without an amount` } };
+    return { askedMsats, refusal: { kind: 'payment-failed', message: `provider ${who} sent an invoice without an amount (amount tag: ${asked}): not paid` } };
   }
   return { askedMsats, refusal: null };
 }

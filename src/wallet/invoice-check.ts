@@ -104,16 +104,16 @@ export function checkInvoice(input: InvoiceCheckInput): InvoiceCheck {
   }
   if (invoice.amountMsats === null) {
     const tag = validTag(offer.amountTagMsats) ? ` (its amount tag says ${offer.amountTagMsats} msats)` : '';
-    return refuse('no-amount', `the provider's invoice has no amount${tag}`);
+    return refuse('no-amount', `the provider's invoice has no amount${tag} (cap ${fmtCap(maxPriceMsats)}): not paid`);
   }
   const amount = invoice.amountMsats;
   // Both flows carry the bolt11 inside the `amount` tag (NIP-90), so a
   // missing or malformed tag means the price was not stated: refuse in both.
   if (!validTag(offer.amountTagMsats)) {
-    return refuse('amount-tag-missing', `the provider's invoice asks ${amount} msats but the offer has no valid amount tag to check it against`);
+    return refuse('amount-tag-missing', `the provider's invoice asks ${amount} msats (cap ${fmtCap(maxPriceMsats)}) but the offer has no valid amount tag to check it against: not paid`);
   }
   if (offer.amountTagMsats !== amount) {
-    return refuse('amount-mismatch', `the invoice asks ${amount} msats but the amount tag says ${offer.amountTagMsats} msats`);
+    return refuse('amount-mismatch', `the invoice asks ${amount} msats but the amount tag says ${offer.amountTagMsats} msats (cap ${fmtCap(maxPriceMsats)}): not paid`);
   }
   if (!validLimit(maxPriceMsats)) {
     return refuse('over-cap', `the max price (${String(maxPriceMsats)}) is not a whole number of msats ≥ 0`, 'price-too-high');
@@ -142,6 +142,10 @@ export function checkInvoice(input: InvoiceCheckInput): InvoiceCheck {
     }
   }
   return { ok: true, amountMsats: amount, paymentHash: invoice.paymentHash, expiresAtMs: invoice.expiresAtMs };
+}
+
+function fmtCap(maxPriceMsats: number): string {
+  return `${String(maxPriceMsats)} msats`;
 }
 
 function validTag(v: number | null): v is number {
