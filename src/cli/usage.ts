@@ -5,6 +5,7 @@ Modes:
   --local-first                local Ollama first, the swarm when local fails
   --local-first --no-fallback  local once, no swarm even on failure
   --local-only                 local only; opens no connection to any relay
+  (--no-fallback alone means the same as --local-first --no-fallback)
 
 Options:
   --prompt TEXT|-              the prompt; - reads standard input
