@@ -6,7 +6,7 @@ import { Marked } from 'marked';
 import DOMPurify from 'dompurify';
 import type { ChatEntry, ChatMode, ConsentChoice, ConsentRequest, HostMessage, ModelList, WebviewMessage, WebviewState } from '../src/views/protocol';
 import { ERROR_ACTION_LABELS, MODE_LABELS } from '../src/views/protocol';
-import { formatDuration, formatSats, withTag } from '../src/views/format';
+import { formatDuration, formatSats, withTag, withoutLatest } from '../src/views/format';
 
 interface VsCodeApi {
   postMessage(message: WebviewMessage): void;
@@ -267,8 +267,9 @@ let modelList: ModelList = { models: [], error: null };
 /** The model picker: installed models, plus the configured one marked when it is not installed. */
 function renderModels(): void {
   const installed = modelList.models;
-  const match = installed.find((m) => withTag(m) === withTag(currentModel));
-  const options = installed.map((n) => [n, n] as const);
+  const found = installed.find((m) => withTag(m) === withTag(currentModel));
+  const match = found === undefined ? undefined : withoutLatest(found);
+  const options = installed.map((n) => [withoutLatest(n), withoutLatest(n)] as const);
   if (currentModel && !match) options.unshift([currentModel, installed.length ? `${currentModel} (not pulled)` : currentModel]);
   modelSelect.replaceChildren(
     ...options.map(([value, label]) => {

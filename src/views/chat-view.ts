@@ -8,6 +8,7 @@ import type { ChatSession, SessionEvent } from './chat-session';
 import type { Consent } from './consent';
 import type { ChatMode, ConsentChoice, ConsentRequest, ErrorAction, HostMessage, ModelList, WebviewMessage } from './protocol';
 import { listModels } from './ollama-probe';
+import { withoutLatest } from './format';
 import { readSettings, SECTION, writeSetting, MODES, usesSwarm } from './settings';
 
 export const CHAT_VIEW_ID = 'swarmCompute.chat';
@@ -155,7 +156,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         await this.write('mode', message.mode satisfies ChatMode);
         return;
       case 'setModel':
-        if (message.model.trim()) await this.write('model', message.model.trim());
+        if (message.model.trim()) await this.write('model', withoutLatest(message.model));
         return;
       case 'refreshModels':
         await this.sendModels();

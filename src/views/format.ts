@@ -28,3 +28,8 @@ export function withTag(name: string): string {
   // a ':' after the last '/' is a tag; one before it belongs to a registry host:port
   return n.slice(n.lastIndexOf('/') + 1).includes(':') ? n : `${n}:latest`;
 }
+
+/** The name people type and providers announce: "llama3:latest" → "llama3"; other tags stay. */
+export function withoutLatest(name: string): string {
+  return name.trim().replace(/:latest$/i, '');
+}

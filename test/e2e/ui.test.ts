@@ -268,6 +268,9 @@ describe('Swarm Compute in a real VS Code', () => {
       const models = await wb.chat.locator('#model option').allTextContents();
       assert.ok(models.some((m) => m.startsWith('llama3.2')), models.join(','));
       assert.ok(models.every((m) => !m.includes('not pulled')), models.join(','));
+      // the picker holds the name as typed: choosing it saves "llama3.2", not "llama3.2:latest"
+      assert.ok(models.includes('llama3.2') && !models.some((m) => m.endsWith(':latest')), models.join(','));
+      assert.equal(await wb.chat.locator('#model').inputValue(), 'llama3.2');
       await wb.chat.locator('#prompt').fill('');
     }));
 
@@ -330,6 +333,14 @@ describe('Swarm Compute in a real VS Code', () => {
         await page.screenshot({ path: screenshotPath(`chat-${theme}.png`) });
       };
       await check('dark');
+      // at a narrow side bar the pickers wrap instead of being cut off
+      await widenSidebar(page, 260);
+      const boxes = await wb.chat.locator('#mode, #model').evaluateAll((els) => els.map((e) => [e.getBoundingClientRect().right, e.getBoundingClientRect().width, document.documentElement.clientWidth]));
+      for (const [right, width, page] of boxes) {
+        assert.ok(right <= page + 0.5, `a picker runs past the side bar (${right} > ${page})`);
+        assert.ok(width >= 120, `a picker is squeezed to ${width}px`);
+      }
+      await widenSidebar(page, 480);
       await runCommand(page, 'Preferences: Toggle between Light/Dark Themes');
       await wb.chat.locator('body.vscode-light').waitFor({ timeout: 20_000 });
       await check('light');

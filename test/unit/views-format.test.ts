@@ -35,3 +35,10 @@ test('questionFromPrompt: an Explain prompt from the history shows as its short 
   assert.equal(questionFromPrompt(one.prompt), one.question);
   assert.equal(questionFromPrompt('What is 2 + 2?'), null);
 });
+
+test('withoutLatest: the model name as people type it', async () => {
+  const { withoutLatest } = await import('../../src/views/format');
+  assert.equal(withoutLatest('llama3:latest'), 'llama3');
+  assert.equal(withoutLatest('qwen2.5-coder:7b'), 'qwen2.5-coder:7b');
+  assert.equal(withoutLatest('registry:5000/x'), 'registry:5000/x');
+});
