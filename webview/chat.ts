@@ -114,11 +114,14 @@ function labelParts(e: ChatEntry): string[] {
 }
 
 function laneBadge(e: ChatEntry): HTMLElement {
-  const lane = e.state === 'failed' ? 'failed' : e.state === 'cancelled' ? 'cancelled' : (e.lane ?? 'local');
+  const lane =
+    e.state === 'failed' ? 'failed' : e.state === 'cancelled' ? 'cancelled' : e.state === 'running' && e.awaiting === 'consent' ? 'waiting' : (e.lane ?? 'local');
   const badge = el('span', `badge lane-${lane}`);
   badge.dataset.lane = lane;
-  badge.append(icon(lane === 'swarm' ? 'cloud' : lane === 'failed' ? 'error' : lane === 'cancelled' ? 'circle-slash' : 'vm'));
-  badge.append(document.createTextNode(` ${lane === 'cancelled' ? 'stopped' : lane}`));
+  const icons: Record<string, string> = { swarm: 'cloud', failed: 'error', cancelled: 'circle-slash', waiting: 'question', local: 'vm' };
+  const words: Record<string, string> = { cancelled: 'stopped', waiting: 'waiting for consent' };
+  badge.append(icon(icons[lane] ?? 'vm'));
+  badge.append(document.createTextNode(` ${words[lane] ?? lane}`));
   return badge;
 }
 

@@ -47,6 +47,8 @@ const HISTORY_IN_CHAT = 50;
 export class ChatSession implements vscode.Disposable {
   private entries: ChatEntry[] = [];
   private readonly prompts = new Map<string, string>();
+  /** per run: ms spent waiting on the consent card, left out of the duration shown */
+  private readonly consentWaitMs = new Map<string, number>();
   private current: { id: string; controller: AbortController } | null = null;
   private historyLoaded: Promise<void> | null = null;
   private readonly emitter = new vscode.EventEmitter<SessionEvent>();
@@ -215,9 +217,21 @@ export class ChatSession implements vscode.Disposable {
     if (this.consent.covers(request)) return true;
     if (entry) {
       entry.status = 'Waiting for your answer: send this prompt to the swarm?';
-      this.emitter.fire({ type: 'status', id: entry.id, lane: 'swarm', text: entry.status });
+      entry.awaiting = 'consent';
+      this.emit({ type: 'entry', entry });
     }
-    const allowed = await this.consent.ask(request, signal);
+    const asked = Date.now();
+    let allowed = false;
+    try {
+      allowed = await this.consent.ask(request, signal);
+    } finally {
+      if (entry) {
+        // the time spent reading the card is not the answer's duration
+        this.consentWaitMs.set(entry.id, (this.consentWaitMs.get(entry.id) ?? 0) + Date.now() - asked);
+        entry.awaiting = null;
+        this.emit({ type: 'entry', entry });
+      }
+    }
     this.log.info(`swarm consent (${outbound.reason}): ${allowed ? 'given' : 'not given'}`);
     return allowed;
   }
@@ -296,6 +310,10 @@ export class ChatSession implements vscode.Disposable {
         // the entry keeps what the stream told
       }
     }
+    const waited = this.consentWaitMs.get(entry.id) ?? 0;
+    this.consentWaitMs.delete(entry.id);
+    entry.awaiting = null;
+    if (entry.durationMs !== null && waited > 0) entry.durationMs = Math.max(0, entry.durationMs - waited);
     this.log.info(`run ${entry.id} ${entry.state} (${entry.lane ?? 'no lane'}, ${entry.durationMs ?? '?'} ms, ${entry.costMsats} msats)`);
     this.emit({ type: 'entry', entry });
   }

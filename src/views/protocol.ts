@@ -52,6 +52,8 @@ export interface ChatEntry {
   /** the latest progress line while running ("Asking llama3 …", "paid 21 sats") */
   status: string | null;
   error: { message: string; actions: ErrorAction[] } | null;
+  /** the run is waiting for the user's answer on the consent card (no lane yet) */
+  awaiting?: 'consent' | null;
   /** something the user should see even when the answer came (a payment refused: no wallet, above the cap) */
   warning?: string | null;
   submittedAt: number;

@@ -186,6 +186,8 @@ describe('Swarm Compute in a real VS Code', () => {
     assert.match(await consent.locator('[data-fact="providers"]').innerText(), /any provider/);
     assert.match(await consent.locator('.consent-reason').innerText(), /Swarm only/);
     assert.equal(relay.received.filter((e) => e.kind === 5050).length, 0, 'nothing was published before the answer');
+    // no lane yet: the question waits for the answer, not the swarm
+    assert.equal(await wb.chat.locator('article.entry[data-state="running"] .badge').getAttribute('data-lane'), 'waiting');
     await clearNotifications(page);
     await page.screenshot({ path: screenshotPath('consent.png') });
     await consent.getByRole('button', { name: 'Always allow' }).click();

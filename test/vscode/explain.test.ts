@@ -59,7 +59,8 @@ describe('Explain Selection against the Ollama stand-in', () => {
     assert.ok(outcome);
     assert.strictEqual(outcome!.result.lane, 'local');
     assert.strictEqual(outcome!.entry.answer, 'A small adder.');
-    const last = ollama.requests.filter((r) => r.path.startsWith('/api/')).at(-1)!;
+    // the last generation request (the status bar and the model picker also ask /api/tags and /api/version)
+    const last = ollama.requests.filter((r) => r.path === '/api/generate' || r.path === '/api/chat').at(-1)!;
     assert.match(String(last.model), /^qwen2\.5/);
     await setSettings({ model: 'llama3.2' });
   });

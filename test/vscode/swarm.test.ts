@@ -86,6 +86,18 @@ describe('fallback to the swarm from inside the extension', () => {
     assert.strictEqual(row!.swarmStart, 'fallback');
   });
 
+  it('the time spent on the consent card is not part of the duration shown', async () => {
+    const swarm = await api();
+    await swarm.setConsent(undefined);
+    const running = swarm.ask('Slow to consent');
+    await until('the consent card', () => swarm.consentRequest());
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.ok(swarm.answerConsent('once'));
+    const outcome = await running;
+    assert.strictEqual(outcome?.result.lane, 'swarm', JSON.stringify(outcome?.result));
+    assert.ok(outcome!.entry.durationMs !== null && outcome!.entry.durationMs < 2000, `shown duration ${outcome!.entry.durationMs} ms`);
+  });
+
   it('Ollama down, consent declined: no event on the relay, the run fails as declined and offers the swarm', async () => {
     const swarm = await api();
     const before = relay.received.length;
