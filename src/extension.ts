@@ -2,6 +2,7 @@
 // nostr-tools, ollama) is a separate bundle loaded on first use. Every
 // disposable has one owner: context.subscriptions.
 import * as vscode from 'vscode';
+import { getPublicKey } from 'nostr-tools/pure';
 import type { HistoryStore } from './history/types';
 import { ChatSession, type AskOptions, type AskOutcome } from './views/chat-session';
 import { ChatViewProvider, CHAT_VIEW_ID } from './views/chat-view';
@@ -64,7 +65,7 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
   const session = new ChatSession(engines, consent, secrets, log);
   const metrics = new MetricsPanel(context.extensionUri, engines, session);
   const share = (sharing = new ModelSharing(engines, secrets, log));
-  const providers = new ProvidersList(engines, log);
+  const providers = new ProvidersList(engines, log, async () => getPublicKey(await secrets.nostrSecretKey()));
   const deps: Partial<CommandDeps> = { session, consent, engines, secrets, metrics, sharing: share, providers, log };
   const chat = new ChatViewProvider(context.extensionUri, session, consent, (a, id) => errorActionHandler(deps as CommandDeps)(a, id), log);
   deps.chat = chat;

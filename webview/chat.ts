@@ -61,7 +61,7 @@ let currentModel = '';
 
 const saved = vscode.getState();
 if (saved?.draft) prompt.value = saved.draft;
-const saveState = () => vscode.setState({ draft: prompt.value, scrollTop: log.scrollTop });
+const saveState = () => vscode.setState({ draft: prompt.value, scrollTop: log.scrollTop, atEnd: nearBottom() });
 
 for (const [mode, label] of Object.entries(MODE_LABELS)) {
   const o = document.createElement('option');
@@ -83,6 +83,11 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, t
   if (className) e.className = className;
   if (text !== undefined) e.textContent = text;
   return e;
+}
+
+/** Text with `code` spans shown as code (consent and error messages quote names that way); never parsed as HTML. */
+function withCode(text: string): Node[] {
+  return text.split(/(`[^`\n]+`)/).filter(Boolean).map((part) => (/^`[^`]+`$/.test(part) ? el('code', undefined, part.slice(1, -1)) : document.createTextNode(part)));
 }
 
 function icon(name: string): HTMLElement {
@@ -162,14 +167,14 @@ function render(s: Shown): void {
   warning.replaceChildren();
   if (entry.warning) {
     warning.setAttribute('role', 'status');
-    warning.append(icon('warning'), document.createTextNode(` ${entry.warning}`));
+    warning.append(icon('warning'), document.createTextNode(' '), ...withCode(entry.warning));
   }
   const error = root.querySelector<HTMLElement>('.error')!;
   error.replaceChildren();
   if (entry.error) {
     error.setAttribute('role', 'alert');
     const msg = el('div', 'error-message');
-    msg.append(icon('error'), document.createTextNode(` ${entry.error.message}`));
+    msg.append(icon('error'), document.createTextNode(' '), ...withCode(entry.error.message));
     const actions = el('div', 'error-actions');
     for (const action of entry.error.actions) {
       const b = el('button', 'secondary', ERROR_ACTION_LABELS[action]);
@@ -216,7 +221,8 @@ function showConsent(request: ConsentRequest | null): void {
   const title = el('h2', 'consent-title');
   title.id = 'consent-title';
   title.append(icon('cloud-upload'), document.createTextNode(' Send this prompt to the Nostr compute marketplace?'));
-  const why = el('p', 'consent-reason', request.reason);
+  const why = el('p', 'consent-reason');
+  why.append(...withCode(request.reason));
   why.id = 'consent-what';
   const facts = el('dl', 'consent-facts');
   const fact = (name: string, value: string, key: string, title?: string) => {
@@ -312,8 +318,14 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       empty.hidden = shown.size > 0;
       setBusy(m.busy);
       showConsent(m.consent);
-      if (saved?.scrollTop !== undefined && saved.scrollTop < log.scrollHeight - log.clientHeight - 10) log.scrollTop = saved.scrollTop;
-      else scrollToEnd(true);
+      // back where the reader was, unless that was the end (or nothing was saved): then the newest answer
+      if (saved?.scrollTop !== undefined && saved.atEnd === false && saved.scrollTop < log.scrollHeight - log.clientHeight - 10) log.scrollTop = saved.scrollTop;
+      else {
+        scrollToEnd(true);
+        // once fonts and code blocks have their final size
+        requestAnimationFrame(() => scrollToEnd(true));
+        setTimeout(() => scrollToEnd(true), 300);
+      }
       break;
     case 'entry':
       upsert(m.entry);

@@ -1,10 +1,11 @@
 // Formatting shared by the extension host and the webview (no vscode here).
 
-/** 1234567 msats → "1.2k sats"; 500 → "0.5 sats"; 0 → "0 sats". */
+/** 1234567 msats → "1.2k sats"; 500 → "0.5 sats"; 1000 → "1 sat"; 0 → "0 sats". */
 export function formatSats(msats: number): string {
   const sats = msats / 1000;
   if (sats >= 1_000_000) return `${trim(sats / 1_000_000)}M sats`;
   if (sats >= 1000) return `${trim(sats / 1000)}k sats`;
+  if (sats === 1) return '1 sat';
   if (Number.isInteger(sats)) return `${sats} sats`;
   return `${trim(sats, 3)} sats`;
 }

@@ -119,4 +119,6 @@ export type WebviewMessage =
 export interface WebviewState {
   draft: string;
   scrollTop: number;
+  /** the log was scrolled to its end: show the newest entry next time */
+  atEnd?: boolean;
 }

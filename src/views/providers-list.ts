@@ -18,6 +18,8 @@ export interface ProviderRow {
   listing: ProviderListing;
   record: TrackRecord | null;
   preferred: boolean;
+  /** this machine's own announcement (Share My Model) */
+  own?: boolean;
 }
 
 /** Preferred first, then by this machine's record (answered share, then jobs), then cheapest. */
@@ -46,7 +48,7 @@ export function providerItem(row: ProviderRow): ProviderPick {
         (record.medianDurationMs !== null ? ` · median ${formatDuration(record.medianDurationMs)}` : '')
       : 'no jobs from this machine yet';
   return {
-    label: `${row.preferred ? '$(star-full) ' : ''}${listing.name ?? short}`,
+    label: `${row.preferred ? '$(star-full) ' : ''}${listing.name ?? short}${row.own ? ' (you)' : ''}`,
     description: `${models} · ${price}`,
     detail: `${here} · ${short}`,
     pubkey: listing.pubkey,
@@ -59,6 +61,8 @@ export class ProvidersList implements vscode.Disposable {
   constructor(
     private readonly engines: EngineService,
     private readonly log: vscode.LogOutputChannel,
+    /** this machine's Nostr public key (hex), to mark its own announcement */
+    private readonly ownPubkey: () => Promise<string | null> = async () => null,
   ) {}
 
   /** The open picker (read by the integration tests). */
@@ -105,12 +109,18 @@ export class ProvidersList implements vscode.Disposable {
   private async load(picker: vscode.QuickPick<ProviderPick>, relays: string[], preferred: string[]): Promise<void> {
     try {
       const module = loadEngineModule();
-      const [found, records] = await Promise.all([
+      const [found, records, own] = await Promise.all([
         module.findProviders(relays, { connectTimeoutMs: 4000, eoseTimeoutMs: 4000 }),
         this.engines.get().then(async (engine) => module.trackRecords(await engine.history.exportAll())),
+        this.ownPubkey().catch(() => null),
       ]);
       const rows = rankProviders(
-        found.listings.map((listing) => ({ listing, record: records.get(listing.pubkey) ?? null, preferred: preferred.includes(listing.pubkey) })),
+        found.listings.map((listing) => ({
+          listing,
+          record: records.get(listing.pubkey) ?? null,
+          preferred: preferred.includes(listing.pubkey),
+          own: listing.pubkey === own,
+        })),
       );
       const items: ProviderPick[] = rows.map(providerItem);
       if (found.failed.length > 0) {

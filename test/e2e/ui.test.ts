@@ -308,6 +308,10 @@ describe('Swarm Compute in a real VS Code', () => {
     const entries = wb.chat.locator('article.entry');
     await entries.first().waitFor({ timeout: 30_000 });
     await wb.chat.locator('article.entry', { hasText: 'Here is your answer' }).waitFor({ timeout: 15_000 });
+    // the newest answer is in view
+    await page.waitForTimeout(500);
+    const gap = await wb.chat.locator('#log').evaluate((l) => l.scrollHeight - l.scrollTop - l.clientHeight);
+    assert.ok(gap < 20, `the log is ${gap}px above its end`);
     // Explain questions show their short title again, not the prompt sent to the model
     const questions = await wb.chat.locator('article.entry .question').allInnerTexts();
     assert.ok(questions.some((q) => /^\s*Explain debounce\.ts lines 4–5/.test(q)), questions.join(' | '));

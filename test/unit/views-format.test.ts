@@ -5,6 +5,7 @@ import { formatDuration, formatSats, withTag } from '../../src/views/format';
 test('formatSats: msats shown as sats, short for large amounts', () => {
   assert.equal(formatSats(0), '0 sats');
   assert.equal(formatSats(21_000), '21 sats');
+  assert.equal(formatSats(1000), '1 sat');
   assert.equal(formatSats(500), '0.5 sats');
   assert.equal(formatSats(1_234_000), '1.2k sats');
   assert.equal(formatSats(1_000_000), '1k sats');

@@ -122,4 +122,22 @@ describe('Show Providers', () => {
     await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
     assert.strictEqual(await shown, undefined);
   });
+
+  it('marks this machine\'s own announcement "(you)"', async () => {
+    const swarm = await api();
+    const mine = generateSecretKey();
+    assert.strictEqual(await vscode.commands.executeCommand('swarmCompute.setNostrKey', Buffer.from(mine).toString('hex')), true);
+    await customer.publish(announcement(mine, { name: 'My Machine', models: ['llama3.2'], priceMsats: 0 }));
+    await setSettings({ providers: [] });
+    const shown = vscode.commands.executeCommand<string | undefined>('swarmCompute.showProviders');
+    const picker = await until('the provider list', () => {
+      const p = swarm.providerPicker();
+      return p && !p.busy && p.items.length > 0 ? p : null;
+    });
+    const labels = picker.items.map((i) => i.label);
+    assert.ok(labels.includes('My Machine (you)'), labels.join(', '));
+    assert.ok(labels.includes('Known DVM'), labels.join(', '));
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    await shown;
+  });
 });
