@@ -165,7 +165,7 @@ export class EngineCore implements Engine {
     closePayer();
     await pendingWrite;
     const completedAt = Date.now();
-    await history.update(id, recordPatch(trace, publishedJobId, completedAt - submittedAt, completedAt));
+    await history.update(id, recordPatch(trace, publishedJobId, completedAt - submittedAt - trace.consentMs, completedAt));
     return trace.result;
   }
 

@@ -22,6 +22,8 @@ export interface FallbackRequest {
 /** What happened, in enough detail for the history row and metrics. */
 export interface FallbackTrace {
   result: FallbackResult;
+  /** how long the run waited on the consent question (not part of durationMs) */
+  consentMs: number;
   cancelled: boolean;
   local: LocalOutcome | null;
   swarm: SwarmOutcome | null;
@@ -47,7 +49,9 @@ export class FallbackManager {
   ): Promise<FallbackTrace> {
     const plan = planFor(config);
     const started = Date.now();
-    const elapsed = () => Date.now() - started;
+    // Time spent waiting on the user's consent is not the job's: left out of durationMs.
+    let consentMs = 0;
+    const elapsed = () => Date.now() - started - consentMs;
 
     let local: LocalOutcome | null = null;
     if (plan !== 'swarm-only') {
@@ -92,6 +96,7 @@ export class FallbackManager {
     }
 
     if (request.confirmSwarm) {
+      const askedAt = Date.now();
       const allowed = await request
         .confirmSwarm(
           {
@@ -106,6 +111,7 @@ export class FallbackManager {
           signal,
         )
         .catch(() => false);
+      consentMs = Date.now() - askedAt;
       if (!allowed || signal.aborted) {
         const cancelled = signal.aborted;
         return this.finish(emit, {
@@ -121,7 +127,7 @@ export class FallbackManager {
           local,
           swarm: null,
           swarmStart: null,
-        });
+        }, consentMs);
       }
     }
 
@@ -138,7 +144,7 @@ export class FallbackManager {
         local,
         swarm,
         swarmStart,
-      });
+      }, consentMs);
     }
     const cancelled = swarm.error.kind === 'cancelled' || signal.aborted;
     return this.finish(emit, {
@@ -155,11 +161,11 @@ export class FallbackManager {
       local,
       swarm,
       swarmStart,
-    });
+    }, consentMs);
   }
 
-  private finish(emit: Emit, trace: FallbackTrace): FallbackTrace {
+  private finish(emit: Emit, trace: Omit<FallbackTrace, 'consentMs'>, consentMs = 0): FallbackTrace {
     emit({ type: 'done', result: trace.result });
-    return trace;
+    return { ...trace, consentMs };
   }
 }

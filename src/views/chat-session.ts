@@ -48,7 +48,6 @@ export class ChatSession implements vscode.Disposable {
   private entries: ChatEntry[] = [];
   private readonly prompts = new Map<string, string>();
   /** per run: ms spent waiting on the consent card, left out of the duration shown */
-  private readonly consentWaitMs = new Map<string, number>();
   private current: { id: string; controller: AbortController } | null = null;
   private historyLoaded: Promise<void> | null = null;
   private readonly emitter = new vscode.EventEmitter<SessionEvent>();
@@ -82,7 +81,8 @@ export class ChatSession implements vscode.Disposable {
         const engine = await this.engines.get();
         const records = await engine.history.list(HISTORY_IN_CHAT);
         const known = new Set(this.entries.map((e) => e.id));
-        const shown = records.filter((r) => r.lane !== 'served' && !known.has(r.id)).reverse();
+        // rows kept after Clear History only to record money spent have no conversation left to show
+        const shown = records.filter((r) => r.lane !== 'served' && r.prompt !== '' && !known.has(r.id)).reverse();
         const ollama = await this.ollamaNowIfNeeded(shown);
         const context = { walletConnected: (await this.secrets.nwcUri()) !== null, swarmRefused: this.consent.choice === 'never' };
         const past = shown.map((r) => {
@@ -220,14 +220,11 @@ export class ChatSession implements vscode.Disposable {
       entry.awaiting = 'consent';
       this.emit({ type: 'entry', entry });
     }
-    const asked = Date.now();
     let allowed = false;
     try {
       allowed = await this.consent.ask(request, signal);
     } finally {
       if (entry) {
-        // the time spent reading the card is not the answer's duration
-        this.consentWaitMs.set(entry.id, (this.consentWaitMs.get(entry.id) ?? 0) + Date.now() - asked);
         entry.awaiting = null;
         this.emit({ type: 'entry', entry });
       }
@@ -310,10 +307,8 @@ export class ChatSession implements vscode.Disposable {
         // the entry keeps what the stream told
       }
     }
-    const waited = this.consentWaitMs.get(entry.id) ?? 0;
-    this.consentWaitMs.delete(entry.id);
+    // durationMs from the engine already leaves out the time spent on the consent card
     entry.awaiting = null;
-    if (entry.durationMs !== null && waited > 0) entry.durationMs = Math.max(0, entry.durationMs - waited);
     this.log.info(`run ${entry.id} ${entry.state} (${entry.lane ?? 'no lane'}, ${entry.durationMs ?? '?'} ms, ${entry.costMsats} msats)`);
     this.emit({ type: 'entry', entry });
   }

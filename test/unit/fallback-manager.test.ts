@@ -242,3 +242,16 @@ test('consent is asked only when the swarm would be used, and granted consent ru
   assert.equal(s.calls.length, 1);
   assert.equal(granted.trace.result.lane, 'swarm');
 });
+
+test('time spent waiting on consent is not part of the duration', async () => {
+  const trace = await new FallbackManager({ local: localLane(localFail('unavailable')).lane, swarm: swarmLane(swarmOk).lane }).run(
+    DEFAULT_FALLBACK_CONFIG,
+    { ...request, confirmSwarm: () => new Promise((resolve) => setTimeout(() => resolve(true), 300)) },
+    { secretKey: new Uint8Array(32), payer: { pay: async () => ({ ok: false, kind: 'payment-failed', message: 'no' }) } },
+    () => {},
+    new AbortController().signal,
+  );
+  assert.ok(trace.consentMs >= 280, `consent took ${trace.consentMs} ms`);
+  assert.equal(trace.result.lane, 'swarm');
+  assert.ok(trace.result.lane === 'swarm' && trace.result.durationMs < 250, 'duration excludes the 300 ms consent wait');
+});
