@@ -27,7 +27,7 @@ export interface Loaded {
   generation: number;
 }
 
-function isErrno(err: unknown, ...codes: string[]): boolean {
+export function isErrno(err: unknown, ...codes: string[]): boolean {
   return typeof err === 'object' && err !== null && codes.includes((err as NodeJS.ErrnoException).code ?? '');
 }
 
@@ -47,15 +47,20 @@ function stampOf(st: { dev: number; ino: number; size: number; mtimeMs: number }
   return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${generation}`;
 }
 
-/** The file's current stamp, or null when it does not exist. */
-export async function readStamp(file: string): Promise<string | null> {
-  let fh: fs.FileHandle;
+/** The file opened for reading, or null when it does not exist. */
+export async function openIfExists(file: string): Promise<fs.FileHandle | null> {
   try {
-    fh = await fs.open(file, 'r');
+    return await fs.open(file, 'r');
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return null;
     throw err;
   }
+}
+
+/** The file's current stamp, or null when it does not exist. */
+export async function readStamp(file: string): Promise<string | null> {
+  const fh = await openIfExists(file);
+  if (!fh) return null;
   try {
     const st = await fh.stat();
     const header = new Uint8Array(HEADER_BYTES);
@@ -68,13 +73,8 @@ export async function readStamp(file: string): Promise<string | null> {
 
 /** Bytes and stamp from one open file (a concurrent rename cannot mix two versions), or null. */
 export async function loadFile(file: string): Promise<Loaded | null> {
-  let fh: fs.FileHandle;
-  try {
-    fh = await fs.open(file, 'r');
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return null;
-    throw err;
-  }
+  const fh = await openIfExists(file);
+  if (!fh) return null;
   try {
     const st = await fh.stat();
     // the Buffer's own memory: new Uint8Array(buffer) would copy it (~90 ms at 100k jobs)

@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseJournalHeader } from './journal-format';
+import { isErrno, openIfExists } from './atomic-file';
 
 export interface JournalRead {
   ino: number;
@@ -20,19 +21,10 @@ export interface JournalRead {
 /** Bigger than any header we write; the header is the first line. */
 const HEADER_PROBE = 128;
 
-function isErrno(err: unknown, ...codes: string[]): boolean {
-  return typeof err === 'object' && err !== null && codes.includes((err as NodeJS.ErrnoException).code ?? '');
-}
-
 /** The journal's header and its lines from `from` on (or from the first entry); null when there is no journal. */
 export async function readJournal(path: string, from: number): Promise<JournalRead | null> {
-  let fh: fs.FileHandle;
-  try {
-    fh = await fs.open(path, 'r');
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return null;
-    throw err;
-  }
+  const fh = await openIfExists(path);
+  if (!fh) return null;
   try {
     const st = await fh.stat();
     const probe = new Uint8Array(Math.min(HEADER_PROBE, st.size));
