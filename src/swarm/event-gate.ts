@@ -9,6 +9,8 @@ import { KIND_FEEDBACK, KIND_TEXT_RESULT } from './types';
 export class JobEventGate {
   private readonly accepted = new Set<string>();
   private readonly authors: ReadonlySet<string> | null;
+  /** providers that answered this job but were not among the named ones (said when nobody else answers) */
+  readonly ignoredAuthors = new Set<string>();
 
   /** `providers` empty = untargeted job: any author may answer. */
   constructor(
@@ -32,7 +34,10 @@ export class JobEventGate {
     if (typeof event?.id !== 'string' || this.accepted.has(event.id)) return null;
     if (event.kind !== KIND_FEEDBACK && event.kind !== KIND_TEXT_RESULT) return null;
     if (!Array.isArray(event.tags) || !this.answersOurJob(event.tags)) return null;
-    if (this.authors && !this.authors.has(event.pubkey)) return null;
+    if (this.authors && !this.authors.has(event.pubkey)) {
+      if (typeof event.pubkey === 'string') this.ignoredAuthors.add(event.pubkey);
+      return null;
+    }
     if (!verifyEvent(event)) return null;
     this.accepted.add(event.id);
     return event;

@@ -146,6 +146,7 @@ export class Nip90SwarmLane implements SwarmLane {
         relays: published.accepted,
         decrypt: (content, provider) => decryptFromProvider(content, deps.secretKey, keys, provider),
         cancelJob,
+        ignoredProviders: () => gate.ignoredAuthors,
       });
       swarmJob.start();
       deliver = (event) => swarmJob.receive(event);

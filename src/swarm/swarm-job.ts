@@ -45,6 +45,8 @@ export interface SwarmJobInit {
   decrypt: Decrypt;
   /** publishes the job's kind-5 deletion; resolves once relays answered (bounded) */
   cancelJob(): Promise<void>;
+  /** providers whose answers were ignored because the job named others */
+  ignoredProviders?(): ReadonlySet<string>;
 }
 
 interface ProviderState {
@@ -416,7 +418,10 @@ export class SwarmJob {
     } else if (this.errors.length > 0) {
       this.fail('error', this.errors.join('; '));
     } else {
-      this.fail('no-provider', `no provider answered within ${secs} s on ${this.init.relays.join(', ')}${refused}`);
+      const ignored = this.init.ignoredProviders?.().size ?? 0;
+      const others = ignored > 0 ? ` (${ignored} other provider${ignored === 1 ? '' : 's'} answered but ${ignored === 1 ? 'was' : 'were'} not among the named ones)` : '';
+      const whom = this.targeted ? 'no named provider' : 'no provider';
+      this.fail('no-provider', `${whom} answered within ${secs} s on ${this.init.relays.join(', ')}${refused}${others}`);
     }
   }
 

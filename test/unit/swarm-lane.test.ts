@@ -192,6 +192,20 @@ test('a result from a provider that was not named is ignored', async () => {
   }
 });
 
+test('when only a provider that was not named answers, the timeout says so', async () => {
+  const relay = await startRelay();
+  const named = await startTestProvider({ relays: [relay.url], script: { silent: true } });
+  const stranger = await startTestProvider({ relays: [relay.url], script: { answerJobsForOthers: true, result: 'from a stranger' } });
+  try {
+    const r = await run(request([relay.url], { providers: [named.pubkey], timeoutMs: 1500 }));
+    const outcome = failure(r.outcome);
+    assert.equal(outcome.error.kind, 'no-provider');
+    assert.match(outcome.error.message, /no named provider answered within 1\.5 s .*\(1 other provider answered but was not among the named ones\)/);
+  } finally {
+    await cleanup([relay], [named, stranger]);
+  }
+});
+
 test('answers for another job, delivered by a relay ignoring #e, are ignored', async () => {
   const relay = await startRelay();
   const rogue = await startScriptedRelay({
