@@ -45,6 +45,9 @@ function job(id: string, i: number): JobRecord {
     durationMs: 2400,
     submittedAt,
     completedAt: submittedAt + 2400,
+    localErrorKind: swarm && i % 10 !== 0 ? 'unavailable' : null,
+    swarmErrorKind: null,
+    paymentWarning: null,
   };
 }
 

@@ -108,6 +108,9 @@ export class EngineCore implements Engine {
       durationMs: null,
       submittedAt,
       completedAt: null,
+      localErrorKind: null,
+      swarmErrorKind: null,
+      paymentWarning: null,
     };
     // The local request does not wait for the row to be durable (it only
     // costs latency there); nothing goes to the swarm before it is, so a
@@ -119,8 +122,11 @@ export class EngineCore implements Engine {
     };
 
     let publishedJobId: string | null = null;
+    let paymentWarning: string | null = null;
     let pendingWrite: Promise<void> = inserted;
     const emit = (event: RunEvent) => {
+      // the last refused payment's warning is kept with the row, shown again on past answers
+      if (event.type === 'payment' && event.outcome === 'refused') paymentWarning = event.message;
       if (event.type === 'job') {
         publishedJobId = event.jobId;
         // The row carries the NIP-90 id from the moment a relay holds the job,
@@ -165,7 +171,7 @@ export class EngineCore implements Engine {
     closePayer();
     await pendingWrite;
     const completedAt = Date.now();
-    await history.update(id, recordPatch(trace, publishedJobId, completedAt - submittedAt - trace.consentMs, completedAt));
+    await history.update(id, recordPatch(trace, publishedJobId, paymentWarning, completedAt - submittedAt - trace.consentMs, completedAt));
     return trace.result;
   }
 
@@ -175,7 +181,13 @@ export class EngineCore implements Engine {
   }
 }
 
-function recordPatch(trace: FallbackTrace, publishedJobId: string | null, durationMs: number, completedAt: number): Partial<JobRecord> {
+function recordPatch(
+  trace: FallbackTrace,
+  publishedJobId: string | null,
+  paymentWarning: string | null,
+  durationMs: number,
+  completedAt: number,
+): Partial<JobRecord> {
   const { result, local, swarm, cancelled } = trace;
   // A cancelled attempt is neither a success nor a failure of its lane.
   const localOutcome = local === null ? null : local.ok ? 'success' : local.error.kind === 'cancelled' ? null : 'failure';
@@ -205,5 +217,9 @@ function recordPatch(trace: FallbackTrace, publishedJobId: string | null, durati
     ttftMs: local?.ok ? local.ttftMs : swarm?.ok ? swarm.ttftMs : local && !local.ok ? local.ttftMs : null,
     durationMs,
     completedAt,
+    // the kinds behind the messages, so past conversations offer the same actions after a reload
+    localErrorKind: local && !local.ok ? local.error.kind : null,
+    swarmErrorKind: (result.lane === 'failed' ? result.swarmErrorKind : undefined) ?? (swarm && !swarm.ok ? swarm.error.kind : null),
+    paymentWarning,
   };
 }

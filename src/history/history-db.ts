@@ -268,7 +268,7 @@ export class HistoryDb {
         // prompt or answer), or clearing history would reset the budgets.
         db.run('DELETE FROM jobs WHERE cost_msats = 0 AND fees_msats = 0');
         let changed = db.getRowsModified() > 0;
-        db.run("UPDATE jobs SET request = '', result = NULL, error = NULL, local_error = NULL, swarm_error = NULL WHERE request <> ''");
+        db.run("UPDATE jobs SET request = '', result = NULL, error = NULL, local_error = NULL, swarm_error = NULL, payment_warning = NULL WHERE request <> ''");
         changed = db.getRowsModified() > 0 || changed;
         return changed;
       }

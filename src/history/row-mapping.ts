@@ -83,6 +83,9 @@ export const COLUMNS: readonly Column[] = [
   { field: 'durationMs', column: 'duration_ms', ...optionalMs },
   { field: 'submittedAt', column: 'submitted_at', ...timestamp },
   { field: 'completedAt', column: 'completed_at', ...optionalMs },
+  { field: 'localErrorKind', column: 'local_error_kind', ...optionalText },
+  { field: 'swarmErrorKind', column: 'swarm_error_kind', ...optionalText },
+  { field: 'paymentWarning', column: 'payment_warning', ...optionalText },
 ];
 
 /** The seed's `payment_amount` mirrors cost_msats (what was actually paid). */

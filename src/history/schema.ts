@@ -6,9 +6,12 @@
 // Version 2 adds everything in JobRecord. SQLite cannot change a primary key
 // in place, so version 2 rebuilds the table, copying rows in rowid order:
 // list() breaks submitted_at ties by rowid, so insertion order is kept.
+// Version 3 adds the failure kinds (local_error_kind, swarm_error_kind) and
+// the refused-payment warning (payment_warning), all nullable TEXT added in
+// place: older rows read them as null.
 import type { Database } from 'sql.js';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 interface Migration {
   version: number;
@@ -98,6 +101,15 @@ const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX idx_jobs_job_id ON jobs(job_id);
       `);
     },
+  },
+  {
+    version: 3,
+    up: (db) =>
+      db.exec(`
+        ALTER TABLE jobs ADD COLUMN local_error_kind TEXT;
+        ALTER TABLE jobs ADD COLUMN swarm_error_kind TEXT;
+        ALTER TABLE jobs ADD COLUMN payment_warning TEXT;
+      `),
   },
 ];
 

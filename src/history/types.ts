@@ -34,6 +34,12 @@ export interface JobRecord {
   durationMs: number | null;
   submittedAt: number;
   completedAt: number | null;
+  /** the local attempt's LocalErrorKind when it failed (schema v3; null on older rows) */
+  localErrorKind: string | null;
+  /** the swarm attempt's SwarmErrorKind when it failed (schema v3; null on older rows) */
+  swarmErrorKind: string | null;
+  /** the last refused-payment warning shown during the run (schema v3) */
+  paymentWarning: string | null;
 }
 
 export interface Metrics {

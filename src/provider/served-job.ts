@@ -172,6 +172,9 @@ export class ServedJob {
       durationMs: null,
       submittedAt: this.receivedAt,
       completedAt: null,
+      localErrorKind: null,
+      swarmErrorKind: null,
+      paymentWarning: null,
     });
 
     if (settings.priceMsats > 0) {

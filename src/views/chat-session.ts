@@ -16,6 +16,7 @@ import { readSettings } from './settings';
 import { npubOf, shortNpub, type SecretsStore } from './secrets';
 import { actionsForFailure, type ActionContext } from './error-actions';
 import type { FailedResult } from '../fallback/result';
+import type { LocalErrorKind } from '../fallback/errors';
 import type { ErrorAction } from './protocol';
 import { probeOllama, type OllamaStatus } from './ollama-probe';
 import { questionFromPrompt } from './explain-prompt';
@@ -100,7 +101,8 @@ export class ChatSession implements vscode.Disposable {
 
   /** Ollama as it is now, when a past run failed locally: its error's kind is not stored, so the actions come from what is true now. */
   private async ollamaNowIfNeeded(records: JobRecord[]): Promise<OllamaStatus | null> {
-    if (!records.some((r) => r.state === 'failed' && r.localOutcome === 'failure')) return null;
+    // only rows from before the kinds were stored need Ollama as it is now
+    if (!records.some((r) => r.state === 'failed' && r.localOutcome === 'failure' && r.localErrorKind === null)) return null;
     const host = readSettings().ollamaHost;
     return probeOllama(host, '', new AbortController().signal, 1500).catch(() => null);
   }
@@ -338,10 +340,12 @@ export function consentRequest(outbound: SwarmOutbound): ConsentRequest {
 }
 
 /**
- * A past run as a chat entry. The history keeps the error messages but not
- * their kinds, so a failed row's actions are worked out from what the row
- * says happened (local failed, the swarm never asked) and from Ollama now
- * (`ollama`: not running → start it; running without the row's model → pull).
+ * A past run as a chat entry. A failed row's actions come from the error kinds
+ * the history stored with it (schema v3), the same ones the live run had.
+ * Rows from before that have messages only: their actions are worked out from
+ * what the row says happened (local failed, the swarm never asked) and from
+ * Ollama now (`ollama`: not running → start it; running without the row's
+ * model → pull).
  */
 export function entryFromRecord(r: JobRecord, ollama: OllamaStatus | null = null, context: ActionContext = { walletConnected: false, swarmRefused: false }): ChatEntry {
   const lane = r.lane === 'local' || r.lane === 'swarm' ? r.lane : r.swarmStart ? 'swarm' : 'local';
@@ -355,9 +359,23 @@ export function entryFromRecord(r: JobRecord, ollama: OllamaStatus | null = null
       lane: 'failed',
       localError: r.localError,
       swarmError: r.swarmError,
-      localErrorKind: r.localOutcome !== 'failure' || !ollama ? undefined : !ollama.running ? 'unavailable' : pulled ? undefined : 'model-missing',
-      // local failed and the swarm was never reached: declined, or not allowed by the mode
-      swarmErrorKind: r.localOutcome === 'failure' && r.swarmStart === null ? 'declined' : undefined,
+      localErrorKind:
+        r.localErrorKind !== null
+          ? (r.localErrorKind as LocalErrorKind)
+          : r.localOutcome !== 'failure' || !ollama
+            ? undefined
+            : !ollama.running
+              ? 'unavailable'
+              : pulled
+                ? undefined
+                : 'model-missing',
+      // stored; else: local failed and the swarm was never reached (declined, or not allowed by the mode)
+      swarmErrorKind:
+        r.swarmErrorKind !== null
+          ? (r.swarmErrorKind as NonNullable<FailedResult['swarmErrorKind']>)
+          : r.localOutcome === 'failure' && r.swarmStart === null
+            ? 'declined'
+            : undefined,
       partialResponse: r.response ?? undefined,
     };
     actions = actionsForFailure(failed, context);
@@ -382,6 +400,8 @@ export function entryFromRecord(r: JobRecord, ollama: OllamaStatus | null = null
             actions,
           }
         : null,
+    // the refused payment stays visible on the past answer, as it was when the run ended
+    warning: r.paymentWarning ? `Not paid: ${r.paymentWarning}` : null,
     submittedAt: r.submittedAt,
   };
 }

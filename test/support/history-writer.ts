@@ -40,6 +40,9 @@ export function makeRecord(id: string, overrides: Partial<JobRecord> = {}): JobR
     durationMs: 34,
     submittedAt: 1_700_000_000_000,
     completedAt: 1_700_000_000_034,
+    localErrorKind: null,
+    swarmErrorKind: null,
+    paymentWarning: null,
     ...overrides,
   };
 }

@@ -88,6 +88,9 @@ test('a local run streams tokens in order, then done, and leaves one completed r
     assert.equal(rows[0].state, 'completed');
     assert.equal(rows[0].response, 'one two three');
     assert.ok(rows[0].ttftMs !== null && rows[0].ttftMs >= 0);
+    assert.equal(rows[0].localErrorKind, null);
+    assert.equal(rows[0].swarmErrorKind, null);
+    assert.equal(rows[0].paymentWarning, null);
   } finally {
     await engine.dispose();
   }
@@ -112,6 +115,10 @@ test('a fallback run: fallback status, the job event, swarm partials as tokens, 
     assert.equal(row.swarmStart, 'fallback');
     assert.equal(row.localOutcome, 'failure');
     assert.equal(row.swarmOutcome, 'success');
+    // the kind behind the local error is kept, so a reloaded chat offers "pull the model" without asking Ollama
+    assert.equal(row.localErrorKind, 'model-missing');
+    assert.equal(row.swarmErrorKind, null);
+    assert.equal(row.paymentWarning, null);
   } finally {
     await engine.dispose();
   }
@@ -129,6 +136,8 @@ test('a local stream that breaks after tokens keeps the partial text in the resu
     const [row] = await engine.history.list(1);
     assert.equal(row.state, 'failed');
     assert.equal(row.response, 'half an ');
+    assert.equal(row.localErrorKind, 'failed');
+    assert.equal(row.swarmErrorKind, (result.lane === 'failed' && result.swarmErrorKind) || null);
   } finally {
     await engine.dispose();
   }
@@ -153,6 +162,29 @@ test('cancelling mid-stream stops the Ollama request and records the row as canc
     assert.equal(m.localFailure, 0);
   } finally {
     await engine.dispose();
+  }
+});
+
+test('a refused payment: the swarm error kind and the refusal warning are kept on the row', async () => {
+  const greedy = await startTestProvider({ relays: [relay.url], script: { paymentRequired: { amountMsats: 5000 }, result: 'never paid' } });
+  const { engine } = await engineWith({ mode: 'swarm-only', providers: [greedy.pubkey], maxPriceMsats: 1000, swarmTimeoutSecs: 3 });
+  try {
+    const handle = engine.run({ prompt: 'pay me' });
+    const events = await collect(handle.events);
+    const result = await handle.result;
+    assert.equal(result.lane, 'failed');
+    const refusals = events.filter((e) => e.type === 'payment' && e.outcome === 'refused');
+    assert.ok(refusals.length > 0, JSON.stringify(events));
+    const last = refusals.at(-1)!;
+    const [row] = await engine.history.list(1);
+    assert.equal(row.paymentWarning, last.type === 'payment' ? last.message : null);
+    assert.equal(row.swarmErrorKind, result.lane === 'failed' ? result.swarmErrorKind : undefined);
+    assert.equal(row.swarmErrorKind, 'price-too-high');
+    assert.equal(row.localErrorKind, null);
+    assert.equal(row.costMsats, 0);
+  } finally {
+    await engine.dispose();
+    await greedy.stop();
   }
 });
 

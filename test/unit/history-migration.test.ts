@@ -78,14 +78,75 @@ test('a version-1 database is migrated in place with every row kept', async () =
     await store.close();
   }
   const [version] = await inspect(file, 'PRAGMA user_version');
-  assert.equal(version.values[0][0], 2);
+  assert.equal(version.values[0][0], 3);
   const [cols] = await inspect(file, "SELECT name FROM pragma_table_info('jobs')");
   const names = cols.values.map((v) => v[0]);
-  for (const c of ['id', 'job_id', 'state', 'request', 'result', 'error', 'provider', 'payment_amount', 'payment_bolt11', 'submitted_at', 'completed_at', 'local_attempted', 'lane', 'model', 'local_outcome', 'local_error', 'swarm_start', 'swarm_outcome', 'swarm_error', 'cost_msats', 'fees_msats', 'payment_preimage', 'ttft_ms', 'duration_ms']) {
+  for (const c of ['id', 'job_id', 'state', 'request', 'result', 'error', 'provider', 'payment_amount', 'payment_bolt11', 'submitted_at', 'completed_at', 'local_attempted', 'lane', 'model', 'local_outcome', 'local_error', 'swarm_start', 'swarm_outcome', 'swarm_error', 'cost_msats', 'fees_msats', 'payment_preimage', 'ttft_ms', 'duration_ms', 'local_error_kind', 'swarm_error_kind', 'payment_warning']) {
     assert.ok(names.includes(c), `column ${c} missing`);
   }
   const [seed] = await inspect(file, 'SELECT job_id, state, local_attempted, provider FROM jobs WHERE local_attempted = 1;');
   assert.deepEqual(seed.values.map((v) => v[0]).sort(), ['j2', 'j3', 'new']);
+});
+
+// What a version-2 file looks like: the table as version 2 left it, by hand.
+const V2_TABLE = `
+CREATE TABLE jobs (
+  id TEXT PRIMARY KEY NOT NULL, job_id TEXT NOT NULL, state TEXT NOT NULL, request TEXT NOT NULL, result TEXT, error TEXT,
+  provider TEXT, payment_amount INTEGER NOT NULL DEFAULT 0, payment_bolt11 TEXT, submitted_at INTEGER NOT NULL,
+  completed_at INTEGER, local_attempted INTEGER NOT NULL DEFAULT 0 CHECK (local_attempted IN (0, 1)), lane TEXT,
+  model TEXT NOT NULL DEFAULT '', local_outcome TEXT, local_error TEXT, swarm_start TEXT, swarm_outcome TEXT, swarm_error TEXT,
+  cost_msats INTEGER NOT NULL DEFAULT 0, fees_msats INTEGER NOT NULL DEFAULT 0, payment_preimage TEXT, ttft_ms INTEGER, duration_ms INTEGER
+);
+CREATE INDEX idx_jobs_submitted_at ON jobs(submitted_at);
+CREATE INDEX idx_jobs_job_id ON jobs(job_id);`;
+
+test('a version-2 database gains the error-kind and payment-warning columns, with every row kept', async () => {
+  const file = await tempFile();
+  await writeDb(
+    file,
+    `${V2_TABLE}
+    INSERT INTO jobs (id, job_id, state, request, result, error, provider, payment_amount, submitted_at, completed_at, local_attempted, lane,
+                      model, local_outcome, local_error, swarm_start, swarm_outcome, swarm_error, cost_msats, fees_msats, ttft_ms, duration_ms)
+    VALUES ('a', 'a', 'failed', 'why', NULL, 'local: model missing', NULL, 0, 1700000001000, 1700000001500, 1, 'failed',
+            'llama3', 'failure', 'model "llama3" not found', NULL, NULL, NULL, 0, 0, NULL, 500),
+           ('b', 'ff', 'completed', 'how', 'like so', NULL, 'cc', 700, 1700000002000, 1700000003000, 0, 'swarm',
+            'llama3', NULL, NULL, 'direct', 'success', NULL, 700, 2, 40, 1000);`,
+    2,
+  );
+  const store = await openHistory(file);
+  try {
+    const rows = await store.list(10);
+    assert.deepEqual(rows.map((r) => r.id), ['b', 'a']);
+    const [b, a] = rows;
+    assert.equal(a.localError, 'model "llama3" not found');
+    assert.equal(a.localOutcome, 'failure');
+    assert.equal(a.durationMs, 500);
+    assert.equal(b.response, 'like so');
+    assert.equal(b.costMsats, 700);
+    assert.equal(b.feesMsats, 2);
+    assert.equal(b.jobId, 'ff');
+    for (const r of rows) {
+      assert.equal(r.localErrorKind, null);
+      assert.equal(r.swarmErrorKind, null);
+      assert.equal(r.paymentWarning, null);
+    }
+    // the new columns take values, on new rows and old ones
+    await store.update('a', { localErrorKind: 'model-missing' });
+    await store.insert(makeRecord('c', { submittedAt: 1800000000000, swarmErrorKind: 'price-too-high', paymentWarning: 'above the cap' }));
+    assert.equal((await store.get('a'))?.localErrorKind, 'model-missing');
+    const c = await store.get('c');
+    assert.equal(c?.swarmErrorKind, 'price-too-high');
+    assert.equal(c?.paymentWarning, 'above the cap');
+  } finally {
+    await store.close();
+  }
+  const [version] = await inspect(file, 'PRAGMA user_version');
+  assert.equal(version.values[0][0], 3);
+  const [cols] = await inspect(file, "SELECT name FROM pragma_table_info('jobs')");
+  const names = cols.values.map((v) => v[0]);
+  for (const c of ['local_error_kind', 'swarm_error_kind', 'payment_warning']) assert.ok(names.includes(c), `column ${c} missing`);
+  const [count] = await inspect(file, 'SELECT count(*) FROM jobs');
+  assert.equal(count.values[0][0], 3);
 });
 
 test('an unversioned seed database (Unix seconds, PaymentRequired) is migrated too', async () => {

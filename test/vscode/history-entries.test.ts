@@ -7,7 +7,7 @@ const row = (over: Partial<JobRecord>): JobRecord => ({
   id: 'r1', jobId: 'r1', state: 'failed', lane: 'failed', model: 'llama3.2', prompt: 'hello', response: null, error: 'failed',
   localAttempted: true, localOutcome: 'failure', localError: 'Ollama is not running', swarmStart: null, swarmOutcome: null, swarmError: null,
   provider: null, costMsats: 0, feesMsats: 0, paymentBolt11: null, paymentPreimage: null, ttftMs: null, durationMs: 12,
-  submittedAt: 1, completedAt: 2, ...over,
+  submittedAt: 1, completedAt: 2, localErrorKind: null, swarmErrorKind: null, paymentWarning: null, ...over,
 });
 const ollama = (running: boolean, models: string[] = []) => ({ running, version: null, models, modelPulled: false, error: null });
 const ctx = { walletConnected: false, swarmRefused: false };
@@ -28,6 +28,40 @@ describe('past conversations from the history', () => {
   it('after "never", the swarm is not offered again', () => {
     const e = entryFromRecord(row({}), ollama(false), { ...ctx, swarmRefused: true });
     assert.ok(!e.error?.actions.includes('askSwarm'));
+  });
+
+  it('a stored local error kind wins over Ollama now: model missing → pull, even with Ollama down', () => {
+    const e = entryFromRecord(row({ localErrorKind: 'model-missing' }), ollama(false), ctx);
+    assert.ok(e.error?.actions.includes('pullModel'), JSON.stringify(e.error));
+    assert.ok(!e.error?.actions.includes('startOllama'), JSON.stringify(e.error));
+  });
+
+  it('a stored kind needs no probe: unavailable → start Ollama without any Ollama status', () => {
+    const e = entryFromRecord(row({ localErrorKind: 'unavailable' }), null, ctx);
+    assert.ok(e.error?.actions.includes('startOllama'), JSON.stringify(e.error));
+  });
+
+  it('a stored swarm error kind gives its actions: payment failed → connect a wallet (unless one is connected)', () => {
+    const r = row({ localOutcome: null, localError: null, localAttempted: false, swarmStart: 'direct', swarmOutcome: 'failure', swarmError: 'no wallet', swarmErrorKind: 'payment-failed' });
+    const e = entryFromRecord(r, null, ctx);
+    assert.ok(e.error?.actions.includes('connectWallet'), JSON.stringify(e.error));
+    assert.ok(!e.error?.actions.includes('askSwarm'));
+    const connected = entryFromRecord(r, null, { ...ctx, walletConnected: true });
+    assert.ok(!connected.error?.actions.includes('connectWallet'));
+  });
+
+  it('a stored swarm kind replaces the guess: a failed local run whose swarm was disabled still offers the swarm', () => {
+    const e = entryFromRecord(row({ localErrorKind: 'failed', swarmErrorKind: 'disabled' }), ollama(true, ['llama3.2:latest']), ctx);
+    assert.ok(e.error?.actions.includes('askSwarm'), JSON.stringify(e.error));
+    assert.ok(!e.error?.actions.includes('pullModel') && !e.error?.actions.includes('startOllama'));
+  });
+
+  it('the stored refused-payment warning is shown on the past answer', () => {
+    const answered = row({ state: 'completed', lane: 'swarm', response: 'unpaid answer', error: null, localOutcome: null, localError: null, paymentWarning: 'provider ab asked 500 msats without an invoice; the result was delivered unpaid' });
+    const e = entryFromRecord(answered, null, ctx);
+    assert.strictEqual(e.error, null);
+    assert.ok(e.warning?.includes('asked 500 msats without an invoice'), String(e.warning));
+    assert.ok(!entryFromRecord(row({ state: 'completed', lane: 'local', response: 'x', error: null }), null, ctx).warning);
   });
 
   it('an Explain Selection row shows its short question, not the prompt sent to the model', () => {

@@ -53,6 +53,9 @@ function swarmRow(provider: string, state: 'completed' | 'failed', durationMs: n
     durationMs,
     submittedAt: at,
     completedAt: at + (durationMs ?? 0),
+    localErrorKind: null,
+    swarmErrorKind: null,
+    paymentWarning: null,
   };
 }
 
