@@ -61,7 +61,12 @@ let currentModel = '';
 
 const saved = vscode.getState();
 if (saved?.draft) prompt.value = saved.draft;
-const saveState = () => vscode.setState({ draft: prompt.value, scrollTop: log.scrollTop, atEnd: nearBottom() });
+const newestId = (): string | undefined => [...shown.keys()].at(-1);
+const saveState = () => {
+  // A hidden or closing view (no height) moves scrollTop by layout, not by the reader: keep what was saved.
+  if (log.clientHeight === 0) return;
+  vscode.setState({ draft: prompt.value, scrollTop: log.scrollTop, atEnd: nearBottom(), newestId: newestId() });
+};
 
 for (const [mode, label] of Object.entries(MODE_LABELS)) {
   const o = document.createElement('option');
@@ -319,7 +324,14 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       setBusy(m.busy);
       showConsent(m.consent);
       // back where the reader was, unless that was the end (or nothing was saved): then the newest answer
-      if (saved?.scrollTop !== undefined && saved.atEnd === false && saved.scrollTop < log.scrollHeight - log.clientHeight - 10) log.scrollTop = saved.scrollTop;
+      // (a newer answer than the one the reader saw also means: show the newest)
+      if (
+        saved?.scrollTop !== undefined &&
+        saved.atEnd === false &&
+        saved.newestId === newestId() &&
+        saved.scrollTop < log.scrollHeight - log.clientHeight - 10
+      )
+        log.scrollTop = saved.scrollTop;
       else {
         scrollToEnd(true);
         // once fonts and code blocks have their final size

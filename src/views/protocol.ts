@@ -121,4 +121,6 @@ export interface WebviewState {
   scrollTop: number;
   /** the log was scrolled to its end: show the newest entry next time */
   atEnd?: boolean;
+  /** the newest entry when this was saved: a newer one means showing the end */
+  newestId?: string;
 }
