@@ -104,8 +104,8 @@ describe('Show Providers', () => {
     assert.strictEqual(second.description, 'mistral · free');
     assert.match(second.detail ?? '', /^no jobs from this machine yet/);
 
-    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-    const npub = await chosen;
+    // The headless workbench can take a moment to focus the quick input: accept until the choice lands.
+    const npub = await acceptUntilChosen(chosen);
     assert.strictEqual(npub, npubEncode(knownPubkey));
     assert.deepStrictEqual(config().get('providers'), [npubEncode(knownPubkey)]);
     assert.strictEqual(swarm.providerPicker(), null, 'the list closed');
@@ -144,3 +144,18 @@ describe('Show Providers', () => {
     await shown;
   });
 });
+
+async function acceptUntilChosen<T>(chosen: Thenable<T>): Promise<T> {
+  let settled = false;
+  let value: T | undefined;
+  void Promise.resolve(chosen).then((v) => {
+    settled = true;
+    value = v;
+  });
+  for (let attempt = 0; attempt < 20 && !settled; attempt++) {
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    for (let i = 0; i < 10 && !settled; i++) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!settled) throw new Error('the provider list never took the choice');
+  return value as T;
+}
