@@ -124,7 +124,7 @@ async function renameWithRetry(from: string, to: string): Promise<void> {
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   try {
     const fh = await fs.open(dir, 'r');
     try {

@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseJournalHeader } from './journal-format';
-import { isErrno, openIfExists } from './atomic-file';
+import { isErrno, openIfExists, syncDir } from './atomic-file';
 
 export interface JournalRead {
   ino: number;
@@ -102,15 +102,3 @@ export async function moveJournalAside(path: string, backup: string): Promise<st
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const fh = await fs.open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // not supported everywhere (Windows)
-  }
-}

@@ -4,6 +4,7 @@
 // to re-send after a reconnect, right for one job, unbounded for a server
 // that publishes for hours. Why not SimplePool: its relays print NOTICEs on
 // stdout (console.debug) before we could silence them.
+import { recordingSocketClass } from '../swarm/recording-socket';
 import WebSocket from 'ws';
 import { AbstractRelay } from 'nostr-tools/abstract-relay';
 import type { Event } from 'nostr-tools/pure';
@@ -100,7 +101,7 @@ export class RelayWriter {
     if (entry.opening) return entry.opening;
     if (Date.now() < entry.retryAt) return Promise.reject(new Error(`${entry.lastFailure}; not retried yet`));
     entry.lastError = null;
-    const relay = new AbstractRelay(entry.url, { verifyEvent: () => true, websocketImplementation: this.socketClassFor(entry) });
+    const relay = new AbstractRelay(entry.url, { verifyEvent: () => true, websocketImplementation: recordingSocketClass(entry) });
     relay.onnotice = () => {}; // nostr-tools prints notices with console.debug, i.e. on stdout
     relay.publishTimeout = this.tuning.publishTimeoutMs;
     entry.opening = relay
@@ -122,18 +123,6 @@ export class RelayWriter {
         entry.opening = null;
       });
     return entry.opening;
-  }
-
-  private socketClassFor(entry: Entry): typeof globalThis.WebSocket {
-    return class RecordingSocket extends WebSocket {
-      constructor(address: string) {
-        super(address);
-        entry.socket = this;
-        this.on('error', (err) => {
-          entry.lastError = err;
-        });
-      }
-    } as unknown as typeof globalThis.WebSocket;
   }
 }
 

@@ -8,6 +8,7 @@
 // REQ (the relay replays what it stored, duplicates are dropped by id before
 // parsing), failures keep their cause, and verification is left to the
 // job's gate so it happens once per event.
+import { recordingSocketClass } from './recording-socket';
 import WebSocket from 'ws';
 import { AbstractRelay, type Subscription } from 'nostr-tools/abstract-relay';
 import type { Event } from 'nostr-tools/pure';
@@ -97,7 +98,7 @@ export class RelayGroup {
       let relay: AbstractRelay;
       const entry: RelayEntry = { url, relay: null, socket: null, lastError: null, subscription: null, reconnectTimer: null, attempts: 0, accepted: [] };
       try {
-        relay = new AbstractRelay(url, { verifyEvent: () => true, websocketImplementation: this.socketClassFor(entry) });
+        relay = new AbstractRelay(url, { verifyEvent: () => true, websocketImplementation: recordingSocketClass(entry) });
       } catch {
         this.invalid.push({ url, reason: 'not a valid relay URL' });
         continue;
@@ -179,20 +180,6 @@ export class RelayGroup {
         socket.once('close', () => clearTimeout(timer));
       }
     }
-  }
-
-  /** A ws class bound to one relay, so the socket's real error (ECONNREFUSED…) is kept. */
-  private socketClassFor(entry: RelayEntry): typeof globalThis.WebSocket {
-    return class RecordingSocket extends WebSocket {
-      constructor(address: string) {
-        super(address);
-        entry.socket = this;
-        // also keeps ws from throwing an unhandled 'error' after nostr-tools detaches its handler
-        this.on('error', (err) => {
-          entry.lastError = err;
-        });
-      }
-    } as unknown as typeof globalThis.WebSocket;
   }
 
   /** null when open, else why not. */

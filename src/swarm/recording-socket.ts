@@ -1,0 +1,24 @@
+import WebSocket from 'ws';
+
+/** Where a relay connection's socket and its last error are kept. */
+export interface SocketRecord {
+  socket: WebSocket | null;
+  lastError: Error | null;
+}
+
+/**
+ * A ws class bound to one relay for nostr-tools' AbstractRelay: it keeps the
+ * socket and its real error (ECONNREFUSED…) so failures can be named, and its
+ * own 'error' handler keeps ws from throwing after nostr-tools detaches its one.
+ */
+export function recordingSocketClass(record: SocketRecord): typeof globalThis.WebSocket {
+  return class RecordingSocket extends WebSocket {
+    constructor(address: string) {
+      super(address);
+      record.socket = this;
+      this.on('error', (err) => {
+        record.lastError = err;
+      });
+    }
+  } as unknown as typeof globalThis.WebSocket;
+}
