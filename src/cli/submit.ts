@@ -30,6 +30,8 @@ export async function runSubmit(opts: SubmitOptions, io: CliIo, createEngine: Cr
 async function submitWith(opts: SubmitOptions, io: CliIo, createEngine: CreateEngine, controller: AbortController): Promise<number> {
   let prompt = opts.prompt;
   if (prompt === '-') {
+    // Said once the signal handlers are in place: a script (or a test) may signal from here on.
+    io.stderr('Reading the prompt from standard input (end it with Ctrl-D)…\n');
     const read = await readStdin(io, controller.signal);
     // Cancelled while the prompt was still being typed: nothing was started.
     if (read === null) return EXIT_CANCELLED;

@@ -47,3 +47,4 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun
     options.onSpawn?.(child);
   });
 }
+

@@ -276,7 +276,14 @@ test('SIGTERM while --prompt - is still reading standard input: exit 130 at once
   const dir = dataDir();
   const r = await runCli(['submit', '--local-only', '--prompt', '-', ...base(dir)], {
     keepStdinOpen: true,
-    onSpawn: (child) => setTimeout(() => child.kill('SIGTERM'), 300),
+    onSpawn: (child) => {
+      // signal once the CLI says it is reading the prompt (not after a guessed delay)
+      let said = '';
+      child.stderr!.on('data', (d) => {
+        said += d;
+        if (said.includes('standard input')) child.kill('SIGTERM');
+      });
+    },
     timeoutMs: 10_000,
   });
   assert.equal(r.code, 130, r.stderr);

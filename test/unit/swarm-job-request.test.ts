@@ -40,7 +40,9 @@ test('a clear job request has NIP-90 tags and a valid signature', () => {
   ]);
 });
 
-test('the same request twice in one second gives two distinct jobs (a relay would merge identical ids)', () => {
+test('the same request twice in one second gives two distinct jobs (a relay would merge identical ids)', (t) => {
+  // both calls in the same second for sure: the clock is held still
+  t.mock.timers.enable({ apis: ['Date'], now: 1_764_633_600_000 });
   const sk = generateSecretKey();
   const a = buildJobRequest(base, sk, new Nip44Keys(sk));
   const b = buildJobRequest(base, sk, new Nip44Keys(sk));

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert';
 import * as vscode from 'vscode';
-import { readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { api } from './helpers';
 
 const NWC = `nostr+walletconnect://${'ab'.repeat(32)}?relay=wss%3A%2F%2Frelay.example&secret=${'cd'.repeat(32)}`;
@@ -24,9 +24,16 @@ describe('secrets', () => {
     const everySetting = JSON.stringify(vscode.workspace.getConfiguration('swarmCompute'));
     assert.ok(!everySetting.includes('cd'.repeat(32)), 'the wallet secret is not in settings');
     assert.ok(!everySetting.includes(HEX_KEY), 'the Nostr key is not in settings');
-    const home = process.env.HOME ?? '';
-    for (const file of [join(home, '.vscode-server/data/User/settings.json')]) {
-      if (existsSync(file)) assert.ok(!readFileSync(file, 'utf8').includes('cd'.repeat(32)), `${file} holds no secret`);
+    // The runner's folders sit side by side: <run>/ws is the workspace, <run>/ud the user data the server reads settings from.
+    const userSettings = join(dirname(process.env.SWARM_TEST_WORKSPACE ?? ''), 'ud/User/settings.json');
+    await vscode.workspace.getConfiguration('swarmCompute').update('maxPriceMsats', 1234, vscode.ConfigurationTarget.Global);
+    try {
+      const written = readFileSync(userSettings, 'utf8');
+      assert.ok(written.includes('1234'), `${userSettings} is the settings file VS Code writes`);
+      assert.ok(!written.includes('cd'.repeat(32)), `${userSettings} holds no wallet secret`);
+      assert.ok(!written.includes(HEX_KEY), `${userSettings} holds no Nostr key`);
+    } finally {
+      await vscode.workspace.getConfiguration('swarmCompute').update('maxPriceMsats', undefined, vscode.ConfigurationTarget.Global);
     }
   });
 
