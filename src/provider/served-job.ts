@@ -142,7 +142,7 @@ export class ServedJob {
     if (!present.ok || !present.value) {
       const reason = present.ok ? `model "${model}" is not available on this provider` : "the provider's model server is not running";
       if (!present.ok) this.init.log.warn(`Ollama: ${present.error.message}`);
-      this.post(this.init.replies.error(reason, present.ok));
+      void this.post(this.init.replies.error(reason, present.ok));
       this.phase = 'done';
       this.init.onState('refused', reason);
       return;
@@ -188,7 +188,7 @@ export class ServedJob {
     if (queue.full) {
       const ahead = queue.running + queue.queued;
       const message = `queued behind ${ahead} job(s)`;
-      this.post(this.init.replies.feedback('processing', { extra: message }));
+      void this.post(this.init.replies.feedback('processing', { extra: message }));
       this.init.onState('queued', message);
     }
     let release: () => void;
@@ -226,7 +226,7 @@ export class ServedJob {
       return false;
     }
     this.bolt11 = invoice.bolt11;
-    this.post(replies.feedback('payment-required', { extra: `pay ${price} msats to start the job`, amount: { msats: price, bolt11: invoice.bolt11 } }));
+    void this.post(replies.feedback('payment-required', { extra: `pay ${price} msats to start the job`, amount: { msats: price, bolt11: invoice.bolt11 } }));
     this.update({ state: 'payment-required', paymentBolt11: invoice.bolt11 });
     this.init.onState('payment-required', `asked ${price} msats`);
 
@@ -264,7 +264,7 @@ export class ServedJob {
     const { job, model, settings, tuning, replies, local } = this.init;
     this.phase = 'running';
     this.update({ state: 'processing' });
-    this.post(replies.feedback('processing'));
+    void this.post(replies.feedback('processing'));
     this.init.onState('processing', `generating with ${model}`);
     const started = Date.now();
     const stream = new PartialStream((text) => this.post(replies.feedback('partial', { content: text })), {
@@ -279,7 +279,7 @@ export class ServedJob {
     // a complete answer is delivered even if the shutdown grace ran out meanwhile
     if (outcome.ok && this.stopReason !== 'customer') {
       await stream.finish();
-      this.post(replies.result(job, outcome.response, this.paidMsats || settings.priceMsats));
+      void this.post(replies.result(job, outcome.response, this.paidMsats || settings.priceMsats));
       await this.outbox;
       this.phase = 'done';
       this.update({
@@ -317,7 +317,7 @@ export class ServedJob {
 
   private async fail(reason: string, revealsInput = false): Promise<void> {
     this.phase = 'done';
-    this.post(this.init.replies.error(reason, revealsInput));
+    void this.post(this.init.replies.error(reason, revealsInput));
     await this.outbox;
     if (this.recorded) this.update({ state: 'failed', error: reason, completedAt: Date.now(), durationMs: Date.now() - this.receivedAt });
     this.init.onState('failed', reason);
