@@ -19,6 +19,12 @@ export interface EngineSettings {
   offerWindowSecs: number;
   dailyBudgetMsats: number | null;
   monthlyBudgetMsats: number | null;
+  /** once local tokens flow, how long the stream may go silent before it counts as failed (default 30) */
+  localStallSecs?: number;
+  /** fallback mode: seconds without a local token before the swarm job starts too (0 = off, the default) */
+  hedgeAfterSecs?: number;
+  /** may a model Ollama serves from another machine (`remote_host`) be used (default false) */
+  allowOllamaCloud?: boolean;
 }
 
 export interface RunRequest {

@@ -2,7 +2,9 @@ import { planFor, type FallbackConfig } from './config';
 import type { Emit } from './events';
 import type { FailedResult, FallbackResult } from './result';
 import type { SwarmOutbound } from '../engine-api';
-import type { LocalLane, LocalOutcome } from '../local/types';
+import type { LocalLane, LocalOutcome, LocalProgress, LocalRequest } from '../local/types';
+import { wordCount } from '../local/ollama-errors';
+import { DEFAULT_LOCAL_STALL_SECS } from './config';
 import type { SwarmDeps, SwarmLane, SwarmOutcome, SwarmRequest } from '../swarm/types';
 
 export const FALLBACK_DISABLED = 'fallback disabled';
@@ -13,6 +15,10 @@ export interface FallbackRequest {
   model: string;
   ollamaHost: string;
   system?: string;
+  /** the conversation as chat messages for the local lane (absent: built from system + prompt) */
+  messages?: LocalRequest['messages'];
+  /** how long the model took to load last time (from history), for the waiting message */
+  lastLoadMs?: () => Promise<number | null>;
   /** everything the swarm lane needs beyond prompt/model/cap */
   swarm: Omit<SwarmRequest, 'prompt' | 'model' | 'maxPriceMsats'>;
   /** consent: asked right before the swarm lane runs; false = nothing is sent */
@@ -57,18 +63,14 @@ export class FallbackManager {
     if (plan !== 'swarm-only') {
       emit({ type: 'status', lane: 'local', state: 'started', message: `Asking ${request.model} on ${request.ollamaHost}` });
       local = await this.lanes.local.run(
-        {
-          prompt: request.prompt,
-          model: request.model,
-          host: request.ollamaHost,
-          timeoutMs: config.localTimeoutSecs * 1000,
-          system: request.system,
-        },
+        localRequest(config, request),
         signal,
         (text) => emit({ type: 'token', lane: 'local', text }),
+        loadingReporter(request, emit),
       );
       if (local.ok) {
-        return this.finish(emit, { result: { lane: 'local', response: local.response, durationMs: elapsed() }, cancelled: false, local, swarm: null, swarmStart: null });
+        const result = { lane: 'local' as const, response: local.response, durationMs: elapsed(), ...(local.remoteHost ? { localRemoteHost: local.remoteHost } : {}) };
+        return this.finish(emit, { result, cancelled: false, local, swarm: null, swarmStart: null });
       }
       const cancelled = local.error.kind === 'cancelled' || signal.aborted;
       const stop = (swarmError: string | null, swarmErrorKind?: FailedResult['swarmErrorKind']): FallbackTrace =>
@@ -80,6 +82,7 @@ export class FallbackManager {
             swarmError,
             swarmErrorKind,
             partialResponse: local!.ok ? undefined : local!.partial || undefined,
+            localPartial: local!.ok ? undefined : local!.partial || undefined,
             cancelled: cancelled || undefined,
           },
           cancelled,
@@ -90,9 +93,9 @@ export class FallbackManager {
       if (cancelled) return stop(plan === 'local-only' ? null : 'not attempted: cancelled', plan === 'local-only' ? undefined : 'cancelled');
       if (plan === 'local-only') return stop(null);
       if (plan === 'local-no-fallback') return stop(FALLBACK_DISABLED, 'disabled');
-      // Never switch lanes mid-answer: the user already saw part of a local answer.
-      if (local.partial.length > 0) return stop('not attempted: the local answer had already started streaming', 'not-attempted');
-      emit({ type: 'status', lane: 'swarm', state: 'fallback', message: `Local inference failed: ${local.error.message} - falling back to marketplace` });
+      // Any failure before the `done` chunk goes to the swarm, also after tokens
+      // streamed: the half answer is kept as localPartial, never as the answer.
+      emit({ type: 'status', lane: 'swarm', state: 'fallback', message: `Local inference failed${afterWords(local.partial)}: ${local.error.message} - falling back to marketplace` });
     }
 
     if (request.confirmSwarm) {
@@ -106,7 +109,7 @@ export class FallbackManager {
             providers: request.swarm.providers,
             encrypt: request.swarm.encrypt,
             maxPriceMsats: config.maxPriceMsats,
-            reason: local && !local.ok ? `local inference failed: ${local.error.message}` : 'swarm only',
+            reason: local && !local.ok ? `local inference failed${afterWords(local.partial)}: ${local.error.message}` : 'swarm only',
           },
           signal,
         )
@@ -121,6 +124,7 @@ export class FallbackManager {
             localErrorKind: local && !local.ok ? local.error.kind : undefined,
             swarmError: cancelled ? 'not attempted: cancelled' : SWARM_DECLINED,
             swarmErrorKind: cancelled ? 'cancelled' : 'declined',
+            ...localPartialOf(local),
             cancelled: cancelled || undefined,
           },
           cancelled,
@@ -139,7 +143,15 @@ export class FallbackManager {
     const swarmStart = local ? 'fallback' : 'direct';
     if (swarm.ok) {
       return this.finish(emit, {
-        result: { lane: 'swarm', jobId: swarm.jobId, provider: swarm.provider, costMsats: swarm.costMsats, durationMs: elapsed(), response: swarm.response },
+        result: {
+          lane: 'swarm',
+          jobId: swarm.jobId,
+          provider: swarm.provider,
+          costMsats: swarm.costMsats,
+          durationMs: elapsed(),
+          response: swarm.response,
+          ...localPartialOf(local),
+        },
         cancelled: false,
         local,
         swarm,
@@ -155,6 +167,7 @@ export class FallbackManager {
         swarmError: swarm.error.message,
         swarmErrorKind: swarm.error.kind,
         partialResponse: swarm.partial || undefined,
+        ...localPartialOf(local),
         cancelled: cancelled || undefined,
       },
       cancelled,
@@ -168,4 +181,44 @@ export class FallbackManager {
     emit({ type: 'done', result: trace.result });
     return { ...trace, consentMs };
   }
+}
+
+/** The local lane's request: the first token has a deadline, a flowing stream only a stall watchdog. */
+export function localRequest(config: FallbackConfig, request: FallbackRequest): LocalRequest {
+  return {
+    prompt: request.prompt,
+    model: request.model,
+    host: request.ollamaHost,
+    timeoutMs: 0,
+    firstTokenTimeoutMs: config.localTimeoutSecs * 1000,
+    stallTimeoutMs: (config.localStallSecs ?? DEFAULT_LOCAL_STALL_SECS) * 1000,
+    allowRemote: config.allowOllamaCloud === true,
+    ...(request.system !== undefined ? { system: request.system } : {}),
+    ...(request.messages !== undefined ? { messages: request.messages } : {}),
+  };
+}
+
+/** Tells the user while a model loads (Ollama's /api/ps did not list it), with last time's load. */
+export function loadingReporter(request: FallbackRequest, emit: Emit): (p: LocalProgress) => void {
+  let tokenSeen = false;
+  return (p) => {
+    if (p.type === 'first-token') tokenSeen = true;
+    if (p.type !== 'loaded' || p.loaded) return;
+    const say = (lastMs: number | null) => {
+      if (tokenSeen) return;
+      const last = lastMs !== null && lastMs > 0 ? ` — took ${Math.max(1, Math.round(lastMs / 1000))} s last time` : ' (not in memory yet)';
+      emit({ type: 'status', lane: 'local', state: 'loading', message: `loading ${p.model}${last}` });
+    };
+    if (!request.lastLoadMs) return say(null);
+    void request.lastLoadMs().then(say, () => say(null));
+  };
+}
+
+function afterWords(partial: string): string {
+  const n = wordCount(partial);
+  return n > 0 ? ` after ${n} word${n === 1 ? '' : 's'}` : '';
+}
+
+function localPartialOf(local: LocalOutcome | null): { localPartial?: string } {
+  return local && !local.ok && local.partial ? { localPartial: local.partial } : {};
 }
