@@ -1,4 +1,4 @@
-// The local lane: one streaming call to Ollama through the `ollama` client,
+// The local lane: one streaming /api/chat call to Ollama through the `ollama` client,
 // tokens handed on as they arrive. The whole call lives inside a
 // RequestScope, so a cancel, the first-token deadline or a stall ends the HTTP
 // request itself, even before Ollama has sent headers. Deadlines fit
@@ -6,7 +6,7 @@
 // once tokens flow only the stall watchdog applies, so a healthy long answer
 // is never cut. run() never throws: every end is a LocalOutcome.
 import { Ollama } from 'ollama';
-import type { LocalAnswerStats, LocalLane, LocalOutcome, LocalProgress, LocalRequest } from './types';
+import type { ChatMessage, LocalAnswerStats, LocalLane, LocalOutcome, LocalProgress, LocalRequest } from './types';
 import { RequestScope } from './request-scope';
 import { abortError, classifyOllamaError, type OllamaCallContext } from './ollama-errors';
 import { sameModel } from './ollama-probe';
@@ -54,6 +54,16 @@ export function answerStats(done: { load_duration?: unknown; eval_count?: unknow
   };
 }
 
+/**
+ * The request as Ollama chat messages: the caller's conversation, or — for a
+ * caller that sends only a prompt — system? + one user message, which Ollama
+ * answers as /api/generate did.
+ */
+export function chatMessages(request: Pick<LocalRequest, 'messages' | 'prompt' | 'system'>): ChatMessage[] {
+  if (request.messages && request.messages.length > 0) return request.messages;
+  return [...(request.system !== undefined ? [{ role: 'system' as const, content: request.system }] : []), { role: 'user', content: request.prompt }];
+}
+
 export class OllamaLane implements LocalLane {
   constructor(private readonly options: OllamaLaneOptions = {}) {}
 
@@ -93,18 +103,13 @@ export class OllamaLane implements LocalLane {
           onProgress?.({ type: 'loaded', model: request.model, loaded });
         });
       }
-      const stream = await client.generate({
-        model: request.model,
-        prompt: request.prompt,
-        ...(request.system !== undefined ? { system: request.system } : {}),
-        stream: true,
-      });
+      const stream = await client.chat({ model: request.model, messages: chatMessages(request), stream: true });
       let stats: LocalAnswerStats | undefined;
       // The client's iterator ends after the `done` chunk and throws on an
       // in-band `{"error"}` line or a stream that ends without `done`.
       for await (const chunk of stream) {
         scope.touch();
-        const piece = chunk.response;
+        const piece = chunk.message?.content;
         if (piece) {
           if (ttftMs === null) {
             ttftMs = elapsed();

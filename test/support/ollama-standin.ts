@@ -416,3 +416,12 @@ function sendJson(res: ServerResponse, status: number, obj: unknown) {
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }
+
+/** The prompt of a recorded generate/chat body: `prompt`, or the last message's content (what the lane sends to /api/chat). */
+export function promptOf(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const b = body as { prompt?: unknown; messages?: { content?: unknown }[] };
+  if (typeof b.prompt === 'string') return b.prompt;
+  const last = Array.isArray(b.messages) ? b.messages.at(-1)?.content : undefined;
+  return typeof last === 'string' ? last : undefined;
+}

@@ -50,8 +50,15 @@ test('streams tokens in order; the response is their concatenation; ttft and dur
       assert.ok(outcome.ttftMs! >= 0 && outcome.ttftMs! <= outcome.durationMs);
       // tokens arrive 30 ms apart, so the first one came well before the end
       assert.ok(outcome.durationMs - outcome.ttftMs! >= 100, `ttft ${outcome.ttftMs} duration ${outcome.durationMs}`);
-      const r = s.requests.find((x) => x.path === '/api/generate')!;
-      assert.deepEqual(r.body, { model: MODEL, prompt: 'Say hello', system: 'Be brief.', stream: true });
+      const r = s.requests.find((x) => x.path === '/api/chat')!;
+      assert.deepEqual(r.body, {
+        model: MODEL,
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Say hello' },
+        ],
+        stream: true,
+      });
       assert.equal(r.finished, true);
     },
     { models: { [MODEL]: { tokens, tokenDelayMs: 30 } } },
@@ -138,7 +145,7 @@ test('timeoutMs still bounds the whole call when given (provider mode): a stream
       assert.ok(tokens.length >= 1 && tokens.length < 10);
       assert.equal(f.partial, tokens.join(''));
       assert.ok(elapsed < 3000, `took ${elapsed} ms`);
-      await assertClosedEarly(s.requests.find((r) => r.path === '/api/generate')!);
+      await assertClosedEarly(s.requests.find((r) => r.path === '/api/chat')!);
     },
     { models: { [MODEL]: { tokens: Array.from({ length: 10 }, (_, i) => `t${i} `), tokenDelayMs: 150 } } },
   );
@@ -230,7 +237,7 @@ test('cancel before the headers (hung daemon) → cancelled promptly, request cl
     async (s) => {
       const ac = new AbortController();
       const pending = run(req(s.url, { timeoutMs: 30_000 }), ac.signal);
-      const r = await s.waitForRequest((x) => x.path === '/api/generate');
+      const r = await s.waitForRequest((x) => x.path === '/api/chat');
       const t0 = performance.now();
       ac.abort();
       const { outcome } = await pending;
@@ -275,4 +282,20 @@ test('run() returns an outcome, never throws, for an invalid host', async () => 
   const f = failure(outcome);
   assert.equal(f.error.kind, 'failed');
   assert.match(f.error.message, /not a valid URL/);
+});
+
+test('messages, when given, are sent to /api/chat as they are (a conversation), prompt and system unused', async () => {
+  await withStandin(async (s) => {
+    const messages = [
+      { role: 'system' as const, content: 'Be brief.' },
+      { role: 'user' as const, content: 'What is 2+2?' },
+      { role: 'assistant' as const, content: '4' },
+      { role: 'user' as const, content: 'And times 3?' },
+    ];
+    const { outcome } = await run(req(s.url, { messages, prompt: 'ignored' }));
+    assert.ok(outcome.ok, JSON.stringify(outcome));
+    const r = s.requests.find((x) => x.path === '/api/chat')!;
+    assert.deepEqual((r.body as { messages: unknown }).messages, messages);
+    assert.equal(s.requests.some((x) => x.path === '/api/generate'), false);
+  });
 });
