@@ -10,6 +10,8 @@ import type { ChatMessage, LocalAnswerStats, LocalLane, LocalOutcome, LocalProgr
 import { RequestScope } from './request-scope';
 import { abortError, classifyOllamaError, type OllamaCallContext } from './ollama-errors';
 import { sameModel } from './ollama-probe';
+import { modelPlace } from './remote-model';
+import { localError } from '../fallback/errors';
 
 export { listLocalModels, ollamaVersion, hasModel } from './ollama-probe';
 export { classifyOllamaError } from './ollama-errors';
@@ -103,6 +105,20 @@ export class OllamaLane implements LocalLane {
           onProgress?.({ type: 'loaded', model: request.model, loaded });
         });
       }
+      const { remoteHost } = await modelPlace(client, request.model);
+      if (remoteHost && !request.allowRemote) {
+        // nothing has been sent to chat: the prompt has not left the machine
+        return {
+          ok: false,
+          error: localError(
+            'remote-model',
+            `${request.model} is not a local model: Ollama serves it from ${remoteHost}, so the prompt would leave this machine (allow it with --allow-ollama-cloud / swarmCompute.allowOllamaCloud)`,
+          ),
+          partial: '',
+          ttftMs: null,
+          durationMs: elapsed(),
+        };
+      }
       const stream = await client.chat({ model: request.model, messages: chatMessages(request), stream: true });
       let stats: LocalAnswerStats | undefined;
       // The client's iterator ends after the `done` chunk and throws on an
@@ -121,7 +137,7 @@ export class OllamaLane implements LocalLane {
         }
         if (chunk.done) stats = answerStats(chunk);
       }
-      return { ok: true, response: text, ttftMs, durationMs: elapsed(), ...(stats ? { stats } : {}) };
+      return { ok: true, response: text, ttftMs, durationMs: elapsed(), ...(stats ? { stats } : {}), ...(remoteHost ? { remoteHost } : {}) };
     } catch (err) {
       // a loaded machine may not have answered /api/ps yet: give it a moment, it decides the wording
       if (scope.cause === 'first-token' && loadedAtStart === null && psAsked) await Promise.race([psAsked, delay(PS_GRACE_MS)]);

@@ -28,6 +28,8 @@ export interface ModelBehaviour {
   stallAfterTokens?: number;
   /** served by Ollama from another machine (a `…-cloud` model): `remote_host` in /api/tags, /api/show and answers */
   remoteHost?: string;
+  /** with remoteHost: only /api/show carries it (the /api/tags entry looks local) */
+  remoteHostOnlyInShow?: boolean;
   /** accept the request, read it, never send headers */
   hang?: boolean;
   /** destroy the socket after this many token chunks (the runner crashed) */
@@ -337,7 +339,8 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
 
   function tagEntry(name: string) {
     const family = name.split(/[:.\d]/)[0] || 'llama';
-    const remote = models.get(name)?.remoteHost;
+    const own = models.get(name);
+    const remote = own?.remoteHostOnlyInShow ? undefined : own?.remoteHost;
     return {
       ...(remote ? { remote_model: name, remote_host: remote } : {}),
       name,

@@ -21,7 +21,7 @@ async function withStandin(options: OllamaStandinOptions, fn: (s: OllamaStandin)
 }
 
 function req(host: string, over: Partial<LocalRequest> = {}): LocalRequest {
-  return { prompt: 'Say a lot', model: MODEL, host, timeoutMs: 0, firstTokenTimeoutMs: 250, stallTimeoutMs: 250, ...over };
+  return { prompt: 'Say a lot', model: MODEL, host, timeoutMs: 0, firstTokenTimeoutMs: 1500, stallTimeoutMs: 250, ...over };
 }
 
 async function run(request: LocalRequest, signal = new AbortController().signal, onToken?: () => void) {
@@ -50,6 +50,7 @@ test('a steady slow stream lasting many times the first-token and stall deadline
   const tokens = words(80); // 80 × 20 ms ≈ 1.6 s against a 1 s first-token and a 0.25 s stall deadline
   await withStandin({ models: { [MODEL]: { tokens, tokenDelayMs: 20 } } }, async (s) => {
     const { outcome, tokens: got } = await run(req(s.url, { firstTokenTimeoutMs: 1000 }));
+    // (the 80-token stream outlasts the 1 s first-token deadline: it only covered the first token)
     assert.ok(outcome.ok, JSON.stringify(outcome));
     assert.equal(outcome.response, tokens.join(''));
     assert.deepEqual(got, tokens);
@@ -75,7 +76,7 @@ test('a stream that stalls after 3 tokens → timeout "sent nothing for 0.25 s a
 
 test('a model that is not loaded and misses the first-token deadline says so (Ollama /api/ps did not list it)', async () => {
   await withStandin({ models: { [MODEL]: { coldLoadMs: 60_000 } } }, async (s) => {
-    const { outcome, progress } = await run(req(s.url));
+    const { outcome, progress } = await run(req(s.url, { firstTokenTimeoutMs: 250 }));
     const f = failure(outcome);
     assert.equal(f.error.kind, 'timeout');
     assert.equal(f.error.message, 'no first token within 0.25 s — llama3 was not loaded, Ollama may still be loading it');
@@ -102,7 +103,7 @@ test('a loaded model queued behind another request → "Ollama was busy with ano
     const started = new Promise<void>((r) => (streaming = r));
     const running = run(req(s.url, { firstTokenTimeoutMs: 10_000, stallTimeoutMs: 10_000 }), first.signal, () => streaming());
     await started;
-    const { outcome, progress } = await run(req(s.url));
+    const { outcome, progress } = await run(req(s.url, { firstTokenTimeoutMs: 250 }));
     const f = failure(outcome);
     assert.equal(f.error.kind, 'timeout');
     assert.match(f.error.message, /^no first token within 0\.25 s — llama3 was loaded, so Ollama was busy with another request/);

@@ -105,7 +105,7 @@ test('a daemon that accepts and never answers → timeout near timeoutMs, and th
       assert.equal(f.error.kind, 'timeout');
       assert.ok(elapsed >= 250 && elapsed < 5000, `took ${elapsed} ms`);
       assert.equal(f.partial, '');
-      await assertClosedEarly(s.requests[0]);
+      await assertClosedEarly(s.requests.find((r) => r.path === '/api/chat')!);
     },
     { models: { [MODEL]: { hang: true } } },
   );
@@ -221,7 +221,7 @@ test('cancel mid-stream → cancelled, partial kept, and Ollama sees the connect
       const f = failure(outcome);
       assert.equal(f.error.kind, 'cancelled');
       assert.equal(f.partial, 'w0 w1 ');
-      const r = s.requests[0];
+      const r = s.requests.find((x) => x.path === '/api/chat')!;
       await assertClosedEarly(r);
       assert.ok(r.tokensSent < tokens.length, `the stand-in sent all ${r.tokensSent} tokens`);
       // nothing more is delivered after the cancel
