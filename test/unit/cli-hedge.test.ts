@@ -13,6 +13,7 @@ import { startTestProvider, type TestProvider } from '../support/test-provider';
 import { startNwcWallet, type NwcTestWallet } from '../support/nwc-wallet';
 import { makeInvoice } from '../support/invoices';
 import { runCli } from '../support/cli';
+import { jobsColumns } from '../support/history-file';
 
 let relay: TestRelay;
 let ollama: OllamaStandin;
@@ -61,6 +62,8 @@ test('a model still loading: at the hedge time the swarm is asked too, streams f
   const rows = JSON.parse(hist.stdout);
   assert.equal(rows.length, 1, 'one history row for the hedged run');
   assert.equal(rows[0].lane, 'swarm');
+  const [row] = await jobsColumns(join(dir, 'history.sqlite'), ['lane', 'hedged', 'hedge_winner', 'hedge_loser_outcome', 'local_error']);
+  assert.deepEqual(row, { lane: 'swarm', hedged: 1, hedge_winner: 'swarm', hedge_loser_outcome: 'stopped', local_error: 'stopped: the swarm answered first' });
 });
 
 test('the local model streams first after the hedge started: local wins, the swarm job gets its kind-5 deletion, its late offer is never paid', async () => {
@@ -90,6 +93,8 @@ test('the local model streams first after the hedge started: local wins, the swa
     const deletion = await relay.waitFor({ kinds: [5], '#e': [out.jobId] }, 10_000);
     assert.equal(deletion.pubkey, job.pubkey, 'the customer withdrew its job');
     assert.equal(wallet.payments.length, payments, 'nothing was paid');
+    const [row] = await jobsColumns(join(dir, 'history.sqlite'), ['lane', 'hedged', 'hedge_winner', 'hedge_loser_outcome', 'cost_msats']);
+    assert.deepEqual(row, { lane: 'local', hedged: 1, hedge_winner: 'local', hedge_loser_outcome: 'stopped', cost_msats: 0 });
   } finally {
     await paid.stop();
   }

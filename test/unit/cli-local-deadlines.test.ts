@@ -12,6 +12,7 @@ import { startRelay, type TestRelay } from '../support/relay';
 import { startOllamaStandin, wordTokens, type OllamaStandin } from '../support/ollama-standin';
 import { startTestProvider, type TestProvider } from '../support/test-provider';
 import { runCli } from '../support/cli';
+import { jobsColumns } from '../support/history-file';
 
 let relay: TestRelay;
 let ollama: OllamaStandin;
@@ -83,6 +84,28 @@ test('--json: a crash mid-answer goes to the swarm and carries localPartial', as
   assert.equal(out.response, 'Swarm answered.');
   assert.equal(out.localPartial, 'one two three four ');
   assert.match(out.localError, /broke in the middle of the answer after 4 words/);
+  const [row] = await jobsColumns(join(dir, 'history.sqlite'), ['lane', 'local_error', 'local_partial', 'local_outcome', 'result']);
+  assert.equal(row.lane, 'swarm');
+  assert.equal(row.local_partial, 'one two three four ', 'the row keeps the half local answer');
+  assert.equal(row.local_error, out.localError);
+  assert.equal(row.local_outcome, 'failure');
+  assert.equal(row.result, 'Swarm answered.');
+});
+
+test('while a model loads, stderr says so — and how long it took last time, from the history', async () => {
+  const dir = dataDir();
+  ollama.setModel('warming', { coldLoadMs: 1200, reply: 'warm now' });
+  const first = await runCli(['submit', '--local-only', '--model', 'warming', '--prompt', 'x', '--json', ...base(dir)]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, /^loading warming \(not in memory yet\)$/m);
+  const [row] = await jobsColumns(join(dir, 'history.sqlite'), ['local_load_ms', 'local_ttft_ms', 'local_tokens_per_sec']);
+  assert.ok(Number(row.local_load_ms) >= 1150, JSON.stringify(row));
+  assert.ok(Number(row.local_ttft_ms) >= Number(row.local_load_ms), JSON.stringify(row));
+  assert.ok(Number(row.local_tokens_per_sec) > 0, JSON.stringify(row));
+  ollama.setModel('warming', { coldLoadMs: 1200, reply: 'warm now' }); // unloaded again (Ollama's keep-alive ran out)
+  const second = await runCli(['submit', '--local-only', '--model', 'warming', '--prompt', 'x', '--json', ...base(dir)]);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stderr, /^loading warming — took 1 s last time$/m);
 });
 
 test('--stream: the half local answer, the warning, then the swarm answer', async () => {
