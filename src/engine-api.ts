@@ -41,6 +41,12 @@ export interface RunRequest {
    * run ends as Failed with swarmError "not sent: …". Absent = allowed.
    */
   confirmSwarm?: (outbound: SwarmOutbound, signal: AbortSignal) => Promise<boolean>;
+  /**
+   * Fallback mode: when this signal aborts while local has sent no token, the
+   * swarm job starts as well (after consent), as hedging does — the chat's
+   * "Ask the swarm too". The first lane to stream wins.
+   */
+  hedgeNow?: AbortSignal;
 }
 
 /** What would leave the machine, shown to the user when asking consent. */

@@ -135,6 +135,30 @@ function laneBadge(e: ChatEntry): HTMLElement {
   return badge;
 }
 
+/** "Ollama cloud": the answer came from a model Ollama serves from another machine. */
+function cloudBadge(e: ChatEntry): HTMLElement[] {
+  if (!e.remoteHost) return [];
+  const b = el('span', 'badge lane-cloud');
+  b.title = `served by Ollama from ${e.remoteHost}`;
+  b.append(icon('cloud'), document.createTextNode(' Ollama cloud'));
+  return [b];
+}
+
+/** A half local answer that stopped stays visible, dimmed and marked, above the swarm's answer. */
+function renderSuperseded(root: HTMLElement, entry: ChatEntry): void {
+  const box = root.querySelector<HTMLElement>('.superseded');
+  if (!box) return;
+  if (!entry.superseded) {
+    box.replaceChildren();
+    return;
+  }
+  const note = el('div', 'superseded-note');
+  note.append(icon('debug-disconnect'), document.createTextNode(` ${entry.superseded.note}`));
+  const text = el('div', 'md superseded-text');
+  setMarkdown(text, entry.superseded.text);
+  box.replaceChildren(note, text);
+}
+
 function build(entry: ChatEntry): HTMLElement {
   const root = el('article', 'entry');
   root.dataset.id = entry.id;
@@ -143,7 +167,7 @@ function build(entry: ChatEntry): HTMLElement {
   q.append(icon('account'), el('div', 'md'));
   const a = el('section', 'answer');
   a.setAttribute('aria-label', 'Answer');
-  a.append(el('header', 'label'), el('div', 'md answer-body'), el('div', 'status'), el('div', 'warning'), el('div', 'error'));
+  a.append(el('header', 'label'), el('div', 'superseded'), el('div', 'md answer-body'), el('div', 'status'), el('div', 'warning'), el('div', 'error'));
   root.append(q, a);
   return root;
 }
@@ -159,7 +183,8 @@ function render(s: Shown): void {
     setMarkdown(qmd, entry.question);
   }
   const label = root.querySelector<HTMLElement>('.label')!;
-  label.replaceChildren(laneBadge(entry), ...labelParts(entry).map((p) => el('span', 'meta', p)));
+  label.replaceChildren(laneBadge(entry), ...cloudBadge(entry), ...labelParts(entry).map((p) => el('span', 'meta', p)));
+  renderSuperseded(root, entry);
   const body = root.querySelector<HTMLElement>('.answer-body')!;
   setMarkdown(body, entry.answer || (entry.state === 'running' ? '' : ''));
   const answer = root.querySelector<HTMLElement>('.answer')!;
@@ -168,6 +193,11 @@ function render(s: Shown): void {
   status.replaceChildren();
   if (entry.state === 'running') status.append(el('span', 'codicon codicon-loading codicon-modifier-spin'), document.createTextNode(` ${entry.status ?? 'Thinking…'}`));
   else if (entry.state === 'cancelled') status.append(document.createTextNode('Stopped.'));
+  if (entry.state === 'running' && entry.askSwarmToo) {
+    const too = el('button', 'secondary ask-swarm-too', 'Ask the swarm too');
+    too.addEventListener('click', () => post({ type: 'askSwarmToo', entryId: entry.id }));
+    status.append(document.createTextNode(' '), too);
+  }
   const warning = root.querySelector<HTMLElement>('.warning')!;
   warning.replaceChildren();
   if (entry.warning) {

@@ -150,6 +150,7 @@ export class EngineCore implements Engine {
           ollamaHost: settings.ollamaHost,
           system: request.system,
           lastLoadMs: () => lastLoadMs(history, settings.model),
+          hedgeNow: request.hedgeNow,
           confirmSwarm,
           swarm: {
             relays: settings.relays,

@@ -20,6 +20,8 @@ export interface FallbackRequest {
   system?: string;
   /** the conversation as chat messages for the local lane (absent: built from system + prompt) */
   messages?: LocalRequest['messages'];
+  /** aborting it starts the swarm job alongside a local attempt that has no token yet (fallback mode) */
+  hedgeNow?: AbortSignal;
   /** how long the model took to load last time (from history), for the waiting message */
   lastLoadMs?: () => Promise<number | null>;
   /** everything the swarm lane needs beyond prompt/model/cap */
@@ -88,15 +90,20 @@ export class FallbackManager {
     let hedgeFacts: HedgeFacts = {};
     if (plan !== 'swarm-only') {
       emit({ type: 'status', lane: 'local', state: 'started', message: `Asking ${request.model} on ${request.ollamaHost}` });
-      if (hedgeAfterMs > 0) {
+      if (plan === 'local-then-swarm' && (hedgeAfterMs > 0 || request.hedgeNow)) {
         hedge = await runHedged(
           this.lanes,
           {
             afterMs: hedgeAfterMs,
+            now: request.hedgeNow,
             localRequest: localRequest(config, request),
             swarmRequest,
             swarmDeps,
-            outbound: outbound(`${request.model} sent no token within ${config.hedgeAfterSecs} s: the swarm is asked as well (hedging); the first to answer wins`),
+            outbound: outbound(
+              hedgeAfterMs > 0
+                ? `${request.model} sent no token within ${config.hedgeAfterSecs} s: the swarm is asked as well (hedging); the first to answer wins`
+                : `${request.model} has sent no token yet: the swarm is asked as well (hedging); the first to answer wins`,
+            ),
             confirmSwarm: request.confirmSwarm,
             onProgress: loadingReporter(request, emit),
             onLocalFailed: (failed) => emit(fallbackStatus(failed)),

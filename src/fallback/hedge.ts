@@ -24,7 +24,10 @@ export interface HedgeRun {
 }
 
 export interface HedgeInput {
+  /** start the swarm this long after the request without a local token; 0 = only on `now` */
   afterMs: number;
+  /** aborting it starts the swarm job at once (the user asked the swarm too) */
+  now?: AbortSignal;
   localRequest: LocalRequest;
   swarmRequest: SwarmRequest;
   swarmDeps: Omit<SwarmDeps, 'emit'>;
@@ -67,13 +70,15 @@ export async function runHedged(lanes: { local: LocalLane; swarm: SwarmLane }, i
   };
 
   const startSwarm = () => {
-    if (winner || localDone || signal.aborted) return;
+    if (winner || localDone || signal.aborted || hedged) return;
     hedged = true;
     emit({
       type: 'status',
       lane: 'swarm',
       state: 'hedge',
-      message: `no local token after ${Number((input.afterMs / 1000).toFixed(2))} s — asking the swarm as well; the first to answer wins`,
+      message: timerFired
+        ? `no local token after ${Number((input.afterMs / 1000).toFixed(2))} s — asking the swarm as well; the first to answer wins`
+        : 'asking the swarm as well; the first to answer wins',
     });
     swarmRun = (async () => {
       if (input.confirmSwarm) {
@@ -96,7 +101,22 @@ export async function runHedged(lanes: { local: LocalLane; swarm: SwarmLane }, i
     })();
   };
 
-  const cancelTimer = (input.setTimer ?? realTimer)(startSwarm, input.afterMs);
+  let timerFired = false;
+  const stopTimer =
+    input.afterMs > 0
+      ? (input.setTimer ?? realTimer)(() => {
+          timerFired = true;
+          startSwarm();
+        }, input.afterMs)
+      : () => {};
+  const now = input.now;
+  const onNow = () => startSwarm();
+  if (now?.aborted) queueMicrotask(onNow);
+  else now?.addEventListener('abort', onNow, { once: true });
+  const cancelTimer = () => {
+    stopTimer();
+    now?.removeEventListener('abort', onNow);
+  };
   const local = await lanes.local.run(
     input.localRequest,
     localStop.signal,

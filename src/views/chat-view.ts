@@ -167,6 +167,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       case 'consent':
         this.answerConsent(message.id, message.choice);
         return;
+      case 'askSwarmToo':
+        this.session.askSwarmToo(message.entryId);
+        return;
       case 'copy':
         await vscode.env.clipboard.writeText(message.text);
         void vscode.window.setStatusBarMessage('$(check) Copied', 2000);
