@@ -47,6 +47,12 @@ export interface RunRequest {
    * "Ask the swarm too". The first lane to stream wins.
    */
   hedgeNow?: AbortSignal;
+  /**
+   * With allowOllamaCloud: asked before the prompt goes to a model Ollama
+   * serves from another machine (`remote_host`), naming that host. false =
+   * not sent (fallback mode then goes on to the swarm). Absent = allowed.
+   */
+  confirmRemoteModel?: (info: { model: string; remoteHost: string; prompt: string }, signal: AbortSignal) => Promise<boolean>;
 }
 
 /** What would leave the machine, shown to the user when asking consent. */

@@ -255,7 +255,10 @@ function showConsent(request: ConsentRequest | null): void {
   if (!request) return;
   const title = el('h2', 'consent-title');
   title.id = 'consent-title';
-  title.append(icon('cloud-upload'), document.createTextNode(' Send this prompt to the Nostr compute marketplace?'));
+  title.append(
+    icon('cloud-upload'),
+    document.createTextNode(request.remoteHost ? ` Send this prompt to Ollama cloud (${request.remoteHost})?` : ' Send this prompt to the Nostr compute marketplace?'),
+  );
   const why = el('p', 'consent-reason');
   why.append(...withCode(request.reason));
   why.id = 'consent-what';
@@ -267,15 +270,18 @@ function showConsent(request: ConsentRequest | null): void {
     facts.append(el('dt', undefined, name), dd);
   };
   fact('Model', request.model, 'model');
-  fact('Relays', request.relays.join(', '), 'relays');
-  fact(
-    'Providers',
-    request.providers.length > 0 ? request.providers.map((p) => `${p.slice(0, 12)}…${p.slice(-4)}`).join(', ') : "any provider (someone else's machine)",
-    'providers',
-    request.providers.join('\n') || undefined,
-  );
-  fact('Price cap', `at most ${formatSats(request.maxPriceMsats)}`, 'cap');
-  fact('Encryption', request.encrypt ? 'encrypted for the provider' : 'not encrypted: anyone reading these relays can see it', 'encrypt');
+  if (request.remoteHost) fact('Sent to', `${request.remoteHost} (Ollama serves this model from there, not from this machine)`, 'remote');
+  else fact('Relays', request.relays.join(', '), 'relays');
+  if (!request.remoteHost) {
+    fact(
+      'Providers',
+      request.providers.length > 0 ? request.providers.map((p) => `${p.slice(0, 12)}…${p.slice(-4)}`).join(', ') : "any provider (someone else's machine)",
+      'providers',
+      request.providers.join('\n') || undefined,
+    );
+    fact('Price cap', `at most ${formatSats(request.maxPriceMsats)}`, 'cap');
+    fact('Encryption', request.encrypt ? 'encrypted for the provider' : 'not encrypted: anyone reading these relays can see it', 'encrypt');
+  }
   const label = el('div', 'consent-label', 'What will be sent:');
   const clipped = request.prompt.length > 4000 ? `${request.prompt.slice(0, 4000)}…` : request.prompt;
   const preview = el('pre', 'consent-prompt', clipped);
@@ -287,7 +293,8 @@ function showConsent(request: ConsentRequest | null): void {
     ['never', 'Never (local only)', 'secondary'],
     ['cancel', 'Cancel', 'secondary'],
   ];
-  for (const [choice, text, cls] of choices) {
+  // a cloud model's question is for this send only: nothing to remember
+  for (const [choice, text, cls] of request.remoteHost ? choices.filter(([c]) => c === 'once' || c === 'cancel') : choices) {
     const b = el('button', cls, text);
     b.type = 'button';
     b.dataset.choice = choice;
@@ -313,7 +320,8 @@ function renderModels(): void {
   const installed = modelList.models;
   const found = installed.find((m) => withTag(m) === withTag(currentModel));
   const match = found === undefined ? undefined : withoutLatest(found);
-  const options = installed.map((n) => [withoutLatest(n), withoutLatest(n)] as const);
+  // models Ollama serves from another machine are marked: choosing one sends prompts there
+  const options = installed.map((n) => [withoutLatest(n), modelList.remote?.[n] ? `${withoutLatest(n)} (Ollama cloud)` : withoutLatest(n)] as const);
   if (currentModel && !match) options.unshift([currentModel, installed.length ? `${currentModel} (not pulled)` : currentModel]);
   modelSelect.replaceChildren(
     ...options.map(([value, label]) => {

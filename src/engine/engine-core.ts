@@ -151,6 +151,7 @@ export class EngineCore implements Engine {
           system: request.system,
           lastLoadMs: () => lastLoadMs(history, settings.model),
           hedgeNow: request.hedgeNow,
+          confirmRemoteModel: request.confirmRemoteModel,
           confirmSwarm,
           swarm: {
             relays: settings.relays,

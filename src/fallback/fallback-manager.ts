@@ -20,6 +20,8 @@ export interface FallbackRequest {
   system?: string;
   /** the conversation as chat messages for the local lane (absent: built from system + prompt) */
   messages?: LocalRequest['messages'];
+  /** asked before the prompt goes to a model Ollama serves from another machine (allowOllamaCloud) */
+  confirmRemoteModel?: (info: { model: string; remoteHost: string; prompt: string }, signal: AbortSignal) => Promise<boolean>;
   /** aborting it starts the swarm job alongside a local attempt that has no token yet (fallback mode) */
   hedgeNow?: AbortSignal;
   /** how long the model took to load last time (from history), for the waiting message */
@@ -269,6 +271,9 @@ export function localRequest(config: FallbackConfig, request: FallbackRequest): 
     allowRemote: config.allowOllamaCloud === true,
     ...(request.system !== undefined ? { system: request.system } : {}),
     ...(request.messages !== undefined ? { messages: request.messages } : {}),
+    ...(request.confirmRemoteModel
+      ? { confirmRemote: (remoteHost: string, signal: AbortSignal) => request.confirmRemoteModel!({ model: request.model, remoteHost, prompt: request.prompt }, signal) }
+      : {}),
   };
 }
 

@@ -119,6 +119,21 @@ export class OllamaLane implements LocalLane {
           durationMs: elapsed(),
         };
       }
+      if (remoteHost && request.confirmRemote) {
+        scope.pauseFirstToken();
+        const allowed = await request.confirmRemote(remoteHost, scope.signal).catch(() => false);
+        scope.resumeFirstToken();
+        if (scope.cause) throw new Error(scope.cause);
+        if (!allowed) {
+          return {
+            ok: false,
+            error: localError('remote-model', `not sent: ${request.model} is served by Ollama from ${remoteHost}, and sending the prompt there was declined`),
+            partial: '',
+            ttftMs: null,
+            durationMs: elapsed(),
+          };
+        }
+      }
       const stream = await client.chat({ model: request.model, messages: chatMessages(request), stream: true });
       let stats: LocalAnswerStats | undefined;
       // The client's iterator ends after the `done` chunk and throws on an

@@ -42,9 +42,29 @@ export class RequestScope {
       this.deadline = setTimeout(() => this.abort('timeout'), Math.min(timeoutMs, MAX_TIMER_MS));
     }
     if (!this.stallArmed) {
+      this.firstTokenDue = Date.now() + firstTokenMs!;
       this.firstTokenTimer = setTimeout(() => this.abort('first-token'), Math.min(firstTokenMs!, MAX_TIMER_MS));
     }
     this.touch();
+  }
+
+  private firstTokenDue: number | null = null;
+  private pausedLeft: number | null = null;
+
+  /** Stop the first-token clock while the user is asked something (consent is not Ollama's time). */
+  pauseFirstToken(): void {
+    if (this.firstTokenTimer === undefined || this.firstTokenDue === null) return;
+    clearTimeout(this.firstTokenTimer);
+    this.firstTokenTimer = undefined;
+    this.pausedLeft = Math.max(0, this.firstTokenDue - Date.now());
+  }
+
+  resumeFirstToken(): void {
+    if (this.pausedLeft === null || this.cause) return;
+    const left = this.pausedLeft;
+    this.pausedLeft = null;
+    this.firstTokenDue = Date.now() + left;
+    this.firstTokenTimer = setTimeout(() => this.abort('first-token'), Math.min(left, MAX_TIMER_MS));
   }
 
   /** The first token arrived: the first-token deadline is met and the stall watchdog starts. */

@@ -29,6 +29,12 @@ export interface LocalRequest {
   stallTimeoutMs?: number;
   /** a model Ollama serves from another machine (`remote_host`) may be used */
   allowRemote?: boolean;
+  /**
+   * With allowRemote: asked before the prompt goes to such a model (naming
+   * its host); false = not sent. Its time does not count against the
+   * first-token deadline. Absent = allowRemote is the consent.
+   */
+  confirmRemote?: (remoteHost: string, signal: AbortSignal) => Promise<boolean>;
 }
 
 /** What Ollama's `done` chunk says about the answer (durations in ms). */

@@ -181,6 +181,7 @@ export class ChatSession implements vscode.Disposable {
         mode,
         system: options.system,
         ...(hedgeNow ? { hedgeNow: hedgeNow.signal } : {}),
+        confirmRemoteModel: (info, signal) => this.confirmRemoteModel(entry, info, signal),
         // Nothing leaves the machine without consent: the engine asks right before it would.
         confirmSwarm: (outbound, signal) => this.confirmSwarm(entry, outbound, signal),
       };
@@ -268,6 +269,36 @@ export class ChatSession implements vscode.Disposable {
     }
     this.log.info(`swarm consent (${outbound.reason}): ${allowed ? 'given' : 'not given'}`);
     return allowed;
+  }
+
+  /** A cloud model (allowOllamaCloud): the prompt leaves the machine for `remoteHost`; ask first, naming it. */
+  private async confirmRemoteModel(entry: ChatEntry | undefined, info: { model: string; remoteHost: string; prompt: string }, signal: AbortSignal): Promise<boolean> {
+    const request: ConsentRequest = {
+      id: randomUUID(),
+      prompt: info.prompt,
+      model: info.model,
+      relays: [],
+      providers: [],
+      maxPriceMsats: 0,
+      encrypt: false,
+      reason: `${info.model} is an Ollama cloud model: Ollama sends your prompt to ${info.remoteHost}, not to a model on this machine.`,
+      remoteHost: info.remoteHost,
+    };
+    if (entry) {
+      entry.status = `Waiting for your answer: send this prompt to ${info.remoteHost}?`;
+      entry.awaiting = 'consent';
+      this.emit({ type: 'entry', entry });
+    }
+    try {
+      const allowed = await this.consent.askOnce(request, signal);
+      this.log.info(`Ollama cloud consent (${info.model} at ${info.remoteHost}): ${allowed ? 'given' : 'not given'}`);
+      return allowed;
+    } finally {
+      if (entry) {
+        entry.awaiting = null;
+        this.emit({ type: 'entry', entry });
+      }
+    }
   }
 
   private apply(entry: ChatEntry, event: RunEvent): void {

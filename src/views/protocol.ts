@@ -77,12 +77,16 @@ export interface ConsentRequest {
   encrypt: boolean;
   /** why the swarm is asked now, in words (local failed: why; or the swarm-only mode) */
   reason: string;
+  /** not the swarm: Ollama would send the prompt to this host (a cloud model) */
+  remoteHost?: string;
 }
 
 export type ConsentChoice = 'once' | 'always' | 'never' | 'cancel';
 
 export interface ModelList {
   models: string[];
+  /** models Ollama serves from another machine: name → remote host (marked "Ollama cloud") */
+  remote?: Record<string, string>;
   /** why the list is empty (Ollama not running, …) */
   error: string | null;
 }

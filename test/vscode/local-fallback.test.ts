@@ -103,3 +103,47 @@ describe('local answers that fit real models, in the chat', () => {
     }
   });
 });
+
+describe('Ollama cloud models in the chat', () => {
+  let ollama: OllamaStandin;
+  const CLOUD = 'gpt-oss:120b-cloud';
+  const HOST = 'https://ollama.com:443';
+
+  before(async () => {
+    ollama = await startOllamaStandin({ models: { [CLOUD]: { remoteHost: HOST, reply: 'Answer from the cloud.' }, llama3: {} } });
+    await setSettings({ mode: 'local-only', ollamaHost: ollama.url, model: CLOUD });
+  });
+  after(async () => {
+    await resetSettings([...KEYS, 'allowOllamaCloud']);
+    await ollama.stop();
+  });
+
+  const prompted = () => ollama.requests.filter((r) => r.path === '/api/chat' || r.path === '/api/generate');
+
+  it('without allowOllamaCloud a cloud model is not used, even in Local only, and nothing is sent to it', async () => {
+    const swarm = await api();
+    await setSettings({ allowOllamaCloud: false });
+    const outcome = await swarm.ask('Private code');
+    assert.strictEqual(outcome?.result.lane, 'failed', JSON.stringify(outcome?.result));
+    assert.strictEqual(outcome!.result.lane === 'failed' && outcome!.result.localErrorKind, 'remote-model');
+    assert.match(outcome!.entry.error?.message ?? '', /not a local model: Ollama serves it from https:\/\/ollama\.com:443/);
+    assert.deepStrictEqual(prompted(), []);
+  });
+
+  it('with allowOllamaCloud it asks first, naming the remote host; allowed once, the answer carries the "Ollama cloud" badge', async () => {
+    const swarm = await api();
+    await setSettings({ allowOllamaCloud: true });
+    const running = swarm.ask('Ask the cloud');
+    const card = await until('the cloud consent card', () => swarm.consentRequest());
+    assert.strictEqual(card.remoteHost, HOST);
+    assert.match(card.reason, /Ollama sends your prompt to https:\/\/ollama\.com:443/);
+    assert.deepStrictEqual(prompted(), [], 'nothing sent before the answer');
+    assert.ok(swarm.answerConsent('once'));
+    const outcome = await running;
+    assert.strictEqual(outcome?.result.lane, 'local', JSON.stringify(outcome?.result));
+    assert.strictEqual(outcome!.entry.answer, 'Answer from the cloud.');
+    assert.strictEqual(outcome!.entry.remoteHost, HOST);
+    const row = await (await swarm.history()).get(outcome!.id);
+    assert.strictEqual(row!.localRemoteHost, HOST);
+  });
+});
