@@ -19,6 +19,12 @@ export interface EngineSettings {
   offerWindowSecs: number;
   dailyBudgetMsats: number | null;
   monthlyBudgetMsats: number | null;
+  /** once local tokens flow, how long the stream may go silent before it counts as failed (default 30) */
+  localStallSecs?: number;
+  /** fallback mode: seconds without a local token before the swarm job starts too (0 = off, the default) */
+  hedgeAfterSecs?: number;
+  /** may a model Ollama serves from another machine (`remote_host`) be used (default false) */
+  allowOllamaCloud?: boolean;
 }
 
 export interface RunRequest {
@@ -35,6 +41,18 @@ export interface RunRequest {
    * run ends as Failed with swarmError "not sent: …". Absent = allowed.
    */
   confirmSwarm?: (outbound: SwarmOutbound, signal: AbortSignal) => Promise<boolean>;
+  /**
+   * Fallback mode: when this signal aborts while local has sent no token, the
+   * swarm job starts as well (after consent), as hedging does — the chat's
+   * "Ask the swarm too". The first lane to stream wins.
+   */
+  hedgeNow?: AbortSignal;
+  /**
+   * With allowOllamaCloud: asked before the prompt goes to a model Ollama
+   * serves from another machine (`remote_host`), naming that host. false =
+   * not sent (fallback mode then goes on to the swarm). Absent = allowed.
+   */
+  confirmRemoteModel?: (info: { model: string; remoteHost: string; prompt: string }, signal: AbortSignal) => Promise<boolean>;
 }
 
 /** What would leave the machine, shown to the user when asking consent. */

@@ -10,7 +10,7 @@ import { registerCommands, errorActionHandler, type CommandDeps } from './views/
 import { Consent, type ConsentChoice } from './views/consent';
 import { EngineService } from './views/engine-service';
 import { MetricsPanel } from './views/metrics-panel';
-import type { ConsentChoice as ConsentAnswer, ConsentRequest } from './views/protocol';
+import type { ChatEntry, ConsentChoice as ConsentAnswer, ConsentRequest } from './views/protocol';
 import { SecretsStore } from './views/secrets';
 import { CostStatusBar, type StatusSnapshot } from './views/status-bar';
 import { ModelSharing, type SharingStatus } from './views/model-sharing';
@@ -38,6 +38,10 @@ export interface SwarmComputeApi {
   sharing(): { status: SharingStatus; item: SharingSnapshot };
   /** the open Show Providers picker, if any */
   providerPicker(): { busy: boolean; items: ProviderPick[]; title: string | undefined } | null;
+  /** the chat's entries as they stand (a copy) */
+  entries(): ChatEntry[];
+  /** "Ask the swarm too" on the waiting entry, as its button does; false when not offered */
+  askSwarmToo(entryId: string): boolean;
 }
 
 let engines: EngineService | undefined;
@@ -121,6 +125,8 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
     },
     sharing: () => ({ status: share.status, item: sharingItem.update() }),
     providerPicker: () => providers.current,
+    entries: () => session.entriesNow(),
+    askSwarmToo: (entryId) => session.askSwarmToo(entryId),
   };
 }
 

@@ -135,6 +135,30 @@ function laneBadge(e: ChatEntry): HTMLElement {
   return badge;
 }
 
+/** "Ollama cloud": the answer came from a model Ollama serves from another machine. */
+function cloudBadge(e: ChatEntry): HTMLElement[] {
+  if (!e.remoteHost) return [];
+  const b = el('span', 'badge lane-cloud');
+  b.title = `served by Ollama from ${e.remoteHost}`;
+  b.append(icon('cloud'), document.createTextNode(' Ollama cloud'));
+  return [b];
+}
+
+/** A half local answer that stopped stays visible, dimmed and marked, above the swarm's answer. */
+function renderSuperseded(root: HTMLElement, entry: ChatEntry): void {
+  const box = root.querySelector<HTMLElement>('.superseded');
+  if (!box) return;
+  if (!entry.superseded) {
+    box.replaceChildren();
+    return;
+  }
+  const note = el('div', 'superseded-note');
+  note.append(icon('debug-disconnect'), document.createTextNode(` ${entry.superseded.note}`));
+  const text = el('div', 'md superseded-text');
+  setMarkdown(text, entry.superseded.text);
+  box.replaceChildren(note, text);
+}
+
 function build(entry: ChatEntry): HTMLElement {
   const root = el('article', 'entry');
   root.dataset.id = entry.id;
@@ -143,7 +167,7 @@ function build(entry: ChatEntry): HTMLElement {
   q.append(icon('account'), el('div', 'md'));
   const a = el('section', 'answer');
   a.setAttribute('aria-label', 'Answer');
-  a.append(el('header', 'label'), el('div', 'md answer-body'), el('div', 'status'), el('div', 'warning'), el('div', 'error'));
+  a.append(el('header', 'label'), el('div', 'superseded'), el('div', 'md answer-body'), el('div', 'status'), el('div', 'warning'), el('div', 'error'));
   root.append(q, a);
   return root;
 }
@@ -159,7 +183,8 @@ function render(s: Shown): void {
     setMarkdown(qmd, entry.question);
   }
   const label = root.querySelector<HTMLElement>('.label')!;
-  label.replaceChildren(laneBadge(entry), ...labelParts(entry).map((p) => el('span', 'meta', p)));
+  label.replaceChildren(laneBadge(entry), ...cloudBadge(entry), ...labelParts(entry).map((p) => el('span', 'meta', p)));
+  renderSuperseded(root, entry);
   const body = root.querySelector<HTMLElement>('.answer-body')!;
   setMarkdown(body, entry.answer || (entry.state === 'running' ? '' : ''));
   const answer = root.querySelector<HTMLElement>('.answer')!;
@@ -168,6 +193,11 @@ function render(s: Shown): void {
   status.replaceChildren();
   if (entry.state === 'running') status.append(el('span', 'codicon codicon-loading codicon-modifier-spin'), document.createTextNode(` ${entry.status ?? 'Thinking…'}`));
   else if (entry.state === 'cancelled') status.append(document.createTextNode('Stopped.'));
+  if (entry.state === 'running' && entry.askSwarmToo) {
+    const too = el('button', 'secondary ask-swarm-too', 'Ask the swarm too');
+    too.addEventListener('click', () => post({ type: 'askSwarmToo', entryId: entry.id }));
+    status.append(document.createTextNode(' '), too);
+  }
   const warning = root.querySelector<HTMLElement>('.warning')!;
   warning.replaceChildren();
   if (entry.warning) {
@@ -225,7 +255,10 @@ function showConsent(request: ConsentRequest | null): void {
   if (!request) return;
   const title = el('h2', 'consent-title');
   title.id = 'consent-title';
-  title.append(icon('cloud-upload'), document.createTextNode(' Send this prompt to the Nostr compute marketplace?'));
+  title.append(
+    icon('cloud-upload'),
+    document.createTextNode(request.remoteHost ? ` Send this prompt to Ollama cloud (${request.remoteHost})?` : ' Send this prompt to the Nostr compute marketplace?'),
+  );
   const why = el('p', 'consent-reason');
   why.append(...withCode(request.reason));
   why.id = 'consent-what';
@@ -237,15 +270,18 @@ function showConsent(request: ConsentRequest | null): void {
     facts.append(el('dt', undefined, name), dd);
   };
   fact('Model', request.model, 'model');
-  fact('Relays', request.relays.join(', '), 'relays');
-  fact(
-    'Providers',
-    request.providers.length > 0 ? request.providers.map((p) => `${p.slice(0, 12)}…${p.slice(-4)}`).join(', ') : "any provider (someone else's machine)",
-    'providers',
-    request.providers.join('\n') || undefined,
-  );
-  fact('Price cap', `at most ${formatSats(request.maxPriceMsats)}`, 'cap');
-  fact('Encryption', request.encrypt ? 'encrypted for the provider' : 'not encrypted: anyone reading these relays can see it', 'encrypt');
+  if (request.remoteHost) fact('Sent to', `${request.remoteHost} (Ollama serves this model from there, not from this machine)`, 'remote');
+  else fact('Relays', request.relays.join(', '), 'relays');
+  if (!request.remoteHost) {
+    fact(
+      'Providers',
+      request.providers.length > 0 ? request.providers.map((p) => `${p.slice(0, 12)}…${p.slice(-4)}`).join(', ') : "any provider (someone else's machine)",
+      'providers',
+      request.providers.join('\n') || undefined,
+    );
+    fact('Price cap', `at most ${formatSats(request.maxPriceMsats)}`, 'cap');
+    fact('Encryption', request.encrypt ? 'encrypted for the provider' : 'not encrypted: anyone reading these relays can see it', 'encrypt');
+  }
   const label = el('div', 'consent-label', 'What will be sent:');
   const clipped = request.prompt.length > 4000 ? `${request.prompt.slice(0, 4000)}…` : request.prompt;
   const preview = el('pre', 'consent-prompt', clipped);
@@ -257,7 +293,8 @@ function showConsent(request: ConsentRequest | null): void {
     ['never', 'Never (local only)', 'secondary'],
     ['cancel', 'Cancel', 'secondary'],
   ];
-  for (const [choice, text, cls] of choices) {
+  // a cloud model's question is for this send only: nothing to remember
+  for (const [choice, text, cls] of request.remoteHost ? choices.filter(([c]) => c === 'once' || c === 'cancel') : choices) {
     const b = el('button', cls, text);
     b.type = 'button';
     b.dataset.choice = choice;
@@ -283,7 +320,8 @@ function renderModels(): void {
   const installed = modelList.models;
   const found = installed.find((m) => withTag(m) === withTag(currentModel));
   const match = found === undefined ? undefined : withoutLatest(found);
-  const options = installed.map((n) => [withoutLatest(n), withoutLatest(n)] as const);
+  // models Ollama serves from another machine are marked: choosing one sends prompts there
+  const options = installed.map((n) => [withoutLatest(n), modelList.remote?.[n] ? `${withoutLatest(n)} (Ollama cloud)` : withoutLatest(n)] as const);
   if (currentModel && !match) options.unshift([currentModel, installed.length ? `${currentModel} (not pulled)` : currentModel]);
   modelSelect.replaceChildren(
     ...options.map(([value, label]) => {

@@ -6,6 +6,10 @@ export const PUBLIC_RELAYS = ['wss://relay.damus.io', 'wss://nos.lol', 'wss://re
 
 export const DEFAULT_MODEL = 'llama3';
 export const DEFAULT_OLLAMA_HOST = 'http://127.0.0.1:11434';
+export const DEFAULT_LOCAL_TIMEOUT_SECS = 30;
+export const DEFAULT_LOCAL_STALL_SECS = 30;
+/** 0 = no hedging: the swarm is only asked once local failed */
+export const DEFAULT_HEDGE_AFTER_SECS = 0;
 export const JOB_TYPES: Record<string, number> = { 'text-generation': 5050 };
 
 export function defaultDataDir(env: NodeJS.ProcessEnv): string {

@@ -13,6 +13,14 @@ export interface SubmitJson {
   localAttempted: boolean;
   localError: string | null;
   swarmError: string | null;
+  /** what local streamed before it failed; absent when nothing streamed */
+  localPartial?: string;
+  /** the swarm job was started while local was slow (--hedge-after-secs) */
+  hedged?: true;
+  /** with hedged: the lane that answered first */
+  hedgeWinner?: 'local' | 'swarm';
+  /** a model Ollama served from another machine answered (--allow-ollama-cloud) */
+  localRemoteHost?: string;
 }
 
 export interface SubmitFacts {
@@ -42,6 +50,9 @@ export function submitJson(f: SubmitFacts): SubmitJson {
     localAttempted: f.localAttempted,
     localError: r.lane === 'failed' ? r.localError : f.localError,
     swarmError: r.lane === 'failed' ? r.swarmError : null,
+    ...(r.lane !== 'local' && r.localPartial ? { localPartial: r.localPartial } : {}),
+    ...(r.hedged ? { hedged: true as const, ...(r.hedgeWinner ? { hedgeWinner: r.hedgeWinner } : {}) } : {}),
+    ...(r.lane === 'local' && r.localRemoteHost ? { localRemoteHost: r.localRemoteHost } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 import * as nip19 from 'nostr-tools/nip19';
 import type { EngineSettings, Mode } from '../engine-api';
 import { parseArgs, seconds, UsageError, wholeNumber, type FlagSpec } from './args';
-import { DEFAULT_MODEL, DEFAULT_OLLAMA_HOST, JOB_TYPES, PUBLIC_RELAYS, defaultDataDir, normalizeOllamaHost } from './defaults';
+import { DEFAULT_HEDGE_AFTER_SECS, DEFAULT_LOCAL_STALL_SECS, DEFAULT_LOCAL_TIMEOUT_SECS, DEFAULT_MODEL, DEFAULT_OLLAMA_HOST, JOB_TYPES, PUBLIC_RELAYS, defaultDataDir, normalizeOllamaHost } from './defaults';
 
 export const SUBMIT_FLAGS: Record<string, FlagSpec> = {
   prompt: { type: 'string' },
@@ -12,6 +12,9 @@ export const SUBMIT_FLAGS: Record<string, FlagSpec> = {
   'no-fallback': { type: 'boolean' },
   'max-price-msats': { type: 'string' },
   'local-timeout-secs': { type: 'string' },
+  'local-stall-secs': { type: 'string' },
+  'hedge-after-secs': { type: 'string' },
+  'allow-ollama-cloud': { type: 'boolean' },
   'swarm-timeout-secs': { type: 'string' },
   relay: { type: 'list' },
   provider: { type: 'list' },
@@ -107,7 +110,14 @@ export function parseSubmitOptions(argv: string[], env: NodeJS.ProcessEnv): Subm
   const model = str('model') ?? DEFAULT_MODEL;
   if (!model.trim()) throw new UsageError('--model must not be empty');
   const maxPriceMsats = str('max-price-msats') !== undefined ? wholeNumber('--max-price-msats', str('max-price-msats')!, 0) : 1000;
-  const localTimeoutSecs = str('local-timeout-secs') !== undefined ? seconds('--local-timeout-secs', str('local-timeout-secs')!) : 30;
+  const localTimeoutSecs =
+    str('local-timeout-secs') !== undefined ? seconds('--local-timeout-secs', str('local-timeout-secs')!) : DEFAULT_LOCAL_TIMEOUT_SECS;
+  const localStallSecs = str('local-stall-secs') !== undefined ? seconds('--local-stall-secs', str('local-stall-secs')!) : DEFAULT_LOCAL_STALL_SECS;
+  const hedgeAfterSecs =
+    str('hedge-after-secs') !== undefined ? seconds('--hedge-after-secs', str('hedge-after-secs')!, true) : DEFAULT_HEDGE_AFTER_SECS;
+  if (hedgeAfterSecs > 0 && mode !== 'fallback') {
+    throw new UsageError('--hedge-after-secs needs the fallback mode (--local-first without --no-fallback): it starts the swarm job while local is slow');
+  }
   const swarmTimeoutSecs = str('swarm-timeout-secs') !== undefined ? seconds('--swarm-timeout-secs', str('swarm-timeout-secs')!) : 120;
   const offerWindowSecs = str('offer-window-secs') !== undefined ? seconds('--offer-window-secs', str('offer-window-secs')!, true) : 2;
   const dailyBudgetMsats =
@@ -167,6 +177,9 @@ export function parseSubmitOptions(argv: string[], env: NodeJS.ProcessEnv): Subm
       offerWindowSecs,
       dailyBudgetMsats,
       monthlyBudgetMsats,
+      localStallSecs,
+      hedgeAfterSecs,
+      allowOllamaCloud: a.booleans.has('allow-ollama-cloud'),
     },
     nwcUri: nwc,
     dataDir,

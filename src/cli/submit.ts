@@ -68,6 +68,9 @@ async function submitWith(opts: SubmitOptions, io: CliIo, createEngine: CreateEn
         streamed = '';
         streamedAny = false;
         progress(`⚠ ${event.message}\n`);
+      } else if (event.type === 'status' && (event.state === 'loading' || event.state === 'hedge')) {
+        // waiting news (a model loading, the swarm asked as well) is progress, never the answer
+        io.stderr(`${event.message}\n`);
       } else if (event.type === 'payment' && event.outcome === 'refused') {
         io.stderr(`warning: ${event.message}\n`);
       } else if (event.type === 'job') {

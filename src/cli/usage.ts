@@ -12,7 +12,11 @@ Options:
   --job-type TYPE              text-generation (NIP-90 kind 5050, default)
   --model NAME                 model (default llama3)
   --max-price-msats N          the most this job may cost (default 1000); sent as the bid
-  --local-timeout-secs N       local attempt limit (default 30)
+  --local-timeout-secs N       wait this long for the local model's FIRST token (default 30)
+  --local-stall-secs N         once tokens flow, the longest silence before local counts as failed (default 30)
+  --hedge-after-secs N         fallback mode: N s without a local token starts the swarm job too;
+                               the first lane to answer wins (default 0 = off)
+  --allow-ollama-cloud         allow models Ollama serves from another machine (remote_host)
   --swarm-timeout-secs N       wait for a swarm result (default 120)
   --relay URL                  relay (repeatable); default SWARM_COMPUTE_RELAYS or public relays
   --provider PUBKEY            send only to this provider (hex or npub; repeatable)

@@ -10,6 +10,7 @@ import type { SwarmLane } from '../swarm/types';
 import type { Payer } from '../wallet/types';
 import { EventChannel } from './event-channel';
 import { fallbackConfigFor, validateSettings } from './settings';
+import { lastLoadMs, localRecordFields } from './local-record';
 
 export interface EngineParts {
   local: LocalLane;
@@ -148,6 +149,9 @@ export class EngineCore implements Engine {
           model: settings.model,
           ollamaHost: settings.ollamaHost,
           system: request.system,
+          lastLoadMs: () => lastLoadMs(history, settings.model),
+          hedgeNow: request.hedgeNow,
+          confirmRemoteModel: request.confirmRemoteModel,
           confirmSwarm,
           swarm: {
             relays: settings.relays,
@@ -171,7 +175,10 @@ export class EngineCore implements Engine {
     closePayer();
     await pendingWrite;
     const completedAt = Date.now();
-    await history.update(id, recordPatch(trace, publishedJobId, paymentWarning, completedAt - submittedAt - trace.consentMs, completedAt));
+    await history.update(id, {
+      ...recordPatch(trace, publishedJobId, paymentWarning, completedAt - submittedAt - trace.consentMs, completedAt),
+      ...localRecordFields(trace),
+    });
     return trace.result;
   }
 

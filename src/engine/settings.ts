@@ -1,5 +1,5 @@
 import { ConfigError } from '../fallback/errors';
-import type { FallbackConfig } from '../fallback/config';
+import { DEFAULT_LOCAL_STALL_SECS, type FallbackConfig } from '../fallback/config';
 import type { EngineSettings, Mode } from '../engine-api';
 
 export const MODES: readonly Mode[] = ['fallback', 'local-only', 'swarm-only', 'local-no-fallback'];
@@ -11,6 +11,10 @@ export function fallbackConfigFor(settings: EngineSettings, mode: Mode = setting
     localTimeoutSecs: settings.localTimeoutSecs,
     forceLocal: mode === 'local-only',
     forceSwarm: mode === 'swarm-only',
+    localStallSecs: settings.localStallSecs ?? DEFAULT_LOCAL_STALL_SECS,
+    // hedging only means something when local may fall back to the swarm
+    hedgeAfterSecs: mode === 'fallback' ? settings.hedgeAfterSecs ?? 0 : 0,
+    allowOllamaCloud: settings.allowOllamaCloud ?? false,
   };
 }
 
@@ -24,6 +28,12 @@ export function validateSettings(settings: EngineSettings, mode: Mode = settings
   if (!settings.model.trim()) throw new ConfigError('model must not be empty');
   wholeAtLeast('maxPriceMsats', settings.maxPriceMsats, 0);
   if (!(settings.localTimeoutSecs > 0)) throw new ConfigError(`localTimeoutSecs must be > 0, got ${settings.localTimeoutSecs}`);
+  if (settings.localStallSecs !== undefined && !(settings.localStallSecs > 0)) {
+    throw new ConfigError(`localStallSecs must be > 0, got ${settings.localStallSecs}`);
+  }
+  if (settings.hedgeAfterSecs !== undefined && !(settings.hedgeAfterSecs >= 0)) {
+    throw new ConfigError(`hedgeAfterSecs must be ≥ 0, got ${settings.hedgeAfterSecs}`);
+  }
   if (!(settings.swarmTimeoutSecs > 0)) throw new ConfigError(`swarmTimeoutSecs must be > 0, got ${settings.swarmTimeoutSecs}`);
   if (!(settings.offerWindowSecs >= 0)) throw new ConfigError(`offerWindowSecs must be ≥ 0, got ${settings.offerWindowSecs}`);
   if (settings.dailyBudgetMsats !== null) wholeAtLeast('dailyBudgetMsats', settings.dailyBudgetMsats, 0);

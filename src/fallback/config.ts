@@ -6,15 +6,24 @@ import { ConfigError } from './errors';
  *  2. forceLocal  → local only; the swarm is never contacted (no relay connection).
  *  3. forceSwarm  → swarm only; no local attempt (wins over enabled=false).
  *  4. enabled=false → local once; no swarm even when local fails.
- *  5. otherwise   → local first, swarm when local fails before its first token.
+ *  5. otherwise   → local first, swarm when local fails at any point before its `done` chunk.
  */
 export interface FallbackConfig {
   enabled: boolean;
   maxPriceMsats: number;
+  /** deadline for the local model's FIRST token */
   localTimeoutSecs: number;
   forceLocal: boolean;
   forceSwarm: boolean;
+  /** once local tokens flow, how long the stream may go silent (default 30) */
+  localStallSecs?: number;
+  /** fallback mode: this long without a local token starts the swarm job too (0/absent = off) */
+  hedgeAfterSecs?: number;
+  /** a model Ollama serves from another machine (`remote_host`) may be used */
+  allowOllamaCloud?: boolean;
 }
+
+export const DEFAULT_LOCAL_STALL_SECS = 30;
 
 export const DEFAULT_FALLBACK_CONFIG: FallbackConfig = {
   enabled: true,
@@ -22,6 +31,9 @@ export const DEFAULT_FALLBACK_CONFIG: FallbackConfig = {
   localTimeoutSecs: 30,
   forceLocal: false,
   forceSwarm: false,
+  localStallSecs: DEFAULT_LOCAL_STALL_SECS,
+  hedgeAfterSecs: 0,
+  allowOllamaCloud: false,
 };
 
 export type Plan = 'local-only' | 'swarm-only' | 'local-no-fallback' | 'local-then-swarm';
@@ -35,6 +47,12 @@ export function planFor(config: FallbackConfig): Plan {
   }
   if (!(config.localTimeoutSecs > 0)) {
     throw new ConfigError(`localTimeoutSecs must be a number > 0, got ${config.localTimeoutSecs}`);
+  }
+  if (config.localStallSecs !== undefined && !(config.localStallSecs > 0)) {
+    throw new ConfigError(`localStallSecs must be a number > 0, got ${config.localStallSecs}`);
+  }
+  if (config.hedgeAfterSecs !== undefined && !(config.hedgeAfterSecs >= 0)) {
+    throw new ConfigError(`hedgeAfterSecs must be a number ≥ 0, got ${config.hedgeAfterSecs}`);
   }
   if (config.forceLocal) return 'local-only';
   if (config.forceSwarm) return 'swarm-only';

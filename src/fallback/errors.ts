@@ -6,6 +6,7 @@ export type LocalErrorKind =
   | 'model-missing' // Ollama answered 404 for the model
   | 'timeout' // localTimeoutSecs passed
   | 'failed' // anything else (HTTP 500, stream broke, bad response)
+  | 'remote-model' // Ollama serves the model from another machine (remote_host) and that is not allowed
   | 'cancelled';
 
 export type SwarmErrorKind =

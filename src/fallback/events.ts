@@ -10,7 +10,7 @@ export type JobState = 'pending' | 'payment-required' | 'processing' | 'complete
  * consumes the stream; none re-implements a decision.
  */
 export type RunEvent =
-  | { type: 'status'; lane: Lane; state: JobState | 'started' | 'fallback'; message: string }
+  | { type: 'status'; lane: Lane; state: JobState | 'started' | 'fallback' | 'loading' | 'hedge'; message: string }
   | { type: 'token'; lane: Lane; text: string }
   | { type: 'job'; jobId: string; relays: string[] } // the NIP-90 job request was accepted by these relays
   | {

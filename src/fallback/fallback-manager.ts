@@ -1,9 +1,14 @@
 import { planFor, type FallbackConfig } from './config';
 import type { Emit } from './events';
-import type { FailedResult, FallbackResult } from './result';
+import type { FailedResult, FallbackResult, HedgeFacts } from './result';
+import { localError } from './errors';
+import { runHedged, type HedgeRun } from './hedge';
 import type { SwarmOutbound } from '../engine-api';
-import type { LocalLane, LocalOutcome } from '../local/types';
+import type { LocalLane, LocalOutcome, LocalProgress, LocalRequest } from '../local/types';
+import { wordCount } from '../local/ollama-errors';
+import { DEFAULT_LOCAL_STALL_SECS } from './config';
 import type { SwarmDeps, SwarmLane, SwarmOutcome, SwarmRequest } from '../swarm/types';
+import type { RunEvent } from './events';
 
 export const FALLBACK_DISABLED = 'fallback disabled';
 export const SWARM_DECLINED = 'not sent: sending this prompt to the swarm was declined';
@@ -13,6 +18,14 @@ export interface FallbackRequest {
   model: string;
   ollamaHost: string;
   system?: string;
+  /** the conversation as chat messages for the local lane (absent: built from system + prompt) */
+  messages?: LocalRequest['messages'];
+  /** asked before the prompt goes to a model Ollama serves from another machine (allowOllamaCloud) */
+  confirmRemoteModel?: (info: { model: string; remoteHost: string; prompt: string }, signal: AbortSignal) => Promise<boolean>;
+  /** aborting it starts the swarm job alongside a local attempt that has no token yet (fallback mode) */
+  hedgeNow?: AbortSignal;
+  /** how long the model took to load last time (from history), for the waiting message */
+  lastLoadMs?: () => Promise<number | null>;
   /** everything the swarm lane needs beyond prompt/model/cap */
   swarm: Omit<SwarmRequest, 'prompt' | 'model' | 'maxPriceMsats'>;
   /** consent: asked right before the swarm lane runs; false = nothing is sent */
@@ -28,6 +41,14 @@ export interface FallbackTrace {
   local: LocalOutcome | null;
   swarm: SwarmOutcome | null;
   swarmStart: 'direct' | 'fallback' | null;
+  /** when the swarm job was started alongside a slow local attempt: who won, how the other ended */
+  hedge?: HedgeTrace | null;
+}
+
+export interface HedgeTrace {
+  winner: 'local' | 'swarm' | null;
+  /** how the losing lane ended: 'stopped' (the winner stopped it), 'failed', 'declined' (no consent) */
+  loserOutcome: 'stopped' | 'failed' | 'declined' | null;
 }
 
 /**
@@ -38,6 +59,8 @@ export interface FallbackTrace {
 export class FallbackManager {
   constructor(
     private readonly lanes: { local: LocalLane; swarm: SwarmLane },
+    /** the hedge timer (tests inject one they fire themselves) */
+    private readonly setTimer?: (fn: () => void, ms: number) => () => void,
   ) {}
 
   async run(
@@ -52,23 +75,72 @@ export class FallbackManager {
     // Time spent waiting on the user's consent is not the job's: left out of durationMs.
     let consentMs = 0;
     const elapsed = () => Date.now() - started - consentMs;
+    const swarmRequest: SwarmRequest = { ...request.swarm, prompt: request.prompt, model: request.model, maxPriceMsats: config.maxPriceMsats };
+    const outbound = (reason: string): SwarmOutbound => ({
+      prompt: request.prompt,
+      model: request.model,
+      relays: request.swarm.relays,
+      providers: request.swarm.providers,
+      encrypt: request.swarm.encrypt,
+      maxPriceMsats: config.maxPriceMsats,
+      reason,
+    });
+    const hedgeAfterMs = plan === 'local-then-swarm' ? (config.hedgeAfterSecs ?? 0) * 1000 : 0;
 
     let local: LocalOutcome | null = null;
+    let hedge: HedgeRun | null = null;
+    let hedgeFacts: HedgeFacts = {};
     if (plan !== 'swarm-only') {
       emit({ type: 'status', lane: 'local', state: 'started', message: `Asking ${request.model} on ${request.ollamaHost}` });
-      local = await this.lanes.local.run(
-        {
-          prompt: request.prompt,
-          model: request.model,
-          host: request.ollamaHost,
-          timeoutMs: config.localTimeoutSecs * 1000,
-          system: request.system,
-        },
-        signal,
-        (text) => emit({ type: 'token', lane: 'local', text }),
-      );
+      if (plan === 'local-then-swarm' && (hedgeAfterMs > 0 || request.hedgeNow)) {
+        hedge = await runHedged(
+          this.lanes,
+          {
+            afterMs: hedgeAfterMs,
+            now: request.hedgeNow,
+            localRequest: localRequest(config, request),
+            swarmRequest,
+            swarmDeps,
+            outbound: outbound(
+              hedgeAfterMs > 0
+                ? `${request.model} sent no token within ${config.hedgeAfterSecs} s: the swarm is asked as well (hedging); the first to answer wins`
+                : `${request.model} has sent no token yet: the swarm is asked as well (hedging); the first to answer wins`,
+            ),
+            confirmSwarm: request.confirmSwarm,
+            onProgress: loadingReporter(request, emit),
+            onLocalFailed: (failed) => emit(fallbackStatus(failed)),
+            setTimer: this.setTimer,
+          },
+          emit,
+          signal,
+        );
+        local = hedge.local;
+        if (hedge.hedged) hedgeFacts = { hedged: true, ...(hedge.winner ? { hedgeWinner: hedge.winner } : {}) };
+        if (hedge.winner === 'swarm' && !local.ok && local.error.kind === 'cancelled' && !signal.aborted) {
+          // the loser: stopped on purpose, not a failure of the local model
+          local = { ...local, error: localError('cancelled', 'stopped: the swarm answered first') };
+        }
+      } else {
+        local = await this.lanes.local.run(
+          localRequest(config, request),
+          signal,
+          (text) => emit({ type: 'token', lane: 'local', text }),
+          loadingReporter(request, emit),
+        );
+      }
       if (local.ok) {
-        return this.finish(emit, { result: { lane: 'local', response: local.response, durationMs: elapsed() }, cancelled: false, local, swarm: null, swarmStart: null });
+        const result = {
+          lane: 'local' as const,
+          response: local.response,
+          durationMs: elapsed(),
+          ...(local.remoteHost ? { localRemoteHost: local.remoteHost } : {}),
+          ...hedgeFacts,
+        };
+        return this.finish(emit, { result, cancelled: false, local, swarm: hedge?.swarm ?? null, swarmStart: null, hedge: hedgeTrace(hedge) });
+      }
+      // the hedge's swarm job answered (or ended) after local failed or lost: that is the result
+      if (hedge?.swarm && (hedge.winner === 'swarm' || hedge.winner === null)) {
+        return this.finish(emit, this.swarmTrace(hedge.swarm, local, 'fallback', elapsed(), signal, hedgeFacts, hedge));
       }
       const cancelled = local.error.kind === 'cancelled' || signal.aborted;
       const stop = (swarmError: string | null, swarmErrorKind?: FailedResult['swarmErrorKind']): FallbackTrace =>
@@ -80,36 +152,30 @@ export class FallbackManager {
             swarmError,
             swarmErrorKind,
             partialResponse: local!.ok ? undefined : local!.partial || undefined,
+            localPartial: local!.ok ? undefined : local!.partial || undefined,
             cancelled: cancelled || undefined,
+            ...hedgeFacts,
           },
           cancelled,
           local,
-          swarm: null,
+          swarm: hedge?.swarm ?? null,
           swarmStart: null,
+          hedge: hedgeTrace(hedge),
         });
       if (cancelled) return stop(plan === 'local-only' ? null : 'not attempted: cancelled', plan === 'local-only' ? undefined : 'cancelled');
       if (plan === 'local-only') return stop(null);
       if (plan === 'local-no-fallback') return stop(FALLBACK_DISABLED, 'disabled');
-      // Never switch lanes mid-answer: the user already saw part of a local answer.
-      if (local.partial.length > 0) return stop('not attempted: the local answer had already started streaming', 'not-attempted');
-      emit({ type: 'status', lane: 'swarm', state: 'fallback', message: `Local inference failed: ${local.error.message} - falling back to marketplace` });
+      if (hedge?.consent === 'declined') return stop(SWARM_DECLINED, 'declined');
+      // Any failure before the `done` chunk goes to the swarm, also after tokens
+      // streamed: the half answer is kept as localPartial, never as the answer.
+      if (!hedge?.hedged || hedge.winner === 'local') emit(fallbackStatus(local));
     }
 
-    if (request.confirmSwarm) {
+    // consent given for the hedge's job covers this run's swarm job too
+    if (request.confirmSwarm && hedge?.consent !== 'allowed') {
       const askedAt = Date.now();
       const allowed = await request
-        .confirmSwarm(
-          {
-            prompt: request.prompt,
-            model: request.model,
-            relays: request.swarm.relays,
-            providers: request.swarm.providers,
-            encrypt: request.swarm.encrypt,
-            maxPriceMsats: config.maxPriceMsats,
-            reason: local && !local.ok ? `local inference failed: ${local.error.message}` : 'swarm only',
-          },
-          signal,
-        )
+        .confirmSwarm(outbound(local && !local.ok ? `local inference failed${afterWords(local.partial)}: ${local.error.message}` : 'swarm only'), signal)
         .catch(() => false);
       consentMs = Date.now() - askedAt;
       if (!allowed || signal.aborted) {
@@ -121,33 +187,53 @@ export class FallbackManager {
             localErrorKind: local && !local.ok ? local.error.kind : undefined,
             swarmError: cancelled ? 'not attempted: cancelled' : SWARM_DECLINED,
             swarmErrorKind: cancelled ? 'cancelled' : 'declined',
+            ...localPartialOf(local),
             cancelled: cancelled || undefined,
+            ...hedgeFacts,
           },
           cancelled,
           local,
           swarm: null,
           swarmStart: null,
+          hedge: hedgeTrace(hedge),
         }, consentMs);
       }
     }
 
-    const swarm = await this.lanes.swarm.run(
-      { ...request.swarm, prompt: request.prompt, model: request.model, maxPriceMsats: config.maxPriceMsats },
-      { ...swarmDeps, emit },
-      signal,
-    );
-    const swarmStart = local ? 'fallback' : 'direct';
+    const swarm = await this.lanes.swarm.run(swarmRequest, { ...swarmDeps, emit }, signal);
+    return this.finish(emit, this.swarmTrace(swarm, local, local ? 'fallback' : 'direct', elapsed(), signal, hedgeFacts, hedge), consentMs);
+  }
+
+  private swarmTrace(
+    swarm: SwarmOutcome,
+    local: LocalOutcome | null,
+    swarmStart: 'direct' | 'fallback',
+    durationMs: number,
+    signal: AbortSignal,
+    hedgeFacts: HedgeFacts,
+    hedge: HedgeRun | null,
+  ): Omit<FallbackTrace, 'consentMs'> {
     if (swarm.ok) {
-      return this.finish(emit, {
-        result: { lane: 'swarm', jobId: swarm.jobId, provider: swarm.provider, costMsats: swarm.costMsats, durationMs: elapsed(), response: swarm.response },
+      return {
+        result: {
+          lane: 'swarm',
+          jobId: swarm.jobId,
+          provider: swarm.provider,
+          costMsats: swarm.costMsats,
+          durationMs,
+          response: swarm.response,
+          ...localPartialOf(local),
+          ...hedgeFacts,
+        },
         cancelled: false,
         local,
         swarm,
         swarmStart,
-      }, consentMs);
+        hedge: hedgeTrace(hedge),
+      };
     }
     const cancelled = swarm.error.kind === 'cancelled' || signal.aborted;
-    return this.finish(emit, {
+    return {
       result: {
         lane: 'failed',
         localError: local && !local.ok ? local.error.message : null,
@@ -155,17 +241,84 @@ export class FallbackManager {
         swarmError: swarm.error.message,
         swarmErrorKind: swarm.error.kind,
         partialResponse: swarm.partial || undefined,
+        ...localPartialOf(local),
         cancelled: cancelled || undefined,
+        ...hedgeFacts,
       },
       cancelled,
       local,
       swarm,
       swarmStart,
-    }, consentMs);
+      hedge: hedgeTrace(hedge),
+    };
   }
 
   private finish(emit: Emit, trace: Omit<FallbackTrace, 'consentMs'>, consentMs = 0): FallbackTrace {
     emit({ type: 'done', result: trace.result });
     return { ...trace, consentMs };
   }
+}
+
+/** The local lane's request: the first token has a deadline, a flowing stream only a stall watchdog. */
+export function localRequest(config: FallbackConfig, request: FallbackRequest): LocalRequest {
+  return {
+    prompt: request.prompt,
+    model: request.model,
+    host: request.ollamaHost,
+    timeoutMs: 0,
+    firstTokenTimeoutMs: config.localTimeoutSecs * 1000,
+    stallTimeoutMs: (config.localStallSecs ?? DEFAULT_LOCAL_STALL_SECS) * 1000,
+    allowRemote: config.allowOllamaCloud === true,
+    ...(request.system !== undefined ? { system: request.system } : {}),
+    ...(request.messages !== undefined ? { messages: request.messages } : {}),
+    ...(request.confirmRemoteModel
+      ? { confirmRemote: (remoteHost: string, signal: AbortSignal) => request.confirmRemoteModel!({ model: request.model, remoteHost, prompt: request.prompt }, signal) }
+      : {}),
+  };
+}
+
+/** Tells the user while a model loads (Ollama's /api/ps did not list it), with last time's load. */
+export function loadingReporter(request: FallbackRequest, emit: Emit): (p: LocalProgress) => void {
+  let tokenSeen = false;
+  return (p) => {
+    if (p.type === 'first-token') tokenSeen = true;
+    if (p.type !== 'loaded' || p.loaded) return;
+    const say = (lastMs: number | null) => {
+      if (tokenSeen) return;
+      const last = lastMs !== null && lastMs > 0 ? ` — took ${Math.max(1, Math.round(lastMs / 1000))} s last time` : ' (not in memory yet)';
+      emit({ type: 'status', lane: 'local', state: 'loading', message: `loading ${p.model}${last}` });
+    };
+    if (!request.lastLoadMs) return say(null);
+    void request.lastLoadMs().then(say, () => say(null));
+  };
+}
+
+function afterWords(partial: string): string {
+  const n = wordCount(partial);
+  return n > 0 ? ` after ${n} word${n === 1 ? '' : 's'}` : '';
+}
+
+function localPartialOf(local: LocalOutcome | null): { localPartial?: string } {
+  return local && !local.ok && local.partial ? { localPartial: local.partial } : {};
+}
+
+function fallbackStatus(local: LocalOutcome): RunEvent {
+  const failed = local.ok ? null : local;
+  return {
+    type: 'status',
+    lane: 'swarm',
+    state: 'fallback',
+    message: `Local inference failed${afterWords(failed?.partial ?? '')}: ${failed?.error.message ?? 'no answer'} - falling back to marketplace`,
+  };
+}
+
+function hedgeTrace(hedge: HedgeRun | null): HedgeTrace | null {
+  if (!hedge?.hedged) return null;
+  const { winner, local, swarm, consent } = hedge;
+  let loserOutcome: HedgeTrace['loserOutcome'] = null;
+  if (consent === 'declined') loserOutcome = 'declined';
+  else if (winner === 'local') loserOutcome = swarm && !swarm.ok && swarm.error.kind !== 'cancelled' ? 'failed' : 'stopped';
+  else if (winner === 'swarm') loserOutcome = !local.ok && local.error.kind !== 'cancelled' ? 'failed' : 'stopped';
+  else loserOutcome = 'failed';
+  return { winner, loserOutcome };
 }

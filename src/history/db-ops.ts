@@ -3,7 +3,7 @@
 // holds (JSON), so the writer and every process that replays the journal run
 // the same statement.
 import type { SqlValue } from 'sql.js';
-import type { Metrics } from './types';
+import type { LocalModelStats, Metrics } from './types';
 
 export type WriteOp =
   | { op: 'insert'; id: string; columns: string[]; values: SqlValue[] }
@@ -47,6 +47,7 @@ export interface DbHost {
   /** newest first; rows come a chunk at a time and `map` runs per chunk, so a huge list never blocks this thread for long */
   list<T>(limit: number, map: (row: SqlValue[]) => T): Promise<T[]>;
   metrics(): Promise<Metrics>;
+  localModelStats(): Promise<LocalModelStats[]>;
   spent(sinceMs: number): Promise<number>;
   /** the whole database file */
   export(): Promise<Uint8Array>;

@@ -6,9 +6,10 @@ import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import type { ApplyResult, ListChunk, LoadOptions, LoadResult, WriteOp } from './db-ops';
 import { parseJournalLine } from './journal-format';
 import { queryMetrics, querySpentSince } from './metrics-query';
+import { queryLocalModelStats } from './local-stats-query';
 import { SELECT_COLUMNS } from './row-mapping';
 import { migrate, needsMigration, rollbackQuietly, schemaVersion } from './schema';
-import type { Metrics } from './types';
+import type { LocalModelStats, Metrics } from './types';
 
 const NEWLINE = 0x0a;
 const MAX_CACHED_STATEMENTS = 32;
@@ -180,6 +181,10 @@ export class HistoryDb {
   metrics(): Metrics {
     this.metricsCache ??= queryMetrics(this.open());
     return { ...this.metricsCache };
+  }
+
+  localModelStats(): LocalModelStats[] {
+    return queryLocalModelStats(this.open());
   }
 
   spent(sinceMs: number): number {

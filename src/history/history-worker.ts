@@ -49,6 +49,8 @@ async function handle(req: WorkerRequest): Promise<void> {
         return send({ id: req.id, kind: 'result', value: db.listMore(init.chunkRows) });
       case 'metrics':
         return send({ id: req.id, kind: 'result', value: db.metrics() });
+      case 'localStats':
+        return send({ id: req.id, kind: 'result', value: db.localModelStats() });
       case 'spent':
         return send({ id: req.id, kind: 'result', value: db.spent(a[0] as number) });
       case 'export': {

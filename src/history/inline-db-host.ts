@@ -6,7 +6,7 @@ import type { SqlValue } from 'sql.js';
 import type { ApplyResult, DbHost, LoadOptions, LoadResult, WriteOp } from './db-ops';
 import { HistoryDb } from './history-db';
 import { loadSqlJs } from './sql-engine';
-import type { Metrics } from './types';
+import type { LocalModelStats, Metrics } from './types';
 
 const CHUNK = 2000;
 
@@ -44,6 +44,9 @@ class InlineDbHost implements DbHost {
         if (chunk.done) return out;
       }
     });
+  }
+  localModelStats(): Promise<LocalModelStats[]> {
+    return this.call(() => this.db.localModelStats());
   }
   metrics(): Promise<Metrics> {
     return this.call(() => this.db.metrics());

@@ -14,6 +14,8 @@ interface Column {
   /** validates a JobRecord value and converts it for SQL; throws TypeError naming the field */
   toSql(value: unknown, field: string): SqlValue;
   fromSql(value: SqlValue): unknown;
+  /** a field a record may leave out (added after v3): stored as `missing` */
+  missing?: SqlValue;
 }
 
 const JOB_STATES: readonly JobState[] = ['pending', 'payment-required', 'processing', 'completed', 'failed', 'cancelled'];
@@ -54,6 +56,12 @@ const optionalMs = {
     v === null ? null : typeof v === 'number' && Number.isFinite(v) ? Math.round(v) : bad(f, 'milliseconds or null', v),
   fromSql: (v: SqlValue) => (v === null ? null : Number(v)),
 };
+/** a rate such as tokens/s: a finite number ≥ 0, or null */
+const optionalRate = {
+  toSql: (v: unknown, f: string): SqlValue =>
+    v === null ? null : typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : bad(f, 'a number ≥ 0 or null', v),
+  fromSql: (v: SqlValue) => (v === null ? null : Number(v)),
+};
 const flag = {
   toSql: (v: unknown, f: string): SqlValue => (typeof v === 'boolean' ? (v ? 1 : 0) : bad(f, 'true or false', v)),
   fromSql: (v: SqlValue) => Number(v) === 1,
@@ -86,6 +94,15 @@ export const COLUMNS: readonly Column[] = [
   { field: 'localErrorKind', column: 'local_error_kind', ...optionalText },
   { field: 'swarmErrorKind', column: 'swarm_error_kind', ...optionalText },
   { field: 'paymentWarning', column: 'payment_warning', ...optionalText },
+  // schema v5: the local lane
+  { field: 'localPartial', column: 'local_partial', ...optionalText, missing: null },
+  { field: 'localLoadMs', column: 'local_load_ms', ...optionalMs, missing: null },
+  { field: 'localTtftMs', column: 'local_ttft_ms', ...optionalMs, missing: null },
+  { field: 'localTokensPerSec', column: 'local_tokens_per_sec', ...optionalRate, missing: null },
+  { field: 'localRemoteHost', column: 'local_remote_host', ...optionalText, missing: null },
+  { field: 'hedged', column: 'hedged', ...flag, missing: 0 },
+  { field: 'hedgeWinner', column: 'hedge_winner', ...oneOf(['local', 'swarm'] as const, true), missing: null },
+  { field: 'hedgeLoserOutcome', column: 'hedge_loser_outcome', ...optionalText, missing: null },
 ];
 
 /** The seed's `payment_amount` mirrors cost_msats (what was actually paid). */
@@ -101,8 +118,9 @@ export function recordToRow(record: JobRecord): SqlAssignment {
   const columns: string[] = [];
   const values: SqlValue[] = [];
   for (const c of COLUMNS) {
-    if (!(c.field in record) || record[c.field] === undefined) bad(c.field, 'present', undefined);
-    const value = c.toSql(record[c.field], c.field);
+    const absent = !(c.field in record) || record[c.field] === undefined;
+    if (absent && c.missing === undefined) bad(c.field, 'present', undefined);
+    const value = absent ? c.missing! : c.toSql(record[c.field], c.field);
     columns.push(c.column);
     values.push(value);
     const mirror = MIRRORS[c.field];

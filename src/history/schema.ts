@@ -9,9 +9,13 @@
 // Version 3 adds the failure kinds (local_error_kind, swarm_error_kind) and
 // the refused-payment warning (payment_warning), all nullable TEXT added in
 // place: older rows read them as null.
+// Version 5 (the local lane, issue 9) adds what the local attempt left:
+// its partial answer, Ollama's load duration, time to first token and
+// tokens/s (per-model stats), a remote host for cloud models, and the hedge
+// (started, winner, the loser's outcome). Version 4 is the conversations'.
 import type { Database } from 'sql.js';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 5;
 
 interface Migration {
   version: number;
@@ -111,6 +115,20 @@ const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE jobs ADD COLUMN payment_warning TEXT;
       `),
   },
+  {
+    version: 5,
+    up: (db) =>
+      db.exec(`
+        ALTER TABLE jobs ADD COLUMN local_partial TEXT;
+        ALTER TABLE jobs ADD COLUMN local_load_ms INTEGER;
+        ALTER TABLE jobs ADD COLUMN local_ttft_ms INTEGER;
+        ALTER TABLE jobs ADD COLUMN local_tokens_per_sec REAL;
+        ALTER TABLE jobs ADD COLUMN local_remote_host TEXT;
+        ALTER TABLE jobs ADD COLUMN hedged INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jobs ADD COLUMN hedge_winner TEXT;
+        ALTER TABLE jobs ADD COLUMN hedge_loser_outcome TEXT;
+      `),
+  },
 ];
 
 /** ROLLBACK unless SQLite already rolled back on its own (then it would throw). */
@@ -137,6 +155,11 @@ const INDEXES: readonly { name: string; sql: string }[] = [
   {
     name: 'idx_jobs_metrics',
     sql: 'CREATE INDEX IF NOT EXISTS idx_jobs_metrics ON jobs(lane, local_outcome, swarm_start, swarm_outcome, cost_msats)',
+  },
+  {
+    // per-model local stats read only this index, never prompts and answers
+    name: 'idx_jobs_local_stats',
+    sql: 'CREATE INDEX IF NOT EXISTS idx_jobs_local_stats ON jobs(model, local_ttft_ms, local_tokens_per_sec, local_load_ms, submitted_at, lane)',
   },
 ];
 

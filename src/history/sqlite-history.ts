@@ -31,7 +31,7 @@ import { appendJournal, createJournal, moveJournalAside, readJournal, removeJour
 import { patchToRow, recordToRow, valuesToRecord } from './row-mapping';
 import { SCHEMA_VERSION } from './schema';
 import { readWasm } from './sql-engine';
-import type { HistoryStore, JobRecord, Metrics } from './types';
+import type { HistoryStore, JobRecord, LocalModelStats, Metrics } from './types';
 import { createWorkerDbHost, workerLaunch, WORKER_BUNDLE_NAME } from './worker-db-host';
 
 export { toHistoryJson, type HistoryJson } from './row-mapping';
@@ -200,6 +200,10 @@ class SqliteHistory implements HistoryStore {
 
   metrics(): Promise<Metrics> {
     return this.read(() => this.host.metrics());
+  }
+
+  localModelStats(): Promise<LocalModelStats[]> {
+    return this.read(() => this.host.localModelStats());
   }
 
   spentMsatsSince(sinceMs: number): Promise<number> {

@@ -40,6 +40,33 @@ export interface JobRecord {
   swarmErrorKind: string | null;
   /** the last refused-payment warning shown during the run (schema v3) */
   paymentWarning: string | null;
+  // Schema v5 (the local lane). Optional: a record without them stores null / false.
+  /** what the local model streamed before it failed */
+  localPartial?: string | null;
+  /** Ollama's load_duration for this answer (ms) */
+  localLoadMs?: number | null;
+  /** the local model's time to its first token (ms) */
+  localTtftMs?: number | null;
+  /** tokens per second from Ollama's done chunk (eval_count / eval_duration) */
+  localTokensPerSec?: number | null;
+  /** a model Ollama served from another machine */
+  localRemoteHost?: string | null;
+  /** the swarm job was started alongside a slow local attempt */
+  hedged?: boolean;
+  hedgeWinner?: 'local' | 'swarm' | null;
+  /** how the hedge's losing lane ended: stopped, failed, declined */
+  hedgeLoserOutcome?: string | null;
+}
+
+/** One model's local record, from the history (schema v5 columns). */
+export interface LocalModelStats {
+  model: string;
+  /** answers with a measured time to first token */
+  answers: number;
+  medianTtftMs: number | null;
+  medianTokensPerSec: number | null;
+  /** the latest load that took a noticeable time (ms), for "took 12 s last time" */
+  lastLoadMs: number | null;
 }
 
 export interface Metrics {
@@ -62,6 +89,8 @@ export interface HistoryStore {
   list(limit: number): Promise<JobRecord[]>;
   /** consumer metrics (lane 'served' rows excluded) */
   metrics(): Promise<Metrics>;
+  /** per model: local time to first token, tokens/s and the last load (optional: older stores lack it) */
+  localModelStats?(): Promise<LocalModelStats[]>;
   /** msats paid (cost + fees) by consumer jobs submitted at or after `sinceMs` */
   spentMsatsSince(sinceMs: number): Promise<number>;
   /**

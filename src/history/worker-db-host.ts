@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { SqlValue } from 'sql.js';
 import type { ApplyResult, DbHost, ListChunk, LoadOptions, LoadResult, WriteOp } from './db-ops';
-import type { Metrics } from './types';
+import type { LocalModelStats, Metrics } from './types';
 import type { WorkerInit, WorkerMethod, WorkerReply, WorkerRequest } from './worker-protocol';
 
 export const WORKER_BUNDLE_NAME = 'history-worker.js';
@@ -109,6 +109,9 @@ class WorkerDbHost implements DbHost {
   }
   metrics(): Promise<Metrics> {
     return this.call('metrics', []) as Promise<Metrics>;
+  }
+  localModelStats(): Promise<LocalModelStats[]> {
+    return this.call('localStats', []) as Promise<LocalModelStats[]>;
   }
   spent(sinceMs: number): Promise<number> {
     return this.call('spent', [sinceMs]) as Promise<number>;

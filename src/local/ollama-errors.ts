@@ -16,6 +16,28 @@ export interface OllamaCallContext {
   stallMs?: number;
   /** characters already streamed (changes the wording of broken streams) */
   streamedChars?: number;
+  /** the text streamed so far: messages count its words */
+  streamedText?: string;
+  /** the deadline for the first token */
+  firstTokenMs?: number;
+  /** whether /api/ps listed the model as loaded when the request started; null = unknown */
+  loadedAtStart?: boolean | null;
+}
+
+/** Words in a piece of streamed text, as a person would count them. */
+export function wordCount(text: string): number {
+  const t = text.trim();
+  return t ? t.split(/\s+/).length : 0;
+}
+
+/** "30 s", "0.25 s": the spelling of durations in the lane's messages. */
+export function spacedSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(2))} s`;
+}
+
+function afterWords(ctx: OllamaCallContext): string {
+  const n = wordCount(ctx.streamedText ?? '');
+  return n > 0 ? ` after ${n} word${n === 1 ? '' : 's'}` : '';
 }
 
 const REFUSED = new Set(['ECONNREFUSED']);
@@ -84,10 +106,14 @@ export function abortError(cause: AbortCause, ctx: OllamaCallContext): LocalErro
     case 'cancelled':
       return localError('cancelled', 'Cancelled');
     case 'stalled':
-      return localError(
-        'timeout',
-        `Ollama at ${host} sent nothing for ${seconds(ctx.stallMs ?? 0)}${streamed ? ' in the middle of the answer' : ''}`,
-      );
+      return localError('timeout', `Ollama at ${host} sent nothing for ${spacedSeconds(ctx.stallMs ?? 0)}${afterWords(ctx) || (streamed ? ' in the middle of the answer' : '')}`);
+    case 'first-token': {
+      const within = `no first token within ${spacedSeconds(ctx.firstTokenMs ?? 0)}`;
+      const model = ctx.model ?? 'the model';
+      if (ctx.loadedAtStart === false) return localError('timeout', `${within} — ${model} was not loaded, Ollama may still be loading it`);
+      if (ctx.loadedAtStart === true) return localError('timeout', `${within} — ${model} was loaded, so Ollama was busy with another request (or is stuck)`);
+      return localError('timeout', `${within} from Ollama at ${host} (the model may still be loading, or the daemon is busy or stuck)`);
+    }
     case 'timeout': {
       const budget = ctx.timeoutMs !== undefined ? seconds(ctx.timeoutMs) : 'the time limit';
       return localError(
@@ -141,7 +167,7 @@ export function classifyOllamaError(err: unknown, ctx: OllamaCallContext): Local
     return localError('failed', `The Ollama host "${ctx.host}" is not a valid URL (expected e.g. http://127.0.0.1:11434)`);
   }
   const said = innermostMessage(err);
-  const mid = (ctx.streamedChars ?? 0) > 0 ? ' in the middle of the answer' : '';
+  const mid = (ctx.streamedChars ?? 0) > 0 ? ` in the middle of the answer${afterWords(ctx)}` : '';
   if (codes.some((c) => BROKEN.has(c))) {
     return localError('failed', `The connection to Ollama at ${host} broke${mid}: ${said}`);
   }

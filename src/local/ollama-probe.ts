@@ -72,6 +72,11 @@ export async function hasModel(
   return { ok: true, value: listed.value.some((name) => withTag(name) === wanted) };
 }
 
+/** Ollama's own name matching: "llama3" is "llama3:latest". */
+export function sameModel(a: string, b: string): boolean {
+  return withTag(a) === withTag(b);
+}
+
 function withTag(name: string): string {
   const n = name.trim().toLowerCase();
   // a ':' after the last '/' is a tag; one before it belongs to a registry host:port

@@ -21,6 +21,7 @@ import type { ErrorAction } from './protocol';
 import { probeOllama, type OllamaStatus } from './ollama-probe';
 import { questionFromPrompt } from './explain-prompt';
 import { withTag } from './format';
+import { supersede, superseded, SwarmTooOffer } from './local-waiting';
 
 export type SessionEvent =
   | { type: 'entry'; entry: ChatEntry }
@@ -49,7 +50,7 @@ export class ChatSession implements vscode.Disposable {
   private entries: ChatEntry[] = [];
   private readonly prompts = new Map<string, string>();
   /** per run: ms spent waiting on the consent card, left out of the duration shown */
-  private current: { id: string; controller: AbortController } | null = null;
+  private current: { id: string; controller: AbortController; hedgeNow?: AbortController } | null = null;
   private historyLoaded: Promise<void> | null = null;
   private readonly emitter = new vscode.EventEmitter<SessionEvent>();
   readonly onDidChange = this.emitter.event;
@@ -114,6 +115,19 @@ export class ChatSession implements vscode.Disposable {
     return true;
   }
 
+  /** "Ask the swarm too" on the waiting entry: the swarm job starts alongside local (consent first). */
+  askSwarmToo(id: string): boolean {
+    if (!this.current || this.current.id !== id || !this.current.hedgeNow || this.current.hedgeNow.signal.aborted) return false;
+    this.log.info(`run ${id}: asking the swarm too`);
+    this.current.hedgeNow.abort();
+    const entry = this.entries.find((e) => e.id === id);
+    if (entry) {
+      entry.askSwarmToo = false;
+      this.emit({ type: 'entry', entry });
+    }
+    return true;
+  }
+
   clear(): void {
     this.entries = this.entries.filter((e) => e.state === 'running');
     this.emitter.fire({ type: 'cleared' });
@@ -160,10 +174,14 @@ export class ChatSession implements vscode.Disposable {
       if (controller.signal.aborted) return undefined;
 
       let entry: ChatEntry | undefined;
+      const hedgeNow = mode === 'fallback' ? new AbortController() : undefined;
+      this.current.hedgeNow = hedgeNow;
       const request: RunRequest = {
         prompt,
         mode,
         system: options.system,
+        ...(hedgeNow ? { hedgeNow: hedgeNow.signal } : {}),
+        confirmRemoteModel: (info, signal) => this.confirmRemoteModel(entry, info, signal),
         // Nothing leaves the machine without consent: the engine asks right before it would.
         confirmSwarm: (outbound, signal) => this.confirmSwarm(entry, outbound, signal),
       };
@@ -198,7 +216,25 @@ export class ChatSession implements vscode.Disposable {
       this.emit({ type: 'entry', entry });
       this.log.info(`run ${handle.id}: mode ${mode}, model ${settings.model}`);
 
-      for await (const event of handle.events) this.apply(entry, event);
+      // half the first-token deadline without a token: offer "Ask the swarm too"
+      const offer = hedgeNow
+        ? new SwarmTooOffer((settings.localTimeoutSecs * 1000) / 2, () => {
+            if (!entry || entry.state !== 'running' || entry.awaiting === 'consent' || entry.answer) return;
+            entry.askSwarmToo = true;
+            this.emit({ type: 'entry', entry });
+          })
+        : null;
+      try {
+        for await (const event of handle.events) {
+          if (offer?.seen(event) && entry.askSwarmToo) {
+            entry.askSwarmToo = false;
+            this.emit({ type: 'entry', entry });
+          }
+          this.apply(entry, event);
+        }
+      } finally {
+        offer?.dispose();
+      }
       const result = await handle.result;
       await this.finish(entry, result);
       this.emitter.fire({ type: 'finished', entry: { ...entry }, result });
@@ -235,6 +271,36 @@ export class ChatSession implements vscode.Disposable {
     return allowed;
   }
 
+  /** A cloud model (allowOllamaCloud): the prompt leaves the machine for `remoteHost`; ask first, naming it. */
+  private async confirmRemoteModel(entry: ChatEntry | undefined, info: { model: string; remoteHost: string; prompt: string }, signal: AbortSignal): Promise<boolean> {
+    const request: ConsentRequest = {
+      id: randomUUID(),
+      prompt: info.prompt,
+      model: info.model,
+      relays: [],
+      providers: [],
+      maxPriceMsats: 0,
+      encrypt: false,
+      reason: `${info.model} is an Ollama cloud model: Ollama sends your prompt to ${info.remoteHost}, not to a model on this machine.`,
+      remoteHost: info.remoteHost,
+    };
+    if (entry) {
+      entry.status = `Waiting for your answer: send this prompt to ${info.remoteHost}?`;
+      entry.awaiting = 'consent';
+      this.emit({ type: 'entry', entry });
+    }
+    try {
+      const allowed = await this.consent.askOnce(request, signal);
+      this.log.info(`Ollama cloud consent (${info.model} at ${info.remoteHost}): ${allowed ? 'given' : 'not given'}`);
+      return allowed;
+    } finally {
+      if (entry) {
+        entry.awaiting = null;
+        this.emit({ type: 'entry', entry });
+      }
+    }
+  }
+
   private apply(entry: ChatEntry, event: RunEvent): void {
     switch (event.type) {
       case 'token':
@@ -246,6 +312,7 @@ export class ChatSession implements vscode.Disposable {
         this.emitter.fire({ type: 'token', id: entry.id, text: event.text });
         return;
       case 'status':
+        if (event.state === 'fallback' && supersede(entry)) this.emit({ type: 'entry', entry });
         entry.lane = event.lane;
         entry.status = event.message;
         this.log.info(`[${event.lane}] ${event.state}: ${event.message}`);
@@ -278,8 +345,16 @@ export class ChatSession implements vscode.Disposable {
 
   private async finish(entry: ChatEntry, result: FallbackResult): Promise<void> {
     entry.status = null;
+    entry.askSwarmToo = false;
+    if (entry.superseded) entry.superseded = superseded(entry.superseded.text, result.lane === 'swarm');
     if (result.lane === 'local') {
-      Object.assign(entry, { state: 'completed', lane: 'local', answer: result.response, durationMs: result.durationMs });
+      Object.assign(entry, {
+        state: 'completed',
+        lane: 'local',
+        answer: result.response,
+        durationMs: result.durationMs,
+        remoteHost: result.localRemoteHost ?? null,
+      });
     } else if (result.lane === 'swarm') {
       Object.assign(entry, {
         state: 'completed',
@@ -335,7 +410,12 @@ export function consentRequest(outbound: SwarmOutbound): ConsentRequest {
     providers: outbound.providers.map(npubOf),
     maxPriceMsats: outbound.maxPriceMsats,
     encrypt: outbound.encrypt,
-    reason: outbound.reason === 'swarm only' ? 'The mode is “Swarm only”.' : `Your local model could not answer: ${outbound.reason.replace(/^local inference failed: /, '')}`,
+    reason:
+      outbound.reason === 'swarm only'
+        ? 'The mode is “Swarm only”.'
+        : /\(hedging\)/.test(outbound.reason)
+          ? `Your local model is slow to start: ${outbound.reason}`
+          : `Your local model could not answer: ${outbound.reason.replace(/^local inference failed: /, '')}`,
   };
 }
 

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { ChatSession, SessionEvent } from './chat-session';
 import type { Consent } from './consent';
 import type { ChatMode, ConsentChoice, ConsentRequest, ErrorAction, HostMessage, ModelList, WebviewMessage } from './protocol';
-import { listModels } from './ollama-probe';
+import { listModelPlaces } from './ollama-probe';
 import { withoutLatest } from './format';
 import { readSettings, SECTION, writeSetting, MODES, usesSwarm } from './settings';
 
@@ -167,6 +167,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       case 'consent':
         this.answerConsent(message.id, message.choice);
         return;
+      case 'askSwarmToo':
+        this.session.askSwarmToo(message.entryId);
+        return;
       case 'copy':
         await vscode.env.clipboard.writeText(message.text);
         void vscode.window.setStatusBarMessage('$(check) Copied', 2000);
@@ -183,7 +186,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private async models(): Promise<ModelList> {
     const s = readSettings();
     try {
-      return { models: await listModels(s.ollamaHost, new AbortController().signal), error: null };
+      const { models, remote } = await listModelPlaces(s.ollamaHost, new AbortController().signal);
+      return { models, ...(Object.keys(remote).length ? { remote } : {}), error: null };
     } catch (err) {
       return { models: [], error: `Models not listed: Ollama at ${s.ollamaHost} did not answer (${err instanceof Error ? err.message : String(err)})` };
     }

@@ -87,6 +87,15 @@ export class Consent {
     return answer === 'once';
   }
 
+  /**
+   * A one-off question that changes no remembered choice (a cloud model's
+   * host): true only for "allow" (once or always, taken as once).
+   */
+  async askOnce(request: ConsentRequest, signal: AbortSignal): Promise<boolean> {
+    const answer = (await this.presenter?.(request, signal)) ?? (await this.askWithNotification(request, signal));
+    return !signal.aborted && (answer === 'once' || answer === 'always');
+  }
+
   private async askWithNotification(request: ConsentRequest, signal: AbortSignal): Promise<Answer> {
     const labels: Record<Exclude<Answer, 'cancel'>, string> = { once: 'Allow once', always: 'Always allow', never: 'Never (local only)' };
     const question = vscode.window.showWarningMessage(

@@ -6,6 +6,8 @@ import type { JobRecord, Metrics } from '../history/types';
 import type { EngineService } from './engine-service';
 import type { ChatSession } from './chat-session';
 import { formatDuration, formatSats } from './format';
+import { localModelTable } from './local-model-table';
+import type { LocalModelStats } from '../history/types';
 
 const DAYS = 14;
 const ROWS = 5000;
@@ -79,12 +81,13 @@ export class MetricsPanel implements vscode.Disposable {
     const webview = this.panel.webview;
     try {
       const history = (await this.engines.get()).history;
-      const [metrics, records, today] = await Promise.all([
+      const [metrics, records, today, localStats] = await Promise.all([
         history.metrics(),
         history.list(ROWS),
         history.spentMsatsSince(new Date(new Date().setHours(0, 0, 0, 0)).getTime()),
+        history.localModelStats ? history.localModelStats() : Promise.resolve([]),
       ]);
-      if (this.panel) webview.html = this.html(webview, metrics, summariseDays(records), records, today);
+      if (this.panel) webview.html = this.html(webview, metrics, summariseDays(records), records, today, localStats);
     } catch (err) {
       if (this.panel) webview.html = this.page(webview, `<p class="error">The history could not be read: ${esc(err instanceof Error ? err.message : String(err))}</p>`);
     }
@@ -100,7 +103,7 @@ export class MetricsPanel implements vscode.Disposable {
 <body>${body}</body></html>`;
   }
 
-  private html(webview: vscode.Webview, m: Metrics, days: DaySummary[], records: JobRecord[], todayMsats: number): string {
+  private html(webview: vscode.Webview, m: Metrics, days: DaySummary[], records: JobRecord[], todayMsats: number, localStats: LocalModelStats[] = []): string {
     const consumer = records.filter((r) => r.lane !== 'served');
     const done = consumer.filter((r) => r.durationMs !== null && r.state === 'completed');
     const avg = (lane: string) => {
@@ -131,6 +134,7 @@ export class MetricsPanel implements vscode.Disposable {
 <section><h2>Answers per day, by lane</h2>${laneChart(days)}
 <p class="legend"><span class="swatch local"></span>local <span class="swatch swarm"></span>swarm <span class="swatch failed"></span>failed</p></section>
 <section><h2>Spend per day</h2>${spendChart(days)}</section>
+<section><h2>Local models</h2>${localModelTable(localStats)}</section>
 <section><h2>Recent jobs</h2>
 <table><thead><tr><th>When</th><th>Lane</th><th>Model</th><th>Cost</th><th>Time</th><th>Prompt</th></tr></thead><tbody>${recent || '<tr><td colspan="6">No jobs yet.</td></tr>'}</tbody></table></section>`,
     );

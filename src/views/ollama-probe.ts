@@ -30,6 +30,16 @@ export async function listModels(host: string, signal: AbortSignal, timeoutMs = 
   return body.models.map((m) => String(m.name ?? '')).filter(Boolean);
 }
 
+/** Model names from GET /api/tags, with the remote host of each cloud model (`remote_host`). */
+export async function listModelPlaces(host: string, signal: AbortSignal, timeoutMs = PROBE_TIMEOUT_MS): Promise<{ models: string[]; remote: Record<string, string> }> {
+  const body = (await getJson(`${host}/api/tags`, signal, timeoutMs)) as { models?: { name?: unknown; remote_host?: unknown }[] };
+  if (!Array.isArray(body.models)) throw new Error('the /api/tags answer has no model list');
+  const remote: Record<string, string> = {};
+  const models = body.models.map((m) => String(m.name ?? '')).filter(Boolean);
+  for (const m of body.models) if (typeof m.remote_host === 'string' && m.remote_host && m.name) remote[String(m.name)] = m.remote_host;
+  return { models, remote };
+}
+
 export async function probeOllama(host: string, model: string, signal: AbortSignal, timeoutMs = PROBE_TIMEOUT_MS): Promise<OllamaStatus> {
   try {
     const [version, models] = await Promise.all([

@@ -56,6 +56,12 @@ export interface ChatEntry {
   awaiting?: 'consent' | null;
   /** something the user should see even when the answer came (a payment refused: no wallet, above the cap) */
   warning?: string | null;
+  /** a half local answer that stopped: kept visible, marked, while the swarm answers in this entry */
+  superseded?: { text: string; note: string } | null;
+  /** the local model has sent nothing for half its first-token deadline: "Ask the swarm too" is offered */
+  askSwarmToo?: boolean;
+  /** the answer came from a model Ollama serves from this host (badge "Ollama cloud") */
+  remoteHost?: string | null;
   submittedAt: number;
 }
 
@@ -71,12 +77,16 @@ export interface ConsentRequest {
   encrypt: boolean;
   /** why the swarm is asked now, in words (local failed: why; or the swarm-only mode) */
   reason: string;
+  /** not the swarm: Ollama would send the prompt to this host (a cloud model) */
+  remoteHost?: string;
 }
 
 export type ConsentChoice = 'once' | 'always' | 'never' | 'cancel';
 
 export interface ModelList {
   models: string[];
+  /** models Ollama serves from another machine: name → remote host (marked "Ollama cloud") */
+  remote?: Record<string, string>;
   /** why the list is empty (Ollama not running, …) */
   error: string | null;
 }
@@ -113,7 +123,9 @@ export type WebviewMessage =
   | { type: 'refreshModels' }
   | { type: 'action'; action: ErrorAction; entryId: string }
   | { type: 'copy'; text: string }
-  | { type: 'consent'; id: string; choice: ConsentChoice };
+  | { type: 'consent'; id: string; choice: ConsentChoice }
+  /** start the swarm job alongside the waiting local attempt of this entry */
+  | { type: 'askSwarmToo'; entryId: string };
 
 /** State the webview keeps across hide/show through its own setState. */
 export interface WebviewState {

@@ -40,6 +40,9 @@ export function readSettings(): EngineSettings {
     offerWindowSecs: c.get<number>('offerWindowSecs', 2),
     dailyBudgetMsats: nullableInt(c.get('dailyBudgetMsats', null)),
     monthlyBudgetMsats: nullableInt(c.get('monthlyBudgetMsats', null)),
+    localStallSecs: c.get<number>('localStallSecs', 30),
+    hedgeAfterSecs: c.get<number>('hedgeAfterSecs', 0),
+    allowOllamaCloud: c.get<boolean>('allowOllamaCloud', false),
   };
 }
 

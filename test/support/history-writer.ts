@@ -43,6 +43,14 @@ export function makeRecord(id: string, overrides: Partial<JobRecord> = {}): JobR
     localErrorKind: null,
     swarmErrorKind: null,
     paymentWarning: null,
+    localPartial: null,
+    localLoadMs: null,
+    localTtftMs: null,
+    localTokensPerSec: null,
+    localRemoteHost: null,
+    hedged: false,
+    hedgeWinner: null,
+    hedgeLoserOutcome: null,
     ...overrides,
   };
 }

@@ -16,8 +16,20 @@ export interface ModelBehaviour {
   reply?: string;
   /** pause between streamed chunks */
   tokenDelayMs?: number;
-  /** cold load: nothing is sent (no headers either) until this has passed, as Ollama loads the model first */
+  /** cold load: nothing is sent (no headers either) until this has passed, as Ollama loads the model first (every request) */
   loadDelayMs?: number;
+  /**
+   * A cold model as Ollama has it: absent from /api/ps until its first load
+   * (this long, no headers meanwhile) is over, then listed and answering at
+   * once; the loading answer's `done` chunk reports it as load_duration.
+   */
+  coldLoadMs?: number;
+  /** stop sending after this many tokens, keeping the connection open (a stalled runner) */
+  stallAfterTokens?: number;
+  /** served by Ollama from another machine (a `…-cloud` model): `remote_host` in /api/tags, /api/show and answers */
+  remoteHost?: string;
+  /** with remoteHost: only /api/show carries it (the /api/tags entry looks local) */
+  remoteHostOnlyInShow?: boolean;
   /** accept the request, read it, never send headers */
   hang?: boolean;
   /** destroy the socket after this many token chunks (the runner crashed) */
@@ -35,6 +47,8 @@ export interface OllamaStandinOptions {
   defaults?: ModelBehaviour;
   /** every route (version, tags too) accepts and never answers: a wedged daemon */
   wedged?: boolean;
+  /** one generation at a time, as Ollama with OLLAMA_NUM_PARALLEL=1: later requests wait (no headers) in a queue */
+  serial?: boolean;
   version?: string;
   /** listen on this port (default: any free one) */
   port?: number;
@@ -66,6 +80,8 @@ export interface OllamaStandin {
   removeModel(name: string): void;
   setDefaults(behaviour: ModelBehaviour): void;
   setWedged(wedged: boolean): void;
+  /** the models /api/ps lists now (full names) */
+  loadedModels(): string[];
   /** the first recorded request (past or future) that matches */
   waitForRequest(match?: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
   stop(): Promise<void>;
@@ -96,6 +112,12 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
   for (const [name, b] of Object.entries(options.models ?? { 'llama3.2': {} })) models.set(fullModelName(name), b);
   let defaults: ModelBehaviour = options.defaults ?? {};
   let wedged = options.wedged ?? false;
+  // what /api/ps lists: a model is loaded unless it loads cold (or on every request)
+  const loaded = new Set<string>();
+  for (const [name, b] of models) if (b.coldLoadMs === undefined && b.loadDelayMs === undefined) loaded.add(name);
+  const loading = new Map<string, Promise<void>>();
+  // the serial queue: each generation waits for the one before it
+  let queueTail: Promise<void> = Promise.resolve();
   const version = options.version ?? '0.6.5';
   const requests: RecordedRequest[] = [];
   const waiters = new Set<{ match: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }>();
@@ -179,6 +201,15 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
         return sendJson(res, 200, { version });
       case 'GET /api/tags':
         return sendJson(res, 200, { models: [...models.keys()].map(tagEntry) });
+      case 'GET /api/ps':
+        return sendJson(res, 200, { models: [...loaded].filter((n) => models.has(n)).map(psEntry) });
+      case 'POST /api/show': {
+        const b = (bodyIsJson ? body : {}) as { model?: unknown; name?: unknown };
+        const name = typeof b.model === 'string' ? b.model : typeof b.name === 'string' ? b.name : '';
+        const own = models.get(fullModelName(name));
+        if (!own) return sendJson(res, 404, { error: `model '${name}' not found` });
+        return sendJson(res, 200, showEntry(fullModelName(name), own));
+      }
       case 'POST /api/generate':
       case 'POST /api/chat':
         return generate(path === '/api/chat' ? 'chat' : 'generate', body, bodyIsJson, record, res);
@@ -199,7 +230,30 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
     const start = process.hrtime.bigint();
 
     if (behaviour.hang) return;
+    let release = () => {};
+    if (options.serial) {
+      const before = queueTail;
+      queueTail = new Promise<void>((r) => (release = r));
+      res.on('close', () => release());
+      await before;
+      if (res.destroyed || stopped) return;
+    }
     await sleep(behaviour.loadDelayMs ?? 0);
+    let loadMs = behaviour.loadDelayMs ?? 0;
+    const name = fullModelName(b.model);
+    if (behaviour.coldLoadMs !== undefined && !loaded.has(name)) {
+      const t0 = Date.now();
+      let load = loading.get(name);
+      if (!load) {
+        load = sleep(behaviour.coldLoadMs).then(() => {
+          loaded.add(name);
+          loading.delete(name);
+        });
+        loading.set(name, load);
+      }
+      await load;
+      loadMs = Date.now() - t0;
+    }
     if (res.destroyed || stopped) return;
     if (behaviour.httpError) return sendJson(res, behaviour.httpError.status, { error: behaviour.httpError.error });
 
@@ -211,6 +265,7 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
       created_at: new Date().toISOString(),
       ...(kind === 'chat' ? { message: { role: 'assistant', content: text } } : { response: text }),
       done,
+      ...(behaviour.remoteHost ? { remote_model: b.model, remote_host: behaviour.remoteHost } : {}),
     });
     const finalChunk = (text: string) => {
       const total = Number(process.hrtime.bigint() - start);
@@ -219,11 +274,11 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
         done_reason: loadOnly ? 'load' : 'stop',
         ...(kind === 'generate' && !loadOnly ? { context: tokens.map((_, i) => 1000 + i) } : {}),
         total_duration: total,
-        load_duration: (behaviour.loadDelayMs ?? 0) * 1e6,
+        load_duration: loadMs * 1e6,
         prompt_eval_count: loadOnly ? 0 : 12,
         prompt_eval_duration: 1_000_000,
         eval_count: tokens.length,
-        eval_duration: Math.max(0, total - (behaviour.loadDelayMs ?? 0) * 1e6),
+        eval_duration: Math.max(1, total - loadMs * 1e6),
       };
     };
 
@@ -247,6 +302,7 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
       if (i > 0) await sleep(behaviour.tokenDelayMs ?? 0);
       if (res.destroyed || stopped) return;
       if (behaviour.crashAfterTokens !== undefined && i >= behaviour.crashAfterTokens) return void res.socket?.destroy();
+      if (behaviour.stallAfterTokens !== undefined && i >= behaviour.stallAfterTokens) return; // silent, connection open
       if (behaviour.streamErrorAfterTokens && i >= behaviour.streamErrorAfterTokens.after) {
         await write({ error: behaviour.streamErrorAfterTokens.error });
         return void res.end();
@@ -259,11 +315,34 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
     await sleep(behaviour.tokenDelayMs ?? 0);
     if (res.destroyed || stopped) return;
     res.end(JSON.stringify(finalChunk('')) + '\n');
+    release();
+  }
+
+  function psEntry(name: string) {
+    const { details, size, digest } = tagEntry(name);
+    return { name, model: name, size, digest, details, expires_at: new Date(Date.now() + 5 * 60_000).toISOString(), size_vram: size };
+  }
+
+  function showEntry(name: string, own: ModelBehaviour) {
+    const { details } = tagEntry(name);
+    return {
+      modelfile: `FROM ${name}`,
+      parameters: '',
+      template: '{{ .Prompt }}',
+      details,
+      model_info: { 'general.architecture': details.family, [`${details.family}.context_length`]: 8192 },
+      capabilities: ['completion'],
+      modified_at: '2025-03-14T10:12:43.219871+01:00',
+      ...(own.remoteHost ? { remote_model: name, remote_host: own.remoteHost } : {}),
+    };
   }
 
   function tagEntry(name: string) {
     const family = name.split(/[:.\d]/)[0] || 'llama';
+    const own = models.get(name);
+    const remote = own?.remoteHostOnlyInShow ? undefined : own?.remoteHost;
     return {
+      ...(remote ? { remote_model: name, remote_host: remote } : {}),
       name,
       model: name,
       modified_at: '2025-03-14T10:12:43.219871+01:00',
@@ -289,9 +368,15 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
     requests,
     setModel(name, behaviour = {}) {
       models.set(fullModelName(name), behaviour);
+      if (behaviour.coldLoadMs === undefined && behaviour.loadDelayMs === undefined) loaded.add(fullModelName(name));
+      else loaded.delete(fullModelName(name));
     },
     removeModel(name) {
       models.delete(fullModelName(name));
+      loaded.delete(fullModelName(name));
+    },
+    loadedModels() {
+      return [...loaded].filter((n) => models.has(n));
     },
     setDefaults(behaviour) {
       defaults = behaviour;
@@ -333,4 +418,13 @@ function sendJson(res: ServerResponse, status: number, obj: unknown) {
   const text = JSON.stringify(obj);
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** The prompt of a recorded generate/chat body: `prompt`, or the last message's content (what the lane sends to /api/chat). */
+export function promptOf(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const b = body as { prompt?: unknown; messages?: { content?: unknown }[] };
+  if (typeof b.prompt === 'string') return b.prompt;
+  const last = Array.isArray(b.messages) ? b.messages.at(-1)?.content : undefined;
+  return typeof last === 'string' ? last : undefined;
 }

@@ -13,7 +13,7 @@ import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { bytesToHex } from 'nostr-tools/utils';
 import type { Event } from 'nostr-tools/pure';
 import { startRelay, type TestRelay } from '../support/relay';
-import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
+import { startOllamaStandin, type OllamaStandin, promptOf } from '../support/ollama-standin';
 import { startNwcWallet, createLedger } from '../support/nwc-wallet';
 import { startCustomer, repliesTo, statusOf, statusExtra } from '../support/job-customer';
 import { runCli, type CliRun } from '../support/cli';
@@ -262,7 +262,7 @@ test('SIGTERM mid-job: the running job gets an error feedback (or its result), t
     const client = runCli(['submit', '--prompt', 'a long story', '--model', 'slow', '--provider', pubkey, '--stream', '--relay', relay.url, '--data-dir', dataDir('sigterm-buyer'), '--swarm-timeout-secs', '30']);
     const job = await relay.waitFor({ kinds: [5050] });
     await relay.waitFor({ kinds: [7000], '#e': [job.id], '#p': [job.pubkey] });
-    await ollama.waitForRequest((q) => (q.body as { prompt?: string }).prompt === 'a long story');
+    await ollama.waitForRequest((q) => promptOf(q.body) === 'a long story');
     // a second job arriving during shutdown is not taken
     const { run, ms } = await server.terminate();
     assert.equal(run.code, 0, run.stderr);

@@ -9,7 +9,7 @@ import * as nip19 from 'nostr-tools/nip19';
 import { getPublicKey, generateSecretKey } from 'nostr-tools/pure';
 import { bytesToHex } from 'nostr-tools/utils';
 import { startRelay, type TestRelay } from '../support/relay';
-import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
+import { startOllamaStandin, type OllamaStandin, promptOf } from '../support/ollama-standin';
 import { startTestProvider, type TestProvider } from '../support/test-provider';
 import { runCli } from '../support/cli';
 
@@ -156,8 +156,8 @@ test('--prompt - reads the prompt from standard input', async () => {
   assert.equal(r.code, 0, r.stderr);
   const [row] = await history(dir);
   assert.equal(row.prompt, 'from stdin\n');
-  const req = ollama.requests.at(-1)!;
-  assert.equal((req.body as { prompt: string }).prompt, 'from stdin\n');
+  const req = ollama.requests.filter((q) => q.path === '/api/chat').at(-1)!;
+  assert.equal(promptOf(req.body), 'from stdin\n');
 });
 
 test('metrics and history are read back from the database by later processes', async () => {

@@ -124,20 +124,21 @@ test('a fallback run: fallback status, the job event, swarm partials as tokens, 
   }
 });
 
-test('a local stream that breaks after tokens keeps the partial text in the result and the row; no swarm job', async () => {
+test('a local stream that breaks after tokens goes to the swarm; the row keeps the local error and the partial', async () => {
   const { engine } = await engineWith({ model: 'broken' });
-  const before = relay.received.length;
   try {
     const handle = engine.run({ prompt: 'break' });
     const result = await handle.result;
-    assert.equal(result.lane, 'failed');
-    assert.equal(result.lane === 'failed' && result.partialResponse, 'half an ');
-    assert.equal(relay.received.length, before);
+    assert.equal(result.lane, 'swarm');
+    assert.equal(result.lane === 'swarm' && result.response, 'from the swarm');
+    assert.equal(result.lane === 'swarm' && result.localPartial, 'half an ');
     const [row] = await engine.history.list(1);
-    assert.equal(row.state, 'failed');
-    assert.equal(row.response, 'half an ');
+    assert.equal(row.state, 'completed');
+    assert.equal(row.response, 'from the swarm');
     assert.equal(row.localErrorKind, 'failed');
-    assert.equal(row.swarmErrorKind, (result.lane === 'failed' && result.swarmErrorKind) || null);
+    assert.match(row.localError ?? '', /broke in the middle of the answer after 2 words/);
+    assert.equal(row.localOutcome, 'failure');
+    assert.equal(row.swarmStart, 'fallback');
   } finally {
     await engine.dispose();
   }

@@ -110,17 +110,30 @@ for (const kind of ['unavailable', 'model-missing', 'timeout', 'failed'] as cons
   });
 }
 
-test('default mode: a failure after tokens keeps the partial text and never switches lanes', async () => {
+test('default mode: a failure after tokens still goes to the swarm; the half answer is localPartial, never the answer', async () => {
   const l = localLane(localFail('failed', 'half an ans'), ['half ', 'an ans']);
   const s = swarmLane(swarmOk);
-  const { trace } = await run({}, l.lane, s.lane);
-  assert.equal(s.calls.length, 0);
-  assert.equal(trace.result.lane, 'failed');
-  if (trace.result.lane !== 'failed') return;
-  assert.equal(trace.result.partialResponse, 'half an ans');
-  assert.equal(trace.result.localError, 'local failed');
-  assert.match(trace.result.swarmError ?? '', /already started streaming/);
+  const { trace, events } = await run({}, l.lane, s.lane);
+  assert.equal(s.calls.length, 1);
+  assert.equal(trace.result.lane, 'swarm');
+  if (trace.result.lane !== 'swarm') return;
+  assert.equal(trace.result.response, 'swarm answer');
+  assert.equal(trace.result.localPartial, 'half an ans');
+  const fallback = events.find((e) => e.type === 'status' && e.state === 'fallback');
+  assert.equal(fallback?.type === 'status' && fallback.message, 'Local inference failed after 3 words: local failed - falling back to marketplace');
 });
+
+for (const mode of [{ enabled: false }, { forceLocal: true }] as Partial<FallbackConfig>[]) {
+  test(`${JSON.stringify(mode)}: a failure after tokens fails the run; the partial stays the failed answer`, async () => {
+    const s = swarmLane(swarmOk);
+    const { trace } = await run(mode, localLane(localFail('timeout', 'half an ans'), ['half ', 'an ans']).lane, s.lane);
+    assert.equal(s.calls.length, 0);
+    assert.equal(trace.result.lane, 'failed');
+    if (trace.result.lane !== 'failed') return;
+    assert.equal(trace.result.partialResponse, 'half an ans');
+    assert.equal(trace.result.localPartial, 'half an ans');
+  });
+}
 
 test('default mode: local and swarm both fail → Failed with both reasons', async () => {
   const { trace } = await run({}, localLane(localFail('unavailable')).lane, swarmLane(swarmFail('no-relay', 'no relay reachable')).lane);
@@ -182,10 +195,14 @@ test('a price above the cap comes back as Failed, never as a thrown error, and p
   assert.equal((s.calls[0] as { maxPriceMsats: number }).maxPriceMsats, 1000);
 });
 
-test('the local timeout setting reaches the local lane in milliseconds', async () => {
+test('the local timeout is the first-token deadline; the stall setting the watchdog; no deadline on the whole answer', async () => {
   const l = localLane(localOk);
-  await run({ localTimeoutSecs: 7 }, l.lane, swarmLane(swarmOk).lane);
-  assert.equal((l.calls[0] as { timeoutMs: number }).timeoutMs, 7000);
+  await run({ localTimeoutSecs: 7, localStallSecs: 4 }, l.lane, swarmLane(swarmOk).lane);
+  const sent = l.calls[0] as { timeoutMs: number; firstTokenTimeoutMs: number; stallTimeoutMs: number };
+  assert.deepEqual([sent.firstTokenTimeoutMs, sent.stallTimeoutMs, sent.timeoutMs], [7000, 4000, 0]);
+  const d = localLane(localOk);
+  await run({ localTimeoutSecs: 7, localStallSecs: undefined }, d.lane, swarmLane(swarmOk).lane);
+  assert.equal((d.calls[0] as { stallTimeoutMs: number }).stallTimeoutMs, 30_000, 'the stall default is 30 s');
 });
 
 test('a cancelled local attempt does not fall back to the swarm', async () => {

@@ -50,8 +50,15 @@ test('streams tokens in order; the response is their concatenation; ttft and dur
       assert.ok(outcome.ttftMs! >= 0 && outcome.ttftMs! <= outcome.durationMs);
       // tokens arrive 30 ms apart, so the first one came well before the end
       assert.ok(outcome.durationMs - outcome.ttftMs! >= 100, `ttft ${outcome.ttftMs} duration ${outcome.durationMs}`);
-      const r = s.requests.find((x) => x.path === '/api/generate')!;
-      assert.deepEqual(r.body, { model: MODEL, prompt: 'Say hello', system: 'Be brief.', stream: true });
+      const r = s.requests.find((x) => x.path === '/api/chat')!;
+      assert.deepEqual(r.body, {
+        model: MODEL,
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Say hello' },
+        ],
+        stream: true,
+      });
       assert.equal(r.finished, true);
     },
     { models: { [MODEL]: { tokens, tokenDelayMs: 30 } } },
@@ -98,7 +105,7 @@ test('a daemon that accepts and never answers → timeout near timeoutMs, and th
       assert.equal(f.error.kind, 'timeout');
       assert.ok(elapsed >= 250 && elapsed < 5000, `took ${elapsed} ms`);
       assert.equal(f.partial, '');
-      await assertClosedEarly(s.requests[0]);
+      await assertClosedEarly(s.requests.find((r) => r.path === '/api/chat')!);
     },
     { models: { [MODEL]: { hang: true } } },
   );
@@ -129,7 +136,7 @@ test('a cold load longer than the timeout → timeout, not a wait for the load',
   );
 });
 
-test('the timeout runs to the last token: a stream still going at timeoutMs → timeout with the partial text', async () => {
+test('timeoutMs still bounds the whole call when given (provider mode): a stream going at timeoutMs → timeout with the partial', async () => {
   await withStandin(
     async (s) => {
       const { outcome, tokens, elapsed } = await run(req(s.url, { timeoutMs: 400 }));
@@ -138,7 +145,7 @@ test('the timeout runs to the last token: a stream still going at timeoutMs → 
       assert.ok(tokens.length >= 1 && tokens.length < 10);
       assert.equal(f.partial, tokens.join(''));
       assert.ok(elapsed < 3000, `took ${elapsed} ms`);
-      await assertClosedEarly(s.requests[0]);
+      await assertClosedEarly(s.requests.find((r) => r.path === '/api/chat')!);
     },
     { models: { [MODEL]: { tokens: Array.from({ length: 10 }, (_, i) => `t${i} `), tokenDelayMs: 150 } } },
   );
@@ -214,7 +221,7 @@ test('cancel mid-stream → cancelled, partial kept, and Ollama sees the connect
       const f = failure(outcome);
       assert.equal(f.error.kind, 'cancelled');
       assert.equal(f.partial, 'w0 w1 ');
-      const r = s.requests[0];
+      const r = s.requests.find((x) => x.path === '/api/chat')!;
       await assertClosedEarly(r);
       assert.ok(r.tokensSent < tokens.length, `the stand-in sent all ${r.tokensSent} tokens`);
       // nothing more is delivered after the cancel
@@ -230,7 +237,7 @@ test('cancel before the headers (hung daemon) → cancelled promptly, request cl
     async (s) => {
       const ac = new AbortController();
       const pending = run(req(s.url, { timeoutMs: 30_000 }), ac.signal);
-      const r = await s.waitForRequest((x) => x.path === '/api/generate');
+      const r = await s.waitForRequest((x) => x.path === '/api/chat');
       const t0 = performance.now();
       ac.abort();
       const { outcome } = await pending;
@@ -263,7 +270,7 @@ test('stallTimeoutMs: a stream that goes quiet → timeout before timeoutMs, par
       const f = failure(outcome);
       assert.equal(f.error.kind, 'timeout');
       assert.equal(f.partial, 'first ');
-      assert.match(f.error.message, /sent nothing for 0\.25s/);
+      assert.match(f.error.message, /sent nothing for 0\.25 s after 1 word$/);
       assert.ok(elapsed < 3000, `took ${elapsed} ms`);
     },
     { models: { [MODEL]: { tokens: ['first ', 'second'], tokenDelayMs: 5000 } } },
@@ -275,4 +282,20 @@ test('run() returns an outcome, never throws, for an invalid host', async () => 
   const f = failure(outcome);
   assert.equal(f.error.kind, 'failed');
   assert.match(f.error.message, /not a valid URL/);
+});
+
+test('messages, when given, are sent to /api/chat as they are (a conversation), prompt and system unused', async () => {
+  await withStandin(async (s) => {
+    const messages = [
+      { role: 'system' as const, content: 'Be brief.' },
+      { role: 'user' as const, content: 'What is 2+2?' },
+      { role: 'assistant' as const, content: '4' },
+      { role: 'user' as const, content: 'And times 3?' },
+    ];
+    const { outcome } = await run(req(s.url, { messages, prompt: 'ignored' }));
+    assert.ok(outcome.ok, JSON.stringify(outcome));
+    const r = s.requests.find((x) => x.path === '/api/chat')!;
+    assert.deepEqual((r.body as { messages: unknown }).messages, messages);
+    assert.equal(s.requests.some((x) => x.path === '/api/generate'), false);
+  });
 });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { generateSecretKey, getPublicKey, verifyEvent } from 'nostr-tools/pure';
 import { startRelay, type TestRelay } from '../support/relay';
-import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
+import { startOllamaStandin, type OllamaStandin, promptOf } from '../support/ollama-standin';
 import { startCustomer, repliesTo, statusOf, statusExtra, type JobCustomer } from '../support/job-customer';
 import { ModelProvider } from '../../src/provider/model-provider';
 import { readJobMessage } from '../../src/swarm/job-messages';
@@ -103,7 +103,8 @@ const errorFor = async (relay: TestRelay, jobId: string) => {
   }
   throw new Error(`no error feedback for ${jobId}: ${JSON.stringify(repliesTo(relay, jobId).map(statusOf))}`);
 };
-const generations = (prompt: string) => ollama.requests.filter((r) => r.path === '/api/generate' && (r.body as { prompt?: string }).prompt === prompt);
+const generations = (prompt: string) =>
+  ollama.requests.filter((r) => (r.path === '/api/generate' || r.path === '/api/chat') && promptOf(r.body) === prompt);
 /** history rows once none is still in progress (the row is written just after the last reply) */
 async function settledRows(history: HistoryStore) {
   const deadline = Date.now() + 5000;
@@ -230,7 +231,7 @@ test('two jobs beyond --max-concurrent 1: the second waits (told it is queued) a
   const h = await harness({ models: ['slow'], maxConcurrent: 1 });
   try {
     const first = await h.customer.submit({ prompt: 'first of two' });
-    await ollama.waitForRequest((r) => (r.body as { prompt?: string }).prompt === 'first of two');
+    await ollama.waitForRequest((r) => promptOf(r.body) === 'first of two');
     const second = await h.customer.submit({ prompt: 'second of two' });
     const [r1, r2] = await Promise.all([resultFor(h.relay, first.id, 15_000), resultFor(h.relay, second.id, 15_000)]);
     assert.equal(r1.content, 'one two three four five six seven eight nine ten');
@@ -366,7 +367,7 @@ test('stop mid-job: the running job gets an error feedback after the grace, a qu
   const h = await harness({ models: ['slow'], maxConcurrent: 1 }, {}, { shutdownGraceMs: 400 });
   try {
     const running = await h.customer.submit({ prompt: 'running at stop' });
-    await ollama.waitForRequest((r) => (r.body as { prompt?: string }).prompt === 'running at stop');
+    await ollama.waitForRequest((r) => promptOf(r.body) === 'running at stop');
     const queued = await h.customer.submit({ prompt: 'queued at stop' });
     await h.relay.waitFor({ kinds: [7000], '#e': [queued.id] });
     const t0 = Date.now();
@@ -392,7 +393,7 @@ test('stop with a job that finishes within the grace: it gets its result', async
   const h = await harness({}, {}, { shutdownGraceMs: 5000 });
   try {
     const job = await h.customer.submit({ prompt: 'finish me' });
-    await ollama.waitForRequest((r) => (r.body as { prompt?: string }).prompt === 'finish me');
+    await ollama.waitForRequest((r) => promptOf(r.body) === 'finish me');
     await h.provider.stop();
     const result = await resultFor(h.relay, job.id, 1000);
     assert.equal(result.content, REPLY);
@@ -406,7 +407,7 @@ test("the customer's kind-5 withdrawal stops the generation; nothing more is sen
   const h = await harness({ models: ["slow"] }, {}, {}, 1);
   try {
     const job = await h.customer.submit({ prompt: 'withdraw me' });
-    const g = await ollama.waitForRequest((r) => (r.body as { prompt?: string }).prompt === 'withdraw me');
+    const g = await ollama.waitForRequest((r) => promptOf(r.body) === 'withdraw me');
     await h.customer.withdraw(job.id);
     await g.settled;
     assert.ok(g.closedEarly, 'the Ollama request was closed');
@@ -426,7 +427,7 @@ test('a withdrawal signed by someone other than the customer changes nothing', a
   const h = await harness({ models: ["slow"] }, {}, {}, 1);
   try {
     const job = await h.customer.submit({ prompt: 'not yours to cancel' });
-    await ollama.waitForRequest((r) => (r.body as { prompt?: string }).prompt === 'not yours to cancel');
+    await ollama.waitForRequest((r) => promptOf(r.body) === 'not yours to cancel');
     const stranger = await startCustomer(h.customer.relayUrls);
     await stranger.withdraw(job.id);
     await stranger.close();

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { startRelay, type TestRelay } from '../support/relay';
-import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
+import { startOllamaStandin, type OllamaStandin, promptOf } from '../support/ollama-standin';
 import { startNwcWallet, createLedger, type NwcTestWallet } from '../support/nwc-wallet';
 import { readInvoice } from '../support/invoices';
 import { startCustomer, repliesTo, statusOf, statusExtra, type JobCustomer } from '../support/job-customer';
@@ -98,7 +98,8 @@ const waitForStatus = async (jobId: string, status: string, timeoutMs = 10_000) 
   }
   throw new Error(`no ${status} feedback for ${jobId}; saw ${JSON.stringify(repliesTo(relay, jobId).map(statusOf))}`);
 };
-const generations = (prompt: string) => ollama.requests.filter((r) => r.path === '/api/generate' && (r.body as { prompt?: string }).prompt === prompt);
+const generations = (prompt: string) =>
+  ollama.requests.filter((r) => (r.path === '/api/generate' || r.path === '/api/chat') && promptOf(r.body) === prompt);
 const invoiceRequests = () => sellerWallet.requests.filter((r) => r.method === 'make_invoice');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
