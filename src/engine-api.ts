@@ -72,6 +72,8 @@ export interface EngineOptions {
   /** path of history.sqlite (CLI: data dir; extension: globalStorageUri) */
   historyFile: string;
   log: Logger;
+  /** how long to wait for the wallet's answer to pay_invoice (ms, default 60 000); past it the payment is unconfirmed */
+  payTimeoutMs?: number;
 }
 
 /**

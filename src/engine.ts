@@ -8,6 +8,7 @@ import { createSwarmLane } from './swarm/nip90-client';
 import { NoWalletPayer } from './wallet/no-wallet-payer';
 import { NwcClient } from './wallet/nwc-client';
 import { PolicyPayer } from './wallet/policy-payer';
+import { settleUnconfirmed } from './wallet/unconfirmed-settler';
 
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const history = await openHistory(options.historyFile, { onWarning: (m) => options.log.warn(m) });
@@ -23,6 +24,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         const payer = new PolicyPayer({
           wallet,
           spentMsatsSince: (ms) => history.spentMsatsSince(ms),
+          // budgets and the cap are reserved in the history file, shared by every process on it
+          ledger: history,
+          settleUnconfirmed: () => settleUnconfirmed(history, wallet).then(() => undefined),
+          payTimeoutMs: options.payTimeoutMs,
           dailyBudgetMsats: settings.dailyBudgetMsats,
           monthlyBudgetMsats: settings.monthlyBudgetMsats,
         });

@@ -214,6 +214,7 @@ function recordPatch(
     feesMsats: swarm ? swarm.feesMsats : 0,
     paymentBolt11: swarm ? swarm.paymentBolt11 : null,
     paymentPreimage: swarm && swarm.ok ? swarm.paymentPreimage : null,
+    paymentState: swarm?.paymentState ?? null,
     ttftMs: local?.ok ? local.ttftMs : swarm?.ok ? swarm.ttftMs : local && !local.ok ? local.ttftMs : null,
     durationMs,
     completedAt,

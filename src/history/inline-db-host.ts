@@ -6,6 +6,7 @@ import type { SqlValue } from 'sql.js';
 import type { ApplyResult, DbHost, LoadOptions, LoadResult, WriteOp } from './db-ops';
 import { HistoryDb } from './history-db';
 import { loadSqlJs } from './sql-engine';
+import type { LedgerPayment, PaymentState, ReservationLimits, ReserveResult } from './payment-ledger';
 import type { Metrics } from './types';
 
 const CHUNK = 2000;
@@ -50,6 +51,12 @@ class InlineDbHost implements DbHost {
   }
   spent(sinceMs: number): Promise<number> {
     return this.call(() => this.db.spent(sinceMs));
+  }
+  reserve(op: Extract<WriteOp, { op: 'reserve' }>, limits: ReservationLimits): Promise<ReserveResult> {
+    return this.call(() => this.db.reserve(op, limits));
+  }
+  payments(states: readonly PaymentState[]): Promise<LedgerPayment[]> {
+    return this.call(() => this.db.payments(states));
   }
   export(): Promise<Uint8Array> {
     return this.call(() => this.db.export());

@@ -14,6 +14,8 @@ interface Column {
   /** validates a JobRecord value and converts it for SQL; throws TypeError naming the field */
   toSql(value: unknown, field: string): SqlValue;
   fromSql(value: SqlValue): unknown;
+  /** a record may leave it out (written as NULL) */
+  optional?: boolean;
 }
 
 const JOB_STATES: readonly JobState[] = ['pending', 'payment-required', 'processing', 'completed', 'failed', 'cancelled'];
@@ -86,6 +88,7 @@ export const COLUMNS: readonly Column[] = [
   { field: 'localErrorKind', column: 'local_error_kind', ...optionalText },
   { field: 'swarmErrorKind', column: 'swarm_error_kind', ...optionalText },
   { field: 'paymentWarning', column: 'payment_warning', ...optionalText },
+  { field: 'paymentState', column: 'payment_state', optional: true, ...oneOf(['paid', 'unconfirmed', 'failed'] as const, true) },
 ];
 
 /** The seed's `payment_amount` mirrors cost_msats (what was actually paid). */
@@ -101,8 +104,9 @@ export function recordToRow(record: JobRecord): SqlAssignment {
   const columns: string[] = [];
   const values: SqlValue[] = [];
   for (const c of COLUMNS) {
-    if (!(c.field in record) || record[c.field] === undefined) bad(c.field, 'present', undefined);
-    const value = c.toSql(record[c.field], c.field);
+    const given = record[c.field];
+    if (given === undefined && !c.optional) bad(c.field, 'present', undefined);
+    const value = c.toSql(given === undefined ? null : given, c.field);
     columns.push(c.column);
     values.push(value);
     const mirror = MIRRORS[c.field];
@@ -139,13 +143,22 @@ export const SELECT_COLUMNS = COLUMNS.map((c) => c.column).join(', ');
 /** A row read as values in SELECT_COLUMNS order (what crosses the thread boundary). */
 export function valuesToRecord(values: SqlValue[]): JobRecord {
   const out: Record<string, unknown> = {};
-  for (let i = 0; i < COLUMNS.length; i++) out[COLUMNS[i].field] = COLUMNS[i].fromSql(values[i] ?? null);
+  for (let i = 0; i < COLUMNS.length; i++) {
+    const value = COLUMNS[i].fromSql(values[i] ?? null);
+    // an optional column left empty is left out, as a record without it was written
+    if (value === null && COLUMNS[i].optional) continue;
+    out[COLUMNS[i].field] = value;
+  }
   return out as unknown as JobRecord;
 }
 
 export function rowToRecord(row: Record<string, SqlValue>): JobRecord {
   const out: Record<string, unknown> = {};
-  for (const c of COLUMNS) out[c.field] = c.fromSql(row[c.column] ?? null);
+  for (const c of COLUMNS) {
+    const value = c.fromSql(row[c.column] ?? null);
+    if (value === null && c.optional) continue;
+    out[c.field] = value;
+  }
   return out as unknown as JobRecord;
 }
 
@@ -164,6 +177,8 @@ export interface HistoryJson {
   error: string | null;
   prompt: string;
   response: string | null;
+  /** added (money): present only when the row has a payment the wallet did not confirm, or that failed later */
+  paymentState?: 'unconfirmed' | 'failed';
 }
 
 export function toHistoryJson(record: JobRecord): HistoryJson {
@@ -181,5 +196,6 @@ export function toHistoryJson(record: JobRecord): HistoryJson {
     error: record.error,
     prompt: record.prompt,
     response: record.response,
+    ...(record.paymentState === 'unconfirmed' || record.paymentState === 'failed' ? { paymentState: record.paymentState } : {}),
   };
 }

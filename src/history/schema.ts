@@ -9,9 +9,14 @@
 // Version 3 adds the failure kinds (local_error_kind, swarm_error_kind) and
 // the refused-payment warning (payment_warning), all nullable TEXT added in
 // place: older rows read them as null.
+// Version 6 (the money branch; 4 and 5 belong to others, the loop skips
+// missing numbers) adds the `payments` table of reservations
+// (payment-ledger.ts) and jobs.payment_state ('paid' | 'unconfirmed' |
+// 'failed' | null) so a row shows a payment the wallet did not confirm.
 import type { Database } from 'sql.js';
+import { PAYMENTS_TABLE } from './payment-ledger';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 6;
 
 interface Migration {
   version: number;
@@ -110,6 +115,13 @@ const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE jobs ADD COLUMN swarm_error_kind TEXT;
         ALTER TABLE jobs ADD COLUMN payment_warning TEXT;
       `),
+  },
+  {
+    version: 6,
+    up: (db) => {
+      db.exec(PAYMENTS_TABLE);
+      db.exec('ALTER TABLE jobs ADD COLUMN payment_state TEXT');
+    },
   },
 ];
 

@@ -40,6 +40,12 @@ export interface JobRecord {
   swarmErrorKind: string | null;
   /** the last refused-payment warning shown during the run (schema v3) */
   paymentWarning: string | null;
+  /**
+   * schema v6: 'unconfirmed' when the wallet did not say whether the payment
+   * went through (it counts as spent); 'paid' once it did; 'failed' when
+   * lookup_invoice later found it failed; null/absent: no payment.
+   */
+  paymentState?: 'paid' | 'unconfirmed' | 'failed' | null;
 }
 
 export interface Metrics {
@@ -52,6 +58,8 @@ export interface Metrics {
   totalCostMsats: number;
   localSuccessRate: number;
   fallbackRate: number;
+  /** schema v6: msats of payments the wallet has not confirmed (counted in totalCostMsats) */
+  unconfirmedMsats?: number;
 }
 
 export interface HistoryStore {

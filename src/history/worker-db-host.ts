@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { SqlValue } from 'sql.js';
 import type { ApplyResult, DbHost, ListChunk, LoadOptions, LoadResult, WriteOp } from './db-ops';
+import type { LedgerPayment, PaymentState, ReservationLimits, ReserveResult } from './payment-ledger';
 import type { Metrics } from './types';
 import type { WorkerInit, WorkerMethod, WorkerReply, WorkerRequest } from './worker-protocol';
 
@@ -112,6 +113,12 @@ class WorkerDbHost implements DbHost {
   }
   spent(sinceMs: number): Promise<number> {
     return this.call('spent', [sinceMs]) as Promise<number>;
+  }
+  reserve(op: Extract<WriteOp, { op: 'reserve' }>, limits: ReservationLimits): Promise<ReserveResult> {
+    return this.call('reserve', [op, limits]) as Promise<ReserveResult>;
+  }
+  payments(states: readonly PaymentState[]): Promise<LedgerPayment[]> {
+    return this.call('payments', [states]) as Promise<LedgerPayment[]>;
   }
   export(): Promise<Uint8Array> {
     return this.call('export', []) as Promise<Uint8Array>;

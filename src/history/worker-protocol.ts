@@ -1,6 +1,6 @@
 // Messages between the store (any thread) and its database worker.
 
-export type WorkerMethod = 'load' | 'applyJournal' | 'write' | 'get' | 'list' | 'listMore' | 'metrics' | 'spent' | 'export' | 'close';
+export type WorkerMethod = 'load' | 'applyJournal' | 'write' | 'get' | 'list' | 'listMore' | 'metrics' | 'spent' | 'reserve' | 'payments' | 'export' | 'close';
 
 export interface WorkerRequest {
   id: number;

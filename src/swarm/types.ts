@@ -38,6 +38,8 @@ export type SwarmOutcome =
       feesMsats: number;
       paymentBolt11: string | null;
       paymentPreimage: string | null;
+      /** 'unconfirmed': the wallet did not say whether it paid; costMsats counts it in full */
+      paymentState?: 'paid' | 'unconfirmed' | null;
       response: string;
       ttftMs: number | null;
       durationMs: number;
@@ -51,6 +53,7 @@ export type SwarmOutcome =
       costMsats: number;
       feesMsats: number;
       paymentBolt11: string | null;
+      paymentState?: 'paid' | 'unconfirmed' | null;
       partial: string;
       durationMs: number;
     };

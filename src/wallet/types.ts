@@ -54,6 +54,11 @@ export type PaymentOutcome =
        * (preimage mismatch): record it as spent.
        */
       paid?: PaidInvoice;
+      /**
+       * Set when the wallet gave no clear answer (timeout, held invoice): the
+       * money may have left. It counts as spent, and the job pays nothing more.
+       */
+      unconfirmed?: { amountMsats: number; paymentHash: string; bolt11: string };
     };
 
 /**
