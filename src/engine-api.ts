@@ -19,6 +19,8 @@ export interface EngineSettings {
   offerWindowSecs: number;
   dailyBudgetMsats: number | null;
   monthlyBudgetMsats: number | null;
+  /** the most text (UTF-8 bytes) one swarm answer may bring; default DEFAULT_MAX_RESPONSE_BYTES (1 MiB) */
+  maxResponseBytes?: number;
 }
 
 export interface RunRequest {

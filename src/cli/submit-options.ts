@@ -24,6 +24,7 @@ export const SUBMIT_FLAGS: Record<string, FlagSpec> = {
   'offer-window-secs': { type: 'string' },
   'daily-budget-msats': { type: 'string' },
   'monthly-budget-msats': { type: 'string' },
+  'max-response-bytes': { type: 'string' },
   help: { type: 'boolean' },
 };
 
@@ -117,6 +118,8 @@ export function parseSubmitOptions(argv: string[], env: NodeJS.ProcessEnv): Subm
       ? wholeNumber('--monthly-budget-msats', str('monthly-budget-msats')!, 0)
       : envNumber(env, 'SWARM_COMPUTE_MONTHLY_BUDGET_MSATS');
 
+  const maxResponseBytes = str('max-response-bytes') !== undefined ? wholeNumber('--max-response-bytes', str('max-response-bytes')!, 1) : 1_048_576;
+
   let relays: string[];
   const relayFlags = a.lists.get('relay');
   if (relayFlags) relays = relayFlags.map((r) => relayUrl('--relay', r));
@@ -167,6 +170,7 @@ export function parseSubmitOptions(argv: string[], env: NodeJS.ProcessEnv): Subm
       offerWindowSecs,
       dailyBudgetMsats,
       monthlyBudgetMsats,
+      maxResponseBytes,
     },
     nwcUri: nwc,
     dataDir,

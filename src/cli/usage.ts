@@ -23,6 +23,7 @@ Options:
   --offer-window-secs N        collect payment offers this long (default 2)
   --daily-budget-msats N       spend cap per UTC day
   --monthly-budget-msats N     spend cap per UTC month
+  --max-response-bytes N       most text one swarm answer may bring (default 1048576)
   --stream                     print the answer as it arrives
   --json                       one JSON object on standard output
 

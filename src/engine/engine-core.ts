@@ -155,6 +155,7 @@ export class EngineCore implements Engine {
             encrypt: settings.encrypt,
             timeoutMs: settings.swarmTimeoutSecs * 1000,
             offerWindowMs: settings.offerWindowSecs * 1000,
+            maxResponseBytes: settings.maxResponseBytes,
           },
         },
         { secretKey: this.secretKey, payer },

@@ -25,7 +25,7 @@ import type { Event } from 'nostr-tools/pure';
 import { swarmError, type SwarmErrorKind } from '../fallback/errors';
 import type { JobState, RunEvent } from '../fallback/events';
 import type { PaymentOffer, PaymentOutcome } from '../wallet/types';
-import type { SwarmDeps, SwarmOutcome, SwarmRequest } from './types';
+import { DEFAULT_MAX_RESPONSE_BYTES, type SwarmDeps, type SwarmOutcome, type SwarmRequest } from './types';
 import { readJobMessage, type Decrypt, type JobMessage } from './job-messages';
 import { OfferBook, screenOffer, type Offer, type Refusal } from './offer-book';
 import { providerName } from './provider-name';
@@ -91,6 +91,8 @@ export class SwarmJob {
   private offerWindow: 'none' | 'open' | 'closed';
   private streamProvider: string | null = null;
   private partial = '';
+  /** UTF-8 bytes in `partial`: bounded by request.maxResponseBytes */
+  private partialBytes = 0;
   private firstTokenAt: number | null = null;
   private lastProvider: string | null = null;
 
@@ -160,9 +162,30 @@ export class SwarmJob {
     }
   }
 
+  private get maxBytes(): number {
+    return this.init.request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  }
+
+  /**
+   * A provider that brings more than the bound is cut off: the job fails
+   * saying so, and ends, so nothing more of it is kept, read or paid
+   * (a pay-after invoice on its result never reaches the payer).
+   */
+  private cutOff(provider: string, what: string): void {
+    const p = this.provider(provider);
+    p.errored = true;
+    this.fail(
+      'error',
+      `provider ${providerName(provider)} ${what} more than ${this.maxBytes} bytes (the response bound, --max-response-bytes / swarmCompute.maxResponseBytes); it was cut off and is not paid for its answer`,
+    );
+  }
+
   private stream(provider: string, text: string): void {
     if (this.streamProvider === null) this.streamProvider = provider;
     if (this.streamProvider !== provider) return;
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (this.partialBytes + bytes > this.maxBytes) return this.cutOff(provider, 'streamed');
+    this.partialBytes += bytes;
     if (this.firstTokenAt === null) this.firstTokenAt = Date.now();
     this.partial += text;
     this.emit({ type: 'token', lane: 'swarm', text });
@@ -360,6 +383,7 @@ export class SwarmJob {
       return;
     }
     const content = m.content;
+    if (Buffer.byteLength(content, 'utf8') > this.maxBytes) return this.cutOff(m.provider, 'returned');
     this.end(async () => {
       const now = Date.now();
       if (this.firstTokenAt === null) this.firstTokenAt = now;

@@ -40,6 +40,7 @@ export function readSettings(): EngineSettings {
     offerWindowSecs: c.get<number>('offerWindowSecs', 2),
     dailyBudgetMsats: nullableInt(c.get('dailyBudgetMsats', null)),
     monthlyBudgetMsats: nullableInt(c.get('monthlyBudgetMsats', null)),
+    maxResponseBytes: Math.max(1, Math.floor(c.get<number>('maxResponseBytes', 1_048_576))),
   };
 }
 
