@@ -26,6 +26,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
           spentMsatsSince: (ms) => history.spentMsatsSince(ms),
           // budgets and the cap are reserved in the history file, shared by every process on it
           ledger: history,
+          // NIP-47 get_info says which network the wallet pays on (absent: mainnet)
+          walletNetwork: () => wallet.getInfo({ timeoutMs: 10_000 }).then((info) => info.network),
           settleUnconfirmed: () => settleUnconfirmed(history, wallet).then(() => undefined),
           payTimeoutMs: options.payTimeoutMs,
           dailyBudgetMsats: settings.dailyBudgetMsats,

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { PaymentLedger, PaymentSettlement, ReserveResult } from '../history/payment-ledger';
 import { checkInvoice } from './invoice-check';
+import { networkMismatch, walletNetwork } from './invoice-network';
 import { WalletError } from './wallet-error';
 import type { PaidInvoice, Payer, PaymentContext, PaymentOffer, PaymentOutcome, PaymentRefusalReason, PaymentWallet } from './types';
 
@@ -21,6 +22,11 @@ export interface PolicyPayerOptions {
   spentMsatsSince(sinceMs: number): Promise<number>;
   /** the shared record of payments: budgets and the cap are reserved there, across processes */
   ledger?: PaymentLedger;
+  /**
+   * The wallet's network as NIP-47 get_info reports it (null: not said, or
+   * get_info failed: mainnet). Given, only invoices of that network are paid.
+   */
+  walletNetwork?(): Promise<string | null>;
   /** looks up payments left unconfirmed before this payer reserves anything (lookup_invoice) */
   settleUnconfirmed?(): Promise<void>;
   dailyBudgetMsats: number | null;
@@ -75,6 +81,7 @@ export class PolicyPayer implements Payer {
   private pending: Pending[] = [];
   private readonly records: PaymentRecord[] = [];
   private settling: Promise<void> | null = null;
+  private network: Promise<string | null> | null = null;
 
   constructor(private readonly options: PolicyPayerOptions) {
     this.wallet = options.wallet;
@@ -102,6 +109,13 @@ export class PolicyPayer implements Payer {
 
   async pay(offer: PaymentOffer, ctx: PaymentContext): Promise<PaymentOutcome> {
     if (ctx.signal.aborted) return cancelled();
+    if (this.options.walletNetwork) {
+      // only the wallet's own network: refused by name before anything is reserved or sent
+      this.network ??= this.options.walletNetwork().catch(() => null);
+      const mismatch = networkMismatch(offer.bolt11, walletNetwork(await this.network));
+      if (mismatch) return refused('payment-failed', 'wrong-network', `${mismatch}: not paid`);
+      if (ctx.signal.aborted) return cancelled();
+    }
     const { dailyBudgetMsats, monthlyBudgetMsats, ledger } = this.options;
     let dailySpent = 0;
     let monthlySpent = 0;

@@ -80,7 +80,7 @@ export interface NwcWalletOptions {
   delays?: Record<string, number>;
   /** per method: never answer (pay_invoice: nothing is paid, like a held invoice) */
   silentMethods?: string[];
-  /** get_info's `network` (default 'regtest'); null leaves it out */
+  /** get_info's `network` (default 'mainnet', as the invoices made by ./invoices are lnbc); null leaves it out */
   network?: string | null;
   /** put this in the info event's `encryption` tag instead of what `encryption` implies */
   infoEncryptionTag?: string;
@@ -340,7 +340,7 @@ export async function startNwcWallet(options: NwcWalletOptions): Promise<NwcTest
             alias: 'swarm-compute test wallet',
             color: '#f7931a',
             pubkey: '02' + 'ab'.repeat(32),
-            ...(options.network === null ? {} : { network: options.network ?? 'regtest' }),
+            ...(options.network === null ? {} : { network: options.network ?? 'mainnet' }),
             block_height: 1,
             block_hash: '00'.repeat(32),
             methods,
