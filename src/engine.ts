@@ -9,9 +9,12 @@ import { NoWalletPayer } from './wallet/no-wallet-payer';
 import { NwcClient } from './wallet/nwc-client';
 import { PolicyPayer } from './wallet/policy-payer';
 import { settleUnconfirmed } from './wallet/unconfirmed-settler';
+import { setGarbageSink } from './swarm/garbage-report';
 
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const history = await openHistory(options.historyFile, { onWarning: (m) => options.log.warn(m) });
+  // malformed relay frames: one summary line per kind now and then, in this engine's log
+  setGarbageSink((line) => options.log.warn(line));
   return new EngineCore(
     {
       local: new OllamaLane(),
