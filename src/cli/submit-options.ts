@@ -1,6 +1,7 @@
 import * as nip19 from 'nostr-tools/nip19';
 import type { EngineSettings, Mode } from '../engine-api';
 import { parseArgs, seconds, UsageError, wholeNumber, type FlagSpec } from './args';
+import { nwcFrom } from './nwc-source';
 import { DEFAULT_MODEL, DEFAULT_OLLAMA_HOST, JOB_TYPES, PUBLIC_RELAYS, defaultDataDir, normalizeOllamaHost } from './defaults';
 
 export const SUBMIT_FLAGS: Record<string, FlagSpec> = {
@@ -18,6 +19,7 @@ export const SUBMIT_FLAGS: Record<string, FlagSpec> = {
   encrypt: { type: 'boolean' },
   'ollama-host': { type: 'string' },
   nwc: { type: 'string' },
+  'nwc-file': { type: 'string' },
   'data-dir': { type: 'string' },
   stream: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -33,6 +35,8 @@ export interface SubmitOptions {
   prompt: string;
   settings: EngineSettings;
   nwcUri: string | null;
+  /** said on standard error before the run (e.g. --nwc on the command line) */
+  warnings?: string[];
   dataDir: string;
   stream: boolean;
   json: boolean;
@@ -145,8 +149,7 @@ export function parseSubmitOptions(argv: string[], env: NodeJS.ProcessEnv): Subm
     throw new UsageError(`${hostLabel} must be an http:// or https:// URL (or host:port), got "${hostRaw}"`);
   }
 
-  const nwcRaw = str('nwc') ?? (env.SWARM_COMPUTE_NWC?.trim() ? env.SWARM_COMPUTE_NWC : undefined);
-  const nwc = nwcRaw !== undefined ? nwcUri(str('nwc') !== undefined ? '--nwc' : 'SWARM_COMPUTE_NWC', nwcRaw) : null;
+  const { uri: nwc, warnings } = nwcFrom(str, env);
 
   const dataDir = str('data-dir') ?? defaultDataDir(env);
   if (!dataDir.trim()) throw new UsageError('--data-dir must not be empty');
@@ -173,6 +176,7 @@ export function parseSubmitOptions(argv: string[], env: NodeJS.ProcessEnv): Subm
       maxResponseBytes,
     },
     nwcUri: nwc,
+    warnings,
     dataDir,
     stream: a.booleans.has('stream'),
     json: a.booleans.has('json'),

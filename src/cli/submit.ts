@@ -36,6 +36,7 @@ async function submitWith(opts: SubmitOptions, io: CliIo, createEngine: CreateEn
     prompt = read;
     if (!prompt.trim()) throw new UsageError('--prompt - read an empty prompt from standard input');
   }
+  for (const w of opts.warnings ?? []) io.stderr(`warning: ${w}\n`);
   // The data dir holds prompts and keys: private from the start, whichever command creates it.
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const usesSwarm = opts.settings.mode === 'fallback' || opts.settings.mode === 'swarm-only';
