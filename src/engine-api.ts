@@ -25,6 +25,8 @@ export interface EngineSettings {
   hedgeAfterSecs?: number;
   /** may a model Ollama serves from another machine (`remote_host`) be used (default false) */
   allowOllamaCloud?: boolean;
+  /** the most text (UTF-8 bytes) one swarm answer may bring; default DEFAULT_MAX_RESPONSE_BYTES (1 MiB) */
+  maxResponseBytes?: number;
 }
 
 export interface RunRequest {
@@ -90,6 +92,8 @@ export interface EngineOptions {
   /** path of history.sqlite (CLI: data dir; extension: globalStorageUri) */
   historyFile: string;
   log: Logger;
+  /** how long to wait for the wallet's answer to pay_invoice (ms, default 60 000); past it the payment is unconfirmed */
+  payTimeoutMs?: number;
 }
 
 /**

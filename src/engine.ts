@@ -8,9 +8,13 @@ import { createSwarmLane } from './swarm/nip90-client';
 import { NoWalletPayer } from './wallet/no-wallet-payer';
 import { NwcClient } from './wallet/nwc-client';
 import { PolicyPayer } from './wallet/policy-payer';
+import { settleUnconfirmed } from './wallet/unconfirmed-settler';
+import { setGarbageSink } from './swarm/garbage-report';
 
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const history = await openHistory(options.historyFile, { onWarning: (m) => options.log.warn(m) });
+  // malformed relay frames: one summary line per kind now and then, in this engine's log
+  setGarbageSink((line) => options.log.warn(line));
   return new EngineCore(
     {
       local: new OllamaLane(),
@@ -23,6 +27,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         const payer = new PolicyPayer({
           wallet,
           spentMsatsSince: (ms) => history.spentMsatsSince(ms),
+          // budgets and the cap are reserved in the history file, shared by every process on it
+          ledger: history,
+          // NIP-47 get_info says which network the wallet pays on (absent: mainnet)
+          walletNetwork: () => wallet.getInfo({ timeoutMs: 10_000 }).then((info) => info.network),
+          settleUnconfirmed: () => settleUnconfirmed(history, wallet).then(() => undefined),
+          payTimeoutMs: options.payTimeoutMs,
           dailyBudgetMsats: settings.dailyBudgetMsats,
           monthlyBudgetMsats: settings.monthlyBudgetMsats,
         });

@@ -37,7 +37,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
                 `Local:  ${m.localSuccess} succeeded, ${m.localFailure} failed (success rate ${m.localSuccessRate}%)`,
                 `Swarm:  ${m.swarmSuccess} succeeded, ${m.swarmFailure} failed (${m.swarmFallback} after a local failure, ${m.swarmDirect} direct)`,
                 `Fallback rate: ${m.fallbackRate}%`,
-                `Total cost: ${m.totalCostMsats} msats (${Math.floor(m.totalCostMsats / 1000)} sats)`,
+                `Total cost: ${m.totalCostMsats} msats (${Math.floor(m.totalCostMsats / 1000)} sats)` +
+                  (m.unconfirmedMsats ? `, of which ${m.unconfirmedMsats} msats not confirmed by the wallet` : ''),
               ].join('\n') + '\n',
             );
           }
@@ -58,7 +59,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           else {
             for (const r of rows) {
               const when = new Date(r.submittedAt).toISOString().replace('T', ' ').slice(0, 19);
-              const cost = r.costMsats > 0 ? ` ${r.costMsats} msats` : '';
+              const cost = r.costMsats > 0 ? ` ${r.costMsats} msats${r.paymentState === 'unconfirmed' ? ' (unconfirmed)' : ''}` : '';
               const prompt = r.prompt.replace(/\s+/g, ' ').slice(0, 60);
               io.stdout(`${when}  ${r.state.padEnd(10)} ${(r.lane ?? '-').padEnd(6)} ${r.durationMs ?? '-'}ms${cost}  ${r.jobId}  ${prompt}\n`);
             }

@@ -21,6 +21,8 @@ export interface SubmitJson {
   hedgeWinner?: 'local' | 'swarm';
   /** a model Ollama served from another machine answered (--allow-ollama-cloud) */
   localRemoteHost?: string;
+  /** added (money): present when the wallet did not confirm the payment counted in costMsats */
+  paymentUnconfirmed?: true;
 }
 
 export interface SubmitFacts {
@@ -35,6 +37,8 @@ export interface SubmitFacts {
   durationMs: number;
   /** why local failed, also when the swarm then answered */
   localError: string | null;
+  /** the wallet did not confirm the payment (it counts in costMsats) */
+  paymentUnconfirmed?: boolean;
 }
 
 export function submitJson(f: SubmitFacts): SubmitJson {
@@ -53,6 +57,7 @@ export function submitJson(f: SubmitFacts): SubmitJson {
     ...(r.lane !== 'local' && r.localPartial ? { localPartial: r.localPartial } : {}),
     ...(r.hedged ? { hedged: true as const, ...(r.hedgeWinner ? { hedgeWinner: r.hedgeWinner } : {}) } : {}),
     ...(r.lane === 'local' && r.localRemoteHost ? { localRemoteHost: r.localRemoteHost } : {}),
+    ...(f.paymentUnconfirmed ? { paymentUnconfirmed: true as const } : {}),
   };
 }
 
@@ -73,7 +78,7 @@ export function humanSummary(f: SubmitFacts, streamed: boolean): string {
       '✓ Completed on swarm',
       `Job ID: ${r.jobId}`,
       `Provider: ${nip19.npubEncode(r.provider)}`,
-      `Cost: ${formatCost(r.costMsats)}`,
+      `Cost: ${formatCost(r.costMsats)}${f.paymentUnconfirmed ? ' (not confirmed by the wallet)' : ''}`,
       `Duration: ${f.durationMs}ms`,
       body(r.response),
     ].join('\n');
@@ -84,7 +89,7 @@ export function humanSummary(f: SubmitFacts, streamed: boolean): string {
     `Swarm error: ${r.swarmError ?? 'not attempted'}`,
   ];
   if (f.jobId) lines.push(`Job ID: ${f.jobId}`);
-  if (f.costMsats > 0) lines.push(`Cost: ${formatCost(f.costMsats)}`);
+  if (f.costMsats > 0) lines.push(`Cost: ${formatCost(f.costMsats)}${f.paymentUnconfirmed ? ' (not confirmed by the wallet)' : ''}`);
   if (r.partialResponse && !streamed) lines.push('', 'Partial answer:', r.partialResponse);
   return lines.join('\n') + '\n';
 }

@@ -7,7 +7,8 @@ import { parseArgs, seconds, UsageError, wholeNumber, type FlagSpec, type Parsed
 import { DEFAULT_OLLAMA_HOST, PUBLIC_RELAYS, defaultDataDir, normalizeOllamaHost } from './defaults';
 import { loadOrCreateIdentity } from './identity';
 import type { CliIo } from './io';
-import { nwcUri, relayUrl } from './submit-options';
+import { relayUrl } from './submit-options';
+import { nwcFrom } from './nwc-source';
 import type { ProviderSettings, ProviderTuning } from '../provider/types';
 
 export const SERVE_FLAGS: Record<string, FlagSpec> = {
@@ -16,6 +17,7 @@ export const SERVE_FLAGS: Record<string, FlagSpec> = {
   relay: { type: 'list' },
   'ollama-host': { type: 'string' },
   nwc: { type: 'string' },
+  'nwc-file': { type: 'string' },
   'data-dir': { type: 'string' },
   'max-concurrent': { type: 'string' },
   'max-queued': { type: 'string' },
@@ -30,6 +32,8 @@ export const SERVE_FLAGS: Record<string, FlagSpec> = {
 export interface ServeOptions {
   settings: ProviderSettings;
   nwcUri: string | null;
+  /** said on standard error before serving (e.g. --nwc on the command line) */
+  warnings?: string[];
   dataDir: string;
   help: boolean;
 }
@@ -77,10 +81,9 @@ export function parseServeOptions(argv: string[], env: NodeJS.ProcessEnv): Serve
 
   const relays = relaysFrom(a, env);
   const ollamaHost = ollamaHostFrom(a, env);
-  const nwcRaw = str('nwc') ?? (env.SWARM_COMPUTE_NWC?.trim() ? env.SWARM_COMPUTE_NWC : undefined);
-  const nwc = nwcRaw !== undefined ? nwcUri(str('nwc') !== undefined ? '--nwc' : 'SWARM_COMPUTE_NWC', nwcRaw) : null;
+  const { uri: nwc, warnings } = nwcFrom(str, env);
   if (priceMsats > 0 && !nwc) {
-    throw new UsageError(`--price-msats ${priceMsats} needs a wallet to make invoices: give --nwc or set SWARM_COMPUTE_NWC`);
+    throw new UsageError(`--price-msats ${priceMsats} needs a wallet to make invoices: give --nwc or set SWARM_COMPUTE_NWC (or --nwc-file PATH)`);
   }
   const dataDir = str('data-dir') ?? defaultDataDir(env);
   if (!dataDir.trim()) throw new UsageError('--data-dir must not be empty');
@@ -105,6 +108,7 @@ export function parseServeOptions(argv: string[], env: NodeJS.ProcessEnv): Serve
       about,
     },
     nwcUri: priceMsats > 0 ? nwc : null,
+    warnings,
     dataDir,
     help,
   };
@@ -117,6 +121,7 @@ export const EXIT_USAGE = 2;
 /** Serves until SIGINT/SIGTERM; returns the exit code. */
 export async function runServe(opts: ServeOptions, io: CliIo, tuning: Partial<ProviderTuning> = {}): Promise<number> {
   const { settings } = opts;
+  for (const w of opts.warnings ?? []) io.stderr(`warning: ${w}\n`);
   const secretKey = loadOrCreateIdentity(opts.dataDir, io.env);
   const stopRequested = new AbortController();
   const stopSignals = io.onSignal(() => stopRequested.abort());

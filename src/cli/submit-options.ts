@@ -2,6 +2,7 @@ import * as nip19 from 'nostr-tools/nip19';
 import type { EngineSettings, Mode } from '../engine-api';
 import { parseArgs, seconds, UsageError, wholeNumber, type FlagSpec } from './args';
 import { DEFAULT_HEDGE_AFTER_SECS, DEFAULT_LOCAL_STALL_SECS, DEFAULT_LOCAL_TIMEOUT_SECS, DEFAULT_MODEL, DEFAULT_OLLAMA_HOST, JOB_TYPES, PUBLIC_RELAYS, defaultDataDir, normalizeOllamaHost } from './defaults';
+import { nwcFrom } from './nwc-source';
 
 export const SUBMIT_FLAGS: Record<string, FlagSpec> = {
   prompt: { type: 'string' },
@@ -21,12 +22,14 @@ export const SUBMIT_FLAGS: Record<string, FlagSpec> = {
   encrypt: { type: 'boolean' },
   'ollama-host': { type: 'string' },
   nwc: { type: 'string' },
+  'nwc-file': { type: 'string' },
   'data-dir': { type: 'string' },
   stream: { type: 'boolean' },
   json: { type: 'boolean' },
   'offer-window-secs': { type: 'string' },
   'daily-budget-msats': { type: 'string' },
   'monthly-budget-msats': { type: 'string' },
+  'max-response-bytes': { type: 'string' },
   help: { type: 'boolean' },
 };
 
@@ -35,6 +38,8 @@ export interface SubmitOptions {
   prompt: string;
   settings: EngineSettings;
   nwcUri: string | null;
+  /** said on standard error before the run (e.g. --nwc on the command line) */
+  warnings?: string[];
   dataDir: string;
   stream: boolean;
   json: boolean;
@@ -127,6 +132,8 @@ export function parseSubmitOptions(argv: string[], env: NodeJS.ProcessEnv): Subm
       ? wholeNumber('--monthly-budget-msats', str('monthly-budget-msats')!, 0)
       : envNumber(env, 'SWARM_COMPUTE_MONTHLY_BUDGET_MSATS');
 
+  const maxResponseBytes = str('max-response-bytes') !== undefined ? wholeNumber('--max-response-bytes', str('max-response-bytes')!, 1) : 1_048_576;
+
   let relays: string[];
   const relayFlags = a.lists.get('relay');
   if (relayFlags) relays = relayFlags.map((r) => relayUrl('--relay', r));
@@ -152,8 +159,7 @@ export function parseSubmitOptions(argv: string[], env: NodeJS.ProcessEnv): Subm
     throw new UsageError(`${hostLabel} must be an http:// or https:// URL (or host:port), got "${hostRaw}"`);
   }
 
-  const nwcRaw = str('nwc') ?? (env.SWARM_COMPUTE_NWC?.trim() ? env.SWARM_COMPUTE_NWC : undefined);
-  const nwc = nwcRaw !== undefined ? nwcUri(str('nwc') !== undefined ? '--nwc' : 'SWARM_COMPUTE_NWC', nwcRaw) : null;
+  const { uri: nwc, warnings } = nwcFrom(str, env);
 
   const dataDir = str('data-dir') ?? defaultDataDir(env);
   if (!dataDir.trim()) throw new UsageError('--data-dir must not be empty');
@@ -180,8 +186,10 @@ export function parseSubmitOptions(argv: string[], env: NodeJS.ProcessEnv): Subm
       localStallSecs,
       hedgeAfterSecs,
       allowOllamaCloud: a.booleans.has('allow-ollama-cloud'),
+      maxResponseBytes,
     },
     nwcUri: nwc,
+    warnings,
     dataDir,
     stream: a.booleans.has('stream'),
     json: a.booleans.has('json'),

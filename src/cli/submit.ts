@@ -38,6 +38,7 @@ async function submitWith(opts: SubmitOptions, io: CliIo, createEngine: CreateEn
     prompt = read;
     if (!prompt.trim()) throw new UsageError('--prompt - read an empty prompt from standard input');
   }
+  for (const w of opts.warnings ?? []) io.stderr(`warning: ${w}\n`);
   // The data dir holds prompts and keys: private from the start, whichever command creates it.
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const usesSwarm = opts.settings.mode === 'fallback' || opts.settings.mode === 'swarm-only';
@@ -50,6 +51,7 @@ async function submitWith(opts: SubmitOptions, io: CliIo, createEngine: CreateEn
     nwcUri: opts.nwcUri,
     historyFile: join(opts.dataDir, 'history.sqlite'),
     log: { info: () => {}, warn: (m) => io.stderr(`warning: ${m}\n`), error: (m) => io.stderr(`error: ${m}\n`) },
+    payTimeoutMs: payTimeoutFromEnv(io.env),
   });
 
   try {
@@ -88,6 +90,7 @@ async function submitWith(opts: SubmitOptions, io: CliIo, createEngine: CreateEn
       costMsats: row?.costMsats ?? 0,
       durationMs: row?.durationMs ?? (result.lane === 'failed' ? 0 : result.durationMs),
       localError: row?.localError ?? null,
+      paymentUnconfirmed: row?.paymentState === 'unconfirmed',
     };
     if (opts.stream && streamedAny) {
       // The final text is the answer: print what the stream missed (a relay
@@ -130,4 +133,16 @@ function readStdin(io: CliIo, signal: AbortSignal): Promise<string | null> {
       resolve(Buffer.concat(chunks).toString('utf8'));
     });
   });
+}
+
+/**
+ * SWARM_COMPUTE_PAY_TIMEOUT_MS: how long pay_invoice may take before the
+ * payment counts as unconfirmed (default 60 s; tests shorten it).
+ */
+function payTimeoutFromEnv(env: NodeJS.ProcessEnv | Record<string, string | undefined>): number | undefined {
+  const raw = env.SWARM_COMPUTE_PAY_TIMEOUT_MS;
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`SWARM_COMPUTE_PAY_TIMEOUT_MS must be a whole number of ms ≥ 1, got "${raw}"`);
+  return n;
 }

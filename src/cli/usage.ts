@@ -23,10 +23,13 @@ Options:
   --encrypt                    NIP-44 encrypted job (needs exactly one --provider)
   --ollama-host URL            default OLLAMA_HOST, else http://127.0.0.1:11434
   --nwc URI                    Nostr Wallet Connect URI; default SWARM_COMPUTE_NWC
+                               (on the command line other users can read it: prefer --nwc-file)
+  --nwc-file PATH              read the NWC URI from a file only you can read (mode 0600)
   --data-dir DIR               default SWARM_COMPUTE_HOME, else ~/.swarm-compute
   --offer-window-secs N        collect payment offers this long (default 2)
   --daily-budget-msats N       spend cap per UTC day
   --monthly-budget-msats N     spend cap per UTC month
+  --max-response-bytes N       most text one swarm answer may bring (default 1048576)
   --stream                     print the answer as it arrives
   --json                       one JSON object on standard output
 
@@ -55,7 +58,8 @@ Options:
   --relay URL                  relay (repeatable); default SWARM_COMPUTE_RELAYS or public relays
   --ollama-host URL            default OLLAMA_HOST, else http://127.0.0.1:11434
   --nwc URI                    Nostr Wallet Connect URI that makes and looks up invoices;
-                               default SWARM_COMPUTE_NWC
+                               default SWARM_COMPUTE_NWC (on the command line others can read it)
+  --nwc-file PATH              read the NWC URI from a file only you can read (mode 0600)
   --data-dir DIR               identity and history; default SWARM_COMPUTE_HOME, else ~/.swarm-compute
   --max-concurrent N           jobs generating at once (default 1); more wait in a queue
   --max-queued N               jobs waiting beyond which new ones are refused as busy (default 20)

@@ -38,6 +38,7 @@ export function validateSettings(settings: EngineSettings, mode: Mode = settings
   if (!(settings.offerWindowSecs >= 0)) throw new ConfigError(`offerWindowSecs must be ≥ 0, got ${settings.offerWindowSecs}`);
   if (settings.dailyBudgetMsats !== null) wholeAtLeast('dailyBudgetMsats', settings.dailyBudgetMsats, 0);
   if (settings.monthlyBudgetMsats !== null) wholeAtLeast('monthlyBudgetMsats', settings.monthlyBudgetMsats, 0);
+  if (settings.maxResponseBytes !== undefined) wholeAtLeast('maxResponseBytes', settings.maxResponseBytes, 1);
   try {
     const u = new URL(settings.ollamaHost);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();

@@ -4,11 +4,15 @@
 // the same statement.
 import type { SqlValue } from 'sql.js';
 import type { LocalModelStats, Metrics } from './types';
+import type { LedgerPayment, PaymentReservation, PaymentSettlement, PaymentState, ReservationLimits, ReserveResult } from './payment-ledger';
 
 export type WriteOp =
   | { op: 'insert'; id: string; columns: string[]; values: SqlValue[] }
   | { op: 'update'; id: string; columns: string[]; values: SqlValue[] }
-  | { op: 'clear' };
+  | { op: 'clear' }
+  /** a payment reserved (payment-ledger.ts); replayed without the check, which the writer made under the lock */
+  | { op: 'reserve'; payment: PaymentReservation }
+  | { op: 'settle'; paymentHash: string; settlement: PaymentSettlement };
 
 export interface LoadOptions {
   /** run PRAGMA quick_check as well as the cheap structural checks */
@@ -49,6 +53,9 @@ export interface DbHost {
   metrics(): Promise<Metrics>;
   localModelStats(): Promise<LocalModelStats[]>;
   spent(sinceMs: number): Promise<number>;
+  /** checks the limits and reserves in one transaction; the caller holds the file lock and journals the op when ok */
+  reserve(op: Extract<WriteOp, { op: 'reserve' }>, limits: ReservationLimits): Promise<ReserveResult>;
+  payments(states: readonly PaymentState[]): Promise<LedgerPayment[]>;
   /** the whole database file */
   export(): Promise<Uint8Array>;
   readonly thread: 'worker' | 'inline';

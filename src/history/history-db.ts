@@ -7,6 +7,7 @@ import type { ApplyResult, ListChunk, LoadOptions, LoadResult, WriteOp } from '.
 import { parseJournalLine } from './journal-format';
 import { queryMetrics, querySpentSince } from './metrics-query';
 import { queryLocalModelStats } from './local-stats-query';
+import { insertReservation, paymentsInDb, reserveInDb, settleInDb, type LedgerPayment, type PaymentState, type ReservationLimits, type ReserveResult } from './payment-ledger';
 import { SELECT_COLUMNS } from './row-mapping';
 import { migrate, needsMigration, rollbackQuietly, schemaVersion } from './schema';
 import type { LocalModelStats, Metrics } from './types';
@@ -191,6 +192,25 @@ export class HistoryDb {
     return querySpentSince(this.open(), sinceMs);
   }
 
+  reserve(op: Extract<WriteOp, { op: 'reserve' }>, limits: ReservationLimits): ReserveResult {
+    this.endList();
+    const db = this.open();
+    db.exec('BEGIN');
+    try {
+      const r = reserveInDb(db, op.payment, limits);
+      db.exec('COMMIT');
+      if (r.ok) this.metricsCache = null;
+      return r;
+    } catch (err) {
+      rollbackQuietly(db);
+      throw err;
+    }
+  }
+
+  payments(states: readonly PaymentState[]): LedgerPayment[] {
+    return paymentsInDb(this.open(), states);
+  }
+
   export(): Uint8Array {
     // export() closes and reopens the connection inside sql.js: prepared statements die with it
     this.cursor = null;
@@ -277,6 +297,10 @@ export class HistoryDb {
         changed = db.getRowsModified() > 0 || changed;
         return changed;
       }
+      case 'reserve':
+        return insertReservation(db, op.payment);
+      case 'settle':
+        return settleInDb(db, op.paymentHash, op.settlement);
     }
   }
 

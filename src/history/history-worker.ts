@@ -53,6 +53,10 @@ async function handle(req: WorkerRequest): Promise<void> {
         return send({ id: req.id, kind: 'result', value: db.localModelStats() });
       case 'spent':
         return send({ id: req.id, kind: 'result', value: db.spent(a[0] as number) });
+      case 'reserve':
+        return send({ id: req.id, kind: 'result', value: db.reserve(a[0] as never, a[1] as never) });
+      case 'payments':
+        return send({ id: req.id, kind: 'result', value: db.payments(a[0] as never) });
       case 'export': {
         const bytes = db.export();
         return send({ id: req.id, kind: 'result', value: bytes }, ownedBuffer(bytes));

@@ -7,6 +7,7 @@ import type { ApplyResult, DbHost, LoadOptions, LoadResult, WriteOp } from './db
 import { HistoryDb } from './history-db';
 import { loadSqlJs } from './sql-engine';
 import type { LocalModelStats, Metrics } from './types';
+import type { LedgerPayment, PaymentState, ReservationLimits, ReserveResult } from './payment-ledger';
 
 const CHUNK = 2000;
 
@@ -53,6 +54,12 @@ class InlineDbHost implements DbHost {
   }
   spent(sinceMs: number): Promise<number> {
     return this.call(() => this.db.spent(sinceMs));
+  }
+  reserve(op: Extract<WriteOp, { op: 'reserve' }>, limits: ReservationLimits): Promise<ReserveResult> {
+    return this.call(() => this.db.reserve(op, limits));
+  }
+  payments(states: readonly PaymentState[]): Promise<LedgerPayment[]> {
+    return this.call(() => this.db.payments(states));
   }
   export(): Promise<Uint8Array> {
     return this.call(() => this.db.export());

@@ -41,10 +41,32 @@ export function parseJournalLine(line: string): WriteOp | null {
   }
   if (v === null || typeof v !== 'object') return null;
   if (v.op === 'clear') return { op: 'clear' };
+  if (v.op === 'reserve' || v.op === 'settle') return parsePaymentOp(v);
   if ((v.op !== 'insert' && v.op !== 'update') || typeof v.id !== 'string') return null;
   const { columns, values } = v;
   if (!Array.isArray(columns) || !Array.isArray(values) || columns.length !== values.length) return null;
   // column names go into SQL text: only plain identifiers
   if (!columns.every((c) => typeof c === 'string' && IDENTIFIER.test(c)) || !values.every(isValue)) return null;
   return { op: v.op, id: v.id, columns: columns as string[], values: values as (string | number | null)[] };
+}
+
+const hex64 = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
+const whole = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const str = (v: unknown): v is string => typeof v === 'string';
+
+function parsePaymentOp(v: Record<string, unknown>): WriteOp | null {
+  if (v.op === 'reserve') {
+    const p = v.payment as Record<string, unknown> | null;
+    if (!p || typeof p !== 'object') return null;
+    if (!hex64(p.paymentHash) || !str(p.bolt11) || !str(p.jobId) || !str(p.provider) || !whole(p.amountMsats) || !whole(p.reservedAt)) return null;
+    return {
+      op: 'reserve',
+      payment: { paymentHash: p.paymentHash, bolt11: p.bolt11, jobId: p.jobId, provider: p.provider, amountMsats: p.amountMsats, reservedAt: p.reservedAt },
+    };
+  }
+  const s = v.settlement as Record<string, unknown> | null;
+  if (!hex64(v.paymentHash) || !s || typeof s !== 'object') return null;
+  if (s.state !== 'paid' && s.state !== 'unconfirmed' && s.state !== 'failed') return null;
+  if (!whole(s.feesMsats) || !whole(s.settledAt) || !(s.preimage === null || str(s.preimage))) return null;
+  return { op: 'settle', paymentHash: v.paymentHash, settlement: { state: s.state, feesMsats: s.feesMsats, preimage: s.preimage, settledAt: s.settledAt } };
 }

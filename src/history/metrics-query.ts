@@ -2,6 +2,7 @@
 // Rows with lane 'served' (provider mode) are someone else's jobs: excluded.
 // A row whose lane is still NULL (a run in progress) is a consumer row.
 import type { Database } from 'sql.js';
+import { hasPaymentsTable, paymentTotals, spentSince } from './payment-ledger';
 import type { Metrics } from './types';
 
 const CONSUMER = `lane IS NOT 'served'`;
@@ -37,6 +38,9 @@ export function queryMetrics(db: Database): Metrics {
     if (swarmOutcome === 'failure') swarmFailure += count;
     totalCostMsats += Number(cost);
   }
+  // schema v6: money comes from the payments (unconfirmed ones count in full), older rows from their cost
+  let unconfirmedMsats = 0;
+  if (hasPaymentsTable(db)) ({ costMsats: totalCostMsats, unconfirmedMsats } = paymentTotals(db));
   const localAttempts = localSuccess + localFailure;
   return {
     localSuccess,
@@ -48,10 +52,13 @@ export function queryMetrics(db: Database): Metrics {
     totalCostMsats,
     localSuccessRate: localAttempts === 0 ? 0 : (localSuccess / localAttempts) * 100,
     fallbackRate: localAttempts === 0 ? 0 : (swarmFallback / localAttempts) * 100,
+    // only when there is some: the contract's object keeps its shape otherwise
+    ...(unconfirmedMsats > 0 ? { unconfirmedMsats } : {}),
   };
 }
 
 export function querySpentSince(db: Database, sinceMs: number): number {
+  if (hasPaymentsTable(db)) return spentSince(db, sinceMs);
   const stmt = db.prepare(`SELECT COALESCE(SUM(cost_msats + fees_msats), 0) FROM jobs WHERE ${CONSUMER} AND submitted_at >= ?`);
   try {
     stmt.bind([sinceMs]);

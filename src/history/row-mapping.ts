@@ -16,6 +16,8 @@ interface Column {
   fromSql(value: SqlValue): unknown;
   /** a field a record may leave out (added after v3): stored as `missing` */
   missing?: SqlValue;
+  /** read back as absent (not null) when NULL, as a record written without it */
+  optional?: boolean;
 }
 
 const JOB_STATES: readonly JobState[] = ['pending', 'payment-required', 'processing', 'completed', 'failed', 'cancelled'];
@@ -103,6 +105,7 @@ export const COLUMNS: readonly Column[] = [
   { field: 'hedged', column: 'hedged', ...flag, missing: 0 },
   { field: 'hedgeWinner', column: 'hedge_winner', ...oneOf(['local', 'swarm'] as const, true), missing: null },
   { field: 'hedgeLoserOutcome', column: 'hedge_loser_outcome', ...optionalText, missing: null },
+  { field: 'paymentState', column: 'payment_state', ...oneOf(['paid', 'unconfirmed', 'failed'] as const, true), missing: null, optional: true },
 ];
 
 /** The seed's `payment_amount` mirrors cost_msats (what was actually paid). */
@@ -157,13 +160,22 @@ export const SELECT_COLUMNS = COLUMNS.map((c) => c.column).join(', ');
 /** A row read as values in SELECT_COLUMNS order (what crosses the thread boundary). */
 export function valuesToRecord(values: SqlValue[]): JobRecord {
   const out: Record<string, unknown> = {};
-  for (let i = 0; i < COLUMNS.length; i++) out[COLUMNS[i].field] = COLUMNS[i].fromSql(values[i] ?? null);
+  for (let i = 0; i < COLUMNS.length; i++) {
+    const value = COLUMNS[i].fromSql(values[i] ?? null);
+    // an optional column left empty is left out, as a record without it was written
+    if (value === null && COLUMNS[i].optional) continue;
+    out[COLUMNS[i].field] = value;
+  }
   return out as unknown as JobRecord;
 }
 
 export function rowToRecord(row: Record<string, SqlValue>): JobRecord {
   const out: Record<string, unknown> = {};
-  for (const c of COLUMNS) out[c.field] = c.fromSql(row[c.column] ?? null);
+  for (const c of COLUMNS) {
+    const value = c.fromSql(row[c.column] ?? null);
+    if (value === null && c.optional) continue;
+    out[c.field] = value;
+  }
   return out as unknown as JobRecord;
 }
 
@@ -182,6 +194,8 @@ export interface HistoryJson {
   error: string | null;
   prompt: string;
   response: string | null;
+  /** added (money): present only when the row has a payment the wallet did not confirm, or that failed later */
+  paymentState?: 'unconfirmed' | 'failed';
 }
 
 export function toHistoryJson(record: JobRecord): HistoryJson {
@@ -199,5 +213,6 @@ export function toHistoryJson(record: JobRecord): HistoryJson {
     error: record.error,
     prompt: record.prompt,
     response: record.response,
+    ...(record.paymentState === 'unconfirmed' || record.paymentState === 'failed' ? { paymentState: record.paymentState } : {}),
   };
 }

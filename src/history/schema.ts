@@ -13,9 +13,14 @@
 // its partial answer, Ollama's load duration, time to first token and
 // tokens/s (per-model stats), a remote host for cloud models, and the hedge
 // (started, winner, the loser's outcome). Version 4 is the conversations'.
+// Version 6 (the money branch; 4 and 5 belong to others, the loop skips
+// missing numbers) adds the `payments` table of reservations
+// (payment-ledger.ts) and jobs.payment_state ('paid' | 'unconfirmed' |
+// 'failed' | null) so a row shows a payment the wallet did not confirm.
 import type { Database } from 'sql.js';
+import { PAYMENTS_TABLE } from './payment-ledger';
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 interface Migration {
   version: number;
@@ -128,6 +133,13 @@ const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE jobs ADD COLUMN hedge_winner TEXT;
         ALTER TABLE jobs ADD COLUMN hedge_loser_outcome TEXT;
       `),
+  },
+  {
+    version: 6,
+    up: (db) => {
+      db.exec(PAYMENTS_TABLE);
+      db.exec('ALTER TABLE jobs ADD COLUMN payment_state TEXT');
+    },
   },
 ];
 

@@ -32,6 +32,7 @@ import { patchToRow, recordToRow, valuesToRecord } from './row-mapping';
 import { SCHEMA_VERSION } from './schema';
 import { readWasm } from './sql-engine';
 import type { HistoryStore, JobRecord, LocalModelStats, Metrics } from './types';
+import type { LedgerPayment, PaymentLedger, PaymentReservation, PaymentSettlement, PaymentState, ReservationLimits, ReserveResult } from './payment-ledger';
 import { createWorkerDbHost, workerLaunch, WORKER_BUNDLE_NAME } from './worker-db-host';
 
 export { toHistoryJson, type HistoryJson } from './row-mapping';
@@ -57,7 +58,7 @@ export interface HistoryOptions {
 
 export const DEFAULT_JOURNAL_LIMIT_BYTES = 512 * 1024;
 
-export async function openHistory(file: string, opts: HistoryOptions = {}): Promise<HistoryStore> {
+export async function openHistory(file: string, opts: HistoryOptions = {}): Promise<HistoryStore & PaymentLedger> {
   const path = resolve(file);
   const warn = opts.onWarning ?? ((msg: string) => console.warn(msg));
   const makeHost = hostFactory(opts, warn);
@@ -104,7 +105,7 @@ interface JournalPosition {
 
 type Catchup = 'ok' | 'lost';
 
-class SqliteHistory implements HistoryStore {
+class SqliteHistory implements HistoryStore, PaymentLedger {
   /** stamp of the snapshot the database was loaded from or saved to; null: there is no file; undefined: reload */
   private stamp: string | null | undefined = undefined;
   /** generation in the snapshot's header; a journal extends exactly this generation */
@@ -211,6 +212,21 @@ class SqliteHistory implements HistoryStore {
     return this.read(() => this.host.spent(sinceMs));
   }
 
+  // ---- payments (payment-ledger.ts) ----
+
+  reservePayment(payment: PaymentReservation, limits: ReservationLimits): Promise<ReserveResult> {
+    const op = { op: 'reserve' as const, payment };
+    return this.writeWith(op, () => this.host.reserve(op, limits), (r) => r.ok);
+  }
+
+  settlePayment(paymentHash: string, settlement: PaymentSettlement): Promise<void> {
+    return this.write({ op: 'settle', paymentHash, settlement });
+  }
+
+  paymentsIn(states: readonly PaymentState[]): Promise<LedgerPayment[]> {
+    return this.read(() => this.host.payments(states));
+  }
+
   /** Deletes every row (the extension's Clear History); the schema stays. */
   clear(): Promise<void> {
     return this.write({ op: 'clear' });
@@ -278,21 +294,29 @@ class SqliteHistory implements HistoryStore {
   }
 
   private write(op: WriteOp): Promise<void> {
+    return this.writeWith(op, () => this.host.write(op), (changed) => changed).then(() => undefined);
+  }
+
+  /** Under the lock: apply a change (`apply`), then journal `op` when `changedOf` says it changed something. */
+  private writeWith<T>(op: WriteOp, apply: () => Promise<T>, changedOf: (result: T) => boolean): Promise<T> {
     return this.serial(() =>
       this.withLock(async () => {
         let mustCompact = await this.syncLocked(false);
-        let changed: boolean;
+        let result: T;
         try {
-          changed = await this.host.write(op);
+          result = await apply();
         } catch (err) {
           if (!isCorruption(err)) throw err;
           this.stamp = undefined;
           mustCompact = await this.syncLocked(true);
-          changed = await this.host.write(op);
+          result = await apply();
         }
         // a snapshot written now carries the change: no journal line needed
-        if (mustCompact) return this.compact();
-        if (!changed) return;
+        if (mustCompact) {
+          await this.compact();
+          return result;
+        }
+        if (!changedOf(result)) return result;
         try {
           await this.append(op);
         } catch (err) {
@@ -301,6 +325,7 @@ class SqliteHistory implements HistoryStore {
           throw err;
         }
         if (this.journal && this.journal.offset >= this.journalLimit) this.queueCompaction();
+        return result;
       }),
     );
   }

@@ -56,6 +56,12 @@ export interface JobRecord {
   hedgeWinner?: 'local' | 'swarm' | null;
   /** how the hedge's losing lane ended: stopped, failed, declined */
   hedgeLoserOutcome?: string | null;
+  /**
+   * schema v6: 'unconfirmed' when the wallet did not say whether the payment
+   * went through (it counts as spent); 'paid' once it did; 'failed' when
+   * lookup_invoice later found it failed; null/absent: no payment.
+   */
+  paymentState?: 'paid' | 'unconfirmed' | 'failed' | null;
 }
 
 /** One model's local record, from the history (schema v5 columns). */
@@ -79,6 +85,8 @@ export interface Metrics {
   totalCostMsats: number;
   localSuccessRate: number;
   fallbackRate: number;
+  /** schema v6: msats of payments the wallet has not confirmed (counted in totalCostMsats) */
+  unconfirmedMsats?: number;
 }
 
 export interface HistoryStore {

@@ -13,6 +13,7 @@ import { Worker } from 'node:worker_threads';
 import type { SqlValue } from 'sql.js';
 import type { ApplyResult, DbHost, ListChunk, LoadOptions, LoadResult, WriteOp } from './db-ops';
 import type { LocalModelStats, Metrics } from './types';
+import type { LedgerPayment, PaymentState, ReservationLimits, ReserveResult } from './payment-ledger';
 import type { WorkerInit, WorkerMethod, WorkerReply, WorkerRequest } from './worker-protocol';
 
 export const WORKER_BUNDLE_NAME = 'history-worker.js';
@@ -115,6 +116,12 @@ class WorkerDbHost implements DbHost {
   }
   spent(sinceMs: number): Promise<number> {
     return this.call('spent', [sinceMs]) as Promise<number>;
+  }
+  reserve(op: Extract<WriteOp, { op: 'reserve' }>, limits: ReservationLimits): Promise<ReserveResult> {
+    return this.call('reserve', [op, limits]) as Promise<ReserveResult>;
+  }
+  payments(states: readonly PaymentState[]): Promise<LedgerPayment[]> {
+    return this.call('payments', [states]) as Promise<LedgerPayment[]>;
   }
   export(): Promise<Uint8Array> {
     return this.call('export', []) as Promise<Uint8Array>;

@@ -1,6 +1,6 @@
 // Messages between the store (any thread) and its database worker.
 
-export type WorkerMethod = 'load' | 'applyJournal' | 'write' | 'get' | 'list' | 'listMore' | 'metrics' | 'localStats' | 'spent' | 'export' | 'close';
+export type WorkerMethod = 'load' | 'applyJournal' | 'write' | 'get' | 'list' | 'listMore' | 'metrics' | 'localStats' | 'spent' | 'reserve' | 'payments' | 'export' | 'close';
 
 export interface WorkerRequest {
   id: number;

@@ -12,8 +12,11 @@
 //   and no history row; an accepted job gets one history row (lane 'served').
 // - A job naming no model gets the first offered model; a job naming a model
 //   this provider does not offer is refused even when Ollama happens to have it.
-// - Paid jobs wait for payment outside the concurrency limit; only generation
-//   takes a slot. Busy limits are checked before an invoice is made, so a
+// - Admission (CLI.md serve): a job counts from the moment its event is read
+//   — checking, awaiting payment, queued, generating — and at most
+//   maxConcurrent + maxQueued are admitted; past that a job gets a busy
+//   `error` at once, before any invoice or Ollama call. Only generation takes
+//   a WorkQueue slot. Busy limits are checked before an invoice is made, so a
 //   paid job is never refused after payment.
 import { getPublicKey, type Event } from 'nostr-tools/pure';
 import { loadFastCrypto, verifyEvent } from '../swarm/nostr-crypto';
@@ -197,13 +200,14 @@ export class ModelProvider {
     if (s.priceMsats > 0 && job.bidMsats !== null && job.bidMsats < s.priceMsats) {
       return this.refuse(job, `the bid of ${job.bidMsats} msats is below this provider's price of ${s.priceMsats} msats`, keys);
     }
+    const admitted = this.active.size;
+    const limit = Math.max(1, s.maxConcurrent) + Math.max(0, s.maxQueued);
+    if (admitted >= limit) {
+      return this.refuse(job, `the provider is busy (${admitted} jobs being checked, awaiting payment, queued or running; it takes ${limit} at a time); try again later`, keys);
+    }
     const status = this.status();
     if (s.priceMsats > 0 && status.awaitingPayment >= this.tuning.maxAwaitingPayment) {
       return this.refuse(job, `the provider is busy (${status.awaitingPayment} jobs waiting for payment); try again later`, keys);
-    }
-    const waiting = [...this.active.values()].filter((j) => j.phase === 'checking' || j.phase === 'queued').length;
-    if (this.queue.full && waiting >= s.maxQueued) {
-      return this.refuse(job, `the provider is busy (${waiting} jobs queued); try again later`, keys);
     }
 
     const served = new ServedJob({

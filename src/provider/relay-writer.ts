@@ -6,7 +6,8 @@
 // stdout (console.debug) before we could silence them.
 import { recordingSocketClass } from '../swarm/recording-socket';
 import WebSocket from 'ws';
-import { AbstractRelay } from 'nostr-tools/abstract-relay';
+import type { AbstractRelay } from 'nostr-tools/abstract-relay';
+import { ScreenedRelay } from '../swarm/screened-relay';
 import type { Event } from 'nostr-tools/pure';
 import type { RelayFailure } from '../swarm/relay-group';
 
@@ -101,7 +102,7 @@ export class RelayWriter {
     if (entry.opening) return entry.opening;
     if (Date.now() < entry.retryAt) return Promise.reject(new Error(`${entry.lastFailure}; not retried yet`));
     entry.lastError = null;
-    const relay = new AbstractRelay(entry.url, { verifyEvent: () => true, websocketImplementation: recordingSocketClass(entry) });
+    const relay = new ScreenedRelay(entry.url, { verifyEvent: () => true, websocketImplementation: recordingSocketClass(entry) });
     relay.onnotice = () => {}; // nostr-tools prints notices with console.debug, i.e. on stdout
     relay.publishTimeout = this.tuning.publishTimeoutMs;
     entry.opening = relay

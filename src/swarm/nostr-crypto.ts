@@ -22,13 +22,34 @@ export function loadFastCrypto(): Promise<boolean> {
   return loading;
 }
 
+
+/**
+ * nostr-wasm's verifier fails on events larger than about 1 MB (900 kB
+ * passes, 1 MB fails): a genuine large answer would be dropped as forged.
+ * Events whose serialized form (what the id hashes) is above this many
+ * bytes are verified with nostr-tools' pure-JS path instead (~200 ms per
+ * MB here, so only the few that need it).
+ */
+export const WASM_VERIFY_MAX_BYTES = 900_000;
+
+function tooBigForWasm(event: Event): boolean {
+  if (typeof event.content !== 'string' || !Array.isArray(event.tags)) return false; // malformed: either path says no
+  // cheap first: most events are far below the limit even at 6 bytes per character
+  if (event.content.length * 6 + JSON.stringify(event.tags).length * 6 < WASM_VERIFY_MAX_BYTES) return false;
+  const serialized = JSON.stringify([0, event.pubkey, event.created_at, event.kind, event.tags, event.content]);
+  return Buffer.byteLength(serialized, 'utf8') > WASM_VERIFY_MAX_BYTES;
+}
+
 export function finalizeEvent(template: EventTemplate, secretKey: Uint8Array): VerifiedEvent {
+  // the wasm signer runs out of memory on the same large events (a big answer from `serve`)
+  if (!useWasm || tooBigForWasm({ ...template, pubkey: '0'.repeat(64) } as Event)) return pureFinalize(template, secretKey);
   // the wasm signer fills in the object it is given: hand it a copy
-  return useWasm ? wasmFinalize({ ...template, tags: template.tags.map((t) => [...t]) }, secretKey) : pureFinalize(template, secretKey);
+  return wasmFinalize({ ...template, tags: template.tags.map((t) => [...t]) }, secretKey);
 }
 
 export function verifyEvent(event: Event): event is VerifiedEvent {
-  return useWasm ? wasmVerify(event) : pureVerify(event);
+  if (!useWasm || tooBigForWasm(event)) return pureVerify(event);
+  return wasmVerify(event);
 }
 
 /** for tests and benchmarks */

@@ -10,7 +10,8 @@
 // job's gate so it happens once per event.
 import { recordingSocketClass } from './recording-socket';
 import WebSocket from 'ws';
-import { AbstractRelay, type Subscription } from 'nostr-tools/abstract-relay';
+import type { AbstractRelay, Subscription } from 'nostr-tools/abstract-relay';
+import { ScreenedRelay } from './screened-relay';
 import type { Event } from 'nostr-tools/pure';
 import type { Filter } from 'nostr-tools/filter';
 
@@ -98,7 +99,7 @@ export class RelayGroup {
       let relay: AbstractRelay;
       const entry: RelayEntry = { url, relay: null, socket: null, lastError: null, subscription: null, reconnectTimer: null, attempts: 0, accepted: [] };
       try {
-        relay = new AbstractRelay(url, { verifyEvent: () => true, websocketImplementation: recordingSocketClass(entry) });
+        relay = new ScreenedRelay(url, { verifyEvent: () => true, websocketImplementation: recordingSocketClass(entry) });
       } catch {
         this.invalid.push({ url, reason: 'not a valid relay URL' });
         continue;

@@ -25,7 +25,7 @@ import type { Event } from 'nostr-tools/pure';
 import { swarmError, type SwarmErrorKind } from '../fallback/errors';
 import type { JobState, RunEvent } from '../fallback/events';
 import type { PaymentOffer, PaymentOutcome } from '../wallet/types';
-import type { SwarmDeps, SwarmOutcome, SwarmRequest } from './types';
+import { DEFAULT_MAX_RESPONSE_BYTES, type SwarmDeps, type SwarmOutcome, type SwarmRequest } from './types';
 import { readJobMessage, type Decrypt, type JobMessage } from './job-messages';
 import { OfferBook, screenOffer, type Offer, type Refusal } from './offer-book';
 import { providerName } from './provider-name';
@@ -84,11 +84,15 @@ export class SwarmJob {
   /** invoices refused before reaching the payer */
   private readonly screenedOut = new Set<string>();
   private paid: Paid | null = null;
+  /** a payment the wallet did not confirm: counted as paid, and nothing more is paid for this job */
+  private unconfirmed: { provider: string; amountMsats: number; bolt11: string } | null = null;
   private paying: Promise<boolean> | null = null;
 
   private offerWindow: 'none' | 'open' | 'closed';
   private streamProvider: string | null = null;
   private partial = '';
+  /** UTF-8 bytes in `partial`: bounded by request.maxResponseBytes */
+  private partialBytes = 0;
   private firstTokenAt: number | null = null;
   private lastProvider: string | null = null;
 
@@ -158,9 +162,30 @@ export class SwarmJob {
     }
   }
 
+  private get maxBytes(): number {
+    return this.init.request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  }
+
+  /**
+   * A provider that brings more than the bound is cut off: the job fails
+   * saying so, and ends, so nothing more of it is kept, read or paid
+   * (a pay-after invoice on its result never reaches the payer).
+   */
+  private cutOff(provider: string, what: string): void {
+    const p = this.provider(provider);
+    p.errored = true;
+    this.fail(
+      'error',
+      `provider ${providerName(provider)} ${what} more than ${this.maxBytes} bytes (the response bound, --max-response-bytes / swarmCompute.maxResponseBytes); it was cut off and is not paid for its answer`,
+    );
+  }
+
   private stream(provider: string, text: string): void {
     if (this.streamProvider === null) this.streamProvider = provider;
     if (this.streamProvider !== provider) return;
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (this.partialBytes + bytes > this.maxBytes) return this.cutOff(provider, 'streamed');
+    this.partialBytes += bytes;
     if (this.firstTokenAt === null) this.firstTokenAt = Date.now();
     this.partial += text;
     this.emit({ type: 'token', lane: 'swarm', text });
@@ -194,7 +219,7 @@ export class SwarmJob {
   // ---- offers and payment ---------------------------------------------
 
   private onOffer(m: Feedback, p: ProviderState): void {
-    if (this.paid || this.cancelled) return; // one payment per job; nothing after cancel
+    if (this.paid || this.unconfirmed || this.cancelled) return; // one payment per job; nothing after cancel
     const { request, jobId } = this.init;
     const base: PaymentOffer = {
       jobId,
@@ -247,7 +272,7 @@ export class SwarmJob {
 
   /** Pays the cheapest open offer once the window is closed; gives up when none is left and nobody else works. */
   private async settleOffers(): Promise<void> {
-    while (!this.ended && !this.paid && !this.paying && this.offerWindow === 'closed') {
+    while (!this.ended && !this.paid && !this.unconfirmed && !this.paying && this.offerWindow === 'closed') {
       const next = this.offers.candidates((o) => this.offerStates.get(o) === 'open' && !this.attempted.has(o.bolt11))[0];
       if (!next) {
         this.giveUpIfHopeless();
@@ -287,7 +312,7 @@ export class SwarmJob {
    */
   private async pay(offer: Offer): Promise<boolean> {
     const { deps, request, signal, jobId } = this.init;
-    if (signal.aborted || this.cancelled || this.paid || this.paying) return false;
+    if (signal.aborted || this.cancelled || this.paid || this.unconfirmed || this.paying) return false;
     if (this.ended && offer.flow !== 'pay-after') return false;
     if (!offer.bolt11 || this.attempted.has(offer.bolt11)) return false;
     this.attempted.add(offer.bolt11);
@@ -305,6 +330,13 @@ export class SwarmJob {
         outcome = await deps.payer.pay(payment, { maxPriceMsats: request.maxPriceMsats, signal });
       } catch (err) {
         outcome = { ok: false, kind: 'payment-failed', message: `payment failed: ${(err as Error)?.message ?? String(err)}` };
+      }
+      if (!outcome.ok && outcome.unconfirmed) {
+        // It may have been paid: it counts, the provider may still deliver, and no other invoice is paid.
+        this.unconfirmed = { provider: offer.provider, amountMsats: outcome.unconfirmed.amountMsats, bolt11: offer.bolt11 };
+        this.offerStates.set(offer, 'paid');
+        this.emit({ type: 'payment', jobId, provider: offer.provider, amountMsats: outcome.unconfirmed.amountMsats, outcome: 'refused', message: outcome.message });
+        return false;
       }
       if (!outcome.ok) {
         const message = offer.flow === 'pay-after' ? `${outcome.message}; the result was delivered unpaid` : outcome.message;
@@ -351,6 +383,7 @@ export class SwarmJob {
       return;
     }
     const content = m.content;
+    if (Buffer.byteLength(content, 'utf8') > this.maxBytes) return this.cutOff(m.provider, 'returned');
     this.end(async () => {
       const now = Date.now();
       if (this.firstTokenAt === null) this.firstTokenAt = now;
@@ -362,9 +395,7 @@ export class SwarmJob {
         ok: true,
         jobId: this.init.jobId,
         provider: m.provider,
-        costMsats: this.paid?.amountMsats ?? 0,
-        feesMsats: this.paid?.feesMsats ?? 0,
-        paymentBolt11: this.paid?.bolt11 ?? null,
+        ...this.money(),
         paymentPreimage: this.paid?.preimage ?? null,
         response,
         ttftMs: this.firstTokenAt - this.init.startedAt,
@@ -389,7 +420,7 @@ export class SwarmJob {
       return;
     }
     // an invoice already paid, tried or refused as an offer is not taken up again
-    if (this.paid || this.attempted.has(m.bolt11) || this.screenedOut.has(m.bolt11) || this.init.signal.aborted) return;
+    if (this.paid || this.unconfirmed || this.attempted.has(m.bolt11) || this.screenedOut.has(m.bolt11) || this.init.signal.aborted) return;
     const base: PaymentOffer = { jobId: this.init.jobId, provider: m.provider, amountTagMsats: asked, bolt11: m.bolt11, flow: 'pay-after' };
     const screened = screenOffer(base, this.init.request.maxPriceMsats);
     const offer: Offer = { ...base, askedMsats: screened.askedMsats, receivedAt: Date.now() };
@@ -446,10 +477,8 @@ export class SwarmJob {
       ok: false,
       error: swarmError(kind, message),
       jobId: this.init.jobId,
-      provider: this.paid?.provider ?? this.streamProvider ?? this.lastProvider,
-      costMsats: this.paid?.amountMsats ?? 0,
-      feesMsats: this.paid?.feesMsats ?? 0,
-      paymentBolt11: this.paid?.bolt11 ?? null,
+      provider: this.paid?.provider ?? this.unconfirmed?.provider ?? this.streamProvider ?? this.lastProvider,
+      ...this.money(),
       partial: this.partial,
       durationMs: Date.now() - this.init.startedAt,
     };
@@ -466,6 +495,13 @@ export class SwarmJob {
   }
 
   // ---- helpers --------------------------------------------------------
+
+  /** what this job paid, or may have paid (an unconfirmed payment counts in full) */
+  private money(): { costMsats: number; feesMsats: number; paymentBolt11: string | null; paymentState: 'paid' | 'unconfirmed' | null } {
+    if (this.paid) return { costMsats: this.paid.amountMsats, feesMsats: this.paid.feesMsats, paymentBolt11: this.paid.bolt11, paymentState: 'paid' };
+    if (this.unconfirmed) return { costMsats: this.unconfirmed.amountMsats, feesMsats: 0, paymentBolt11: this.unconfirmed.bolt11, paymentState: 'unconfirmed' };
+    return { costMsats: 0, feesMsats: 0, paymentBolt11: null, paymentState: null };
+  }
 
   private provider(pubkey: string): ProviderState {
     let state = this.providers.get(pubkey);

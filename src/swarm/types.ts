@@ -5,6 +5,8 @@ import type { Payer } from '../wallet/types';
 export const KIND_TEXT_GENERATION = 5050;
 export const KIND_TEXT_RESULT = 6050;
 export const KIND_FEEDBACK = 7000;
+/** CLI.md --max-response-bytes */
+export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
 
 export interface SwarmRequest {
   prompt: string;
@@ -17,6 +19,8 @@ export interface SwarmRequest {
   timeoutMs: number;
   /** after the first offer on an untargeted job, how long to collect others */
   offerWindowMs: number;
+  /** the most text (UTF-8 bytes) one answer may bring (default 1 MiB): more and the provider is cut off */
+  maxResponseBytes?: number;
   /** extra NIP-90 params (e.g. temperature), sent as ["param", k, v] */
   params?: Record<string, string>;
 }
@@ -38,6 +42,8 @@ export type SwarmOutcome =
       feesMsats: number;
       paymentBolt11: string | null;
       paymentPreimage: string | null;
+      /** 'unconfirmed': the wallet did not say whether it paid; costMsats counts it in full */
+      paymentState?: 'paid' | 'unconfirmed' | null;
       response: string;
       ttftMs: number | null;
       durationMs: number;
@@ -51,6 +57,7 @@ export type SwarmOutcome =
       costMsats: number;
       feesMsats: number;
       paymentBolt11: string | null;
+      paymentState?: 'paid' | 'unconfirmed' | null;
       partial: string;
       durationMs: number;
     };

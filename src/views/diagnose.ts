@@ -18,9 +18,11 @@ export interface DiagnoseReport {
 
 export async function diagnose(secrets: SecretsStore, signal: AbortSignal): Promise<DiagnoseReport> {
   const s = readSettings();
+  // Local only (and local without fallback) opens no relay connection, not even to diagnose
+  const contactRelays = usesSwarm(s.mode);
   const [ollama, relays, wallet, npub] = await Promise.all([
     probeOllama(s.ollamaHost, s.model, signal, 5000),
-    probeRelays(s.relays, 6000),
+    contactRelays ? probeRelays(s.relays, 6000) : Promise.resolve([]),
     secrets.nwcUri(),
     secrets.npub(),
   ]);
@@ -38,6 +40,12 @@ export async function diagnose(secrets: SecretsStore, signal: AbortSignal): Prom
     `Ollama at ${s.ollamaHost}: ${ollama.running ? `running, version ${ollama.version ?? '?'}` : `not reachable (${ollama.error})`}` +
       (ollama.running ? `; model ${s.model} ${ollama.modelPulled ? 'pulled' : 'NOT pulled'}` : ''),
     ...(ollamaAdvice ? [`  → ${ollamaAdvice}`] : []),
+    ...(contactRelays
+      ? []
+      : [
+          `Relays: not contacted — in mode ${MODE_LABELS[s.mode]} nothing connects to a relay` +
+            (s.relays.length > 0 ? ` (would contact: ${s.relays.join(', ')}; choose a mode that uses the swarm to check them)` : ''),
+        ]),
     ...relayRows.flatMap((r) => [
       `Relay ${r.url}: ${r.reachable ? `reachable (${r.latencyMs} ms)` : `NOT reachable (${r.error})`}`,
       ...(r.advice ? [`  → ${r.advice}`] : []),

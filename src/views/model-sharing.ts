@@ -20,6 +20,8 @@ export interface ShareSettings {
   model: string;
   priceMsats: number;
   maxConcurrent: number;
+  /** jobs admitted beyond maxConcurrent (checking, awaiting payment, queued) */
+  maxQueued: number;
   relays: string[];
   ollamaHost: string;
 }
@@ -31,6 +33,7 @@ export function readShareSettings(): ShareSettings {
     model: c.get<string>('share.model', '').trim() || engine.model,
     priceMsats: Math.max(0, Math.floor(c.get<number>('share.priceMsats', 0))),
     maxConcurrent: Math.max(1, Math.floor(c.get<number>('share.maxConcurrent', 1))),
+    maxQueued: Math.max(0, Math.floor(c.get<number>('share.maxQueued', 20))),
     relays: engine.relays,
     ollamaHost: engine.ollamaHost,
   };
@@ -166,7 +169,7 @@ export class ModelSharing implements vscode.Disposable {
         relays: s.relays,
         priceMsats: s.priceMsats,
         maxConcurrent: s.maxConcurrent,
-        maxQueued: 20,
+        maxQueued: s.maxQueued,
         maxPromptChars: 32_000,
         paymentTimeoutMs: 120_000,
         jobTimeoutMs: 300_000,

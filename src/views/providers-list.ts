@@ -7,11 +7,14 @@ import { npubEncode } from 'nostr-tools/nip19';
 import type { ProviderListing, TrackRecord } from '../provider/provider-directory';
 import { loadEngineModule, type EngineService } from './engine-service';
 import { formatDuration, formatSats } from './format';
-import { providerHex, readSettings, SECTION, writeSetting } from './settings';
+import { providerHex, readSettings, SECTION, usesSwarm, writeSetting } from './settings';
+import { MODE_LABELS } from './protocol';
 
 export interface ProviderPick extends vscode.QuickPickItem {
   /** hex; absent on the "nothing found" row */
   pubkey?: string;
+  /** the row that agrees to contact the relays this once (local-only modes ask first) */
+  contactRelays?: true;
 }
 
 export interface ProviderRow {
@@ -87,18 +90,42 @@ export class ProvidersList implements vscode.Disposable {
     picker.placeholder = `Looking for providers on ${settings.relays.length} relay(s)…`;
     picker.matchOnDescription = true;
     picker.matchOnDetail = true;
-    picker.busy = true;
+    // In a mode that keeps everything local no relay is contacted unless the user says so here.
+    const askFirst = !usesSwarm(settings.mode);
+    picker.busy = !askFirst;
+    if (askFirst) {
+      picker.placeholder = `${MODE_LABELS[settings.mode]}: no relay has been contacted`;
+      picker.items = [
+        {
+          label: `$(globe) Contact ${settings.relays.length} relay(s) this once to look for providers`,
+          detail: `Would contact: ${settings.relays.join(', ')}`,
+          contactRelays: true,
+        },
+        {
+          label: '$(shield) Stay local',
+          detail: `Mode ${MODE_LABELS[settings.mode]} opens no relay connection; close this list to keep it that way`,
+        },
+      ];
+    }
     picker.show();
 
     const chosen = new Promise<ProviderPick | undefined>((resolve) => {
       picker.onDidAccept(() => {
         const item = picker.selectedItems[0] ?? picker.activeItems[0];
+        if (item?.contactRelays) {
+          picker.items = [];
+          picker.busy = true;
+          picker.placeholder = `Looking for providers on ${settings.relays.length} relay(s)…`;
+          void this.load(picker, settings.relays, settings.providers);
+          return;
+        }
         if (item?.pubkey) resolve(item);
+        else if (askFirst && item) picker.hide();
       });
       picker.onDidHide(() => resolve(undefined));
     });
 
-    void this.load(picker, settings.relays, settings.providers);
+    if (!askFirst) void this.load(picker, settings.relays, settings.providers);
     const item = await chosen;
     picker.dispose();
     if (this.picker === picker) this.picker = null;

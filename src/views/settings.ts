@@ -43,6 +43,7 @@ export function readSettings(): EngineSettings {
     localStallSecs: c.get<number>('localStallSecs', 30),
     hedgeAfterSecs: c.get<number>('hedgeAfterSecs', 0),
     allowOllamaCloud: c.get<boolean>('allowOllamaCloud', false),
+    maxResponseBytes: Math.max(1, Math.floor(c.get<number>('maxResponseBytes', 1_048_576))),
   };
 }
 

@@ -3,15 +3,32 @@
 // wallet is asked, and the decision and the reservation it implies happen in
 // one synchronous step, so concurrent pay() calls cannot both pass a check
 // that only one of them may pass.
+//
+// With a ledger (the history database, payment-ledger.ts) the budgets and
+// the per-job cap are also checked and reserved there, under the file lock,
+// before the wallet is asked: that is what holds across processes. The
+// reservation is released only when the wallet says the payment failed; a
+// payment without a clear answer stays counted as 'unconfirmed'.
 import { createHash } from 'node:crypto';
+import type { PaymentLedger, PaymentSettlement, ReserveResult } from '../history/payment-ledger';
 import { checkInvoice } from './invoice-check';
+import { networkMismatch, walletNetwork } from './invoice-network';
 import { WalletError } from './wallet-error';
 import type { PaidInvoice, Payer, PaymentContext, PaymentOffer, PaymentOutcome, PaymentRefusalReason, PaymentWallet } from './types';
 
 export interface PolicyPayerOptions {
   wallet: PaymentWallet;
-  /** msats spent (cost + fees) by jobs since this time (Unix ms), from the history database */
+  /** msats spent (cost + fees) by jobs since this time (Unix ms), from the history database (used without a ledger) */
   spentMsatsSince(sinceMs: number): Promise<number>;
+  /** the shared record of payments: budgets and the cap are reserved there, across processes */
+  ledger?: PaymentLedger;
+  /**
+   * The wallet's network as NIP-47 get_info reports it (null: not said, or
+   * get_info failed: mainnet). Given, only invoices of that network are paid.
+   */
+  walletNetwork?(): Promise<string | null>;
+  /** looks up payments left unconfirmed before this payer reserves anything (lookup_invoice) */
+  settleUnconfirmed?(): Promise<void>;
   dailyBudgetMsats: number | null;
   monthlyBudgetMsats: number | null;
   now?: () => number;
@@ -63,6 +80,8 @@ export class PolicyPayer implements Payer {
   /** own spending the history may not show yet */
   private pending: Pending[] = [];
   private readonly records: PaymentRecord[] = [];
+  private settling: Promise<void> | null = null;
+  private network: Promise<string | null> | null = null;
 
   constructor(private readonly options: PolicyPayerOptions) {
     this.wallet = options.wallet;
@@ -90,11 +109,21 @@ export class PolicyPayer implements Payer {
 
   async pay(offer: PaymentOffer, ctx: PaymentContext): Promise<PaymentOutcome> {
     if (ctx.signal.aborted) return cancelled();
-    const { dailyBudgetMsats, monthlyBudgetMsats } = this.options;
+    if (this.options.walletNetwork) {
+      // only the wallet's own network: refused by name before anything is reserved or sent
+      this.network ??= this.options.walletNetwork().catch(() => null);
+      const mismatch = networkMismatch(offer.bolt11, walletNetwork(await this.network));
+      if (mismatch) return refused('payment-failed', 'wrong-network', `${mismatch}: not paid`);
+      if (ctx.signal.aborted) return cancelled();
+    }
+    const { dailyBudgetMsats, monthlyBudgetMsats, ledger } = this.options;
     let dailySpent = 0;
     let monthlySpent = 0;
     const nowForPeriods = this.now();
-    if (dailyBudgetMsats !== null || monthlyBudgetMsats !== null) {
+    if (ledger) {
+      this.settling ??= (this.options.settleUnconfirmed?.() ?? Promise.resolve()).catch(() => undefined);
+      await this.settling;
+    } else if (dailyBudgetMsats !== null || monthlyBudgetMsats !== null) {
       try {
         [dailySpent, monthlySpent] = await Promise.all([
           dailyBudgetMsats !== null ? this.options.spentMsatsSince(startOfUtcDay(nowForPeriods)) : 0,
@@ -114,11 +143,13 @@ export class PolicyPayer implements Payer {
       nowMs: now,
       isPaymentHashUsed: (h) => this.usedHashes.has(h),
       job: { closed: this.closedJobs.get(offer.jobId) ?? null, paidMsats: this.jobPaid.get(offer.jobId) ?? 0 },
-      budgets: {
+      budgets: ledger
+        ? { daily: null, monthly: null } // checked in the ledger, under its lock
+        : {
         daily: dailyBudgetMsats === null ? null : { limitMsats: dailyBudgetMsats, spentMsats: dailySpent + this.pendingSince(startOfUtcDay(nowForPeriods)) },
         monthly:
           monthlyBudgetMsats === null ? null : { limitMsats: monthlyBudgetMsats, spentMsats: monthlySpent + this.pendingSince(startOfUtcMonth(nowForPeriods)) },
-      },
+          },
     });
     if (!check.ok) return refused(check.kind, check.reason, check.message);
 
@@ -132,10 +163,37 @@ export class PolicyPayer implements Payer {
       this.pending = this.pending.filter((p) => p !== pending);
     };
 
+    let settle = (_s: PaymentSettlement['state'], _fees = 0, _preimage: string | null = null): Promise<void> => Promise.resolve();
+    if (ledger) {
+      let reserved: ReserveResult;
+      try {
+        reserved = await ledger.reservePayment(
+          { paymentHash, bolt11: offer.bolt11, jobId: offer.jobId, provider: offer.provider, amountMsats, reservedAt: now },
+          {
+            capMsats: ctx.maxPriceMsats,
+            daily: dailyBudgetMsats === null ? null : { limitMsats: dailyBudgetMsats, sinceMs: startOfUtcDay(now) },
+            monthly: monthlyBudgetMsats === null ? null : { limitMsats: monthlyBudgetMsats, sinceMs: startOfUtcMonth(now) },
+          },
+        );
+      } catch (e) {
+        release();
+        this.usedHashes.delete(paymentHash);
+        return refused('payment-failed', 'budget-unknown', `cannot reserve ${amountMsats} msats in the history database to check the budgets (${errText(e)}): not paid`);
+      }
+      if (!reserved.ok) {
+        release();
+        if (reserved.reason !== 'already-paid') this.usedHashes.delete(paymentHash);
+        return refusedByLedger(reserved, amountMsats, paymentHash);
+      }
+      settle = (state, fees = 0, preimage = null) =>
+        ledger.settlePayment(paymentHash, { state, feesMsats: fees, preimage, settledAt: this.now() }).catch(() => undefined);
+    }
+
     // the last moment before money moves: nothing is paid after a cancel
     if (ctx.signal.aborted) {
       release();
-      this.usedHashes.delete(paymentHash); // never sent
+      await settle('failed'); // never sent
+      this.usedHashes.delete(paymentHash);
       return cancelled();
     }
     let payment;
@@ -149,22 +207,31 @@ export class PolicyPayer implements Payer {
       const uncertain = e instanceof WalletError ? e.mayHaveSucceeded : true;
       if (e instanceof WalletError && e.code === 'ABORTED' && !e.mayHaveSucceeded) {
         release();
+        await settle('failed');
         return cancelled(); // the hash stays used: it was handed to the wallet, which refused to send it
       }
       // An uncertain payment keeps its reservation (budget and job cap): it may have gone through.
-      if (!uncertain) release();
       const why = errText(e);
-      return refused(
-        'payment-failed',
-        uncertain ? 'wallet-uncertain' : 'wallet-error',
-        uncertain ? `payment of ${amountMsats} msats not confirmed: ${why}` : `payment of ${amountMsats} msats failed: ${why}`,
-      );
+      if (!uncertain) {
+        release();
+        await settle('failed');
+        return refused('payment-failed', 'wallet-error', `payment of ${amountMsats} msats failed: ${why}`);
+      }
+      await settle('unconfirmed');
+      return {
+        ok: false,
+        kind: 'payment-failed',
+        reason: 'wallet-uncertain',
+        message: `payment of ${amountMsats} msats not confirmed: ${why}; it counts as spent until the wallet says otherwise`,
+        unconfirmed: { amountMsats, paymentHash, bolt11: offer.bolt11 },
+      };
     }
 
     const fees = Number.isSafeInteger(payment.feesPaidMsats) && payment.feesPaidMsats > 0 ? payment.feesPaidMsats : 0;
     pending.msats = amountMsats + fees;
     const paid: PaidInvoice = { amountMsats, feesMsats: fees, preimage: payment.preimage, paymentHash, bolt11: offer.bolt11 };
     const verified = preimageMatches(payment.preimage, paymentHash);
+    await settle('paid', fees, payment.preimage);
     this.records.push({ ...paid, jobId: offer.jobId, provider: offer.provider, paidAtMs: this.now(), verified });
     if (!verified) {
       return {
@@ -196,6 +263,29 @@ export class PolicyPayer implements Payer {
 export function preimageMatches(preimage: string, paymentHash: string): boolean {
   if (!/^[0-9a-fA-F]{64}$/.test(preimage)) return false;
   return createHash('sha256').update(Buffer.from(preimage, 'hex')).digest('hex') === paymentHash.toLowerCase();
+}
+
+function refusedByLedger(r: Exclude<ReserveResult, { ok: true }>, amount: number, paymentHash: string): PaymentOutcome {
+  switch (r.reason) {
+    case 'daily-budget':
+    case 'monthly-budget': {
+      const period = r.reason === 'daily-budget' ? 'daily' : 'monthly';
+      const when = period === 'daily' ? 'today' : 'this month';
+      return refused(
+        'payment-failed',
+        r.reason,
+        `paying ${amount} msats would pass the ${period} budget of ${r.limitMsats} msats (${r.spentMsats} msats spent or reserved ${when}, UTC): not paid`,
+      );
+    }
+    case 'over-cap':
+      return refused(
+        'price-too-high',
+        'over-cap',
+        `the provider asks ${amount} msats, above the max price of ${r.limitMsats} msats (this job already paid or reserved ${r.spentMsats} msats): not paid`,
+      );
+    case 'already-paid':
+      return refused('payment-failed', 'already-paid', `invoice ${paymentHash.slice(0, 8)}… (${amount} msats) was already handed to the wallet (${r.state}); an invoice is paid once: not paid`);
+  }
 }
 
 function cancelled(): PaymentOutcome {

@@ -31,7 +31,8 @@ export type PaymentRefusalReason =
   | 'cancelled' // the signal was aborted before sending
   | 'wallet-error' // the wallet answered with an error: nothing paid
   | 'wallet-uncertain' // no clear answer after the request was sent: it may still be paid
-  | 'preimage-mismatch'; // the wallet paid but its preimage does not prove it
+  | 'preimage-mismatch' // the wallet paid but its preimage does not prove it
+  | 'wrong-network'; // the invoice is for another Lightning network than the wallet's
 
 /** What a payment cost, as reported by the wallet. */
 export interface PaidInvoice {
@@ -54,6 +55,11 @@ export type PaymentOutcome =
        * (preimage mismatch): record it as spent.
        */
       paid?: PaidInvoice;
+      /**
+       * Set when the wallet gave no clear answer (timeout, held invoice): the
+       * money may have left. It counts as spent, and the job pays nothing more.
+       */
+      unconfirmed?: { amountMsats: number; paymentHash: string; bolt11: string };
     };
 
 /**

@@ -28,7 +28,16 @@ export interface MakeInvoiceOptions {
   description?: string;
   /** 64 hex; default random */
   preimage?: string;
+  /** the Lightning network (its prefix): default mainnet (lnbc) */
+  network?: 'mainnet' | 'testnet' | 'signet' | 'regtest';
 }
+
+// bolt11's network objects (bech32 prefix, address versions); signet uses testnet's address versions
+const NETWORKS = {
+  testnet: { bech32: 'tb', pubKeyHash: 0x6f, scriptHash: 0xc4, validWitnessVersions: [0, 1] },
+  signet: { bech32: 'tbs', pubKeyHash: 0x6f, scriptHash: 0xc4, validWitnessVersions: [0, 1] },
+  regtest: { bech32: 'bcrt', pubKeyHash: 0x6f, scriptHash: 0xc4, validWitnessVersions: [0, 1] },
+} as const;
 
 const registry = new Map<string, TestInvoice>();
 
@@ -48,6 +57,7 @@ export function makeInvoice(options: MakeInvoiceOptions = {}): TestInvoice {
     millisatoshis: amountMsats === null ? undefined : String(amountMsats),
     timestamp: timestampSecs,
     tags,
+    ...(options.network && options.network !== 'mainnet' ? { network: NETWORKS[options.network] } : {}),
   } as never);
   const signed = bolt11.sign(unsigned, TEST_NODE_KEY);
   const invoice: TestInvoice = {

@@ -76,6 +76,12 @@ export interface NwcWalletOptions {
   publishInfo?: boolean;
   methods?: string[];
   responseDelayMs?: number;
+  /** per method: answer this much later (pay_invoice: the payment is made, then answered late) */
+  delays?: Record<string, number>;
+  /** per method: never answer (pay_invoice: nothing is paid, like a held invoice) */
+  silentMethods?: string[];
+  /** get_info's `network` (default 'mainnet', as the invoices made by ./invoices are lnbc); null leaves it out */
+  network?: string | null;
   /** put this in the info event's `encryption` tag instead of what `encryption` implies */
   infoEncryptionTag?: string;
 }
@@ -95,6 +101,10 @@ export interface NwcTestWallet {
   setError(method: string, code: string | null, message?: string): void;
   setPreimages(mode: 'true' | 'random'): void;
   setSilent(silent: boolean): void;
+  /** answer `method` this much later (0: at once) */
+  setDelay(method: string, ms: number): void;
+  /** never answer `method` (false: answer again) */
+  setMethodSilent(method: string, silent: boolean): void;
   /** settle an invoice as if paid from outside */
   markPaid(paymentHash: string): void;
   balanceMsats(): number;
@@ -114,6 +124,8 @@ export async function startNwcWallet(options: NwcWalletOptions): Promise<NwcTest
   const errors = new Map(Object.entries(options.errors ?? {}));
   let preimages = options.preimages ?? 'true';
   let silent = options.silent ?? false;
+  const delays = new Map(Object.entries(options.delays ?? {}));
+  const silentMethods = new Set(options.silentMethods ?? []);
   ledger.balances.set(walletPubkey, options.balanceMsats ?? 10_000_000);
 
   const payments: RecordedPayment[] = [];
@@ -203,8 +215,16 @@ export async function startNwcWallet(options: NwcWalletOptions): Promise<NwcTest
       return respond(event, scheme, 'unknown', fail('OTHER', 'cannot decrypt the request'));
     }
     requests.push({ method: request.method, params: request.params ?? {}, encryption: scheme, eventId: event.id, author: event.pubkey });
-    if (silent) return;
+    if (silent || silentMethods.has(request.method)) return;
     if (options.responseDelayMs) await new Promise((r) => setTimeout(r, options.responseDelayMs));
+    const delay = delays.get(request.method) ?? 0;
+    if (delay > 0 && request.method === 'pay_invoice') {
+      // the money moves now; the answer comes late
+      const body = configuredOr(request.method, request.params ?? {});
+      await new Promise((r) => setTimeout(r, delay));
+      return respond(event, scheme, request.method, body);
+    }
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     const configured = errors.get(request.method);
     if (configured) {
       return respond(event, scheme, request.method, fail(configured.code, configured.message ?? `test wallet says ${configured.code}`));
@@ -213,6 +233,13 @@ export async function startNwcWallet(options: NwcWalletOptions): Promise<NwcTest
       return respond(event, scheme, request.method, fail('NOT_IMPLEMENTED', `${request.method} is not supported`));
     }
     return respond(event, scheme, request.method, run(request.method, request.params ?? {}));
+  }
+
+  function configuredOr(method: string, params: Record<string, unknown>) {
+    const configured = errors.get(method);
+    if (configured) return fail(configured.code, configured.message ?? `test wallet says ${configured.code}`);
+    if (!methods.includes(method)) return fail('NOT_IMPLEMENTED', `${method} is not supported`);
+    return run(method, params);
   }
 
   function entryFor(hash: string): LedgerEntry | undefined {
@@ -313,7 +340,7 @@ export async function startNwcWallet(options: NwcWalletOptions): Promise<NwcTest
             alias: 'swarm-compute test wallet',
             color: '#f7931a',
             pubkey: '02' + 'ab'.repeat(32),
-            network: 'regtest',
+            ...(options.network === null ? {} : { network: options.network ?? 'mainnet' }),
             block_height: 1,
             block_hash: '00'.repeat(32),
             methods,
@@ -362,6 +389,13 @@ export async function startNwcWallet(options: NwcWalletOptions): Promise<NwcTest
     },
     setSilent(s) {
       silent = s;
+    },
+    setDelay(method, ms) {
+      delays.set(method, ms);
+    },
+    setMethodSilent(method, on) {
+      if (on) silentMethods.add(method);
+      else silentMethods.delete(method);
     },
     markPaid(paymentHash) {
       const entry = entryFor(paymentHash);

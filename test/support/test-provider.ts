@@ -416,6 +416,8 @@ export interface ScriptedRelayOptions {
   onJob: (job: Event) => Event[];
   /** push them before acknowledging the job (an instant provider): only a subscription opened earlier sees them */
   beforeOk?: boolean;
+  /** raw frames sent (unchanged, not even JSON) right after answering each REQ with EOSE: a garbage relay */
+  garbageOnReq?: string[];
 }
 
 /**
@@ -442,6 +444,7 @@ export async function startScriptedRelay(options: ScriptedRelayOptions): Promise
       if (msg[0] === 'REQ') {
         subs.get(ws)?.set(msg[1] as string, msg.slice(2) as { '#e'?: string[] }[]);
         ws.send(JSON.stringify(['EOSE', msg[1]]));
+        for (const frame of options.garbageOnReq ?? []) ws.send(frame);
       } else if (msg[0] === 'CLOSE') {
         subs.get(ws)?.delete(msg[1] as string);
       } else if (msg[0] === 'EVENT') {

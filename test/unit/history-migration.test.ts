@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SCHEMA_VERSION } from '../../src/history/schema';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import initSqlJs from 'sql.js';
 import { openHistory } from '../../src/history/sqlite-history';
+import { SCHEMA_VERSION } from '../../src/history/schema';
 import { makeRecord } from '../support/history-writer';
 
 // What a version-1 file looks like: the seed's table, written here by hand so
