@@ -23,6 +23,8 @@ export interface EngineSettings {
 
 export interface RunRequest {
   prompt: string;
+  /** the question as the user asked it, kept in the history (default: the prompt); the prompt may wrap it */
+  question?: string;
   /** overrides settings.model */
   model?: string;
   /** overrides settings.mode for this run */

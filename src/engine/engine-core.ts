@@ -4,7 +4,7 @@ import { ConfigError } from '../fallback/errors';
 import { FallbackManager, type FallbackTrace } from '../fallback/fallback-manager';
 import type { RunEvent } from '../fallback/events';
 import type { FallbackResult } from '../fallback/result';
-import type { HistoryStore, JobRecord } from '../history/types';
+import type { HistoryStore, JobRecord, NewJobRecord } from '../history/types';
 import type { LocalLane } from '../local/types';
 import type { SwarmLane } from '../swarm/types';
 import type { Payer } from '../wallet/types';
@@ -84,13 +84,14 @@ export class EngineCore implements Engine {
   ): Promise<FallbackResult> {
     const { history, log } = this.parts;
     const submittedAt = Date.now();
-    const base: JobRecord = {
+    const base: NewJobRecord = {
       id,
       jobId: id,
       state: 'pending',
       lane: null,
       model: settings.model,
       prompt: request.prompt,
+      question: request.question ?? request.prompt,
       response: null,
       error: null,
       localAttempted: !config.forceSwarm,

@@ -3,12 +3,16 @@
 // holds (JSON), so the writer and every process that replays the journal run
 // the same statement.
 import type { SqlValue } from 'sql.js';
-import type { Metrics } from './types';
+import type { ConversationSummary, Metrics } from './types';
 
 export type WriteOp =
   | { op: 'insert'; id: string; columns: string[]; values: SqlValue[] }
   | { op: 'update'; id: string; columns: string[]; values: SqlValue[] }
-  | { op: 'clear' };
+  | { op: 'clear' }
+  /** one conversation out, as clear does all (schema v4) */
+  | { op: 'deleteConversation'; conversationId: string }
+  /** texts of rows submitted before beforeMs blanked (history.keepDays) */
+  | { op: 'blankBefore'; beforeMs: number };
 
 export interface LoadOptions {
   /** run PRAGMA quick_check as well as the cheap structural checks */
@@ -48,6 +52,10 @@ export interface DbHost {
   list<T>(limit: number, map: (row: SqlValue[]) => T): Promise<T[]>;
   metrics(): Promise<Metrics>;
   spent(sinceMs: number): Promise<number>;
+  /** one conversation's rows (SELECT_COLUMNS), oldest turn first */
+  conversation(conversationId: string): Promise<SqlValue[][]>;
+  newestConversation(): Promise<string | null>;
+  conversations(limit: number): Promise<ConversationSummary[]>;
   /** the whole database file */
   export(): Promise<Uint8Array>;
   readonly thread: 'worker' | 'inline';

@@ -6,9 +6,10 @@ import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import type { ApplyResult, ListChunk, LoadOptions, LoadResult, WriteOp } from './db-ops';
 import { parseJournalLine } from './journal-format';
 import { queryMetrics, querySpentSince } from './metrics-query';
+import { BLANK_TEXT, blankTextBefore, deleteConversation, queryConversation, queryConversations, queryNewestConversation } from './conversation-query';
 import { SELECT_COLUMNS } from './row-mapping';
 import { migrate, needsMigration, rollbackQuietly, schemaVersion } from './schema';
-import type { Metrics } from './types';
+import type { ConversationSummary, Metrics } from './types';
 
 const NEWLINE = 0x0a;
 const MAX_CACHED_STATEMENTS = 32;
@@ -186,6 +187,18 @@ export class HistoryDb {
     return querySpentSince(this.open(), sinceMs);
   }
 
+  conversation(conversationId: string): SqlValue[][] {
+    return queryConversation(this.open(), conversationId);
+  }
+
+  newestConversation(): string | null {
+    return queryNewestConversation(this.open());
+  }
+
+  conversations(limit: number): ConversationSummary[] {
+    return queryConversations(this.open(), limit);
+  }
+
   export(): Uint8Array {
     // export() closes and reopens the connection inside sql.js: prepared statements die with it
     this.cursor = null;
@@ -268,10 +281,14 @@ export class HistoryDb {
         // prompt or answer), or clearing history would reset the budgets.
         db.run('DELETE FROM jobs WHERE cost_msats = 0 AND fees_msats = 0');
         let changed = db.getRowsModified() > 0;
-        db.run("UPDATE jobs SET request = '', result = NULL, error = NULL, local_error = NULL, swarm_error = NULL, payment_warning = NULL WHERE request <> ''");
+        db.run(`UPDATE jobs SET ${BLANK_TEXT} WHERE request <> '' OR COALESCE(question, '') <> ''`);
         changed = db.getRowsModified() > 0 || changed;
         return changed;
       }
+      case 'deleteConversation':
+        return deleteConversation(db, op.conversationId);
+      case 'blankBefore':
+        return blankTextBefore(db, op.beforeMs);
     }
   }
 

@@ -6,7 +6,7 @@ import type { SqlValue } from 'sql.js';
 import type { ApplyResult, DbHost, LoadOptions, LoadResult, WriteOp } from './db-ops';
 import { HistoryDb } from './history-db';
 import { loadSqlJs } from './sql-engine';
-import type { Metrics } from './types';
+import type { ConversationSummary, Metrics } from './types';
 
 const CHUNK = 2000;
 
@@ -50,6 +50,15 @@ class InlineDbHost implements DbHost {
   }
   spent(sinceMs: number): Promise<number> {
     return this.call(() => this.db.spent(sinceMs));
+  }
+  conversation(conversationId: string): Promise<SqlValue[][]> {
+    return this.call(() => this.db.conversation(conversationId));
+  }
+  newestConversation(): Promise<string | null> {
+    return this.call(() => this.db.newestConversation());
+  }
+  conversations(limit: number): Promise<ConversationSummary[]> {
+    return this.call(() => this.db.conversations(limit));
   }
   export(): Promise<Uint8Array> {
     return this.call(() => this.db.export());

@@ -4,7 +4,7 @@
 // `payment_amount` is written with the same msats as `cost_msats`.
 import type { SqlValue } from 'sql.js';
 import type { JobState } from '../fallback/events';
-import type { HistoryLane, JobRecord } from './types';
+import type { HistoryLane, JobRecord, NewJobRecord } from './types';
 
 type Field = keyof JobRecord;
 
@@ -86,7 +86,19 @@ export const COLUMNS: readonly Column[] = [
   { field: 'localErrorKind', column: 'local_error_kind', ...optionalText },
   { field: 'swarmErrorKind', column: 'swarm_error_kind', ...optionalText },
   { field: 'paymentWarning', column: 'payment_warning', ...optionalText },
+  // schema v4; NULL on rows an older version wrote into a v4 file: filled in by withConversationDefaults
+  { field: 'conversationId', column: 'conversation_id', ...optionalText },
+  { field: 'turn', column: 'turn', ...optionalMs },
+  { field: 'question', column: 'question', ...optionalText },
 ];
+
+/** A row that names no conversation is one of its own: its id, turn 1, its prompt as the question. */
+function withConversationDefaults(r: Record<string, unknown>): JobRecord {
+  if (r.conversationId === null || r.conversationId === undefined || r.conversationId === '') r.conversationId = r.id;
+  if (r.turn === null || r.turn === undefined) r.turn = 1;
+  if (r.question === null || r.question === undefined) r.question = r.prompt;
+  return r as unknown as JobRecord;
+}
 
 /** The seed's `payment_amount` mirrors cost_msats (what was actually paid). */
 const MIRRORS: Partial<Record<Field, string>> = { costMsats: 'payment_amount' };
@@ -97,7 +109,9 @@ export interface SqlAssignment {
 }
 
 /** Every column of a full record, validated. */
-export function recordToRow(record: JobRecord): SqlAssignment {
+export function recordToRow(input: NewJobRecord): SqlAssignment {
+  const record = withConversationDefaults({ ...input });
+  if (!Number.isSafeInteger(record.turn) || record.turn < 1) bad('turn', 'a whole number ≥ 1', record.turn);
   const columns: string[] = [];
   const values: SqlValue[] = [];
   for (const c of COLUMNS) {
@@ -140,13 +154,13 @@ export const SELECT_COLUMNS = COLUMNS.map((c) => c.column).join(', ');
 export function valuesToRecord(values: SqlValue[]): JobRecord {
   const out: Record<string, unknown> = {};
   for (let i = 0; i < COLUMNS.length; i++) out[COLUMNS[i].field] = COLUMNS[i].fromSql(values[i] ?? null);
-  return out as unknown as JobRecord;
+  return withConversationDefaults(out);
 }
 
 export function rowToRecord(row: Record<string, SqlValue>): JobRecord {
   const out: Record<string, unknown> = {};
   for (const c of COLUMNS) out[c.field] = c.fromSql(row[c.column] ?? null);
-  return out as unknown as JobRecord;
+  return withConversationDefaults(out);
 }
 
 /** One entry of `swarm-compute history --json` (CLI.md). */
@@ -164,6 +178,8 @@ export interface HistoryJson {
   error: string | null;
   prompt: string;
   response: string | null;
+  /** CLI.md "Conversations" */
+  conversationId: string;
 }
 
 export function toHistoryJson(record: JobRecord): HistoryJson {
@@ -181,5 +197,6 @@ export function toHistoryJson(record: JobRecord): HistoryJson {
     error: record.error,
     prompt: record.prompt,
     response: record.response,
+    conversationId: record.conversationId,
   };
 }

@@ -9,9 +9,16 @@
 // Version 3 adds the failure kinds (local_error_kind, swarm_error_kind) and
 // the refused-payment warning (payment_warning), all nullable TEXT added in
 // place: older rows read them as null.
+// Version 4 adds conversations: conversation_id and turn (its order within
+// the conversation), and question, the question as the user asked it (the
+// prompt sent may be longer: Explain Selection wraps the code in
+// instructions). Every older row becomes a conversation of its own (its id,
+// turn 1); its question is its prompt, or for an Explain prompt the short
+// question the chat used to parse out of it (legacy-question.ts), once.
 import type { Database } from 'sql.js';
+import { legacyExplainQuestion } from './legacy-question';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 interface Migration {
   version: number;
@@ -110,6 +117,19 @@ const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE jobs ADD COLUMN swarm_error_kind TEXT;
         ALTER TABLE jobs ADD COLUMN payment_warning TEXT;
       `),
+  },
+  {
+    version: 4,
+    up: (db) => {
+      db.create_function('legacy_question', (prompt: unknown) => (typeof prompt === 'string' ? legacyExplainQuestion(prompt) : null));
+      db.exec(`
+        ALTER TABLE jobs ADD COLUMN conversation_id TEXT;
+        ALTER TABLE jobs ADD COLUMN turn INTEGER;
+        ALTER TABLE jobs ADD COLUMN question TEXT;
+        UPDATE jobs SET conversation_id = id, turn = 1, question = COALESCE(legacy_question(request), request);
+        CREATE INDEX idx_jobs_conversation ON jobs(conversation_id, turn);
+      `);
+    },
   },
 ];
 

@@ -31,7 +31,7 @@ import { appendJournal, createJournal, moveJournalAside, readJournal, removeJour
 import { patchToRow, recordToRow, valuesToRecord } from './row-mapping';
 import { SCHEMA_VERSION } from './schema';
 import { readWasm } from './sql-engine';
-import type { HistoryStore, JobRecord, Metrics } from './types';
+import type { ConversationSummary, HistoryStore, JobRecord, Metrics, NewJobRecord } from './types';
 import { createWorkerDbHost, workerLaunch, WORKER_BUNDLE_NAME } from './worker-db-host';
 
 export { toHistoryJson, type HistoryJson } from './row-mapping';
@@ -155,7 +155,7 @@ class SqliteHistory implements HistoryStore {
     );
   }
 
-  insert(record: JobRecord): Promise<void> {
+  insert(record: NewJobRecord): Promise<void> {
     let row: ReturnType<typeof recordToRow>;
     try {
       row = recordToRow(record);
@@ -205,6 +205,30 @@ class SqliteHistory implements HistoryStore {
   spentMsatsSince(sinceMs: number): Promise<number> {
     if (!Number.isFinite(sinceMs)) return Promise.reject(new TypeError(`history: sinceMs must be Unix milliseconds, got ${sinceMs}`));
     return this.read(() => this.host.spent(sinceMs));
+  }
+
+  conversation(conversationId: string): Promise<JobRecord[]> {
+    return this.read(async () => (await this.host.conversation(conversationId)).map(valuesToRecord));
+  }
+
+  newestConversationId(): Promise<string | null> {
+    return this.read(() => this.host.newestConversation());
+  }
+
+  conversations(limit: number): Promise<ConversationSummary[]> {
+    if (!(limit === Infinity || (Number.isInteger(limit) && limit >= 0))) {
+      return Promise.reject(new TypeError(`history: conversations limit must be a whole number ≥ 0, got ${limit}`));
+    }
+    return this.read(() => this.host.conversations(limit === Infinity ? -1 : limit));
+  }
+
+  deleteConversation(conversationId: string): Promise<void> {
+    return this.write({ op: 'deleteConversation', conversationId });
+  }
+
+  blankTextBefore(beforeMs: number): Promise<void> {
+    if (!Number.isFinite(beforeMs)) return Promise.reject(new TypeError(`history: beforeMs must be Unix milliseconds, got ${beforeMs}`));
+    return this.write({ op: 'blankBefore', beforeMs });
   }
 
   /** Deletes every row (the extension's Clear History); the schema stays. */

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { SqlValue } from 'sql.js';
 import type { ApplyResult, DbHost, ListChunk, LoadOptions, LoadResult, WriteOp } from './db-ops';
-import type { Metrics } from './types';
+import type { ConversationSummary, Metrics } from './types';
 import type { WorkerInit, WorkerMethod, WorkerReply, WorkerRequest } from './worker-protocol';
 
 export const WORKER_BUNDLE_NAME = 'history-worker.js';
@@ -112,6 +112,15 @@ class WorkerDbHost implements DbHost {
   }
   spent(sinceMs: number): Promise<number> {
     return this.call('spent', [sinceMs]) as Promise<number>;
+  }
+  conversation(conversationId: string): Promise<SqlValue[][]> {
+    return this.call('conversation', [conversationId]) as Promise<SqlValue[][]>;
+  }
+  newestConversation(): Promise<string | null> {
+    return this.call('newestConversation', []) as Promise<string | null>;
+  }
+  conversations(limit: number): Promise<ConversationSummary[]> {
+    return this.call('conversations', [limit]) as Promise<ConversationSummary[]>;
   }
   export(): Promise<Uint8Array> {
     return this.call('export', []) as Promise<Uint8Array>;

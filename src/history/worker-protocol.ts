@@ -1,6 +1,7 @@
 // Messages between the store (any thread) and its database worker.
 
-export type WorkerMethod = 'load' | 'applyJournal' | 'write' | 'get' | 'list' | 'listMore' | 'metrics' | 'spent' | 'export' | 'close';
+export type WorkerMethod = 'load' | 'applyJournal' | 'write' | 'get' | 'list' | 'listMore' | 'metrics' | 'spent' | 'export' | 'close'
+  | 'conversation' | 'newestConversation' | 'conversations';
 
 export interface WorkerRequest {
   id: number;

@@ -5,7 +5,7 @@
 // by the customer, who is no longer listening. One history row (lane
 // 'served') follows it from the moment it is accepted.
 import type { VerifiedEvent } from 'nostr-tools/pure';
-import type { HistoryStore, JobRecord } from '../history/types';
+import type { HistoryStore, JobRecord, NewJobRecord } from '../history/types';
 import { hasModel } from '../local/ollama-probe';
 import type { LocalError } from '../fallback/errors';
 import type { LocalLane } from '../local/types';
@@ -329,7 +329,7 @@ export class ServedJob {
     return this.outbox;
   }
 
-  private record(row: JobRecord): void {
+  private record(row: NewJobRecord): void {
     const history = this.init.history;
     if (!history) return;
     this.recorded = true;

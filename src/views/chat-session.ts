@@ -19,7 +19,6 @@ import type { FailedResult } from '../fallback/result';
 import type { LocalErrorKind } from '../fallback/errors';
 import type { ErrorAction } from './protocol';
 import { probeOllama, type OllamaStatus } from './ollama-probe';
-import { questionFromPrompt } from './explain-prompt';
 import { withTag } from './format';
 
 export type SessionEvent =
@@ -162,6 +161,7 @@ export class ChatSession implements vscode.Disposable {
       let entry: ChatEntry | undefined;
       const request: RunRequest = {
         prompt,
+        question: options.question,
         mode,
         system: options.system,
         // Nothing leaves the machine without consent: the engine asks right before it would.
@@ -382,7 +382,7 @@ export function entryFromRecord(r: JobRecord, ollama: OllamaStatus | null = null
   }
   return {
     id: r.id,
-    question: questionFromPrompt(r.prompt) ?? r.prompt,
+    question: r.question || r.prompt,
     answer: r.response ?? '',
     state,
     lane,

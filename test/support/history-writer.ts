@@ -43,7 +43,10 @@ export function makeRecord(id: string, overrides: Partial<JobRecord> = {}): JobR
     localErrorKind: null,
     swarmErrorKind: null,
     paymentWarning: null,
+    conversationId: id,
+    turn: 1,
     ...overrides,
+    question: overrides.question ?? overrides.prompt ?? `prompt of ${id}`,
   };
 }
 

@@ -78,7 +78,7 @@ test('a version-1 database is migrated in place with every row kept', async () =
     await store.close();
   }
   const [version] = await inspect(file, 'PRAGMA user_version');
-  assert.equal(version.values[0][0], 3);
+  assert.equal(version.values[0][0], 4);
   const [cols] = await inspect(file, "SELECT name FROM pragma_table_info('jobs')");
   const names = cols.values.map((v) => v[0]);
   for (const c of ['id', 'job_id', 'state', 'request', 'result', 'error', 'provider', 'payment_amount', 'payment_bolt11', 'submitted_at', 'completed_at', 'local_attempted', 'lane', 'model', 'local_outcome', 'local_error', 'swarm_start', 'swarm_outcome', 'swarm_error', 'cost_msats', 'fees_msats', 'payment_preimage', 'ttft_ms', 'duration_ms', 'local_error_kind', 'swarm_error_kind', 'payment_warning']) {
@@ -141,7 +141,7 @@ test('a version-2 database gains the error-kind and payment-warning columns, wit
     await store.close();
   }
   const [version] = await inspect(file, 'PRAGMA user_version');
-  assert.equal(version.values[0][0], 3);
+  assert.equal(version.values[0][0], 4);
   const [cols] = await inspect(file, "SELECT name FROM pragma_table_info('jobs')");
   const names = cols.values.map((v) => v[0]);
   for (const c of ['local_error_kind', 'swarm_error_kind', 'payment_warning']) assert.ok(names.includes(c), `column ${c} missing`);
