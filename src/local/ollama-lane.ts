@@ -41,17 +41,20 @@ export class OllamaLane implements LocalLane {
     try {
       if (scope.cause) throw new Error(scope.cause);
       const client = new Ollama({ host: request.host, fetch: scope.fetch(this.options.fetch) });
-      const stream = await client.generate({
-        model: request.model,
-        prompt: request.prompt,
-        ...(request.system !== undefined ? { system: request.system } : {}),
-        stream: true,
-      });
+      // A follow-up's turns go as chat messages (conv); a first turn as before.
+      const stream = request.messages
+        ? await client.chat({ model: request.model, messages: request.messages, stream: true })
+        : await client.generate({
+            model: request.model,
+            prompt: request.prompt,
+            ...(request.system !== undefined ? { system: request.system } : {}),
+            stream: true,
+          });
       // The client's iterator ends after the `done` chunk and throws on an
       // in-band `{"error"}` line or a stream that ends without `done`.
       for await (const chunk of stream) {
         scope.touch();
-        const piece = chunk.response;
+        const piece = 'message' in chunk ? chunk.message?.content : chunk.response;
         if (piece) {
           ttftMs ??= elapsed();
           text += piece;

@@ -1,4 +1,5 @@
 import type { LocalError } from '../fallback/errors';
+import type { ChatMessage } from '../chat-message';
 
 export interface LocalRequest {
   prompt: string;
@@ -8,6 +9,12 @@ export interface LocalRequest {
   /** from the request to the last token */
   timeoutMs: number;
   system?: string;
+  /**
+   * The conversation as Ollama chat messages (system?, earlier turns, the
+   * prompt as the last user message), sent to /api/chat. Set on follow-ups;
+   * absent on a first turn (prompt and system alone).
+   */
+  messages?: ChatMessage[];
 }
 
 export type LocalOutcome =
