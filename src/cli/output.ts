@@ -13,6 +13,8 @@ export interface SubmitJson {
   localAttempted: boolean;
   localError: string | null;
   swarmError: string | null;
+  /** CLI.md "Conversations" */
+  conversationId: string;
 }
 
 export interface SubmitFacts {
@@ -27,6 +29,7 @@ export interface SubmitFacts {
   durationMs: number;
   /** why local failed, also when the swarm then answered */
   localError: string | null;
+  conversationId: string;
 }
 
 export function submitJson(f: SubmitFacts): SubmitJson {
@@ -42,6 +45,7 @@ export function submitJson(f: SubmitFacts): SubmitJson {
     localAttempted: f.localAttempted,
     localError: r.lane === 'failed' ? r.localError : f.localError,
     swarmError: r.lane === 'failed' ? r.swarmError : null,
+    conversationId: f.conversationId,
   };
 }
 

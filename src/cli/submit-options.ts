@@ -24,6 +24,8 @@ export const SUBMIT_FLAGS: Record<string, FlagSpec> = {
   'offer-window-secs': { type: 'string' },
   'daily-budget-msats': { type: 'string' },
   'monthly-budget-msats': { type: 'string' },
+  conversation: { type: 'string' },
+  continue: { type: 'boolean' },
   help: { type: 'boolean' },
 };
 
@@ -36,6 +38,10 @@ export interface SubmitOptions {
   stream: boolean;
   json: boolean;
   help: boolean;
+  /** --conversation ID: continue this conversation (checked against the history before anything is sent) */
+  conversationId: string | null;
+  /** --continue: continue the newest conversation */
+  continueNewest: boolean;
 }
 
 export function relayUrl(label: string, raw: string): string {
@@ -148,6 +154,11 @@ export function parseSubmitOptions(argv: string[], env: NodeJS.ProcessEnv): Subm
   const dataDir = str('data-dir') ?? defaultDataDir(env);
   if (!dataDir.trim()) throw new UsageError('--data-dir must not be empty');
 
+  const conversationId = str('conversation') ?? null;
+  const continueNewest = a.booleans.has('continue');
+  if (conversationId !== null && continueNewest) throw new UsageError('--conversation and --continue cannot be combined: --continue means the newest conversation');
+  if (conversationId !== null && !conversationId.trim()) throw new UsageError('--conversation must name a conversation id, got ""');
+
   const prompt = str('prompt');
   if (prompt === undefined && !help) throw new UsageError('--prompt is required (text, or - to read standard input)');
   if (prompt !== undefined && prompt !== '-' && !prompt.trim()) throw new UsageError('--prompt must not be empty');
@@ -173,5 +184,7 @@ export function parseSubmitOptions(argv: string[], env: NodeJS.ProcessEnv): Subm
     stream: a.booleans.has('stream'),
     json: a.booleans.has('json'),
     help,
+    conversationId: conversationId?.trim() ?? null,
+    continueNewest,
   };
 }

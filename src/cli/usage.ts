@@ -25,6 +25,10 @@ Options:
   --monthly-budget-msats N     spend cap per UTC month
   --stream                     print the answer as it arrives
   --json                       one JSON object on standard output
+  --conversation ID            continue conversation ID: its earlier turns go with the prompt
+  --continue                   continue the newest conversation
+                               (without either, a submit begins a new conversation; its id is
+                               printed last on standard error, and is "conversationId" in --json)
 
 Exit codes: 0 completed, 1 failed, 2 bad usage (nothing sent), 130 cancelled.
 `;
@@ -35,6 +39,7 @@ Commands:
   submit     run a prompt (see: swarm-compute submit --help)
   metrics    [--data-dir DIR] [--json]            lane and cost metrics from history
   history    [--limit N] [--data-dir DIR] [--json] past jobs, newest first
+             [--conversation ID]                  one conversation's turns, oldest first
   providers  [--relay URL]... [--json] [--data-dir DIR]  kind-5050 providers found through NIP-89
   serve      --model NAME [--price-msats N] ...    answer kind-5050 jobs with your local model
                                                    (see: swarm-compute serve --help)

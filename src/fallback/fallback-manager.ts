@@ -1,7 +1,7 @@
 import { planFor, type FallbackConfig } from './config';
 import type { Emit } from './events';
 import type { FailedResult, FallbackResult } from './result';
-import type { SwarmOutbound } from '../engine-api';
+import type { ChatMessage, SwarmOutbound } from '../engine-api';
 import type { LocalLane, LocalOutcome } from '../local/types';
 import type { SwarmDeps, SwarmLane, SwarmOutcome, SwarmRequest } from '../swarm/types';
 
@@ -13,6 +13,10 @@ export interface FallbackRequest {
   model: string;
   ollamaHost: string;
   system?: string;
+  /** a follow-up's conversation (system?, earlier turns, the prompt last); absent on a first turn */
+  messages?: ChatMessage[];
+  /** how many earlier turns `messages` carries (shown on the consent card) */
+  earlierTurns?: number;
   /** everything the swarm lane needs beyond prompt/model/cap */
   swarm: Omit<SwarmRequest, 'prompt' | 'model' | 'maxPriceMsats'>;
   /** consent: asked right before the swarm lane runs; false = nothing is sent */
@@ -63,6 +67,7 @@ export class FallbackManager {
           host: request.ollamaHost,
           timeoutMs: config.localTimeoutSecs * 1000,
           system: request.system,
+          ...(request.messages ? { messages: request.messages } : {}),
         },
         signal,
         (text) => emit({ type: 'token', lane: 'local', text }),
@@ -107,6 +112,7 @@ export class FallbackManager {
             encrypt: request.swarm.encrypt,
             maxPriceMsats: config.maxPriceMsats,
             reason: local && !local.ok ? `local inference failed: ${local.error.message}` : 'swarm only',
+            ...(request.earlierTurns ? { earlierTurns: request.earlierTurns } : {}),
           },
           signal,
         )
@@ -132,7 +138,13 @@ export class FallbackManager {
     }
 
     const swarm = await this.lanes.swarm.run(
-      { ...request.swarm, prompt: request.prompt, model: request.model, maxPriceMsats: config.maxPriceMsats },
+      {
+        ...request.swarm,
+        prompt: request.prompt,
+        model: request.model,
+        maxPriceMsats: config.maxPriceMsats,
+        ...(request.messages ? { messages: request.messages } : {}),
+      },
       { ...swarmDeps, emit },
       signal,
     );

@@ -272,7 +272,7 @@ export class ServedJob {
       maxChars: tuning.partialMaxChars,
     });
     const outcome = await local.run(
-      { prompt: job.prompt, model, host: settings.ollamaHost, timeoutMs: settings.jobTimeoutMs },
+      { prompt: job.prompt, model, host: settings.ollamaHost, timeoutMs: settings.jobTimeoutMs, ...(job.messages ? { messages: job.messages } : {}) },
       this.signal,
       (text) => stream.push(text),
     );

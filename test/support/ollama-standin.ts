@@ -26,6 +26,10 @@ export interface ModelBehaviour {
   streamErrorAfterTokens?: { after: number; error: string };
   /** answer with this HTTP status and `{"error": message}` instead of generating */
   httpError?: { status: number; error: string };
+  /** /api/show's `model_info["llama.context_length"]` (default 131072, as llama3.2); null: /api/show answers 404 as old servers do */
+  contextLength?: number | null;
+  /** /api/show's `parameters` line `num_ctx N` (the context the model is run with) */
+  numCtx?: number;
 }
 
 export interface OllamaStandinOptions {
@@ -179,6 +183,8 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
         return sendJson(res, 200, { version });
       case 'GET /api/tags':
         return sendJson(res, 200, { models: [...models.keys()].map(tagEntry) });
+      case 'POST /api/show':
+        return show(body, res);
       case 'POST /api/generate':
       case 'POST /api/chat':
         return generate(path === '/api/chat' ? 'chat' : 'generate', body, bodyIsJson, record, res);
@@ -259,6 +265,22 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
     await sleep(behaviour.tokenDelayMs ?? 0);
     if (res.destroyed || stopped) return;
     res.end(JSON.stringify(finalChunk('')) + '\n');
+  }
+
+  function show(body: unknown, res: ServerResponse) {
+    const b = (typeof body === 'object' && body !== null ? body : {}) as { model?: unknown; name?: unknown };
+    const name = typeof b.model === 'string' ? b.model : typeof b.name === 'string' ? b.name : '';
+    const own = models.get(fullModelName(name));
+    if (!own) return sendJson(res, 404, { error: `model '${name}' not found` });
+    const behaviour: ModelBehaviour = { ...defaults, ...own };
+    if (behaviour.contextLength === null) return sendJson(res, 404, { error: '404 page not found' });
+    return sendJson(res, 200, {
+      modelfile: `FROM ${fullModelName(name)}`,
+      parameters: behaviour.numCtx !== undefined ? `num_ctx                        ${behaviour.numCtx}\nstop                           "<|eot_id|>"` : 'stop                           "<|eot_id|>"',
+      template: '{{ .Prompt }}',
+      details: tagEntry(fullModelName(name)).details,
+      model_info: { 'general.architecture': 'llama', 'llama.context_length': behaviour.contextLength ?? 131072 },
+    });
   }
 
   function tagEntry(name: string) {
