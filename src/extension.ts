@@ -10,12 +10,13 @@ import { registerCommands, errorActionHandler, type CommandDeps } from './views/
 import { Consent, type ConsentChoice } from './views/consent';
 import { EngineService } from './views/engine-service';
 import { MetricsPanel } from './views/metrics-panel';
-import type { ConsentChoice as ConsentAnswer, ConsentRequest } from './views/protocol';
+import type { ChatEntry, ConsentChoice as ConsentAnswer, ConsentRequest } from './views/protocol';
 import { SecretsStore } from './views/secrets';
 import { CostStatusBar, type StatusSnapshot } from './views/status-bar';
 import { ModelSharing, type SharingStatus } from './views/model-sharing';
 import { SharingStatusItem, type SharingSnapshot } from './views/sharing-status';
 import { ProvidersList, type ProviderPick } from './views/providers-list';
+import { registerConversationCommands } from './views/conversation-commands';
 
 /** What the extension exports (used by its integration tests). */
 export interface SwarmComputeApi {
@@ -38,6 +39,9 @@ export interface SwarmComputeApi {
   sharing(): { status: SharingStatus; item: SharingSnapshot };
   /** the open Show Providers picker, if any */
   providerPicker(): { busy: boolean; items: ProviderPick[]; title: string | undefined } | null;
+  /** what the chat shows: the open conversation's entries, and its id (null: the next question begins one) */
+  chatEntries(): Promise<ChatEntry[]>;
+  readonly conversationId: string | null;
 }
 
 let engines: EngineService | undefined;
@@ -86,6 +90,7 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
     providers,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chat),
     ...registerCommands(deps as CommandDeps),
+    ...registerConversationCommands(session, chat),
     chat.onDidBecomeVisible(() => void statusBar.refreshLocal()),
     statusBar.onDidChangeOllama(() => void chat.refreshModels()),
     session.onDidChange((e) => {
@@ -121,6 +126,10 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
     },
     sharing: () => ({ status: share.status, item: sharingItem.update() }),
     providerPicker: () => providers.current,
+    chatEntries: () => session.snapshot(),
+    get conversationId() {
+      return session.openConversationId;
+    },
   };
 }
 

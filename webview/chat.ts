@@ -143,7 +143,7 @@ function build(entry: ChatEntry): HTMLElement {
   q.append(icon('account'), el('div', 'md'));
   const a = el('section', 'answer');
   a.setAttribute('aria-label', 'Answer');
-  a.append(el('header', 'label'), el('div', 'md answer-body'), el('div', 'status'), el('div', 'warning'), el('div', 'error'));
+  a.append(el('header', 'label'), el('div', 'md answer-body'), el('div', 'status'), el('div', 'note'), el('div', 'warning'), el('div', 'error'));
   root.append(q, a);
   return root;
 }
@@ -168,6 +168,9 @@ function render(s: Shown): void {
   status.replaceChildren();
   if (entry.state === 'running') status.append(el('span', 'codicon codicon-loading codicon-modifier-spin'), document.createTextNode(` ${entry.status ?? 'Thinking…'}`));
   else if (entry.state === 'cancelled') status.append(document.createTextNode('Stopped.'));
+  const note = root.querySelector<HTMLElement>('.note')!;
+  note.replaceChildren();
+  if (entry.note) note.append(icon('info'), document.createTextNode(` ${entry.note}`));
   const warning = root.querySelector<HTMLElement>('.warning')!;
   warning.replaceChildren();
   if (entry.warning) {
@@ -246,7 +249,10 @@ function showConsent(request: ConsentRequest | null): void {
   );
   fact('Price cap', `at most ${formatSats(request.maxPriceMsats)}`, 'cap');
   fact('Encryption', request.encrypt ? 'encrypted for the provider' : 'not encrypted: anyone reading these relays can see it', 'encrypt');
-  const label = el('div', 'consent-label', 'What will be sent:');
+  const earlier = request.earlierTurns ?? 0;
+  const turns = `${earlier} earlier turn${earlier === 1 ? '' : 's'}`;
+  if (earlier > 0) fact('Conversation', `this prompt and the ${turns} of this conversation go too`, 'turns');
+  const label = el('div', 'consent-label', earlier > 0 ? `What will be sent (after the ${turns}):` : 'What will be sent:');
   const clipped = request.prompt.length > 4000 ? `${request.prompt.slice(0, 4000)}…` : request.prompt;
   const preview = el('pre', 'consent-prompt', clipped);
   preview.tabIndex = 0;

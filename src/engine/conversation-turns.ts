@@ -25,6 +25,15 @@ export function turnsFromRows(rows: readonly JobRecord[]): Turn[] {
     .map((r) => ({ user: r.prompt, assistant: r.state === 'completed' && r.response ? r.response : null }));
 }
 
+/**
+ * An unanswered question asked again right after (a retry, "Ask the swarm
+ * instead") is one question: only the later asking stays. `prompt` is the
+ * question being sent now.
+ */
+export function withoutRetried(turns: readonly Turn[], prompt: string): Turn[] {
+  return turns.filter((t, i) => t.assistant !== null || t.user !== (i + 1 < turns.length ? turns[i + 1].user : prompt));
+}
+
 /** Turns from messages a caller gave: each user message starts a turn, an assistant message answers it. */
 export function turnsFromMessages(messages: readonly ChatMessage[]): { system: string | undefined; turns: Turn[] } {
   const turns: Turn[] = [];

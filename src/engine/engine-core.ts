@@ -10,7 +10,7 @@ import type { SwarmLane } from '../swarm/types';
 import type { Payer } from '../wallet/types';
 import { EventChannel } from './event-channel';
 import { fallbackConfigFor, validateSettings } from './settings';
-import { DEFAULT_CONTEXT_TOKENS, fitConversation, turnsFromMessages, turnsFromRows, type FittedConversation, type Turn } from './conversation-turns';
+import { DEFAULT_CONTEXT_TOKENS, fitConversation, turnsFromMessages, turnsFromRows, withoutRetried, type FittedConversation, type Turn } from './conversation-turns';
 import { ollamaContextTokens } from '../local/ollama-context';
 
 export interface EngineParts {
@@ -97,7 +97,7 @@ export class EngineCore implements Engine {
       const given = turnsFromMessages(request.messages);
       return { turns: given.turns, system: request.system ?? given.system, turn };
     }
-    return { turns: turnsFromRows(rows), system: request.system, turn };
+    return { turns: withoutRetried(turnsFromRows(rows), request.prompt), system: request.system, turn };
   }
 
   private async execute(

@@ -56,6 +56,8 @@ export interface ChatEntry {
   awaiting?: 'consent' | null;
   /** something the user should see even when the answer came (a payment refused: no wallet, above the cap) */
   warning?: string | null;
+  /** a neutral note on the run (earlier turns left out to fit the model's context) */
+  note?: string | null;
   submittedAt: number;
 }
 
@@ -71,6 +73,8 @@ export interface ConsentRequest {
   encrypt: boolean;
   /** why the swarm is asked now, in words (local failed: why; or the swarm-only mode) */
   reason: string;
+  /** earlier turns of the conversation that go with the prompt (absent: none) */
+  earlierTurns?: number;
 }
 
 export type ConsentChoice = 'once' | 'always' | 'never' | 'cancel';

@@ -312,12 +312,22 @@ describe('Swarm Compute in a real VS Code', () => {
     await page.waitForTimeout(500);
     const gap = await wb.chat.locator('#log').evaluate((l) => l.scrollHeight - l.scrollTop - l.clientHeight);
     assert.ok(gap < 20, `the log is ${gap}px above its end`);
+    // the newest conversation is open again: the stopped Explain and the swarm answers that followed it
+    const lanesOf = () => wb.chat.locator('article.entry .badge').evaluateAll((bs) => bs.map((b) => (b as HTMLElement).dataset.lane));
+    const lanes = await lanesOf();
+    assert.ok(lanes.includes('swarm') && lanes.includes('cancelled'), lanes.join(','));
     // Explain questions show their short title again, not the prompt sent to the model
     const questions = await wb.chat.locator('article.entry .question').allInnerTexts();
     assert.ok(questions.some((q) => /^\s*Explain debounce\.ts lines 4–5/.test(q)), questions.join(' | '));
     assert.ok(!questions.some((q) => /Be concise/.test(q)), 'no internal prompt on screen');
-    const lanes = await wb.chat.locator('article.entry .badge').evaluateAll((bs) => bs.map((b) => (b as HTMLElement).dataset.lane));
-    assert.ok(lanes.includes('local') && lanes.includes('swarm') && lanes.includes('cancelled'), lanes.join(','));
+    // an older conversation comes back from Past Conversations, listed by its first question
+    await runCommand(page, 'Swarm Compute: Past Conversations');
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Explain debounce.ts lines 1–7' }).first();
+    await row.waitFor({ timeout: 10_000 });
+    assert.match(await row.innerText(), /1 turn · 1 local · free/);
+    await row.click();
+    await wb.chat.locator('article.entry .question', { hasText: 'lines 1–7' }).waitFor({ timeout: 10_000 });
+    assert.deepEqual(await lanesOf(), ['local']);
     assert.match(await statusItem(page).innerText(), /(42|21) sats/);
     }));
 

@@ -59,3 +59,15 @@ test('context length from /api/show: num_ctx when the model is run with one, els
   assert.equal(contextTokensFromShow({ modelfile: '' }), null);
   assert.equal(contextTokensFromShow('nope'), null);
 });
+
+test('a question asked again after it failed (a retry) is sent once', async () => {
+  const { withoutRetried } = await import('../../src/engine/conversation-turns');
+  const turns = [
+    { user: 'q1', assistant: 'a1' },
+    { user: 'q2', assistant: null },
+    { user: 'q2', assistant: 'a2' },
+    { user: 'q3', assistant: null },
+  ];
+  assert.deepEqual(withoutRetried(turns, 'q3'), [{ user: 'q1', assistant: 'a1' }, { user: 'q2', assistant: 'a2' }]);
+  assert.deepEqual(withoutRetried(turns, 'q4'), [{ user: 'q1', assistant: 'a1' }, { user: 'q2', assistant: 'a2' }, { user: 'q3', assistant: null }]);
+});
