@@ -26,6 +26,7 @@ export const SUBMIT_FLAGS: Record<string, FlagSpec> = {
   'monthly-budget-msats': { type: 'string' },
   conversation: { type: 'string' },
   continue: { type: 'boolean' },
+  'keep-days': { type: 'string' },
   help: { type: 'boolean' },
 };
 
@@ -42,6 +43,8 @@ export interface SubmitOptions {
   conversationId: string | null;
   /** --continue: continue the newest conversation */
   continueNewest: boolean;
+  /** --keep-days N: blank the texts of rows older than N days first (null: keep all) */
+  keepDays: number | null;
 }
 
 export function relayUrl(label: string, raw: string): string {
@@ -186,5 +189,6 @@ export function parseSubmitOptions(argv: string[], env: NodeJS.ProcessEnv): Subm
     help,
     conversationId: conversationId?.trim() ?? null,
     continueNewest,
+    keepDays: str('keep-days') !== undefined ? wholeNumber('--keep-days', str('keep-days')!, 1) : null,
   };
 }

@@ -7,6 +7,7 @@ import { loadOrCreateIdentity } from './identity';
 import { humanSummary, submitJson, type SubmitFacts } from './output';
 import type { SubmitOptions } from './submit-options';
 import type { CliIo } from './io';
+import { retentionCutoff } from '../history/retention';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -51,6 +52,8 @@ async function submitWith(opts: SubmitOptions, io: CliIo, createEngine: CreateEn
   });
 
   try {
+    const cutoff = opts.keepDays !== null ? retentionCutoff(opts.keepDays) : null;
+    if (cutoff !== null) await engine.history.blankTextBefore(cutoff);
     const conversationId = await conversationToContinue(opts, engine, join(opts.dataDir, 'history.sqlite'));
     const handle = engine.run({ prompt, ...(conversationId ? { conversationId } : {}) }, controller.signal);
     const progress = (line: string) => (opts.json ? io.stderr(line) : io.stdout(line));

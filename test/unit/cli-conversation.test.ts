@@ -202,3 +202,30 @@ test('serve reads the messages param and answers a follow-up through /api/chat; 
     assert.equal(r.code, 0, r.stderr);
   }
 });
+
+test('--keep-days blanks the texts of older rows and keeps their money and metrics', async () => {
+  const { openHistory } = await import('../../src/history/sqlite-history');
+  const { makeRecord } = await import('../support/history-writer');
+  const dir = dataDir();
+  const store = await openHistory(join(dir, 'history.sqlite'));
+  const old = Date.now() - 40 * 86_400_000;
+  await store.insert(makeRecord('old-paid', { lane: 'swarm', localAttempted: false, localOutcome: null, swarmStart: 'direct', swarmOutcome: 'success', costMsats: 3000, prompt: 'old secret', submittedAt: old }));
+  await store.insert(makeRecord('recent', { prompt: 'recent question', submittedAt: Date.now() - 86_400_000 }));
+  await store.close();
+  const metrics = async () => JSON.parse((await runCli(['metrics', '--json', '--data-dir', dir])).stdout);
+  const before = await metrics();
+  const bad = await runCli(['history', '--keep-days', '0', '--data-dir', dir]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--keep-days must be a whole number ≥ 1, got "0"/);
+  const h = await runCli(['history', '--json', '--keep-days', '30', '--data-dir', dir]);
+  assert.equal(h.code, 0, h.stderr);
+  const rows = JSON.parse(h.stdout) as Record<string, unknown>[];
+  const byPrompt = rows.map((r) => [r.prompt, r.response, r.costMsats]);
+  assert.deepEqual(byPrompt, [['recent question', 'response of recent', 0], ['', null, 3000]]);
+  assert.deepEqual(await metrics(), before);
+  // submit takes it too, before it runs
+  const s = await runCli(['submit', '--json', '--keep-days', '1', '--prompt', 'now', ...local(dir)]);
+  assert.equal(s.code, 0, s.stderr);
+  const after = JSON.parse((await runCli(['history', '--json', '--data-dir', dir])).stdout) as Record<string, unknown>[];
+  assert.deepEqual(after.map((r) => r.prompt), ['now', '', '']);
+});
