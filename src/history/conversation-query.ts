@@ -36,20 +36,45 @@ export function queryNewestConversation(db: Database): string | null {
   return rows.length ? String(rows[0][0]) : null;
 }
 
+/**
+ * The most recently active conversations: the newest rows are walked (the
+ * submitted_at index) until `limit` distinct conversations are seen, then
+ * each is summed over its own rows (the conversation index). A GROUP BY over
+ * the table would read every row: about a second at 100k jobs.
+ */
 export function queryConversations(db: Database, limit: number): ConversationSummary[] {
-  const rows = all(
-    db,
-    `SELECT c, started, updated, turns, local, swarm, failed, cost,
-            (SELECT COALESCE(NULLIF(question, ''), request) FROM jobs f
-              WHERE f.conversation_id = c OR (f.conversation_id IS NULL AND f.id = c)
+  const ids: string[] = [];
+  const seen = new Set<string>();
+  const walk = db.prepare(`SELECT ${CONVERSATION_OF} FROM jobs WHERE ${SHOWN} ORDER BY submitted_at DESC, rowid DESC`);
+  try {
+    while ((limit < 0 || ids.length < limit) && walk.step()) {
+      const c = String(walk.get()[0]);
+      if (!seen.has(c)) {
+        seen.add(c);
+        ids.push(c);
+      }
+    }
+  } finally {
+    walk.free();
+  }
+  const sum = db.prepare(
+    `SELECT MIN(submitted_at), MAX(submitted_at), count(*), SUM(lane = 'local'), SUM(lane = 'swarm'), SUM(lane = 'failed'),
+            SUM(cost_msats + fees_msats),
+            (SELECT COALESCE(NULLIF(question, ''), request) FROM jobs f WHERE (f.conversation_id = ?1 OR (f.conversation_id IS NULL AND f.id = ?1)) AND f.request <> ''
               ORDER BY COALESCE(f.turn, 1), f.submitted_at, f.rowid LIMIT 1)
-     FROM (SELECT ${CONVERSATION_OF} AS c, MIN(submitted_at) AS started, MAX(submitted_at) AS updated, count(*) AS turns,
-                  SUM(lane = 'local') AS local, SUM(lane = 'swarm') AS swarm, SUM(lane = 'failed') AS failed,
-                  SUM(cost_msats + fees_msats) AS cost, MAX(rowid) AS last
-           FROM jobs WHERE ${SHOWN} GROUP BY c)
-     ORDER BY updated DESC, last DESC LIMIT ?`,
-    [limit],
+     FROM jobs WHERE ${IN_CONVERSATION} AND ${SHOWN}`,
   );
+  const rows: SqlValue[][] = [];
+  try {
+    for (const c of ids) {
+      sum.bind([c]);
+      sum.step();
+      rows.push([c, ...sum.get()]);
+      sum.reset();
+    }
+  } finally {
+    sum.free();
+  }
   return rows.map(([c, started, updated, turns, local, swarm, failed, cost, title]) => ({
     conversationId: String(c),
     title: title === null ? '' : String(title),
@@ -72,7 +97,22 @@ export function deleteConversation(db: Database, conversationId: string): boolea
   return changed;
 }
 
-export function blankTextBefore(db: Database, beforeMs: number): boolean {
+/** How many rows lost their texts. */
+export function blankTextBefore(db: Database, beforeMs: number): number {
   db.run(`UPDATE jobs SET ${BLANK_TEXT} WHERE submitted_at < ? AND ${HAS_TEXT}`, [beforeMs]);
-  return db.getRowsModified() > 0;
+  return db.getRowsModified();
+}
+
+/**
+ * After many texts were blanked (a tenth of the rows, or 1000): give the
+ * freed pages back, so the file and the memory sql.js holds it in shrink.
+ * VACUUM rewrites the whole database (~3 s at 100k jobs, in the worker), so
+ * the few rows that age out each day do not trigger it. Outside any transaction.
+ */
+export function reclaimSpaceAfter(db: Database, blanked: number): void {
+  if (blanked < 1000) {
+    const total = Number(db.exec('SELECT count(*) FROM jobs')[0]?.values[0]?.[0] ?? 0);
+    if (blanked * 10 < total || blanked === 0) return;
+  }
+  db.exec('VACUUM');
 }

@@ -6,7 +6,7 @@ import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import type { ApplyResult, ListChunk, LoadOptions, LoadResult, WriteOp } from './db-ops';
 import { parseJournalLine } from './journal-format';
 import { queryMetrics, querySpentSince } from './metrics-query';
-import { BLANK_TEXT, blankTextBefore, deleteConversation, queryConversation, queryConversations, queryNewestConversation } from './conversation-query';
+import { BLANK_TEXT, blankTextBefore, deleteConversation, queryConversation, queryConversations, queryNewestConversation, reclaimSpaceAfter } from './conversation-query';
 import { SELECT_COLUMNS } from './row-mapping';
 import { migrate, needsMigration, rollbackQuietly, schemaVersion } from './schema';
 import type { ConversationSummary, Metrics } from './types';
@@ -46,6 +46,8 @@ export class HistoryDb {
   private metricsCache: Metrics | null = null;
   /** the list being read out (list/listMore) */
   private cursor: Statement | null = null;
+  /** rows the last blankBefore write blanked */
+  private blanked = 0;
 
   constructor(private readonly SQL: SqlJsStatic) {}
 
@@ -115,9 +117,15 @@ export class HistoryDb {
     const db = this.open();
     db.exec('BEGIN');
     try {
+      this.blanked = 0;
       const changed = this.run(db, op, false);
       db.exec('COMMIT');
       if (changed) this.metricsCache = null;
+      if (changed && op.op === 'blankBefore') {
+        // VACUUM rebuilds the database under the prepared statements: start them afresh
+        this.freeStatements();
+        reclaimSpaceAfter(db, this.blanked);
+      }
       return changed;
     } catch (err) {
       rollbackQuietly(db);
@@ -288,7 +296,8 @@ export class HistoryDb {
       case 'deleteConversation':
         return deleteConversation(db, op.conversationId);
       case 'blankBefore':
-        return blankTextBefore(db, op.beforeMs);
+        this.blanked = blankTextBefore(db, op.beforeMs);
+        return this.blanked > 0;
     }
   }
 

@@ -146,3 +146,24 @@ test('blankTextBefore blanks old texts and keeps money and metrics', async () =>
     await store.close();
   }
 });
+
+test('blanking many rows gives the space back: the file shrinks', async () => {
+  const { statSync } = await import('node:fs');
+  const { file, store } = await tempStore();
+  for (let i = 0; i < 20; i++) {
+    await Promise.all(
+      Array.from({ length: 60 }, (_, j) => store.insert(makeRecord(`r${i}-${j}`, { prompt: 'p'.repeat(2000), response: 'a'.repeat(2000), submittedAt: 1000 + i * 60 + j }))),
+    );
+  }
+  await store.close();
+  const full = statSync(file).size;
+  const again = await openHistory(file);
+  try {
+    await again.blankTextBefore(1_000_000);
+    assert.equal((await again.get('r0-0'))!.prompt, '');
+  } finally {
+    await again.close();
+  }
+  const after = statSync(file).size;
+  assert.ok(after * 5 < full, `the file went from ${full} to ${after} bytes`);
+});
