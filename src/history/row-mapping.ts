@@ -116,7 +116,8 @@ export function recordToRow(input: NewJobRecord): SqlAssignment {
   const values: SqlValue[] = [];
   for (const c of COLUMNS) {
     if (!(c.field in record) || record[c.field] === undefined) bad(c.field, 'present', undefined);
-    const value = c.toSql(record[c.field], c.field);
+    // a question that is the prompt itself (most runs) is not stored twice: NULL reads back as the prompt
+    const value = c.field === 'question' && record.question === record.prompt ? null : c.toSql(record[c.field], c.field);
     columns.push(c.column);
     values.push(value);
     const mirror = MIRRORS[c.field];

@@ -12,9 +12,10 @@
 // Version 4 adds conversations: conversation_id and turn (its order within
 // the conversation), and question, the question as the user asked it (the
 // prompt sent may be longer: Explain Selection wraps the code in
-// instructions). Every older row becomes a conversation of its own (its id,
-// turn 1); its question is its prompt, or for an Explain prompt the short
-// question the chat used to parse out of it (legacy-question.ts), once.
+// instructions); NULL when it is the prompt itself (most runs: not stored
+// twice), so the question is COALESCE(question, request). Every older row
+// becomes a conversation of its own (its id, turn 1); an Explain prompt gets
+// the short question the chat used to parse out of it (legacy-question.ts), once.
 import type { Database } from 'sql.js';
 import { legacyExplainQuestion } from './legacy-question';
 
@@ -126,7 +127,7 @@ const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE jobs ADD COLUMN conversation_id TEXT;
         ALTER TABLE jobs ADD COLUMN turn INTEGER;
         ALTER TABLE jobs ADD COLUMN question TEXT;
-        UPDATE jobs SET conversation_id = id, turn = 1, question = COALESCE(legacy_question(request), request);
+        UPDATE jobs SET conversation_id = id, turn = 1, question = legacy_question(request);
         CREATE INDEX idx_jobs_conversation ON jobs(conversation_id, turn);
       `);
     },

@@ -21,7 +21,9 @@ describe('conversations: explain, follow up, reopen, follow up, new chat', () =>
   const lastBody = () => generations().at(-1)!.body as Body;
 
   before(async () => {
-    ollama = await startOllamaStandin({ models: { 'llama3.2': { reply: 'It adds two numbers.' } } });
+    ollama = await startOllamaStandin({
+      models: { 'llama3.2': { reply: 'It adds two numbers.' }, tiny: { reply: 'Brief.', contextLength: 40 } },
+    });
     relay = await startRelay();
     provider = await startTestProvider({ relays: [relay.url], script: { result: 'Swarm: the second line returns the sum.' } });
     await setSettings({ mode: 'local-only', model: 'llama3.2', ollamaHost: ollama.url });
@@ -114,5 +116,18 @@ describe('conversations: explain, follow up, reopen, follow up, new chat', () =>
     const history = await swarm.history();
     assert.deepStrictEqual(await history.conversation(conversation!), []);
     assert.ok(!(await history.conversations(100)).some((c) => c.conversationId === conversation));
+  });
+
+  it("says in the chat when earlier turns were left out to fit the model's context", async () => {
+    const swarm = await api();
+    await setSettings({ mode: 'local-only', model: 'tiny' });
+    await vscode.commands.executeCommand('swarmCompute.newChat');
+    await swarm.ask('a'.repeat(100));
+    await swarm.ask('b'.repeat(30));
+    // 40 tokens = 160 characters: the first turn (100 + 6) does not fit beside the second (30 + 6) and this one
+    const third = await swarm.ask('c'.repeat(30));
+    assert.match(third!.entry.note ?? '', /^1 earlier turn of this conversation left out to fit the model's context \(40 tokens\); 1 sent/);
+    assert.deepStrictEqual(lastBody().messages?.map((m) => m.content), ['b'.repeat(30), 'Brief.', 'c'.repeat(30)]);
+    await setSettings({ model: 'llama3.2' });
   });
 });
