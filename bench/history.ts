@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import initSqlJs from 'sql.js';
 import type { HistoryOptions } from '../src/history/sqlite-history';
-import type { HistoryStore, JobRecord } from '../src/history/types';
+import type { HistoryStore, NewJobRecord } from '../src/history/types';
 import { recordToRow } from '../src/history/row-mapping';
 import { migrate } from '../src/history/schema';
 import { pairwise, since, sleep, summarize, type Row } from './stats';
@@ -17,7 +17,7 @@ type OpenHistory = (file: string, opts?: HistoryOptions) => Promise<HistoryStore
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const loadBundle = () => (require('./.build/history.js') as { openHistory: OpenHistory }).openHistory;
 
-function job(id: string, i: number): JobRecord {
+function job(id: string, i: number): NewJobRecord {
   const swarm = i % 5 === 0;
   const submittedAt = 1_700_000_000_000 + i * 60_000;
   return {

@@ -2,6 +2,9 @@
 // implementation is src/engine.ts; views and CLI import only these types.
 import type { RunEvent } from './fallback/events';
 import type { FallbackResult } from './fallback/result';
+import type { ChatMessage } from './chat-message';
+
+export type { ChatMessage } from './chat-message';
 
 export type Mode = 'fallback' | 'local-only' | 'swarm-only' | 'local-no-fallback';
 
@@ -29,14 +32,31 @@ export interface EngineSettings {
   maxResponseBytes?: number;
 }
 
+
 export interface RunRequest {
   prompt: string;
+  /** the question as the user asked it, kept in the history (default: the prompt); the prompt may wrap it */
+  question?: string;
   /** overrides settings.model */
   model?: string;
   /** overrides settings.mode for this run */
   mode?: Mode;
   /** optional system prompt (local lane) */
   system?: string;
+  /**
+   * Continue this conversation (CLI.md "Conversations"): its earlier turns
+   * from the history (questions, and the answers that completed) go with the
+   * prompt, and the run is recorded as its next turn. Absent: the run begins
+   * a new conversation (whose id is the run's id). An id the history does not
+   * know begins a conversation under that id.
+   */
+  conversationId?: string;
+  /**
+   * Earlier turns given by the caller instead of read from the history
+   * (a chat API client sends its own): user/assistant (and system) messages
+   * that come before `prompt`, oldest first.
+   */
+  messages?: ChatMessage[];
   /**
    * Asked right before anything is sent to the swarm (after a local failure,
    * or first in swarm-only mode). false = nothing leaves the machine and the
@@ -67,12 +87,16 @@ export interface SwarmOutbound {
   maxPriceMsats: number;
   /** why the swarm is being asked: local failed (its message), or swarm-only */
   reason: string;
+  /** earlier turns of the conversation that go with the prompt (0 on a first turn) */
+  earlierTurns?: number;
 }
 
 /** A running job: consume `events`, or just await `result`. */
 export interface RunHandle {
   /** id of the history row (stable from the start) */
   readonly id: string;
+  /** the conversation this run is a turn of */
+  readonly conversationId: string;
   readonly events: AsyncIterable<RunEvent>;
   readonly result: Promise<FallbackResult>;
 }

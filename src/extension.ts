@@ -16,6 +16,7 @@ import { CostStatusBar, type StatusSnapshot } from './views/status-bar';
 import { ModelSharing, type SharingStatus } from './views/model-sharing';
 import { SharingStatusItem, type SharingSnapshot } from './views/sharing-status';
 import { ProvidersList, type ProviderPick } from './views/providers-list';
+import { registerConversationCommands } from './views/conversation-commands';
 
 /** What the extension exports (used by its integration tests). */
 export interface SwarmComputeApi {
@@ -42,6 +43,9 @@ export interface SwarmComputeApi {
   entries(): ChatEntry[];
   /** "Ask the swarm too" on the waiting entry, as its button does; false when not offered */
   askSwarmToo(entryId: string): boolean;
+  /** what the chat shows: the open conversation's entries, and its id (null: the next question begins one) */
+  chatEntries(): Promise<ChatEntry[]>;
+  readonly conversationId: string | null;
 }
 
 let engines: EngineService | undefined;
@@ -90,6 +94,7 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
     providers,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chat),
     ...registerCommands(deps as CommandDeps),
+    ...registerConversationCommands(session, chat),
     chat.onDidBecomeVisible(() => void statusBar.refreshLocal()),
     statusBar.onDidChangeOllama(() => void chat.refreshModels()),
     session.onDidChange((e) => {
@@ -127,6 +132,10 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
     providerPicker: () => providers.current,
     entries: () => session.entriesNow(),
     askSwarmToo: (entryId) => session.askSwarmToo(entryId),
+    chatEntries: () => session.snapshot(),
+    get conversationId() {
+      return session.openConversationId;
+    },
   };
 }
 

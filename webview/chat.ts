@@ -167,7 +167,7 @@ function build(entry: ChatEntry): HTMLElement {
   q.append(icon('account'), el('div', 'md'));
   const a = el('section', 'answer');
   a.setAttribute('aria-label', 'Answer');
-  a.append(el('header', 'label'), el('div', 'superseded'), el('div', 'md answer-body'), el('div', 'status'), el('div', 'warning'), el('div', 'error'));
+  a.append(el('header', 'label'), el('div', 'superseded'), el('div', 'md answer-body'), el('div', 'status'), el('div', 'note'), el('div', 'warning'), el('div', 'error'));
   root.append(q, a);
   return root;
 }
@@ -198,6 +198,9 @@ function render(s: Shown): void {
     too.addEventListener('click', () => post({ type: 'askSwarmToo', entryId: entry.id }));
     status.append(document.createTextNode(' '), too);
   }
+  const note = root.querySelector<HTMLElement>('.note')!;
+  note.replaceChildren();
+  if (entry.note) note.append(icon('info'), document.createTextNode(` ${entry.note}`));
   const warning = root.querySelector<HTMLElement>('.warning')!;
   warning.replaceChildren();
   if (entry.warning) {
@@ -282,7 +285,10 @@ function showConsent(request: ConsentRequest | null): void {
     fact('Price cap', `at most ${formatSats(request.maxPriceMsats)}`, 'cap');
     fact('Encryption', request.encrypt ? 'encrypted for the provider' : 'not encrypted: anyone reading these relays can see it', 'encrypt');
   }
-  const label = el('div', 'consent-label', 'What will be sent:');
+  const earlier = request.earlierTurns ?? 0;
+  const turns = `${earlier} earlier turn${earlier === 1 ? '' : 's'}`;
+  if (earlier > 0) fact('Conversation', `this prompt and the ${turns} of this conversation go too`, 'turns');
+  const label = el('div', 'consent-label', earlier > 0 ? `What will be sent (after the ${turns}):` : 'What will be sent:');
   const clipped = request.prompt.length > 4000 ? `${request.prompt.slice(0, 4000)}…` : request.prompt;
   const preview = el('pre', 'consent-prompt', clipped);
   preview.tabIndex = 0;

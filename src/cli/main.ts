@@ -48,12 +48,34 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return EXIT_OK;
       }
       case 'history': {
-        const a = parseArgs(rest, { 'data-dir': { type: 'string' }, json: { type: 'boolean' }, limit: { type: 'string' } }, 'history');
+        const a = parseArgs(
+          rest,
+          {
+            'data-dir': { type: 'string' },
+            json: { type: 'boolean' },
+            limit: { type: 'string' },
+            conversation: { type: 'string' },
+            'keep-days': { type: 'string' },
+          },
+          'history',
+        );
         const limit = a.strings.has('limit') ? wholeNumber('--limit', a.strings.get('limit')!, 1) : 50;
-        const store = await openStore(a.strings.get('data-dir') ?? defaultDataDir(io.env), io);
+        const conversation = a.strings.get('conversation');
+        if (conversation !== undefined && !conversation.trim()) throw new UsageError('--conversation must name a conversation id, got ""');
+        const keepDays = a.strings.has('keep-days') ? wholeNumber('--keep-days', a.strings.get('keep-days')!, 1) : null;
+        const dataDir = a.strings.get('data-dir') ?? defaultDataDir(io.env);
+        const store = await openStore(dataDir, io);
         try {
+          if (keepDays !== null) {
+            const { retentionCutoff } = await import('../history/retention');
+            await store.blankTextBefore(retentionCutoff(keepDays)!);
+          }
           const { toHistoryJson } = await import('../history/sqlite-history');
-          const rows = await store.list(limit);
+          // a conversation's turns oldest first (CLI.md "Conversations"); else the newest runs
+          const rows = conversation !== undefined ? await store.conversation(conversation.trim()) : await store.list(limit);
+          if (conversation !== undefined && rows.length === 0) {
+            throw new UsageError(`--conversation "${conversation}" is not a conversation in ${join(dataDir, 'history.sqlite')}`);
+          }
           if (a.booleans.has('json')) io.stdout(`${JSON.stringify(rows.map(toHistoryJson))}\n`);
           else if (rows.length === 0) io.stdout('No jobs yet.\n');
           else {

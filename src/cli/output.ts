@@ -23,6 +23,8 @@ export interface SubmitJson {
   localRemoteHost?: string;
   /** added (money): present when the wallet did not confirm the payment counted in costMsats */
   paymentUnconfirmed?: true;
+  /** CLI.md "Conversations" */
+  conversationId: string;
 }
 
 export interface SubmitFacts {
@@ -39,6 +41,7 @@ export interface SubmitFacts {
   localError: string | null;
   /** the wallet did not confirm the payment (it counts in costMsats) */
   paymentUnconfirmed?: boolean;
+  conversationId: string;
 }
 
 export function submitJson(f: SubmitFacts): SubmitJson {
@@ -58,6 +61,7 @@ export function submitJson(f: SubmitFacts): SubmitJson {
     ...(r.hedged ? { hedged: true as const, ...(r.hedgeWinner ? { hedgeWinner: r.hedgeWinner } : {}) } : {}),
     ...(r.lane === 'local' && r.localRemoteHost ? { localRemoteHost: r.localRemoteHost } : {}),
     ...(f.paymentUnconfirmed ? { paymentUnconfirmed: true as const } : {}),
+    conversationId: f.conversationId,
   };
 }
 

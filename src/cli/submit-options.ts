@@ -30,6 +30,9 @@ export const SUBMIT_FLAGS: Record<string, FlagSpec> = {
   'daily-budget-msats': { type: 'string' },
   'monthly-budget-msats': { type: 'string' },
   'max-response-bytes': { type: 'string' },
+  conversation: { type: 'string' },
+  continue: { type: 'boolean' },
+  'keep-days': { type: 'string' },
   help: { type: 'boolean' },
 };
 
@@ -44,6 +47,12 @@ export interface SubmitOptions {
   stream: boolean;
   json: boolean;
   help: boolean;
+  /** --conversation ID: continue this conversation (checked against the history before anything is sent) */
+  conversationId: string | null;
+  /** --continue: continue the newest conversation */
+  continueNewest: boolean;
+  /** --keep-days N: blank the texts of rows older than N days first (null: keep all) */
+  keepDays: number | null;
 }
 
 export function relayUrl(label: string, raw: string): string {
@@ -164,6 +173,11 @@ export function parseSubmitOptions(argv: string[], env: NodeJS.ProcessEnv): Subm
   const dataDir = str('data-dir') ?? defaultDataDir(env);
   if (!dataDir.trim()) throw new UsageError('--data-dir must not be empty');
 
+  const conversationId = str('conversation') ?? null;
+  const continueNewest = a.booleans.has('continue');
+  if (conversationId !== null && continueNewest) throw new UsageError('--conversation and --continue cannot be combined: --continue means the newest conversation');
+  if (conversationId !== null && !conversationId.trim()) throw new UsageError('--conversation must name a conversation id, got ""');
+
   const prompt = str('prompt');
   if (prompt === undefined && !help) throw new UsageError('--prompt is required (text, or - to read standard input)');
   if (prompt !== undefined && prompt !== '-' && !prompt.trim()) throw new UsageError('--prompt must not be empty');
@@ -194,5 +208,8 @@ export function parseSubmitOptions(argv: string[], env: NodeJS.ProcessEnv): Subm
     stream: a.booleans.has('stream'),
     json: a.booleans.has('json'),
     help,
+    conversationId: conversationId?.trim() ?? null,
+    continueNewest,
+    keepDays: str('keep-days') !== undefined ? wholeNumber('--keep-days', str('keep-days')!, 1) : null,
   };
 }

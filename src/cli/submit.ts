@@ -7,6 +7,7 @@ import { loadOrCreateIdentity } from './identity';
 import { humanSummary, submitJson, type SubmitFacts } from './output';
 import type { SubmitOptions } from './submit-options';
 import type { CliIo } from './io';
+import { retentionCutoff } from '../history/retention';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -55,7 +56,10 @@ async function submitWith(opts: SubmitOptions, io: CliIo, createEngine: CreateEn
   });
 
   try {
-    const handle = engine.run({ prompt }, controller.signal);
+    const cutoff = opts.keepDays !== null ? retentionCutoff(opts.keepDays) : null;
+    if (cutoff !== null) await engine.history.blankTextBefore(cutoff);
+    const conversationId = await conversationToContinue(opts, engine, join(opts.dataDir, 'history.sqlite'));
+    const handle = engine.run({ prompt, ...(conversationId ? { conversationId } : {}) }, controller.signal);
     const progress = (line: string) => (opts.json ? io.stderr(line) : io.stdout(line));
     let streamedAny = false;
     let streamed = '';
@@ -75,6 +79,11 @@ async function submitWith(opts: SubmitOptions, io: CliIo, createEngine: CreateEn
         io.stderr(`${event.message}\n`);
       } else if (event.type === 'payment' && event.outcome === 'refused') {
         io.stderr(`warning: ${event.message}\n`);
+      } else if (event.type === 'context' && event.leftOutTurns > 0) {
+        io.stderr(
+          `note: ${event.leftOutTurns} earlier turn(s) left out to fit the model's context of ${event.contextTokens} tokens; ` +
+            `${event.earlierTurns} sent with the prompt\n`,
+        );
       } else if (event.type === 'job') {
         io.stderr(`job ${event.jobId} accepted by ${event.relays.join(', ')}\n`);
       }
@@ -91,6 +100,7 @@ async function submitWith(opts: SubmitOptions, io: CliIo, createEngine: CreateEn
       durationMs: row?.durationMs ?? (result.lane === 'failed' ? 0 : result.durationMs),
       localError: row?.localError ?? null,
       paymentUnconfirmed: row?.paymentState === 'unconfirmed',
+      conversationId: handle.conversationId,
     };
     if (opts.stream && streamedAny) {
       // The final text is the answer: print what the stream missed (a relay
@@ -104,12 +114,32 @@ async function submitWith(opts: SubmitOptions, io: CliIo, createEngine: CreateEn
       print(opts.json ? '\n' : '\n\n');
     }
     if (opts.json) io.stdout(`${JSON.stringify(submitJson(facts))}\n`);
-    else io.stdout(humanSummary(facts, opts.stream && streamedAny));
+    else {
+      io.stdout(humanSummary(facts, opts.stream && streamedAny));
+      io.stderr(`Conversation: ${handle.conversationId}\n`);
+    }
     if (result.lane !== 'failed') return EXIT_OK;
     return result.cancelled || controller.signal.aborted ? EXIT_CANCELLED : EXIT_FAILED;
   } finally {
     await engine.dispose();
   }
+}
+
+/**
+ * The conversation --conversation or --continue names, checked before
+ * anything is sent: an id the history does not know is bad usage (exit 2).
+ */
+async function conversationToContinue(opts: SubmitOptions, engine: Engine, historyFile: string): Promise<string | null> {
+  if (opts.continueNewest) {
+    const newest = await engine.history.newestConversationId();
+    if (newest === null) throw new UsageError(`--continue: there is no conversation to continue in ${historyFile}`);
+    return newest;
+  }
+  if (opts.conversationId === null) return null;
+  if ((await engine.history.conversation(opts.conversationId)).length === 0) {
+    throw new UsageError(`--conversation "${opts.conversationId}" is not a conversation in ${historyFile}`);
+  }
+  return opts.conversationId;
 }
 
 /** Standard input as text, or null when a signal cancelled the read. */

@@ -32,6 +32,12 @@ Options:
   --max-response-bytes N       most text one swarm answer may bring (default 1048576)
   --stream                     print the answer as it arrives
   --json                       one JSON object on standard output
+  --conversation ID            continue conversation ID: its earlier turns go with the prompt
+  --continue                   continue the newest conversation
+                               (without either, a submit begins a new conversation; its id is
+                               printed last on standard error, and is "conversationId" in --json)
+  --keep-days N                first blank the questions and answers of runs older than N days
+                               (their cost and metrics stay)
 
 Exit codes: 0 completed, 1 failed, 2 bad usage (nothing sent), 130 cancelled.
 `;
@@ -42,6 +48,8 @@ Commands:
   submit     run a prompt (see: swarm-compute submit --help)
   metrics    [--data-dir DIR] [--json]            lane and cost metrics from history
   history    [--limit N] [--data-dir DIR] [--json] past jobs, newest first
+             [--conversation ID]                  one conversation's turns, oldest first
+             [--keep-days N]                      blank texts older than N days first (money and metrics stay)
   providers  [--relay URL]... [--json] [--data-dir DIR]  kind-5050 providers found through NIP-89
   serve      --model NAME [--price-msats N] ...    answer kind-5050 jobs with your local model
                                                    (see: swarm-compute serve --help)

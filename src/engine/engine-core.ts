@@ -4,13 +4,15 @@ import { ConfigError } from '../fallback/errors';
 import { FallbackManager, type FallbackTrace } from '../fallback/fallback-manager';
 import type { RunEvent } from '../fallback/events';
 import type { FallbackResult } from '../fallback/result';
-import type { HistoryStore, JobRecord } from '../history/types';
+import type { HistoryStore, JobRecord, NewJobRecord } from '../history/types';
 import type { LocalLane } from '../local/types';
 import type { SwarmLane } from '../swarm/types';
 import type { Payer } from '../wallet/types';
 import { EventChannel } from './event-channel';
 import { fallbackConfigFor, validateSettings } from './settings';
 import { lastLoadMs, localRecordFields } from './local-record';
+import { DEFAULT_CONTEXT_TOKENS, fitConversation, turnsFromMessages, turnsFromRows, withoutRetried, type FittedConversation, type Turn } from './conversation-turns';
+import { ollamaContextTokens } from '../local/ollama-context';
 
 export interface EngineParts {
   local: LocalLane;
@@ -68,15 +70,40 @@ export class EngineCore implements Engine {
     }
     const config = fallbackConfigFor(settings, mode);
     const id = randomUUID();
+    // a new conversation is named after its first run
+    const conversationId = request.conversationId ?? id;
     const channel = new EventChannel<RunEvent>();
-    const result = this.execute(id, request, settings, config, signal, channel).finally(() => channel.close());
+    const result = this.execute(id, conversationId, request, settings, config, signal, channel).finally(() => channel.close());
     this.running.add(result);
     void result.finally(() => this.running.delete(result)).catch(() => {});
-    return { id, events: channel, result };
+    return { id, conversationId, events: channel, result };
+  }
+
+  /**
+   * The turns before this one (from the caller, else the history) and this
+   * run's turn number. A history that cannot be read costs the context, not
+   * the run: it goes on as a first turn, with a warning.
+   */
+  private async earlierTurns(request: RunRequest, conversationId: string): Promise<{ turns: Turn[]; system: string | undefined; turn: number }> {
+    let rows: JobRecord[] = [];
+    if (request.conversationId !== undefined) {
+      try {
+        rows = await this.parts.history.conversation(conversationId);
+      } catch (e) {
+        this.parts.log.warn(`history: could not read conversation ${conversationId}; sending the prompt alone: ${(e as Error).message}`);
+      }
+    }
+    const turn = rows.reduce((n, r) => Math.max(n, r.turn), 0) + 1;
+    if (request.messages) {
+      const given = turnsFromMessages(request.messages);
+      return { turns: given.turns, system: request.system ?? given.system, turn };
+    }
+    return { turns: withoutRetried(turnsFromRows(rows), request.prompt), system: request.system, turn };
   }
 
   private async execute(
     id: string,
+    conversationId: string,
     request: RunRequest,
     settings: EngineSettings,
     config: ReturnType<typeof fallbackConfigFor>,
@@ -85,13 +112,32 @@ export class EngineCore implements Engine {
   ): Promise<FallbackResult> {
     const { history, log } = this.parts;
     const submittedAt = Date.now();
-    const base: JobRecord = {
+    const earlier = await this.earlierTurns(request, conversationId);
+    let conversation: FittedConversation | null = null;
+    if (earlier.turns.length > 0) {
+      const contextTokens = (await ollamaContextTokens(settings.ollamaHost, settings.model, signal)) ?? DEFAULT_CONTEXT_TOKENS;
+      conversation = fitConversation(earlier.turns, request.prompt, earlier.system, contextTokens);
+      channel.push({
+        type: 'context',
+        conversationId,
+        earlierTurns: conversation.earlierTurns,
+        leftOutTurns: conversation.leftOutTurns,
+        contextTokens,
+      });
+      if (conversation.leftOutTurns > 0) {
+        log.info(`conversation ${conversationId}: ${conversation.leftOutTurns} earlier turn(s) left out to fit ${settings.model}'s context of ${contextTokens} tokens`);
+      }
+    }
+    // no earlier turn left to send: exactly a first turn (the prompt alone)
+    const followUp = conversation !== null && conversation.earlierTurns > 0 ? conversation : null;
+    const base: NewJobRecord = {
       id,
       jobId: id,
       state: 'pending',
       lane: null,
       model: settings.model,
       prompt: request.prompt,
+      question: request.question ?? request.prompt,
       response: null,
       error: null,
       localAttempted: !config.forceSwarm,
@@ -112,6 +158,8 @@ export class EngineCore implements Engine {
       localErrorKind: null,
       swarmErrorKind: null,
       paymentWarning: null,
+      conversationId,
+      turn: earlier.turn,
     };
     // The local request does not wait for the row to be durable (it only
     // costs latency there); nothing goes to the swarm before it is, so a
@@ -148,10 +196,11 @@ export class EngineCore implements Engine {
           prompt: request.prompt,
           model: settings.model,
           ollamaHost: settings.ollamaHost,
-          system: request.system,
+          system: earlier.system,
           lastLoadMs: () => lastLoadMs(history, settings.model),
           hedgeNow: request.hedgeNow,
           confirmRemoteModel: request.confirmRemoteModel,
+          ...(followUp ? { messages: followUp.messages, earlierTurns: followUp.earlierTurns } : {}),
           confirmSwarm,
           swarm: {
             relays: settings.relays,

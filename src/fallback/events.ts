@@ -21,6 +21,12 @@ export type RunEvent =
       outcome: 'paid' | 'refused';
       message: string;
     }
+  /**
+   * A follow-up: how many earlier turns of the conversation go with the
+   * prompt, and how many were left out (oldest first) to fit the model's
+   * context of `contextTokens` (estimated as 4 characters a token).
+   */
+  | { type: 'context'; conversationId: string; earlierTurns: number; leftOutTurns: number; contextTokens: number }
   | { type: 'done'; result: FallbackResult };
 
 export type Emit = (event: RunEvent) => void;

@@ -20,6 +20,8 @@ export interface FallbackRequest {
   system?: string;
   /** the conversation as chat messages for the local lane (absent: built from system + prompt) */
   messages?: LocalRequest['messages'];
+  /** how many earlier turns `messages` carries (shown on the consent card) */
+  earlierTurns?: number;
   /** asked before the prompt goes to a model Ollama serves from another machine (allowOllamaCloud) */
   confirmRemoteModel?: (info: { model: string; remoteHost: string; prompt: string }, signal: AbortSignal) => Promise<boolean>;
   /** aborting it starts the swarm job alongside a local attempt that has no token yet (fallback mode) */
@@ -75,7 +77,14 @@ export class FallbackManager {
     // Time spent waiting on the user's consent is not the job's: left out of durationMs.
     let consentMs = 0;
     const elapsed = () => Date.now() - started - consentMs;
-    const swarmRequest: SwarmRequest = { ...request.swarm, prompt: request.prompt, model: request.model, maxPriceMsats: config.maxPriceMsats };
+    const swarmRequest: SwarmRequest = {
+      ...request.swarm,
+      prompt: request.prompt,
+      model: request.model,
+      maxPriceMsats: config.maxPriceMsats,
+      // a follow-up's turns go to the swarm too (the i tag and the messages param)
+      ...(request.messages && request.earlierTurns ? { messages: request.messages } : {}),
+    };
     const outbound = (reason: string): SwarmOutbound => ({
       prompt: request.prompt,
       model: request.model,
@@ -84,6 +93,7 @@ export class FallbackManager {
       encrypt: request.swarm.encrypt,
       maxPriceMsats: config.maxPriceMsats,
       reason,
+      ...(request.earlierTurns ? { earlierTurns: request.earlierTurns } : {}),
     });
     const hedgeAfterMs = plan === 'local-then-swarm' ? (config.hedgeAfterSecs ?? 0) * 1000 : 0;
 

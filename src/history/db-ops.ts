@@ -3,8 +3,8 @@
 // holds (JSON), so the writer and every process that replays the journal run
 // the same statement.
 import type { SqlValue } from 'sql.js';
-import type { LocalModelStats, Metrics } from './types';
 import type { LedgerPayment, PaymentReservation, PaymentSettlement, PaymentState, ReservationLimits, ReserveResult } from './payment-ledger';
+import type { ConversationSummary, LocalModelStats, Metrics } from './types';
 
 export type WriteOp =
   | { op: 'insert'; id: string; columns: string[]; values: SqlValue[] }
@@ -12,7 +12,11 @@ export type WriteOp =
   | { op: 'clear' }
   /** a payment reserved (payment-ledger.ts); replayed without the check, which the writer made under the lock */
   | { op: 'reserve'; payment: PaymentReservation }
-  | { op: 'settle'; paymentHash: string; settlement: PaymentSettlement };
+  | { op: 'settle'; paymentHash: string; settlement: PaymentSettlement }
+  /** one conversation out, as clear does all (schema v4) */
+  | { op: 'deleteConversation'; conversationId: string }
+  /** texts of rows submitted before beforeMs blanked (history.keepDays) */
+  | { op: 'blankBefore'; beforeMs: number };
 
 export interface LoadOptions {
   /** run PRAGMA quick_check as well as the cheap structural checks */
@@ -56,6 +60,10 @@ export interface DbHost {
   /** checks the limits and reserves in one transaction; the caller holds the file lock and journals the op when ok */
   reserve(op: Extract<WriteOp, { op: 'reserve' }>, limits: ReservationLimits): Promise<ReserveResult>;
   payments(states: readonly PaymentState[]): Promise<LedgerPayment[]>;
+  /** one conversation's rows (SELECT_COLUMNS), oldest turn first */
+  conversation(conversationId: string): Promise<SqlValue[][]>;
+  newestConversation(): Promise<string | null>;
+  conversations(limit: number): Promise<ConversationSummary[]>;
   /** the whole database file */
   export(): Promise<Uint8Array>;
   readonly thread: 'worker' | 'inline';

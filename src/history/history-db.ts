@@ -8,9 +8,10 @@ import { parseJournalLine } from './journal-format';
 import { queryMetrics, querySpentSince } from './metrics-query';
 import { queryLocalModelStats } from './local-stats-query';
 import { insertReservation, paymentsInDb, reserveInDb, settleInDb, type LedgerPayment, type PaymentState, type ReservationLimits, type ReserveResult } from './payment-ledger';
+import { BLANK_TEXT, blankTextBefore, deleteConversation, queryConversation, queryConversations, queryNewestConversation, reclaimSpaceAfter } from './conversation-query';
 import { SELECT_COLUMNS } from './row-mapping';
 import { migrate, needsMigration, rollbackQuietly, schemaVersion } from './schema';
-import type { LocalModelStats, Metrics } from './types';
+import type { ConversationSummary, LocalModelStats, Metrics } from './types';
 
 const NEWLINE = 0x0a;
 const MAX_CACHED_STATEMENTS = 32;
@@ -47,6 +48,8 @@ export class HistoryDb {
   private metricsCache: Metrics | null = null;
   /** the list being read out (list/listMore) */
   private cursor: Statement | null = null;
+  /** rows the last blankBefore write blanked */
+  private blanked = 0;
 
   constructor(private readonly SQL: SqlJsStatic) {}
 
@@ -116,9 +119,15 @@ export class HistoryDb {
     const db = this.open();
     db.exec('BEGIN');
     try {
+      this.blanked = 0;
       const changed = this.run(db, op, false);
       db.exec('COMMIT');
       if (changed) this.metricsCache = null;
+      if (changed && op.op === 'blankBefore') {
+        // VACUUM rebuilds the database under the prepared statements: start them afresh
+        this.freeStatements();
+        reclaimSpaceAfter(db, this.blanked);
+      }
       return changed;
     } catch (err) {
       rollbackQuietly(db);
@@ -211,6 +220,18 @@ export class HistoryDb {
     return paymentsInDb(this.open(), states);
   }
 
+  conversation(conversationId: string): SqlValue[][] {
+    return queryConversation(this.open(), conversationId);
+  }
+
+  newestConversation(): string | null {
+    return queryNewestConversation(this.open());
+  }
+
+  conversations(limit: number): ConversationSummary[] {
+    return queryConversations(this.open(), limit);
+  }
+
   export(): Uint8Array {
     // export() closes and reopens the connection inside sql.js: prepared statements die with it
     this.cursor = null;
@@ -293,7 +314,7 @@ export class HistoryDb {
         // prompt or answer), or clearing history would reset the budgets.
         db.run('DELETE FROM jobs WHERE cost_msats = 0 AND fees_msats = 0');
         let changed = db.getRowsModified() > 0;
-        db.run("UPDATE jobs SET request = '', result = NULL, error = NULL, local_error = NULL, swarm_error = NULL, payment_warning = NULL WHERE request <> ''");
+        db.run(`UPDATE jobs SET ${BLANK_TEXT} WHERE request <> '' OR COALESCE(question, '') <> ''`);
         changed = db.getRowsModified() > 0 || changed;
         return changed;
       }
@@ -301,6 +322,11 @@ export class HistoryDb {
         return insertReservation(db, op.payment);
       case 'settle':
         return settleInDb(db, op.paymentHash, op.settlement);
+      case 'deleteConversation':
+        return deleteConversation(db, op.conversationId);
+      case 'blankBefore':
+        this.blanked = blankTextBefore(db, op.beforeMs);
+        return this.blanked > 0;
     }
   }
 

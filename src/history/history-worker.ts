@@ -57,6 +57,12 @@ async function handle(req: WorkerRequest): Promise<void> {
         return send({ id: req.id, kind: 'result', value: db.reserve(a[0] as never, a[1] as never) });
       case 'payments':
         return send({ id: req.id, kind: 'result', value: db.payments(a[0] as never) });
+      case 'conversation':
+        return send({ id: req.id, kind: 'result', value: db.conversation(a[0] as string) });
+      case 'newestConversation':
+        return send({ id: req.id, kind: 'result', value: db.newestConversation() });
+      case 'conversations':
+        return send({ id: req.id, kind: 'result', value: db.conversations(a[0] as number) });
       case 'export': {
         const bytes = db.export();
         return send({ id: req.id, kind: 'result', value: bytes }, ownedBuffer(bytes));

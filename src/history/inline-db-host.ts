@@ -6,8 +6,8 @@ import type { SqlValue } from 'sql.js';
 import type { ApplyResult, DbHost, LoadOptions, LoadResult, WriteOp } from './db-ops';
 import { HistoryDb } from './history-db';
 import { loadSqlJs } from './sql-engine';
-import type { LocalModelStats, Metrics } from './types';
 import type { LedgerPayment, PaymentState, ReservationLimits, ReserveResult } from './payment-ledger';
+import type { ConversationSummary, LocalModelStats, Metrics } from './types';
 
 const CHUNK = 2000;
 
@@ -60,6 +60,15 @@ class InlineDbHost implements DbHost {
   }
   payments(states: readonly PaymentState[]): Promise<LedgerPayment[]> {
     return this.call(() => this.db.payments(states));
+  }
+  conversation(conversationId: string): Promise<SqlValue[][]> {
+    return this.call(() => this.db.conversation(conversationId));
+  }
+  newestConversation(): Promise<string | null> {
+    return this.call(() => this.db.newestConversation());
+  }
+  conversations(limit: number): Promise<ConversationSummary[]> {
+    return this.call(() => this.db.conversations(limit));
   }
   export(): Promise<Uint8Array> {
     return this.call(() => this.db.export());

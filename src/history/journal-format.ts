@@ -42,6 +42,8 @@ export function parseJournalLine(line: string): WriteOp | null {
   if (v === null || typeof v !== 'object') return null;
   if (v.op === 'clear') return { op: 'clear' };
   if (v.op === 'reserve' || v.op === 'settle') return parsePaymentOp(v);
+  if (v.op === 'deleteConversation') return typeof v.conversationId === 'string' ? { op: 'deleteConversation', conversationId: v.conversationId } : null;
+  if (v.op === 'blankBefore') return typeof v.beforeMs === 'number' && Number.isFinite(v.beforeMs) ? { op: 'blankBefore', beforeMs: v.beforeMs } : null;
   if ((v.op !== 'insert' && v.op !== 'update') || typeof v.id !== 'string') return null;
   const { columns, values } = v;
   if (!Array.isArray(columns) || !Array.isArray(values) || columns.length !== values.length) return null;

@@ -4,7 +4,7 @@
 // `payment_amount` is written with the same msats as `cost_msats`.
 import type { SqlValue } from 'sql.js';
 import type { JobState } from '../fallback/events';
-import type { HistoryLane, JobRecord } from './types';
+import type { HistoryLane, JobRecord, NewJobRecord } from './types';
 
 type Field = keyof JobRecord;
 
@@ -106,7 +106,19 @@ export const COLUMNS: readonly Column[] = [
   { field: 'hedgeWinner', column: 'hedge_winner', ...oneOf(['local', 'swarm'] as const, true), missing: null },
   { field: 'hedgeLoserOutcome', column: 'hedge_loser_outcome', ...optionalText, missing: null },
   { field: 'paymentState', column: 'payment_state', ...oneOf(['paid', 'unconfirmed', 'failed'] as const, true), missing: null, optional: true },
+  // schema v4; NULL on rows an older version wrote into a v4 file: filled in by withConversationDefaults
+  { field: 'conversationId', column: 'conversation_id', ...optionalText },
+  { field: 'turn', column: 'turn', ...optionalMs },
+  { field: 'question', column: 'question', ...optionalText },
 ];
+
+/** A row that names no conversation is one of its own: its id, turn 1, its prompt as the question. */
+function withConversationDefaults(r: Record<string, unknown>): JobRecord {
+  if (r.conversationId === null || r.conversationId === undefined || r.conversationId === '') r.conversationId = r.id;
+  if (r.turn === null || r.turn === undefined) r.turn = 1;
+  if (r.question === null || r.question === undefined) r.question = r.prompt;
+  return r as unknown as JobRecord;
+}
 
 /** The seed's `payment_amount` mirrors cost_msats (what was actually paid). */
 const MIRRORS: Partial<Record<Field, string>> = { costMsats: 'payment_amount' };
@@ -117,13 +129,16 @@ export interface SqlAssignment {
 }
 
 /** Every column of a full record, validated. */
-export function recordToRow(record: JobRecord): SqlAssignment {
+export function recordToRow(input: NewJobRecord): SqlAssignment {
+  const record = withConversationDefaults({ ...input });
+  if (!Number.isSafeInteger(record.turn) || record.turn < 1) bad('turn', 'a whole number ≥ 1', record.turn);
   const columns: string[] = [];
   const values: SqlValue[] = [];
   for (const c of COLUMNS) {
     const absent = !(c.field in record) || record[c.field] === undefined;
     if (absent && c.missing === undefined) bad(c.field, 'present', undefined);
-    const value = absent ? c.missing! : c.toSql(record[c.field], c.field);
+    // a question that is the prompt itself (most runs) is not stored twice: NULL reads back as the prompt
+    const value = absent ? c.missing! : c.field === 'question' && record.question === record.prompt ? null : c.toSql(record[c.field], c.field);
     columns.push(c.column);
     values.push(value);
     const mirror = MIRRORS[c.field];
@@ -166,7 +181,7 @@ export function valuesToRecord(values: SqlValue[]): JobRecord {
     if (value === null && COLUMNS[i].optional) continue;
     out[COLUMNS[i].field] = value;
   }
-  return out as unknown as JobRecord;
+  return withConversationDefaults(out);
 }
 
 export function rowToRecord(row: Record<string, SqlValue>): JobRecord {
@@ -176,7 +191,7 @@ export function rowToRecord(row: Record<string, SqlValue>): JobRecord {
     if (value === null && c.optional) continue;
     out[c.field] = value;
   }
-  return out as unknown as JobRecord;
+  return withConversationDefaults(out);
 }
 
 /** One entry of `swarm-compute history --json` (CLI.md). */
@@ -196,6 +211,8 @@ export interface HistoryJson {
   response: string | null;
   /** added (money): present only when the row has a payment the wallet did not confirm, or that failed later */
   paymentState?: 'unconfirmed' | 'failed';
+  /** CLI.md "Conversations" */
+  conversationId: string;
 }
 
 export function toHistoryJson(record: JobRecord): HistoryJson {
@@ -214,5 +231,6 @@ export function toHistoryJson(record: JobRecord): HistoryJson {
     prompt: record.prompt,
     response: record.response,
     ...(record.paymentState === 'unconfirmed' || record.paymentState === 'failed' ? { paymentState: record.paymentState } : {}),
+    conversationId: record.conversationId,
   };
 }

@@ -9,15 +9,22 @@
 // Version 3 adds the failure kinds (local_error_kind, swarm_error_kind) and
 // the refused-payment warning (payment_warning), all nullable TEXT added in
 // place: older rows read them as null.
-// Version 5 (the local lane, issue 9) adds what the local attempt left:
-// its partial answer, Ollama's load duration, time to first token and
-// tokens/s (per-model stats), a remote host for cloud models, and the hedge
-// (started, winner, the loser's outcome). Version 4 is the conversations'.
-// Version 6 (the money branch; 4 and 5 belong to others, the loop skips
-// missing numbers) adds the `payments` table of reservations
-// (payment-ledger.ts) and jobs.payment_state ('paid' | 'unconfirmed' |
-// 'failed' | null) so a row shows a payment the wallet did not confirm.
+// Version 4 adds conversations: conversation_id and turn (its order within
+// the conversation), and question, the question as the user asked it (the
+// prompt sent may be longer: Explain Selection wraps the code in
+// instructions); NULL when it is the prompt itself (most runs: not stored
+// twice), so the question is COALESCE(question, request). Every older row
+// becomes a conversation of its own (its id, turn 1); an Explain prompt gets
+// the short question the chat used to parse out of it (legacy-question.ts), once.
+// Version 5 adds what the local attempt left: its partial answer, Ollama's
+// load duration, time to first token and tokens/s (per-model stats), a
+// remote host for cloud models, and the hedge (started, winner, the loser's
+// outcome).
+// Version 6 adds the `payments` table of reservations (payment-ledger.ts)
+// and jobs.payment_state ('paid' | 'unconfirmed' | 'failed' | null) so a row
+// shows a payment the wallet did not confirm.
 import type { Database } from 'sql.js';
+import { legacyExplainQuestion } from './legacy-question';
 import { PAYMENTS_TABLE } from './payment-ledger';
 
 export const SCHEMA_VERSION = 6;
@@ -119,6 +126,19 @@ const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE jobs ADD COLUMN swarm_error_kind TEXT;
         ALTER TABLE jobs ADD COLUMN payment_warning TEXT;
       `),
+  },
+  {
+    version: 4,
+    up: (db) => {
+      db.create_function('legacy_question', (prompt: unknown) => (typeof prompt === 'string' ? legacyExplainQuestion(prompt) : null));
+      db.exec(`
+        ALTER TABLE jobs ADD COLUMN conversation_id TEXT;
+        ALTER TABLE jobs ADD COLUMN turn INTEGER;
+        ALTER TABLE jobs ADD COLUMN question TEXT;
+        UPDATE jobs SET conversation_id = id, turn = 1, question = legacy_question(request);
+        CREATE INDEX idx_jobs_conversation ON jobs(conversation_id, turn);
+      `);
+    },
   },
   {
     version: 5,

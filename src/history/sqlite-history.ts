@@ -31,8 +31,8 @@ import { appendJournal, createJournal, moveJournalAside, readJournal, removeJour
 import { patchToRow, recordToRow, valuesToRecord } from './row-mapping';
 import { SCHEMA_VERSION } from './schema';
 import { readWasm } from './sql-engine';
-import type { HistoryStore, JobRecord, LocalModelStats, Metrics } from './types';
 import type { LedgerPayment, PaymentLedger, PaymentReservation, PaymentSettlement, PaymentState, ReservationLimits, ReserveResult } from './payment-ledger';
+import type { ConversationSummary, HistoryStore, JobRecord, LocalModelStats, Metrics, NewJobRecord } from './types';
 import { createWorkerDbHost, workerLaunch, WORKER_BUNDLE_NAME } from './worker-db-host';
 
 export { toHistoryJson, type HistoryJson } from './row-mapping';
@@ -156,7 +156,7 @@ class SqliteHistory implements HistoryStore, PaymentLedger {
     );
   }
 
-  insert(record: JobRecord): Promise<void> {
+  insert(record: NewJobRecord): Promise<void> {
     let row: ReturnType<typeof recordToRow>;
     try {
       row = recordToRow(record);
@@ -225,6 +225,30 @@ class SqliteHistory implements HistoryStore, PaymentLedger {
 
   paymentsIn(states: readonly PaymentState[]): Promise<LedgerPayment[]> {
     return this.read(() => this.host.payments(states));
+  }
+
+  conversation(conversationId: string): Promise<JobRecord[]> {
+    return this.read(async () => (await this.host.conversation(conversationId)).map(valuesToRecord));
+  }
+
+  newestConversationId(): Promise<string | null> {
+    return this.read(() => this.host.newestConversation());
+  }
+
+  conversations(limit: number): Promise<ConversationSummary[]> {
+    if (!(limit === Infinity || (Number.isInteger(limit) && limit >= 0))) {
+      return Promise.reject(new TypeError(`history: conversations limit must be a whole number ≥ 0, got ${limit}`));
+    }
+    return this.read(() => this.host.conversations(limit === Infinity ? -1 : limit));
+  }
+
+  deleteConversation(conversationId: string): Promise<void> {
+    return this.write({ op: 'deleteConversation', conversationId });
+  }
+
+  blankTextBefore(beforeMs: number): Promise<void> {
+    if (!Number.isFinite(beforeMs)) return Promise.reject(new TypeError(`history: beforeMs must be Unix milliseconds, got ${beforeMs}`));
+    return this.write({ op: 'blankBefore', beforeMs });
   }
 
   /** Deletes every row (the extension's Clear History); the schema stays. */

@@ -62,6 +62,12 @@ export interface JobRecord {
    * lookup_invoice later found it failed; null/absent: no payment.
    */
   paymentState?: 'paid' | 'unconfirmed' | 'failed' | null;
+  /** the conversation this run is a turn of (schema v4); older rows: their own id */
+  conversationId: string;
+  /** 1-based order within the conversation (schema v4); older rows: 1 */
+  turn: number;
+  /** the question as the user asked it (schema v4); the prompt sent may wrap it (Explain Selection) */
+  question: string;
 }
 
 /** One model's local record, from the history (schema v5 columns). */
@@ -73,6 +79,26 @@ export interface LocalModelStats {
   medianTokensPerSec: number | null;
   /** the latest load that took a noticeable time (ms), for "took 12 s last time" */
   lastLoadMs: number | null;
+}
+
+/** What insert() takes: a run that names no conversation starts its own (its id, turn 1, question = prompt). */
+export type NewJobRecord = Omit<JobRecord, 'conversationId' | 'turn' | 'question'> &
+  Partial<Pick<JobRecord, 'conversationId' | 'turn' | 'question'>>;
+
+/** One conversation in the list of past ones (newest activity first). */
+export interface ConversationSummary {
+  conversationId: string;
+  /** the first turn's question */
+  title: string;
+  startedAt: number;
+  updatedAt: number;
+  turns: number;
+  /** how many turns each lane answered */
+  localTurns: number;
+  swarmTurns: number;
+  failedTurns: number;
+  /** msats paid (cost + fees) over the conversation */
+  costMsats: number;
 }
 
 export interface Metrics {
@@ -90,7 +116,7 @@ export interface Metrics {
 }
 
 export interface HistoryStore {
-  insert(record: JobRecord): Promise<void>;
+  insert(record: NewJobRecord): Promise<void>;
   update(id: string, patch: Partial<Omit<JobRecord, 'id'>>): Promise<void>;
   get(id: string): Promise<JobRecord | null>;
   /** newest first */
@@ -109,6 +135,16 @@ export interface HistoryStore {
   clear(): Promise<void>;
   /** every row, newest first */
   exportAll(): Promise<JobRecord[]>;
+  /** the turns of one conversation, oldest first; [] when there is no such conversation */
+  conversation(conversationId: string): Promise<JobRecord[]>;
+  /** the conversation of the newest consumer run (served jobs and cleared rows excluded), or null */
+  newestConversationId(): Promise<string | null>;
+  /** past conversations, most recently active first (served jobs and cleared rows excluded) */
+  conversations(limit: number): Promise<ConversationSummary[]>;
+  /** deletes one conversation as clear() does all: rows that record money keep their amounts, blanked */
+  deleteConversation(conversationId: string): Promise<void>;
+  /** blanks prompts, answers and errors of rows submitted before `beforeMs`; money and metrics stay */
+  blankTextBefore(beforeMs: number): Promise<void>;
   /** waits for queued operations, then frees the database; later calls reject */
   close(): Promise<void>;
 }

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { SqlValue } from 'sql.js';
 import type { ApplyResult, DbHost, ListChunk, LoadOptions, LoadResult, WriteOp } from './db-ops';
-import type { LocalModelStats, Metrics } from './types';
 import type { LedgerPayment, PaymentState, ReservationLimits, ReserveResult } from './payment-ledger';
+import type { ConversationSummary, LocalModelStats, Metrics } from './types';
 import type { WorkerInit, WorkerMethod, WorkerReply, WorkerRequest } from './worker-protocol';
 
 export const WORKER_BUNDLE_NAME = 'history-worker.js';
@@ -122,6 +122,15 @@ class WorkerDbHost implements DbHost {
   }
   payments(states: readonly PaymentState[]): Promise<LedgerPayment[]> {
     return this.call('payments', [states]) as Promise<LedgerPayment[]>;
+  }
+  conversation(conversationId: string): Promise<SqlValue[][]> {
+    return this.call('conversation', [conversationId]) as Promise<SqlValue[][]>;
+  }
+  newestConversation(): Promise<string | null> {
+    return this.call('newestConversation', []) as Promise<string | null>;
+  }
+  conversations(limit: number): Promise<ConversationSummary[]> {
+    return this.call('conversations', [limit]) as Promise<ConversationSummary[]>;
   }
   export(): Promise<Uint8Array> {
     return this.call('export', []) as Promise<Uint8Array>;

@@ -1,6 +1,7 @@
 // Messages between the store (any thread) and its database worker.
 
-export type WorkerMethod = 'load' | 'applyJournal' | 'write' | 'get' | 'list' | 'listMore' | 'metrics' | 'localStats' | 'spent' | 'reserve' | 'payments' | 'export' | 'close';
+export type WorkerMethod = 'load' | 'applyJournal' | 'write' | 'get' | 'list' | 'listMore' | 'metrics' | 'localStats' | 'spent' | 'reserve' | 'payments' | 'export' | 'close'
+  | 'conversation' | 'newestConversation' | 'conversations';
 
 export interface WorkerRequest {
   id: number;

@@ -1,10 +1,7 @@
 import type { LocalError } from '../fallback/errors';
+import type { ChatMessage } from '../chat-message';
 
-/** One turn of an Ollama chat (`/api/chat` messages). */
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
+export type { ChatMessage } from '../chat-message';
 
 export interface LocalRequest {
   prompt: string;

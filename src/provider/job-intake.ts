@@ -7,6 +7,8 @@ import type { Event } from 'nostr-tools/pure';
 import { verifyEvent } from '../swarm/nostr-crypto';
 import { decryptFromProvider, type Nip44Keys } from '../swarm/encryption';
 import { KIND_TEXT_GENERATION } from '../swarm/types';
+import type { ChatMessage } from '../chat-message';
+import { parseMessagesParam } from '../swarm/conversation-text';
 
 export type JobEncryption = 'nip44' | 'nip04';
 
@@ -29,6 +31,8 @@ export interface JobInput extends JobEnvelope {
   bidMsats: number | null;
   /** the job's i tags, copied to the result when the job was in clear */
   inputTags: string[][];
+  /** a follow-up's turns from `param messages` (answered through /api/chat); null: the prompt alone */
+  messages: ChatMessage[] | null;
 }
 
 export type Intake =
@@ -95,5 +99,7 @@ export function readJob(event: Event, relay: string, ourPubkey: string, secretKe
   if (!prompt.trim()) return { kind: 'refuse', job: envelope, reason: 'the prompt is empty' };
   const model = tags.find((t) => t[0] === 'param' && t[1] === 'model')?.[2]?.trim() || null;
   const bidMsats = parseMsats(tags.find((t) => t[0] === 'bid')?.[1]);
-  return { kind: 'accept', job: { ...envelope, prompt, model, bidMsats, inputTags: inputs } };
+  // a malformed messages param is not the customer's whole question: the i text still is
+  const messages = parseMessagesParam(tags.find((t) => t[0] === 'param' && t[1] === 'messages')?.[2]);
+  return { kind: 'accept', job: { ...envelope, prompt, model, bidMsats, inputTags: inputs, messages } };
 }

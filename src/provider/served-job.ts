@@ -5,7 +5,7 @@
 // by the customer, who is no longer listening. One history row (lane
 // 'served') follows it from the moment it is accepted.
 import type { VerifiedEvent } from 'nostr-tools/pure';
-import type { HistoryStore, JobRecord } from '../history/types';
+import type { HistoryStore, JobRecord, NewJobRecord } from '../history/types';
 import { hasModel } from '../local/ollama-probe';
 import type { LocalError } from '../fallback/errors';
 import type { LocalLane } from '../local/types';
@@ -272,7 +272,7 @@ export class ServedJob {
       maxChars: tuning.partialMaxChars,
     });
     const outcome = await local.run(
-      { prompt: job.prompt, model, host: settings.ollamaHost, timeoutMs: settings.jobTimeoutMs },
+      { prompt: job.prompt, model, host: settings.ollamaHost, timeoutMs: settings.jobTimeoutMs, ...(job.messages ? { messages: job.messages } : {}) },
       this.signal,
       (text) => stream.push(text),
     );
@@ -329,7 +329,7 @@ export class ServedJob {
     return this.outbox;
   }
 
-  private record(row: JobRecord): void {
+  private record(row: NewJobRecord): void {
     const history = this.init.history;
     if (!history) return;
     this.recorded = true;

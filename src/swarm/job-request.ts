@@ -6,6 +6,7 @@ import type { VerifiedEvent } from 'nostr-tools/pure';
 import { finalizeEvent } from './nostr-crypto';
 import { KIND_TEXT_GENERATION, type SwarmRequest } from './types';
 import { encryptForProvider, type Nip44Keys } from './encryption';
+import { conversationText, hasEarlierTurns } from './conversation-text';
 
 const KIND_DELETION = 5;
 
@@ -13,14 +14,21 @@ function nowSecs(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-/** The tags that carry the prompt and its parameters: sealed when the job is encrypted. */
+/**
+ * The tags that carry the prompt and its parameters: sealed when the job is
+ * encrypted. A follow-up carries the whole conversation: as labelled text in
+ * `i` (any provider can answer it) and as `param messages` (JSON turns, for
+ * providers that chat); a first turn is the prompt alone.
+ */
 export function inputTags(request: SwarmRequest): string[][] {
+  const followUp = hasEarlierTurns(request.messages) ? request.messages : null;
   const tags: string[][] = [
-    ['i', request.prompt, 'text'],
+    ['i', followUp ? conversationText(followUp) : request.prompt, 'text'],
     ['param', 'model', request.model],
   ];
+  if (followUp) tags.push(['param', 'messages', JSON.stringify(followUp.map(({ role, content }) => ({ role, content })))]);
   for (const [key, value] of Object.entries(request.params ?? {})) {
-    if (key !== 'model') tags.push(['param', key, value]);
+    if (key !== 'model' && key !== 'messages') tags.push(['param', key, value]);
   }
   return tags;
 }

@@ -1,6 +1,7 @@
 import type { SwarmError } from '../fallback/errors';
 import type { Emit } from '../fallback/events';
 import type { Payer } from '../wallet/types';
+import type { ChatMessage } from '../chat-message';
 
 export const KIND_TEXT_GENERATION = 5050;
 export const KIND_TEXT_RESULT = 6050;
@@ -21,6 +22,12 @@ export interface SwarmRequest {
   offerWindowMs: number;
   /** the most text (UTF-8 bytes) one answer may bring (default 1 MiB): more and the provider is cut off */
   maxResponseBytes?: number;
+  /**
+   * A follow-up's whole conversation (earlier turns, then the prompt as the
+   * last user message): the `i` tag then carries it as labelled plain text and
+   * `["param","messages",JSON]` the same turns. Absent: the prompt alone.
+   */
+  messages?: ChatMessage[];
   /** extra NIP-90 params (e.g. temperature), sent as ["param", k, v] */
   params?: Record<string, string>;
 }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Mode, RunRequest, SwarmOutbound } from '../engine-api';
 import type { RunEvent } from '../fallback/events';
 import type { FallbackResult } from '../fallback/result';
-import type { JobRecord } from '../history/types';
+import type { ConversationSummary, JobRecord } from '../history/types';
 import type { ChatEntry, ConsentRequest } from './protocol';
 import type { EngineService } from './engine-service';
 import type { Consent } from './consent';
@@ -19,7 +19,6 @@ import type { FailedResult } from '../fallback/result';
 import type { LocalErrorKind } from '../fallback/errors';
 import type { ErrorAction } from './protocol';
 import { probeOllama, type OllamaStatus } from './ollama-probe';
-import { questionFromPrompt } from './explain-prompt';
 import { withTag } from './format';
 import { supersede, superseded, SwarmTooOffer } from './local-waiting';
 
@@ -34,6 +33,8 @@ export type SessionEvent =
 export interface AskOptions {
   /** markdown shown as the question; the prompt itself when absent */
   question?: string;
+  /** begin a new conversation with this run (Explain Selection) instead of continuing the open one */
+  newConversation?: boolean;
   mode?: Mode;
   system?: string;
 }
@@ -44,7 +45,7 @@ export interface AskOutcome {
   entry: ChatEntry;
 }
 
-const HISTORY_IN_CHAT = 50;
+const CONVERSATIONS_LISTED = 100;
 
 export class ChatSession implements vscode.Disposable {
   private entries: ChatEntry[] = [];
@@ -52,6 +53,8 @@ export class ChatSession implements vscode.Disposable {
   /** per run: ms spent waiting on the consent card, left out of the duration shown */
   private current: { id: string; controller: AbortController; hedgeNow?: AbortController } | null = null;
   private historyLoaded: Promise<void> | null = null;
+  /** the conversation on screen, which a question typed in the chat continues; null: the next run begins one */
+  private conversationId: string | null = null;
   private readonly emitter = new vscode.EventEmitter<SessionEvent>();
   readonly onDidChange = this.emitter.event;
 
@@ -66,7 +69,11 @@ export class ChatSession implements vscode.Disposable {
     return this.current !== null;
   }
 
-  /** The entries to show: past conversations from the history database, then this session's. */
+  get openConversationId(): string | null {
+    return this.conversationId;
+  }
+
+  /** The entries to show: the open conversation's turns (the newest conversation after a reload). */
   async snapshot(): Promise<ChatEntry[]> {
     await this.loadHistory();
     return this.entries.map((e) => ({ ...e }));
@@ -81,23 +88,78 @@ export class ChatSession implements vscode.Disposable {
     this.historyLoaded ??= (async () => {
       try {
         const engine = await this.engines.get();
-        const records = await engine.history.list(HISTORY_IN_CHAT);
+        // after a reload the chat goes on where it was: the newest conversation is open again
+        if (this.conversationId === null && this.entries.length === 0) this.conversationId = await engine.history.newestConversationId();
+        const past = this.conversationId ? await this.pastEntries(this.conversationId) : [];
         const known = new Set(this.entries.map((e) => e.id));
-        // rows kept after Clear History only to record money spent have no conversation left to show
-        const shown = records.filter((r) => r.lane !== 'served' && r.prompt !== '' && !known.has(r.id)).reverse();
-        const ollama = await this.ollamaNowIfNeeded(shown);
-        const context = { walletConnected: (await this.secrets.nwcUri()) !== null, swarmRefused: this.consent.choice === 'never' };
-        const past = shown.map((r) => {
-          this.prompts.set(r.id, r.prompt);
-          return entryFromRecord(r, ollama, context);
-        });
-        this.entries = [...past, ...this.entries];
+        this.entries = [...past.filter((e) => !known.has(e.id)), ...this.entries];
       } catch (err) {
         this.historyLoaded = null;
         this.log.warn(`history not shown: ${message(err)}`);
       }
     })();
     return this.historyLoaded;
+  }
+
+  /** A conversation's turns as chat entries, oldest first. */
+  private async pastEntries(conversationId: string): Promise<ChatEntry[]> {
+    const engine = await this.engines.get();
+    const records = await engine.history.conversation(conversationId);
+    // rows kept after Clear History only to record money spent have no conversation left to show
+    const shown = records.filter((r) => r.lane !== 'served' && r.prompt !== '');
+    const ollama = await this.ollamaNowIfNeeded(shown);
+    const context = { walletConnected: (await this.secrets.nwcUri()) !== null, swarmRefused: this.consent.choice === 'never' };
+    return shown.map((r) => {
+      this.prompts.set(r.id, r.prompt);
+      return entryFromRecord(r, ollama, context);
+    });
+  }
+
+  /** Past conversations, most recently active first. */
+  async conversations(): Promise<ConversationSummary[]> {
+    return (await this.engines.get()).history.conversations(CONVERSATIONS_LISTED);
+  }
+
+  /** "New chat": the chat empties and the next question begins a new conversation. false while answering. */
+  newChat(): boolean {
+    if (this.current) {
+      void vscode.window.showInformationMessage('Swarm Compute is still answering: stop it first, then start a new chat.');
+      return false;
+    }
+    this.show(null, []);
+    return true;
+  }
+
+  /** Shows a past conversation; the next question continues it. false when it is not there (or while answering). */
+  async openConversation(conversationId: string): Promise<boolean> {
+    if (this.current) {
+      void vscode.window.showInformationMessage('Swarm Compute is still answering: stop it first, then open another conversation.');
+      return false;
+    }
+    await this.loadHistory();
+    const entries = await this.pastEntries(conversationId);
+    if (entries.length === 0) {
+      void vscode.window.showWarningMessage('Swarm Compute: that conversation is no longer in the history.');
+      return false;
+    }
+    this.show(conversationId, entries);
+    this.log.info(`conversation ${conversationId} reopened (${entries.length} turn(s))`);
+    return true;
+  }
+
+  /** Deletes one conversation (its money records stay, as Clear History keeps them); the chat empties when it was open. */
+  async deleteConversation(conversationId: string): Promise<void> {
+    if (this.conversationId === conversationId) this.stop();
+    await (await this.engines.get()).history.deleteConversation(conversationId);
+    this.log.info(`conversation ${conversationId} deleted`);
+    if (this.conversationId === conversationId) this.show(null, this.entries.filter((e) => e.state === 'running'));
+  }
+
+  private show(conversationId: string | null, entries: ChatEntry[]): void {
+    this.conversationId = conversationId;
+    this.entries = entries;
+    this.emitter.fire({ type: 'cleared' });
+    for (const e of this.entries) this.emitter.fire({ type: 'entry', entry: { ...e } });
   }
 
   /** Ollama as it is now, when a past run failed locally: its error's kind is not stored, so the actions come from what is true now. */
@@ -129,6 +191,8 @@ export class ChatSession implements vscode.Disposable {
   }
 
   clear(): void {
+    // the conversation went with the history (a run still answering keeps it)
+    if (!this.current) this.conversationId = null;
     this.entries = this.entries.filter((e) => e.state === 'running');
     this.emitter.fire({ type: 'cleared' });
     for (const e of this.entries) this.emitter.fire({ type: 'entry', entry: { ...e } });
@@ -172,12 +236,15 @@ export class ChatSession implements vscode.Disposable {
       const settings = readSettings();
       const mode: Mode = options.mode ?? settings.mode;
       if (controller.signal.aborted) return undefined;
+      if (options.newConversation) this.show(null, []);
 
       let entry: ChatEntry | undefined;
       const hedgeNow = mode === 'fallback' ? new AbortController() : undefined;
       this.current.hedgeNow = hedgeNow;
       const request: RunRequest = {
         prompt,
+        question: options.question,
+        ...(this.conversationId ? { conversationId: this.conversationId } : {}),
         mode,
         system: options.system,
         ...(hedgeNow ? { hedgeNow: hedgeNow.signal } : {}),
@@ -197,6 +264,7 @@ export class ChatSession implements vscode.Disposable {
         return undefined;
       }
       this.current.id = handle.id;
+      this.conversationId = handle.conversationId;
       this.prompts.set(handle.id, prompt);
       entry = {
         id: handle.id,
@@ -338,6 +406,15 @@ export class ChatSession implements vscode.Disposable {
         this.emitter.fire({ type: 'status', id: entry.id, lane: 'swarm', text: entry.status });
         return;
       }
+      case 'context':
+        if (event.leftOutTurns > 0) {
+          entry.note =
+            `${event.leftOutTurns} earlier turn${event.leftOutTurns === 1 ? '' : 's'} of this conversation ` +
+            `left out to fit the model's context (${event.contextTokens} tokens); ${event.earlierTurns} sent with the question.`;
+          this.emit({ type: 'entry', entry });
+        }
+        this.log.info(`conversation ${event.conversationId}: ${event.earlierTurns} earlier turn(s) sent, ${event.leftOutTurns} left out (context ${event.contextTokens} tokens)`);
+        return;
       case 'done':
         return;
     }
@@ -416,6 +493,7 @@ export function consentRequest(outbound: SwarmOutbound): ConsentRequest {
         : /\(hedging\)/.test(outbound.reason)
           ? `Your local model is slow to start: ${outbound.reason}`
           : `Your local model could not answer: ${outbound.reason.replace(/^local inference failed: /, '')}`,
+    ...(outbound.earlierTurns ? { earlierTurns: outbound.earlierTurns } : {}),
   };
 }
 
@@ -462,7 +540,7 @@ export function entryFromRecord(r: JobRecord, ollama: OllamaStatus | null = null
   }
   return {
     id: r.id,
-    question: questionFromPrompt(r.prompt) ?? r.prompt,
+    question: r.question || r.prompt,
     answer: r.response ?? '',
     state,
     lane,

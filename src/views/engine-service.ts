@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Engine, Logger } from '../engine-api';
 import { readSettings, SECTION } from './settings';
 import type { SecretsStore } from './secrets';
+import { applyKeepDays, KEEP_DAYS_KEY } from './history-retention';
 
 /** dist/engine.js: the engine, and the provider and discovery parts built on it. */
 export type EngineModule = typeof import('../engine');
@@ -39,6 +40,7 @@ export class EngineService implements vscode.Disposable {
         void this.engine.then((engine) => {
           engine.updateSettings(readSettings());
           this.log.info('settings changed: the next run uses them');
+          if (e.affectsConfiguration(`${SECTION}.${KEEP_DAYS_KEY}`)) void applyKeepDays(engine, this.log);
         }, () => {});
       }),
       secrets.onDidChange((which) => {
@@ -91,6 +93,7 @@ export class EngineService implements vscode.Disposable {
       log: logger,
     });
     this.log.info(`engine ready in ${Date.now() - started} ms (history: ${this.historyFile})`);
+    await applyKeepDays(engine, this.log);
     return engine;
   }
 

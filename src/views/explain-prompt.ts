@@ -25,13 +25,5 @@ export function explainPrompt(input: ExplainInput): { prompt: string; question: 
   return { prompt, question };
 }
 
-/**
- * The short question shown in the chat for a prompt explainPrompt made
- * ("**Explain** `file` lines 2–3" and the code), found again from the prompt
- * alone (the history keeps only the prompt); null for any other prompt.
- */
-export function questionFromPrompt(prompt: string): string | null {
-  const m = /^Explain what this (?:.+?) code from `([^`\n]+)` \((lines? [^)\n]+)\) does\. [^\n]*\n\n((`{3,4})[^\n]*\n[\s\S]*\n\4)$/.exec(prompt);
-  if (!m) return null;
-  return `**Explain** \`${m[1]}\` ${m[2]}\n\n${m[3]}`;
-}
+/** Pre-v4 history rows: the question recovered from the prompt (the v4 migration uses it; nothing else should). */
+export { legacyExplainQuestion as questionFromPrompt } from '../history/legacy-question';

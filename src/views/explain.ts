@@ -30,5 +30,6 @@ export async function explainSelection(session: ChatSession, chat: ChatViewProvi
   }
   const { prompt, question } = explainPrompt(input);
   await chat.reveal();
-  return session.ask(prompt, { question });
+  // the first turn of a new conversation: the code, file name, language and lines are in the prompt
+  return session.ask(prompt, { question, newConversation: true });
 }

@@ -62,6 +62,8 @@ export interface ChatEntry {
   askSwarmToo?: boolean;
   /** the answer came from a model Ollama serves from this host (badge "Ollama cloud") */
   remoteHost?: string | null;
+  /** a neutral note on the run (earlier turns left out to fit the model's context) */
+  note?: string | null;
   submittedAt: number;
 }
 
@@ -79,6 +81,8 @@ export interface ConsentRequest {
   reason: string;
   /** not the swarm: Ollama would send the prompt to this host (a cloud model) */
   remoteHost?: string;
+  /** earlier turns of the conversation that go with the prompt (absent: none) */
+  earlierTurns?: number;
 }
 
 export type ConsentChoice = 'once' | 'always' | 'never' | 'cancel';

@@ -103,14 +103,14 @@ describe('Swarm Compute in a real VS Code', () => {
 
   it('the Ctrl+Alt+E keybinding explains the selection', () =>
     step(page, 'the Ctrl+Alt+E keybinding explains the selection', async () => {
-      const before = await wb.chat.locator('article.entry').count();
       await openFile(page, 'debounce.ts');
       await selectLines(page, 4, 5);
       await page.keyboard.press('Control+Alt+E');
-      const entry = wb.chat.locator('article.entry').nth(before);
+      const entry = wb.chat.locator('article.entry', { has: wb.chat.locator('.question', { hasText: 'debounce.ts lines 4–5' }) });
       await entry.waitFor({ timeout: 20_000 });
-      assert.match(await entry.locator('.question').innerText(), /debounce\.ts lines 4–5/);
-      await wb.chat.locator('article.entry[data-state="completed"]').nth(before).waitFor({ timeout: 30_000 });
+      await entry.and(wb.chat.locator('[data-state="completed"]')).waitFor({ timeout: 30_000 });
+      // Explain Selection begins a new conversation: the chat shows it alone
+      assert.equal(await wb.chat.locator('article.entry').count(), 1);
     }));
 
   it('Stop cancels a streaming answer and closes the request to Ollama', () =>
@@ -138,14 +138,15 @@ describe('Swarm Compute in a real VS Code', () => {
   it('Escape in the editor stops an answer started by Explain Selection', () =>
     step(page, 'Escape in the editor stops an answer started by Explain Selection', async () => {
       ollama.setModel('llama3.2', { tokens: Array.from({ length: 400 }, (_, i) => `word${i} `), tokenDelayMs: 60 });
-      const before = await wb.chat.locator('article.entry').count();
       await openFile(page, 'debounce.ts');
       await selectLines(page, 2, 3);
       await page.keyboard.press('Control+Alt+E');
       await wb.chat.locator('article.entry[data-state="running"] .answer-body', { hasText: 'word3' }).waitFor({ timeout: 20_000 });
       // the editor still has the focus: Escape there stops the answer
       await page.keyboard.press('Escape');
-      await wb.chat.locator('article.entry').nth(before).and(wb.chat.locator('[data-state="cancelled"]')).waitFor({ timeout: 10_000 });
+      await wb.chat
+        .locator('article.entry[data-state="cancelled"]', { has: wb.chat.locator('.question', { hasText: 'debounce.ts lines 2–3' }) })
+        .waitFor({ timeout: 10_000 });
       ollama.setModel('llama3.2', { reply: LOCAL_ANSWER, tokenDelayMs: 40 });
     }));
 
@@ -312,12 +313,22 @@ describe('Swarm Compute in a real VS Code', () => {
     await page.waitForTimeout(500);
     const gap = await wb.chat.locator('#log').evaluate((l) => l.scrollHeight - l.scrollTop - l.clientHeight);
     assert.ok(gap < 20, `the log is ${gap}px above its end`);
+    // the newest conversation is open again: the stopped Explain and the swarm answers that followed it
+    const lanesOf = () => wb.chat.locator('article.entry .badge').evaluateAll((bs) => bs.map((b) => (b as HTMLElement).dataset.lane));
+    const lanes = await lanesOf();
+    assert.ok(lanes.includes('swarm') && lanes.includes('cancelled'), lanes.join(','));
     // Explain questions show their short title again, not the prompt sent to the model
     const questions = await wb.chat.locator('article.entry .question').allInnerTexts();
-    assert.ok(questions.some((q) => /^\s*Explain debounce\.ts lines 4–5/.test(q)), questions.join(' | '));
+    assert.ok(questions.some((q) => /^\s*Explain debounce\.ts lines 2–3/.test(q)), questions.join(' | '));
     assert.ok(!questions.some((q) => /Be concise/.test(q)), 'no internal prompt on screen');
-    const lanes = await wb.chat.locator('article.entry .badge').evaluateAll((bs) => bs.map((b) => (b as HTMLElement).dataset.lane));
-    assert.ok(lanes.includes('local') && lanes.includes('swarm') && lanes.includes('cancelled'), lanes.join(','));
+    // an older conversation comes back from Past Conversations, listed by its first question
+    await runCommand(page, 'Swarm Compute: Past Conversations');
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Explain debounce.ts lines 1–7' }).first();
+    await row.waitFor({ timeout: 10_000 });
+    assert.match(await row.innerText(), /1 turn · 1 local · free/);
+    await row.click();
+    await wb.chat.locator('article.entry .question', { hasText: 'lines 1–7' }).waitFor({ timeout: 10_000 });
+    assert.deepEqual(await lanesOf(), ['local']);
     assert.match(await statusItem(page).innerText(), /(42|21) sats/);
     }));
 

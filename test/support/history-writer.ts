@@ -51,7 +51,10 @@ export function makeRecord(id: string, overrides: Partial<JobRecord> = {}): JobR
     hedged: false,
     hedgeWinner: null,
     hedgeLoserOutcome: null,
+    conversationId: id,
+    turn: 1,
     ...overrides,
+    question: overrides.question ?? overrides.prompt ?? `prompt of ${id}`,
   };
 }
 

@@ -38,6 +38,10 @@ export interface ModelBehaviour {
   streamErrorAfterTokens?: { after: number; error: string };
   /** answer with this HTTP status and `{"error": message}` instead of generating */
   httpError?: { status: number; error: string };
+  /** /api/show's `model_info["llama.context_length"]` (default 131072, as llama3.2); null: /api/show answers 404 as old servers do */
+  contextLength?: number | null;
+  /** /api/show's `parameters` line `num_ctx N` (the context the model is run with) */
+  numCtx?: number;
 }
 
 export interface OllamaStandinOptions {
@@ -203,13 +207,8 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
         return sendJson(res, 200, { models: [...models.keys()].map(tagEntry) });
       case 'GET /api/ps':
         return sendJson(res, 200, { models: [...loaded].filter((n) => models.has(n)).map(psEntry) });
-      case 'POST /api/show': {
-        const b = (bodyIsJson ? body : {}) as { model?: unknown; name?: unknown };
-        const name = typeof b.model === 'string' ? b.model : typeof b.name === 'string' ? b.name : '';
-        const own = models.get(fullModelName(name));
-        if (!own) return sendJson(res, 404, { error: `model '${name}' not found` });
-        return sendJson(res, 200, showEntry(fullModelName(name), own));
-      }
+      case 'POST /api/show':
+        return show(body, res);
       case 'POST /api/generate':
       case 'POST /api/chat':
         return generate(path === '/api/chat' ? 'chat' : 'generate', body, bodyIsJson, record, res);
@@ -323,18 +322,23 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
     return { name, model: name, size, digest, details, expires_at: new Date(Date.now() + 5 * 60_000).toISOString(), size_vram: size };
   }
 
-  function showEntry(name: string, own: ModelBehaviour) {
-    const { details } = tagEntry(name);
-    return {
-      modelfile: `FROM ${name}`,
-      parameters: '',
+  function show(body: unknown, res: ServerResponse) {
+    const b = (typeof body === 'object' && body !== null ? body : {}) as { model?: unknown; name?: unknown };
+    const name = typeof b.model === 'string' ? b.model : typeof b.name === 'string' ? b.name : '';
+    const own = models.get(fullModelName(name));
+    if (!own) return sendJson(res, 404, { error: `model '${name}' not found` });
+    const behaviour: ModelBehaviour = { ...defaults, ...own };
+    if (behaviour.contextLength === null) return sendJson(res, 404, { error: '404 page not found' });
+    return sendJson(res, 200, {
+      modelfile: `FROM ${fullModelName(name)}`,
+      parameters: behaviour.numCtx !== undefined ? `num_ctx                        ${behaviour.numCtx}\nstop                           "<|eot_id|>"` : 'stop                           "<|eot_id|>"',
       template: '{{ .Prompt }}',
-      details,
-      model_info: { 'general.architecture': details.family, [`${details.family}.context_length`]: 8192 },
+      details: tagEntry(fullModelName(name)).details,
+      model_info: { 'general.architecture': 'llama', 'llama.context_length': behaviour.contextLength ?? 131072 },
       capabilities: ['completion'],
       modified_at: '2025-03-14T10:12:43.219871+01:00',
-      ...(own.remoteHost ? { remote_model: name, remote_host: own.remoteHost } : {}),
-    };
+      ...(own.remoteHost ? { remote_model: fullModelName(name), remote_host: own.remoteHost } : {}),
+    });
   }
 
   function tagEntry(name: string) {

@@ -95,7 +95,7 @@ test('swarm only (no mode flag) --json: one JSON object on stdout, no local atte
   const r = await runCli(['submit', '--prompt', 'direct', '--json', ...base(dir)]);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
-  assert.deepEqual(Object.keys(out).sort(), ['costMsats', 'durationMs', 'jobId', 'lane', 'localAttempted', 'localError', 'model', 'provider', 'response', 'swarmError'].sort());
+  assert.deepEqual(Object.keys(out).sort(), ['costMsats', 'durationMs', 'jobId', 'lane', 'localAttempted', 'localError', 'model', 'provider', 'response', 'swarmError', 'conversationId'].sort());
   assert.equal(out.lane, 'swarm');
   assert.equal(out.response, 'Swarm says hi.');
   assert.equal(out.localAttempted, false);

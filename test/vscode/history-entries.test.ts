@@ -7,7 +7,8 @@ const row = (over: Partial<JobRecord>): JobRecord => ({
   id: 'r1', jobId: 'r1', state: 'failed', lane: 'failed', model: 'llama3.2', prompt: 'hello', response: null, error: 'failed',
   localAttempted: true, localOutcome: 'failure', localError: 'Ollama is not running', swarmStart: null, swarmOutcome: null, swarmError: null,
   provider: null, costMsats: 0, feesMsats: 0, paymentBolt11: null, paymentPreimage: null, ttftMs: null, durationMs: 12,
-  submittedAt: 1, completedAt: 2, localErrorKind: null, swarmErrorKind: null, paymentWarning: null, ...over,
+  submittedAt: 1, completedAt: 2, localErrorKind: null, swarmErrorKind: null, paymentWarning: null,
+  conversationId: over.id ?? 'r1', turn: 1, question: over.prompt ?? 'hello', ...over,
 });
 const ollama = (running: boolean, models: string[] = []) => ({ running, version: null, models, modelPulled: false, error: null });
 const ctx = { walletConnected: false, swarmRefused: false };
@@ -66,7 +67,8 @@ describe('past conversations from the history', () => {
 
   it('an Explain Selection row shows its short question, not the prompt sent to the model', () => {
     const { prompt, question } = explainPrompt({ code: 'return a + b;', languageId: 'typescript', fileName: 'add.ts', startLine: 2, endLine: 2 });
-    const e = entryFromRecord(row({ prompt, state: 'completed', lane: 'local', response: 'adds', error: null }));
+    // the question is stored as asked (schema v4), not parsed back out of the prompt
+    const e = entryFromRecord(row({ prompt, question, state: 'completed', lane: 'local', response: 'adds', error: null }));
     assert.strictEqual(e.question, question);
   });
 });

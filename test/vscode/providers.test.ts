@@ -6,7 +6,7 @@ import { npubEncode } from 'nostr-tools/nip19';
 import { startRelay, type TestRelay } from '../support/relay';
 import { startCustomer, type JobCustomer } from '../support/job-customer';
 import { api, config, resetSettings, setSettings, until } from './helpers';
-import type { JobRecord } from '../../src/history/types';
+import type { NewJobRecord } from '../../src/history/types';
 
 const KEYS = ['relays', 'providers'];
 
@@ -26,7 +26,7 @@ function announcement(secretKey: Uint8Array, content: Record<string, unknown>) {
   );
 }
 
-function swarmRow(provider: string, state: 'completed' | 'failed', durationMs: number | null): JobRecord {
+function swarmRow(provider: string, state: 'completed' | 'failed', durationMs: number | null): NewJobRecord {
   const id = randomUUID();
   const at = Date.now() - 60_000;
   return {

@@ -41,6 +41,11 @@ describe('fallback to the swarm from inside the extension', () => {
     });
   });
 
+  // each question here stands alone: not a follow-up of the one before (conversations.test.ts covers those)
+  beforeEach(async () => {
+    await vscode.commands.executeCommand('swarmCompute.newChat');
+  });
+
   after(async () => {
     await (await api()).setConsent(undefined);
     await resetSettings(KEYS);
