@@ -76,8 +76,8 @@ test('a follow-up sends the earlier turns as Ollama chat messages; --json and th
   const fresh = await submitJson(['--prompt', 'unrelated', ...local(dir)]);
   assert.notEqual(fresh.json.conversationId, id);
   const last = ollama.requests.at(-1)!;
-  assert.equal(last.path, '/api/generate');
-  assert.equal((last.body as { prompt: string }).prompt, 'unrelated');
+  assert.equal(last.path, '/api/chat');
+  assert.deepEqual((last.body as { messages: unknown }).messages, [{ role: 'user', content: 'unrelated' }]);
 
   const h = await runCli(['history', '--conversation', id, '--json', '--data-dir', dir]);
   assert.equal(h.code, 0, h.stderr);
@@ -146,8 +146,8 @@ test("turns that do not fit the model's context (/api/show) are left out oldest 
   assert.match(next.stderr, /1 earlier turn\(s\) left out to fit the model's context of 8192 tokens; 0 sent/);
   // nothing earlier fits: sent exactly as a first turn
   const last = ollama.requests.at(-1)!;
-  assert.equal(last.path, '/api/generate');
-  assert.equal((last.body as { prompt: string }).prompt, 'small');
+  assert.equal(last.path, '/api/chat');
+  assert.deepEqual((last.body as { messages: unknown }).messages, [{ role: 'user', content: 'small' }]);
 });
 
 test('a swarm follow-up carries the conversation in the i tag and the messages param; a first turn the prompt alone', async () => {
@@ -185,8 +185,8 @@ test('serve reads the messages param and answers a follow-up through /api/chat; 
     const first = await submitJson(['--prompt', 'Explain add()', ...swarm]);
     assert.equal(first.json.lane, 'swarm', JSON.stringify(first.json));
     const served1 = ollama.requests.at(-1)!;
-    assert.equal(served1.path, '/api/generate');
-    assert.equal((served1.body as { prompt: string }).prompt, 'Explain add()');
+    assert.equal(served1.path, '/api/chat');
+    assert.deepEqual((served1.body as { messages: unknown }).messages, [{ role: 'user', content: 'Explain add()' }]);
     const second = await submitJson(['--conversation', String(first.json.conversationId), '--prompt', 'shorter', ...swarm]);
     assert.equal(second.json.response, 'It adds two numbers.');
     const served2 = ollama.requests.at(-1)!;
