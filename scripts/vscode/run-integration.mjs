@@ -4,12 +4,14 @@
 // with the extensionDevelopmentPath/extensionTestsPath payload, relays the
 // output the workbench hands to codeAutomationLog and exits with the suite's
 // code after printing 'N passed, N failed'.
-//   node scripts/vscode/run-integration.mjs [--grep text] [--keep]
+//   node scripts/vscode/run-integration.mjs [--grep text] [--keep] [--host oldest|newest]
+// The host (host.mjs) is the oldest VS Code the extension accepts unless
+// --host / SWARM_VSCODE_HOST says newest.
 import { build } from 'esbuild';
 import { readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'node:util';
-import { projectRoot, makeDirs, writeUserSettings, startServer, launchBrowser, removeDirs } from './host.mjs';
+import { projectRoot, host, makeDirs, writeUserSettings, startServer, launchBrowser, removeDirs } from './host.mjs';
 
 const args = process.argv.slice(2);
 const grep = args.includes('--grep') ? args[args.indexOf('--grep') + 1] : process.env.SWARM_VSCODE_GREP;
@@ -97,5 +99,5 @@ try {
 }
 if (!counts) counts = { passed: 0, failed: exitCode === 0 ? 0 : 1 };
 if (exitCode !== 0 && counts.failed === 0) counts.failed = 1;
-console.log(`integration: ${counts.passed} passed, ${counts.failed} failed`);
+console.log(`integration (VS Code ${host.vscodeVersion}): ${counts.passed} passed, ${counts.failed} failed`);
 process.exit(exitCode === 0 ? 0 : 1);
