@@ -99,7 +99,7 @@ export async function runCommand(page: Page, title: string): Promise<void> {
       // box (1.139), so wait for the text to leave, not for the input to hide.
       await page.waitForFunction(
         (text) =>
-          ![...document.querySelectorAll<HTMLInputElement>('.quick-input-widget input')].some(
+          !Array.from(document.querySelectorAll<HTMLInputElement>('.quick-input-widget input')).some(
             (i) => i.value === text && i.getClientRects().length > 0,
           ),
         `>${title}`,
