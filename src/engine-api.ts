@@ -35,6 +35,22 @@ export interface RunRequest {
    * run ends as Failed with swarmError "not sent: …". Absent = allowed.
    */
   confirmSwarm?: (outbound: SwarmOutbound, signal: AbortSignal) => Promise<boolean>;
+  /**
+   * The conversation to answer, oldest first, ending with the user's turn
+   * (`prompt` is that last user message, kept in history). The local lane
+   * sends it to Ollama's /api/chat. Absent: `system?` + `prompt` alone.
+   */
+  messages?: ChatMessage[];
+  /** what asked for the run, kept in the history row: 'vscode-lm', 'gateway', …; absent for the chat and the CLI */
+  source?: string;
+  /** who asked through `source`, when known (e.g. the requesting extension's id) */
+  caller?: string;
+}
+
+/** One turn of a conversation, as Ollama's /api/chat takes it. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
 }
 
 /** What would leave the machine, shown to the user when asking consent. */

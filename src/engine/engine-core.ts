@@ -111,6 +111,8 @@ export class EngineCore implements Engine {
       localErrorKind: null,
       swarmErrorKind: null,
       paymentWarning: null,
+      source: request.source ?? null,
+      caller: request.caller ?? null,
     };
     // The local request does not wait for the row to be durable (it only
     // costs latency there); nothing goes to the swarm before it is, so a
@@ -148,6 +150,7 @@ export class EngineCore implements Engine {
           model: settings.model,
           ollamaHost: settings.ollamaHost,
           system: request.system,
+          ...(request.messages ? { messages: request.messages } : {}),
           confirmSwarm,
           swarm: {
             relays: settings.relays,

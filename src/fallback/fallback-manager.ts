@@ -1,7 +1,7 @@
 import { planFor, type FallbackConfig } from './config';
 import type { Emit } from './events';
 import type { FailedResult, FallbackResult } from './result';
-import type { SwarmOutbound } from '../engine-api';
+import type { ChatMessage, SwarmOutbound } from '../engine-api';
 import type { LocalLane, LocalOutcome } from '../local/types';
 import type { SwarmDeps, SwarmLane, SwarmOutcome, SwarmRequest } from '../swarm/types';
 
@@ -13,6 +13,8 @@ export interface FallbackRequest {
   model: string;
   ollamaHost: string;
   system?: string;
+  /** the conversation for the local lane (RunRequest.messages) */
+  messages?: ChatMessage[];
   /** everything the swarm lane needs beyond prompt/model/cap */
   swarm: Omit<SwarmRequest, 'prompt' | 'model' | 'maxPriceMsats'>;
   /** consent: asked right before the swarm lane runs; false = nothing is sent */
@@ -63,6 +65,7 @@ export class FallbackManager {
           host: request.ollamaHost,
           timeoutMs: config.localTimeoutSecs * 1000,
           system: request.system,
+          ...(request.messages ? { messages: request.messages } : {}),
         },
         signal,
         (text) => emit({ type: 'token', lane: 'local', text }),

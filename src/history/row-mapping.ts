@@ -14,6 +14,8 @@ interface Column {
   /** validates a JobRecord value and converts it for SQL; throws TypeError naming the field */
   toSql(value: unknown, field: string): SqlValue;
   fromSql(value: SqlValue): unknown;
+  /** optional in JobRecord: a record without it is written as NULL */
+  absentIsNull?: boolean;
 }
 
 const JOB_STATES: readonly JobState[] = ['pending', 'payment-required', 'processing', 'completed', 'failed', 'cancelled'];
@@ -86,6 +88,8 @@ export const COLUMNS: readonly Column[] = [
   { field: 'localErrorKind', column: 'local_error_kind', ...optionalText },
   { field: 'swarmErrorKind', column: 'swarm_error_kind', ...optionalText },
   { field: 'paymentWarning', column: 'payment_warning', ...optionalText },
+  { field: 'source', column: 'source', ...optionalText, absentIsNull: true },
+  { field: 'caller', column: 'caller', ...optionalText, absentIsNull: true },
 ];
 
 /** The seed's `payment_amount` mirrors cost_msats (what was actually paid). */
@@ -101,8 +105,9 @@ export function recordToRow(record: JobRecord): SqlAssignment {
   const columns: string[] = [];
   const values: SqlValue[] = [];
   for (const c of COLUMNS) {
-    if (!(c.field in record) || record[c.field] === undefined) bad(c.field, 'present', undefined);
-    const value = c.toSql(record[c.field], c.field);
+    const given = record[c.field];
+    if (given === undefined && !c.absentIsNull) bad(c.field, 'present', undefined);
+    const value = c.toSql(given ?? null, c.field);
     columns.push(c.column);
     values.push(value);
     const mirror = MIRRORS[c.field];

@@ -9,9 +9,11 @@
 // Version 3 adds the failure kinds (local_error_kind, swarm_error_kind) and
 // the refused-payment warning (payment_warning), all nullable TEXT added in
 // place: older rows read them as null.
+// Version 7 adds what asked for the run (`source`: 'vscode-lm', 'gateway', …)
+// and who (`caller`: the requesting extension), nullable TEXT added in place.
 import type { Database } from 'sql.js';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 7;
 
 interface Migration {
   version: number;
@@ -109,6 +111,14 @@ const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE jobs ADD COLUMN local_error_kind TEXT;
         ALTER TABLE jobs ADD COLUMN swarm_error_kind TEXT;
         ALTER TABLE jobs ADD COLUMN payment_warning TEXT;
+      `),
+  },
+  {
+    version: 7,
+    up: (db) =>
+      db.exec(`
+        ALTER TABLE jobs ADD COLUMN source TEXT;
+        ALTER TABLE jobs ADD COLUMN caller TEXT;
       `),
   },
 ];

@@ -40,6 +40,14 @@ export interface JobRecord {
   swarmErrorKind: string | null;
   /** the last refused-payment warning shown during the run (schema v3) */
   paymentWarning: string | null;
+  /**
+   * What asked for the run (schema v7): 'vscode-lm' for another extension
+   * through VS Code's language model API, 'gateway', …; null for this
+   * extension's own chat and the CLI (and older rows). Optional: absent is null.
+   */
+  source?: string | null;
+  /** who asked through `source`, when known (the requesting extension's id) (schema v7) */
+  caller?: string | null;
 }
 
 export interface Metrics {

@@ -41,17 +41,22 @@ export class OllamaLane implements LocalLane {
     try {
       if (scope.cause) throw new Error(scope.cause);
       const client = new Ollama({ host: request.host, fetch: scope.fetch(this.options.fetch) });
-      const stream = await client.generate({
-        model: request.model,
-        prompt: request.prompt,
-        ...(request.system !== undefined ? { system: request.system } : {}),
-        stream: true,
-      });
+      // a conversation goes to /api/chat, a single prompt to /api/generate
+      const stream = request.messages
+        ? pieces(await client.chat({ model: request.model, messages: request.messages, stream: true }), (c) => c.message?.content)
+        : pieces(
+            await client.generate({
+              model: request.model,
+              prompt: request.prompt,
+              ...(request.system !== undefined ? { system: request.system } : {}),
+              stream: true,
+            }),
+            (c) => c.response,
+          );
       // The client's iterator ends after the `done` chunk and throws on an
       // in-band `{"error"}` line or a stream that ends without `done`.
-      for await (const chunk of stream) {
+      for await (const piece of stream) {
         scope.touch();
-        const piece = chunk.response;
         if (piece) {
           ttftMs ??= elapsed();
           text += piece;
@@ -66,6 +71,11 @@ export class OllamaLane implements LocalLane {
       scope.release();
     }
   }
+}
+
+/** The text of each streamed chunk (empty for the `done` chunk). */
+async function* pieces<C>(stream: AsyncIterable<C>, text: (chunk: C) => string | undefined): AsyncIterable<string> {
+  for await (const chunk of stream) yield text(chunk) ?? '';
 }
 
 export function createOllamaLane(options?: OllamaLaneOptions): LocalLane {

@@ -1,4 +1,5 @@
 import type { LocalError } from '../fallback/errors';
+import type { ChatMessage } from '../engine-api';
 
 export interface LocalRequest {
   prompt: string;
@@ -8,6 +9,8 @@ export interface LocalRequest {
   /** from the request to the last token */
   timeoutMs: number;
   system?: string;
+  /** a conversation: sent to /api/chat instead of prompt/system to /api/generate */
+  messages?: ChatMessage[];
 }
 
 export type LocalOutcome =

@@ -43,6 +43,8 @@ export function makeRecord(id: string, overrides: Partial<JobRecord> = {}): JobR
     localErrorKind: null,
     swarmErrorKind: null,
     paymentWarning: null,
+    source: null,
+    caller: null,
     ...overrides,
   };
 }
