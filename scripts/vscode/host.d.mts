@@ -46,6 +46,8 @@ export function freePort(): Promise<number>;
 export function makeDirs(base?: string): HostDirs;
 export function writeUserSettings(dirs: HostDirs, settings?: Record<string, unknown>): void;
 export function installVsix(dirs: HostDirs, vsix: string): void;
+/** copies an unpacked extension folder into the extensions folder */
+export function installFolder(dirs: HostDirs, folder: string): void;
 export function startServer(
   dirs: HostDirs,
   options?: { port?: number; env?: Record<string, string>; log?: (text: string) => void },

@@ -3,7 +3,7 @@
 // workbench in headless Debian Chromium. Shared by the integration runner, the
 // UI tests and `npm start`. Recipe: shared/REAL-VSCODE.md.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,6 +118,12 @@ export function installVsix(dirs, vsix) {
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`--install-extension failed: ${r.stdout}\n${r.stderr}`);
+}
+
+/** Installs an unpacked extension folder (its package.json names it) by copying it into the extensions folder. */
+export function installFolder(dirs, folder) {
+  const pkg = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
+  cpSync(folder, join(dirs.ext, `${pkg.publisher}.${pkg.name}-${pkg.version}`), { recursive: true });
 }
 
 /**

@@ -11,7 +11,7 @@ import { build } from 'esbuild';
 import { readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'node:util';
-import { projectRoot, host, makeDirs, writeUserSettings, startServer, launchBrowser, removeDirs } from './host.mjs';
+import { projectRoot, host, makeDirs, writeUserSettings, startServer, launchBrowser, removeDirs, installFolder } from './host.mjs';
 
 const args = process.argv.slice(2);
 const grep = args.includes('--grep') ? args[args.indexOf('--grep') + 1] : process.env.SWARM_VSCODE_GREP;
@@ -38,6 +38,10 @@ await build({
 
 const dirs = makeDirs();
 writeUserSettings(dirs);
+// A second extension that uses Swarm Compute's models only through vscode.lm,
+// installed as a folder (the workbench takes one extensionDevelopmentPath from
+// the URL payload: the last one given).
+installFolder(dirs, join(projectRoot, 'test/lm-client'));
 mkdirSync(join(dirs.ws, 'src'), { recursive: true });
 writeFileSync(
   join(dirs.ws, 'src/sample.ts'),
@@ -46,7 +50,7 @@ writeFileSync(
 
 // the workbench's own start-up chatter, shown with SWARM_VSCODE_VERBOSE=1
 const workbenchNoise =
-  /^(Resolving connection token|Resolved connection token|Creating a socket|Ignoring fetching additional|\[Service Worker\]|ChatSessionStore|Updating additional builtin|Creation of workbench contribution)/;
+  /^(\[reconnection-grace-time\]|\[AgentHost|\[AccountPolicyGate\]|DialogService: Dialog requested during smoke test|Resolving connection token|Resolved connection token|Creating a socket|Ignoring fetching additional|\[Service Worker\]|ChatSessionStore|Updating additional builtin|Creation of workbench contribution)/;
 let server;
 let browser;
 let exitCode = 1;

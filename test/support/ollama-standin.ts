@@ -18,6 +18,8 @@ export interface ModelBehaviour {
   tokenDelayMs?: number;
   /** cold load: nothing is sent (no headers either) until this has passed, as Ollama loads the model first */
   loadDelayMs?: number;
+  /** served by Ollama from another machine (a `…-cloud` model): `remote_host` in /api/tags, /api/show and answers */
+  remoteHost?: string;
   /** accept the request, read it, never send headers */
   hang?: boolean;
   /** destroy the socket after this many token chunks (the runner crashed) */
@@ -263,7 +265,9 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
 
   function tagEntry(name: string) {
     const family = name.split(/[:.\d]/)[0] || 'llama';
+    const remote = models.get(name)?.remoteHost;
     return {
+      ...(remote ? { remote_model: name, remote_host: remote } : {}),
       name,
       model: name,
       modified_at: '2025-03-14T10:12:43.219871+01:00',
