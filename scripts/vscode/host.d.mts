@@ -46,7 +46,7 @@ export function freePort(): Promise<number>;
 export function makeDirs(base?: string): HostDirs;
 export function writeUserSettings(dirs: HostDirs, settings?: Record<string, unknown>): void;
 export function installVsix(dirs: HostDirs, vsix: string): void;
-/** copies an unpacked extension folder into the extensions folder */
+/** packs an unpacked extension folder with vsce and installs the .vsix */
 export function installFolder(dirs: HostDirs, folder: string): void;
 export function startServer(
   dirs: HostDirs,

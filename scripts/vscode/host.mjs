@@ -3,7 +3,7 @@
 // workbench in headless Debian Chromium. Shared by the integration runner, the
 // UI tests and `npm start`. Recipe: shared/REAL-VSCODE.md.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,10 +120,18 @@ export function installVsix(dirs, vsix) {
   if (r.status !== 0) throw new Error(`--install-extension failed: ${r.stdout}\n${r.stderr}`);
 }
 
-/** Installs an unpacked extension folder (its package.json names it) by copying it into the extensions folder. */
+/**
+ * Installs an unpacked extension folder the way a user installs one: packed
+ * into a .vsix with vsce (a copied folder is ignored once the extensions
+ * folder has its extensions.json), then --install-extension.
+ */
 export function installFolder(dirs, folder) {
   const pkg = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
-  cpSync(folder, join(dirs.ext, `${pkg.publisher}.${pkg.name}-${pkg.version}`), { recursive: true });
+  const vsix = join(dirs.root, `${pkg.publisher}.${pkg.name}-${pkg.version}.vsix`);
+  const vsce = join(projectRoot, 'node_modules/@vscode/vsce/vsce');
+  const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsix], { cwd: folder, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`packing ${folder} failed: ${r.stdout}\n${r.stderr}`);
+  installVsix(dirs, vsix);
 }
 
 /**

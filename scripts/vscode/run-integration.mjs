@@ -39,8 +39,8 @@ await build({
 const dirs = makeDirs();
 writeUserSettings(dirs);
 // A second extension that uses Swarm Compute's models only through vscode.lm,
-// installed as a folder (the workbench takes one extensionDevelopmentPath from
-// the URL payload: the last one given).
+// installed (the workbench takes only one extensionDevelopmentPath from the
+// URL payload: the last one given).
 installFolder(dirs, join(projectRoot, 'test/lm-client'));
 mkdirSync(join(dirs.ws, 'src'), { recursive: true });
 writeFileSync(

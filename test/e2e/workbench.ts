@@ -8,6 +8,7 @@ import type { Browser, FrameLocator, Page } from 'playwright-core';
 import {
   extensionId,
   host,
+  installFolder,
   installVsix,
   launchBrowser,
   makeDirs,
@@ -34,7 +35,9 @@ export interface Workbench {
   close(): Promise<void>;
 }
 
-export async function startWorkbench(options: { settings?: Record<string, unknown>; files?: Record<string, string> } = {}): Promise<Workbench> {
+export async function startWorkbench(
+  options: { settings?: Record<string, unknown>; files?: Record<string, string>; /** unpacked extension folders installed beside the .vsix */ extensions?: string[] } = {},
+): Promise<Workbench> {
   const dirs = makeDirs();
   writeUserSettings(dirs, options.settings);
   for (const [name, text] of Object.entries(options.files ?? {})) {
@@ -42,6 +45,7 @@ export async function startWorkbench(options: { settings?: Record<string, unknow
     writeFileSync(join(dirs.ws, name), text);
   }
   installVsix(dirs, VSIX);
+  for (const folder of options.extensions ?? []) installFolder(dirs, folder);
   const server = await startServer(dirs);
   const browser = await launchBrowser().catch(async (err) => {
     await server.stop();
