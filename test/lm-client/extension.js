@@ -7,6 +7,7 @@
 const vscode = require('vscode');
 
 const VENDOR = 'swarm-compute';
+const PIXEL_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
 
 async function models() {
   const found = await vscode.lm.selectChatModels({ vendor: VENDOR });
@@ -20,7 +21,7 @@ async function pick(modelId) {
 }
 
 /**
- * Sends `messages` ({role: 'user'|'assistant', content}[]) and collects the
+ * Sends `messages` ({role: 'user'|'assistant', content, image?}[]) and collects the
  * streamed text parts. cancelAfterChunks: cancels the request's token once
  * that many parts arrived. Never throws: the error is returned.
  */
@@ -31,9 +32,12 @@ async function ask(modelId, messages, options = {}) {
   let error = null;
   try {
     const model = await pick(modelId);
-    const request = messages.map((m) =>
-      m.role === 'assistant' ? vscode.LanguageModelChatMessage.Assistant(m.content) : vscode.LanguageModelChatMessage.User(m.content),
-    );
+    const request = messages.map((m) => {
+      if (m.role === 'assistant') return vscode.LanguageModelChatMessage.Assistant(m.content);
+      // image: a 1×1 PNG beside the text (LanguageModelDataPart, VS Code 1.104+)
+      if (m.image) return vscode.LanguageModelChatMessage.User([new vscode.LanguageModelTextPart(m.content), vscode.LanguageModelDataPart.image(PIXEL_PNG, 'image/png')]);
+      return vscode.LanguageModelChatMessage.User(m.content);
+    });
     const response = await model.sendRequest(request, { justification: 'LM Client tests Swarm Compute' }, cts.token);
     for await (const part of response.stream) {
       if (part instanceof vscode.LanguageModelTextPart) {
@@ -42,7 +46,8 @@ async function ask(modelId, messages, options = {}) {
       }
     }
   } catch (err) {
-    error = { name: err && err.name, message: String((err && err.message) || err), code: err && err.code };
+    const message = err && err.message !== undefined ? err.message : err;
+    error = { name: err && err.name, message: typeof message === 'string' ? message : JSON.stringify(message), code: err && err.code };
   } finally {
     cts.dispose();
   }

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { closedPort, startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
 import { startRelay, type TestRelay } from '../support/relay';
 import { startTestProvider, type TestProvider } from '../support/test-provider';
+import { startNwcWallet } from '../support/nwc-wallet';
 import { api, resetSettings, setSettings, until } from './helpers';
 
 const CLIENT_ID = 'swarm-compute-tests.lm-client';
@@ -18,7 +19,7 @@ interface ClientApi {
   models(): Promise<{ id: string; name: string; vendor: string; family: string; version: string; maxInputTokens: number }[]>;
   ask(
     modelId: string | undefined,
-    messages: { role: 'user' | 'assistant'; content: string }[],
+    messages: { role: 'user' | 'assistant'; content: string; image?: boolean }[],
     options?: { cancelAfterChunks?: number },
   ): Promise<{ chunks: string[]; text: string; error: { name?: string; message: string; code?: string } | null; ms: number }>;
   countTokens(modelId: string, text: string): Promise<number>;
@@ -141,6 +142,16 @@ const providerApi = major > 1 || minor >= 104;
     assert.ok(req.tokensSent < 200);
   });
 
+  it('an image in the request is refused by name, and nothing is sent anywhere', async () => {
+    const generations = () => ollama.requests.filter((q) => q.path === '/api/chat' || q.path === '/api/generate').length;
+    const before = generations();
+    const r = await (await client()).ask('llama3.2', [{ role: 'user', content: 'What is in this picture?', image: true }]);
+    assert.ok(r.error, 'refused');
+    assert.match(r.error!.message, /message 1 has an image: Swarm Compute models take text only/);
+    assert.strictEqual(generations(), before, 'Ollama was not asked');
+    assert.strictEqual(jobsOnRelay().length, 0);
+  });
+
   describe('with Ollama down', () => {
     before(async () => setSettings({ ollamaHost: `http://127.0.0.1:${await closedPort()}` }));
     after(async () => setSettings({ ollamaHost: ollama.url }));
@@ -181,19 +192,32 @@ const providerApi = major > 1 || minor >= 104;
       await setSettings({ maxPriceMsats: 5000 });
     });
 
-    it('cancelling a swarm answer withdraws the job (kind-5 deletion)', async () => {
-      provider.setScript({ partials: ['one ', 'two ', 'three ', 'four '], chunkDelayMs: 400, resultDelayMs: 20_000, result: 'too late' });
-      const r = await (await client()).ask('llama3.2', [{ role: 'user', content: 'Cancel me in the swarm' }], { cancelAfterChunks: 1 });
-      assert.ok(r.chunks.length >= 1 && !r.text.includes('too late'), r.text);
-      const job = provider.jobs.find((j) => j.prompt === 'Cancel me in the swarm');
-      assert.ok(job, 'the job had been published');
-      await relay.waitFor({ kinds: [5], '#e': [job!.event.id] }, 15_000);
-      const row = await until('the cancelled row', async () => {
-        const [last] = await (await (await api()).history()).list(1);
-        return last.state === 'cancelled' ? last : null;
-      });
-      assert.strictEqual(row.costMsats, 0, 'nothing paid');
-      provider.setScript({ partials: ['Swarm ', 'answers'], result: 'Swarm answers.' });
+    it('cancelling a swarm answer withdraws the job (kind-5 deletion); its later invoice is not paid', async () => {
+      const wallet = await startNwcWallet({ relayUrl: relay.url });
+      try {
+        assert.strictEqual(await vscode.commands.executeCommand('swarmCompute.connectWallet', wallet.uri), true);
+        // a provider that ignores the deletion: it still sends its result with an invoice afterwards
+        provider.setScript({ partials: ['one ', 'two '], chunkDelayMs: 50, resultDelayMs: 1500, payAfter: { amountMsats: 2000 }, result: 'one two, paid' });
+        const r = await (await client()).ask('llama3.2', [{ role: 'user', content: 'Cancel me in the swarm' }], { cancelAfterChunks: 1 });
+        assert.strictEqual(r.chunks.length, 1, r.text);
+        assert.strictEqual(r.error?.name, 'Canceled', JSON.stringify(r.error));
+        const job = provider.jobs.find((j) => j.prompt === 'Cancel me in the swarm');
+        assert.ok(job, 'the job had been published');
+        await relay.waitFor({ kinds: [5], '#e': [job!.event.id] }, 15_000);
+        const row = await until('the cancelled row', async () => {
+          const [last] = await (await (await api()).history()).list(1);
+          return last.state === 'cancelled' ? last : null;
+        });
+        // the provider's result with its invoice reaches the relay after the cancel
+        await relay.waitFor({ kinds: [6050], '#e': [job!.event.id] }, 15_000);
+        assert.strictEqual(wallet.payments.length, 0, 'nothing paid after the cancel');
+        assert.strictEqual(row.costMsats, 0);
+        assert.strictEqual(row.source, 'vscode-lm');
+      } finally {
+        await vscode.commands.executeCommand('swarmCompute.disconnectWallet');
+        await wallet.stop();
+        provider.setScript({ partials: ['Swarm ', 'answers'], result: 'Swarm answers.' });
+      }
     });
 
     it('"Never" keeps this caller on the local model: nothing is asked or sent', async () => {
