@@ -75,7 +75,12 @@ export interface RunRequest {
    * not sent (fallback mode then goes on to the swarm). Absent = allowed.
    */
   confirmRemoteModel?: (info: { model: string; remoteHost: string; prompt: string }, signal: AbortSignal) => Promise<boolean>;
+  /** what asked for the run, kept in the history row: 'vscode-lm', 'gateway', …; absent for the chat and the CLI */
+  source?: string;
+  /** who asked through `source`, when known (e.g. the requesting extension's id) */
+  caller?: string;
 }
+
 
 /** What would leave the machine, shown to the user when asking consent. */
 export interface SwarmOutbound {

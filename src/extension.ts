@@ -17,6 +17,8 @@ import { ModelSharing, type SharingStatus } from './views/model-sharing';
 import { SharingStatusItem, type SharingSnapshot } from './views/sharing-status';
 import { ProvidersList, type ProviderPick } from './views/providers-list';
 import { registerConversationCommands } from './views/conversation-commands';
+import { LmConsent, type LmConsentChoice } from './views/lm-consent';
+import { SwarmLmProvider, registerLmProvider } from './views/lm-provider';
 
 /** What the extension exports (used by its integration tests). */
 export interface SwarmComputeApi {
@@ -46,6 +48,11 @@ export interface SwarmComputeApi {
   /** what the chat shows: the open conversation's entries, and its id (null: the next question begins one) */
   chatEntries(): Promise<ChatEntry[]>;
   readonly conversationId: string | null;
+  /** true when the models are offered to VS Code's language model API (VS Code 1.104 and later) */
+  readonly languageModelsRegistered: boolean;
+  /** what a caller of the language model API chose in the swarm question ("Always Allow" / "Never"), per extension id */
+  lmConsent(caller: string): LmConsentChoice | undefined;
+  setLmConsent(caller: string, choice: LmConsentChoice | undefined): Promise<void>;
 }
 
 let engines: EngineService | undefined;
@@ -80,6 +87,10 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
   consent.setPresenter((request, signal) => chat.askConsent(request, signal));
   const statusBar = new CostStatusBar(engines, session, log, share);
   const sharingItem = new SharingStatusItem(share);
+  const lmConsent = new LmConsent(context.globalState, log);
+  const lmProvider = new SwarmLmProvider(engines, lmConsent, log);
+  // VS Code's language model API for providers is there from 1.104: feature-detected, nothing on 1.100
+  const lmRegistration = registerLmProvider(lmProvider);
 
   context.subscriptions.push(
     log,
@@ -97,6 +108,8 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
     ...registerConversationCommands(session, chat),
     chat.onDidBecomeVisible(() => void statusBar.refreshLocal()),
     statusBar.onDidChangeOllama(() => void chat.refreshModels()),
+    lmProvider,
+    ...(lmRegistration ? [lmRegistration, statusBar.onDidChangeOllama(() => lmProvider.refresh())] : []),
     session.onDidChange((e) => {
       if (e.type === 'busy') void vscode.commands.executeCommand('setContext', 'swarmCompute.busy', e.busy);
     }),
@@ -104,7 +117,9 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
   // Open the history shortly after start-up so the status bar can show today's spend.
   const warmUp = setTimeout(() => void engines?.get().catch(() => {}), 1500);
   context.subscriptions.push({ dispose: () => clearTimeout(warmUp) });
-  log.info(`activated in ${Date.now() - started} ms (VS Code ${vscode.version}${vscode.env.remoteName ? `, ${vscode.env.remoteName} extension host` : ''})`);
+  log.info(
+    `activated in ${Date.now() - started} ms (VS Code ${vscode.version}${vscode.env.remoteName ? `, ${vscode.env.remoteName} extension host` : ''}; language models ${lmRegistration ? 'offered to vscode.lm' : 'not offered: this VS Code has no provider API'})`,
+  );
 
   const service = engines;
   return {
@@ -136,6 +151,9 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
     get conversationId() {
       return session.openConversationId;
     },
+    languageModelsRegistered: lmRegistration !== undefined,
+    lmConsent: (caller) => lmConsent.choiceOf(caller),
+    setLmConsent: (caller, choice) => lmConsent.set(caller, choice),
   };
 }
 

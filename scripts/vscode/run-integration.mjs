@@ -4,12 +4,14 @@
 // with the extensionDevelopmentPath/extensionTestsPath payload, relays the
 // output the workbench hands to codeAutomationLog and exits with the suite's
 // code after printing 'N passed, N failed'.
-//   node scripts/vscode/run-integration.mjs [--grep text] [--keep]
+//   node scripts/vscode/run-integration.mjs [--grep text] [--keep] [--host oldest|newest]
+// The host (host.mjs) is the oldest VS Code the extension accepts unless
+// --host / SWARM_VSCODE_HOST says newest.
 import { build } from 'esbuild';
 import { readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'node:util';
-import { projectRoot, makeDirs, writeUserSettings, startServer, launchBrowser, removeDirs } from './host.mjs';
+import { projectRoot, host, makeDirs, writeUserSettings, startServer, launchBrowser, removeDirs, installFolder } from './host.mjs';
 
 const args = process.argv.slice(2);
 const grep = args.includes('--grep') ? args[args.indexOf('--grep') + 1] : process.env.SWARM_VSCODE_GREP;
@@ -36,6 +38,10 @@ await build({
 
 const dirs = makeDirs();
 writeUserSettings(dirs);
+// A second extension that uses Swarm Compute's models only through vscode.lm,
+// installed (the workbench takes only one extensionDevelopmentPath from the
+// URL payload: the last one given).
+installFolder(dirs, join(projectRoot, 'test/lm-client'));
 mkdirSync(join(dirs.ws, 'src'), { recursive: true });
 writeFileSync(
   join(dirs.ws, 'src/sample.ts'),
@@ -44,7 +50,7 @@ writeFileSync(
 
 // the workbench's own start-up chatter, shown with SWARM_VSCODE_VERBOSE=1
 const workbenchNoise =
-  /^(Resolving connection token|Resolved connection token|Creating a socket|Ignoring fetching additional|\[Service Worker\]|ChatSessionStore|Updating additional builtin|Creation of workbench contribution)/;
+  /^(\[reconnection-grace-time\]|\[AgentHost|\[AccountPolicyGate\]|DialogService: Dialog requested during smoke test|Resolving connection token|Resolved connection token|Creating a socket|Ignoring fetching additional|\[Service Worker\]|ChatSessionStore|Updating additional builtin|Creation of workbench contribution)/;
 let server;
 let browser;
 let exitCode = 1;
@@ -97,5 +103,5 @@ try {
 }
 if (!counts) counts = { passed: 0, failed: exitCode === 0 ? 0 : 1 };
 if (exitCode !== 0 && counts.failed === 0) counts.failed = 1;
-console.log(`integration: ${counts.passed} passed, ${counts.failed} failed`);
+console.log(`integration (VS Code ${host.vscodeVersion}): ${counts.passed} passed, ${counts.failed} failed`);
 process.exit(exitCode === 0 ? 0 : 1);

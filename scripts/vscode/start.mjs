@@ -1,17 +1,18 @@
 // `npm start`: builds and packs the extension, installs the VS Code server
-// (code-server@4.100.3) into .vscode-test/ if needed, installs the .vsix into
-// it and starts a real VS Code on loopback, printing the URL to open.
-//   npm start [-- --port 8090] [--folder PATH]
-// State (settings, history, secrets) persists in .vscode-test/start/.
+// (code-server@4.100.3 into .vscode-test/, or with --host newest
+// code-server@4.139.1 on Node 24 into .vscode-test-next/) if needed, installs
+// the .vsix into it and starts a real VS Code on loopback, printing the URL.
+//   npm start [-- --port 8090] [--folder PATH] [--host oldest|newest]
+// State (settings, history, secrets) persists in the host folder's start/.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { projectRoot, ensureHost, makeDirs, writeUserSettings, installVsix, startServer } from './host.mjs';
+import { projectRoot, host, ensureHost, makeDirs, writeUserSettings, installVsix, startServer } from './host.mjs';
 
 const args = process.argv.slice(2);
 const arg = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const port = Number(arg('--port') ?? process.env.PORT ?? 8090);
-const base = join(projectRoot, '.vscode-test/start');
+const base = join(host.root, 'start');
 
 const step = (what, cmd, cmdArgs) => {
   console.log(`▸ ${what}`);

@@ -160,6 +160,8 @@ export class EngineCore implements Engine {
       paymentWarning: null,
       conversationId,
       turn: earlier.turn,
+      source: request.source ?? null,
+      caller: request.caller ?? null,
     };
     // The local request does not wait for the row to be durable (it only
     // costs latency there); nothing goes to the swarm before it is, so a

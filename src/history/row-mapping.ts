@@ -110,6 +110,9 @@ export const COLUMNS: readonly Column[] = [
   { field: 'conversationId', column: 'conversation_id', ...optionalText },
   { field: 'turn', column: 'turn', ...optionalMs },
   { field: 'question', column: 'question', ...optionalText },
+  // schema v7
+  { field: 'source', column: 'source', ...optionalText, missing: null },
+  { field: 'caller', column: 'caller', ...optionalText, missing: null },
 ];
 
 /** A row that names no conversation is one of its own: its id, turn 1, its prompt as the question. */

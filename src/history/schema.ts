@@ -23,11 +23,13 @@
 // Version 6 adds the `payments` table of reservations (payment-ledger.ts)
 // and jobs.payment_state ('paid' | 'unconfirmed' | 'failed' | null) so a row
 // shows a payment the wallet did not confirm.
+// Version 7 adds what asked for the run (`source`: 'vscode-lm', 'gateway', …)
+// and who (`caller`: the requesting extension), nullable TEXT added in place.
 import type { Database } from 'sql.js';
 import { legacyExplainQuestion } from './legacy-question';
 import { PAYMENTS_TABLE } from './payment-ledger';
 
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 interface Migration {
   version: number;
@@ -160,6 +162,14 @@ const MIGRATIONS: readonly Migration[] = [
       db.exec(PAYMENTS_TABLE);
       db.exec('ALTER TABLE jobs ADD COLUMN payment_state TEXT');
     },
+  },
+  {
+    version: 7,
+    up: (db) =>
+      db.exec(`
+        ALTER TABLE jobs ADD COLUMN source TEXT;
+        ALTER TABLE jobs ADD COLUMN caller TEXT;
+      `),
   },
 ];
 

@@ -68,6 +68,14 @@ export interface JobRecord {
   turn: number;
   /** the question as the user asked it (schema v4); the prompt sent may wrap it (Explain Selection) */
   question: string;
+  /**
+   * What asked for the run (schema v7): 'vscode-lm' for another extension
+   * through VS Code's language model API, 'gateway', …; null for this
+   * extension's own chat and the CLI (and older rows). Optional: absent is null.
+   */
+  source?: string | null;
+  /** who asked through `source`, when known (the requesting extension's id) (schema v7) */
+  caller?: string | null;
 }
 
 /** One model's local record, from the history (schema v5 columns). */

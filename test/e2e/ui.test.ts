@@ -169,7 +169,8 @@ describe('Swarm Compute in a real VS Code', () => {
     const before = await statusItem(page).innerText();
     assert.match(before, /0 sats/);
     await runCommand(page, 'Swarm Compute: Connect Wallet');
-    const input = page.locator('.quick-input-widget input');
+    // the wallet's own (password) input box, not the palette's input it may reuse
+    const input = page.locator('.quick-input-widget input[type="password"]');
     await input.waitFor({ state: 'visible' });
     await input.fill(wallet.uri);
     await page.keyboard.press('Enter');

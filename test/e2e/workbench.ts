@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import {
   extensionId,
+  host,
+  installFolder,
   installVsix,
   launchBrowser,
   makeDirs,
@@ -19,8 +21,8 @@ import {
 } from '../../scripts/vscode/host.mjs';
 
 export const VSIX = process.env.SWARM_VSIX || join(projectRoot, 'swarm-compute.vsix');
-/** Screenshots go to docs/ only when SWARM_UPDATE_DOCS=1 (npm run docs:screenshots), else into .vscode-test/. */
-export const SCREENSHOTS = process.env.SWARM_UPDATE_DOCS === '1' ? join(projectRoot, 'docs') : join(projectRoot, '.vscode-test/screenshots');
+/** Screenshots go to docs/ only when SWARM_UPDATE_DOCS=1 (npm run docs:screenshots), else into the host's folder (.vscode-test/ or .vscode-test-next/). */
+export const SCREENSHOTS = process.env.SWARM_UPDATE_DOCS === '1' ? join(projectRoot, 'docs') : join(host.root, 'screenshots');
 
 export interface Workbench {
   page: Page;
@@ -33,7 +35,9 @@ export interface Workbench {
   close(): Promise<void>;
 }
 
-export async function startWorkbench(options: { settings?: Record<string, unknown>; files?: Record<string, string> } = {}): Promise<Workbench> {
+export async function startWorkbench(
+  options: { settings?: Record<string, unknown>; files?: Record<string, string>; /** unpacked extension folders installed beside the .vsix */ extensions?: string[] } = {},
+): Promise<Workbench> {
   const dirs = makeDirs();
   writeUserSettings(dirs, options.settings);
   for (const [name, text] of Object.entries(options.files ?? {})) {
@@ -41,6 +45,7 @@ export async function startWorkbench(options: { settings?: Record<string, unknow
     writeFileSync(join(dirs.ws, name), text);
   }
   installVsix(dirs, VSIX);
+  for (const folder of options.extensions ?? []) installFolder(dirs, folder);
   const server = await startServer(dirs);
   const browser = await launchBrowser().catch(async (err) => {
     await server.stop();
@@ -93,7 +98,17 @@ export async function runCommand(page: Page, title: string): Promise<void> {
       const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
       await row.waitFor({ timeout: 5000 });
       await page.keyboard.press('Enter');
-      await input.waitFor({ state: 'hidden', timeout: 5000 });
+      // The palette has taken the command once its text is gone: it hides
+      // (1.100), or its input is reused at once by the command's own input
+      // box (1.139), so wait for the text to leave, not for the input to hide.
+      await page.waitForFunction(
+        (text) =>
+          !Array.from(document.querySelectorAll<HTMLInputElement>('.quick-input-widget input')).some(
+            (i) => i.value === text && i.getClientRects().length > 0,
+          ),
+        `>${title}`,
+        { timeout: 5000 },
+      );
       return;
     } catch (err) {
       // start-up focus changes can swallow the first keys
@@ -159,12 +174,12 @@ export function screenshotPath(name: string): string {
   return join(SCREENSHOTS, name);
 }
 
-/** Runs a test step; on failure saves a screenshot into .vscode-test/failures/ before rethrowing. */
+/** Runs a test step; on failure saves a screenshot into the host's failures/ folder before rethrowing. */
 export async function step(page: Page, name: string, fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
   } catch (err) {
-    const dir = join(projectRoot, '.vscode-test/failures');
+    const dir = join(host.root, 'failures');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`);
     await page.screenshot({ path: file }).catch(() => {});

@@ -53,6 +53,8 @@ export function makeRecord(id: string, overrides: Partial<JobRecord> = {}): JobR
     hedgeLoserOutcome: null,
     conversationId: id,
     turn: 1,
+    source: null,
+    caller: null,
     ...overrides,
     question: overrides.question ?? overrides.prompt ?? `prompt of ${id}`,
   };
