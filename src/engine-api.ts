@@ -35,6 +35,18 @@ export interface RunRequest {
    * run ends as Failed with swarmError "not sent: …". Absent = allowed.
    */
   confirmSwarm?: (outbound: SwarmOutbound, signal: AbortSignal) => Promise<boolean>;
+  /** what asked for the run ('gateway', …): kept in the history row's `source` */
+  source?: string;
+  /**
+   * The whole conversation, oldest first, the new user message last (a first
+   * turn: system? + one user message). `prompt` is that last user message.
+   */
+  messages?: ChatMessage[];
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
 }
 
 /** What would leave the machine, shown to the user when asking consent. */

@@ -111,6 +111,7 @@ export class EngineCore implements Engine {
       localErrorKind: null,
       swarmErrorKind: null,
       paymentWarning: null,
+      source: request.source ?? null,
     };
     // The local request does not wait for the row to be durable (it only
     // costs latency there); nothing goes to the swarm before it is, so a

@@ -14,6 +14,8 @@ interface Column {
   /** validates a JobRecord value and converts it for SQL; throws TypeError naming the field */
   toSql(value: unknown, field: string): SqlValue;
   fromSql(value: SqlValue): unknown;
+  /** a field callers may leave out of a full record: stored as null */
+  optional?: boolean;
 }
 
 const JOB_STATES: readonly JobState[] = ['pending', 'payment-required', 'processing', 'completed', 'failed', 'cancelled'];
@@ -86,6 +88,7 @@ export const COLUMNS: readonly Column[] = [
   { field: 'localErrorKind', column: 'local_error_kind', ...optionalText },
   { field: 'swarmErrorKind', column: 'swarm_error_kind', ...optionalText },
   { field: 'paymentWarning', column: 'payment_warning', ...optionalText },
+  { field: 'source', column: 'source', ...optionalText, optional: true },
 ];
 
 /** The seed's `payment_amount` mirrors cost_msats (what was actually paid). */
@@ -101,8 +104,9 @@ export function recordToRow(record: JobRecord): SqlAssignment {
   const columns: string[] = [];
   const values: SqlValue[] = [];
   for (const c of COLUMNS) {
-    if (!(c.field in record) || record[c.field] === undefined) bad(c.field, 'present', undefined);
-    const value = c.toSql(record[c.field], c.field);
+    const given = record[c.field];
+    if (given === undefined && !c.optional) bad(c.field, 'present', undefined);
+    const value = c.toSql(given === undefined ? null : given, c.field);
     columns.push(c.column);
     values.push(value);
     const mirror = MIRRORS[c.field];
@@ -164,6 +168,8 @@ export interface HistoryJson {
   error: string | null;
   prompt: string;
   response: string | null;
+  /** what asked for the run ('gateway', …), null when not said */
+  source: string | null;
 }
 
 export function toHistoryJson(record: JobRecord): HistoryJson {
@@ -181,5 +187,6 @@ export function toHistoryJson(record: JobRecord): HistoryJson {
     error: record.error,
     prompt: record.prompt,
     response: record.response,
+    source: record.source ?? null,
   };
 }

@@ -9,9 +9,12 @@
 // Version 3 adds the failure kinds (local_error_kind, swarm_error_kind) and
 // the refused-payment warning (payment_warning), all nullable TEXT added in
 // place: older rows read them as null.
+// Version 7 (the gateway's; 4–6 belong to other branches, the loop skips
+// missing versions) adds `source`: what asked for the run (`gateway`, …),
+// nullable TEXT, null on older rows and for callers that do not say.
 import type { Database } from 'sql.js';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 7;
 
 interface Migration {
   version: number;
@@ -111,6 +114,7 @@ const MIGRATIONS: readonly Migration[] = [
         ALTER TABLE jobs ADD COLUMN payment_warning TEXT;
       `),
   },
+  { version: 7, up: (db) => db.exec('ALTER TABLE jobs ADD COLUMN source TEXT;') },
 ];
 
 /** ROLLBACK unless SQLite already rolled back on its own (then it would throw). */

@@ -40,6 +40,8 @@ export interface JobRecord {
   swarmErrorKind: string | null;
   /** the last refused-payment warning shown during the run (schema v3) */
   paymentWarning: string | null;
+  /** what asked for the run, e.g. 'gateway' (schema v7); absent/null: not said (older rows, the chat, submit) */
+  source?: string | null;
 }
 
 export interface Metrics {

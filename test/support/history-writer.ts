@@ -43,6 +43,7 @@ export function makeRecord(id: string, overrides: Partial<JobRecord> = {}): JobR
     localErrorKind: null,
     swarmErrorKind: null,
     paymentWarning: null,
+    source: null,
     ...overrides,
   };
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import initSqlJs from 'sql.js';
 import { openHistory } from '../../src/history/sqlite-history';
+import { SCHEMA_VERSION } from '../../src/history/schema';
 import { makeRecord } from '../support/history-writer';
 
 // What a version-1 file looks like: the seed's table, written here by hand so
@@ -78,7 +79,7 @@ test('a version-1 database is migrated in place with every row kept', async () =
     await store.close();
   }
   const [version] = await inspect(file, 'PRAGMA user_version');
-  assert.equal(version.values[0][0], 3);
+  assert.equal(version.values[0][0], SCHEMA_VERSION);
   const [cols] = await inspect(file, "SELECT name FROM pragma_table_info('jobs')");
   const names = cols.values.map((v) => v[0]);
   for (const c of ['id', 'job_id', 'state', 'request', 'result', 'error', 'provider', 'payment_amount', 'payment_bolt11', 'submitted_at', 'completed_at', 'local_attempted', 'lane', 'model', 'local_outcome', 'local_error', 'swarm_start', 'swarm_outcome', 'swarm_error', 'cost_msats', 'fees_msats', 'payment_preimage', 'ttft_ms', 'duration_ms', 'local_error_kind', 'swarm_error_kind', 'payment_warning']) {
@@ -141,7 +142,7 @@ test('a version-2 database gains the error-kind and payment-warning columns, wit
     await store.close();
   }
   const [version] = await inspect(file, 'PRAGMA user_version');
-  assert.equal(version.values[0][0], 3);
+  assert.equal(version.values[0][0], SCHEMA_VERSION);
   const [cols] = await inspect(file, "SELECT name FROM pragma_table_info('jobs')");
   const names = cols.values.map((v) => v[0]);
   for (const c of ['local_error_kind', 'swarm_error_kind', 'payment_warning']) assert.ok(names.includes(c), `column ${c} missing`);
@@ -194,7 +195,7 @@ test('a database from a newer version is used as it is, with a warning, and not 
   await first.close();
   const SQL = await initSqlJs();
   const db = new SQL.Database(await readFile(file));
-  db.exec('ALTER TABLE jobs ADD COLUMN future TEXT; PRAGMA user_version = 7;');
+  db.exec('ALTER TABLE jobs ADD COLUMN future TEXT; PRAGMA user_version = 99;');
   await writeFile(file, db.export());
   db.close();
 
@@ -209,5 +210,5 @@ test('a database from a newer version is used as it is, with a warning, and not 
   assert.equal(warnings.length, 1);
   assert.match(warnings[0], /newer/);
   const [version] = await inspect(file, 'PRAGMA user_version');
-  assert.equal(version.values[0][0], 7);
+  assert.equal(version.values[0][0], 99);
 });
