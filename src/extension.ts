@@ -65,7 +65,12 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
   const session = new ChatSession(engines, consent, secrets, log);
   const metrics = new MetricsPanel(context.extensionUri, engines, session);
   const share = (sharing = new ModelSharing(engines, secrets, log));
-  const providers = new ProvidersList(engines, log, async () => getPublicKey(await secrets.nostrSecretKey()));
+  const providers = new ProvidersList(
+    engines,
+    log,
+    async () => getPublicKey(await secrets.nostrSecretKey()),
+    () => secrets.nostrSecretKey(),
+  );
   const deps: Partial<CommandDeps> = { session, consent, engines, secrets, metrics, sharing: share, providers, log };
   const chat = new ChatViewProvider(context.extensionUri, session, consent, (a, id) => errorActionHandler(deps as CommandDeps)(a, id), log);
   deps.chat = chat;
