@@ -16,6 +16,7 @@ import { CostStatusBar, type StatusSnapshot } from './views/status-bar';
 import { ModelSharing, type SharingStatus } from './views/model-sharing';
 import { SharingStatusItem, type SharingSnapshot } from './views/sharing-status';
 import { ProvidersList, type ProviderPick } from './views/providers-list';
+import { LocalGateway, registerGatewayCommands, type GatewayStatus } from './views/local-gateway';
 
 /** What the extension exports (used by its integration tests). */
 export interface SwarmComputeApi {
@@ -38,10 +39,13 @@ export interface SwarmComputeApi {
   sharing(): { status: SharingStatus; item: SharingSnapshot };
   /** the open Show Providers picker, if any */
   providerPicker(): { busy: boolean; items: ProviderPick[]; title: string | undefined } | null;
+  /** Start/Stop Local Gateway: where it stands */
+  gateway(): GatewayStatus;
 }
 
 let engines: EngineService | undefined;
 let sharing: ModelSharing | undefined;
+let localGateway: LocalGateway | undefined;
 
 export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
   const started = Date.now();
@@ -75,7 +79,8 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
   const chat = new ChatViewProvider(context.extensionUri, session, consent, (a, id) => errorActionHandler(deps as CommandDeps)(a, id), log);
   deps.chat = chat;
   consent.setPresenter((request, signal) => chat.askConsent(request, signal));
-  const statusBar = new CostStatusBar(engines, session, log, share);
+  const gateway = (localGateway = new LocalGateway(engines, log));
+  const statusBar = new CostStatusBar(engines, session, log, share, gateway);
   const sharingItem = new SharingStatusItem(share);
 
   context.subscriptions.push(
@@ -89,6 +94,8 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
     share,
     sharingItem,
     providers,
+    gateway,
+    ...registerGatewayCommands(gateway),
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chat),
     ...registerCommands(deps as CommandDeps),
     chat.onDidBecomeVisible(() => void statusBar.refreshLocal()),
@@ -126,11 +133,14 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
     },
     sharing: () => ({ status: share.status, item: sharingItem.update() }),
     providerPicker: () => providers.current,
+    gateway: () => gateway.status,
   };
 }
 
 /** Stops sharing (the announcement is withdrawn), then waits for the engine to finish its runs and save the history. */
 export async function deactivate(): Promise<void> {
+  await localGateway?.stop();
+  localGateway = undefined;
   await sharing?.stop();
   sharing = undefined;
   await engines?.close();

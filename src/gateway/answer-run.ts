@@ -17,7 +17,9 @@ export const PROVIDER_HEADER = 'x-swarm-compute-provider';
 
 export interface AnswerContext {
   engine: Engine;
-  swarmAllowed: boolean;
+  swarmAllowed(): boolean;
+  /** merged into each run: the extension's mode and consent */
+  runOptions(): Pick<RunRequest, 'mode' | 'confirmSwarm'>;
   /** the run's life, for shutdown: cancel it, and wait for it */
   track(controller: AbortController, done: Promise<unknown>): void;
   warn(message: string): void;
@@ -42,7 +44,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 export async function answer(ctx: AnswerContext, call: ChatCall, format: AnswerFormat, res: ServerResponse, startedNs: bigint): Promise<void> {
   const text = runText(call.messages);
-  const request: RunRequest = { ...text, model: call.model, messages: call.messages, source: 'gateway' };
+  const request: RunRequest = { ...text, model: call.model, messages: call.messages, source: 'gateway', ...ctx.runOptions() };
   const controller = new AbortController();
   const onClose = () => {
     if (!res.writableFinished) controller.abort();
@@ -120,7 +122,7 @@ async function streamAnswer(
   if (res.destroyed) return; // the client went away: the run was cancelled, nobody to tell
 
   if (result.lane === 'failed') {
-    const failure = describeFailure(result, ctx.swarmAllowed);
+    const failure = describeFailure(result, ctx.swarmAllowed());
     const message = midStreamFailure ?? failure.message;
     if (res.headersSent) {
       if (withTrailers) res.addTrailers(laneHeaders(facts));

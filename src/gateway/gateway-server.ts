@@ -3,7 +3,7 @@
 // the two APIs are small, and streaming wants direct control of each write.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Engine } from '../engine-api';
+import type { Engine, RunRequest } from '../engine-api';
 import { ollamaFormat, openAiError, openAiFormat } from './answer-format';
 import { answer, sendJson, type AnswerContext } from './answer-run';
 import { BadRequest, ollamaChatCall, ollamaGenerateCall, openAiChatCall, type ChatCall } from './chat-call';
@@ -20,7 +20,10 @@ export interface GatewayOptions {
   host: string;
   port: number;
   token: string | null;
-  swarmAllowed: boolean;
+  /** whether the swarm may answer (read per request where it can change, as in the extension) */
+  swarmAllowed: boolean | (() => boolean);
+  /** per-request run options, e.g. the extension's mode and its consent modal */
+  runOptions?: () => Pick<RunRequest, 'mode' | 'confirmSwarm'>;
   /** read per request: the extension's settings may change while it runs */
   ollamaHost: () => string;
   defaultModel: () => string;
@@ -63,9 +66,11 @@ function urlHost(host: string): string {
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const runs = new Map<AbortController, Promise<unknown>>();
   let closing = false;
+  const swarmAllowed = typeof options.swarmAllowed === 'function' ? options.swarmAllowed : () => options.swarmAllowed as boolean;
   const ctx: AnswerContext = {
     engine: options.engine,
-    swarmAllowed: options.swarmAllowed,
+    swarmAllowed,
+    runOptions: options.runOptions ?? (() => ({})),
     track(controller, done) {
       runs.set(controller, done);
       void done.finally(() => runs.delete(controller)).catch(() => {});
@@ -102,9 +107,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         return sendJson(res, 200, { version });
       }
       case 'GET /api/tags':
-        return sendJson(res, 200, { models: await modelTags(options.ollamaHost(), options.defaultModel(), options.swarmAllowed) });
+        return sendJson(res, 200, { models: await modelTags(options.ollamaHost(), options.defaultModel(), swarmAllowed()) });
       case 'GET /v1/models': {
-        const models = await modelTags(options.ollamaHost(), options.defaultModel(), options.swarmAllowed);
+        const models = await modelTags(options.ollamaHost(), options.defaultModel(), swarmAllowed());
         const created = (m: { modified_at?: string }) => Math.floor((Date.parse(m.modified_at ?? '') || 0) / 1000);
         return sendJson(res, 200, { object: 'list', data: models.map((m) => ({ id: m.name, object: 'model', created: created(m), owned_by: 'swarm-compute' })) });
       }
