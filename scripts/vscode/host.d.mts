@@ -35,7 +35,8 @@ export function writeUserSettings(dirs: HostDirs, settings?: Record<string, unkn
 export function installVsix(dirs: HostDirs, vsix: string): void;
 export function startServer(
   dirs: HostDirs,
-  options?: { port?: number; env?: Record<string, string>; log?: (text: string) => void },
+  /** smokeTestDriver (default true): false lets modal dialogs really show */
+  options?: { port?: number; env?: Record<string, string>; log?: (text: string) => void; smokeTestDriver?: boolean },
 ): Promise<RunningServer>;
 export function launchBrowser(): Promise<Browser>;
 export function removeDirs(dirs: HostDirs): void;

@@ -33,7 +33,9 @@ export interface Workbench {
   close(): Promise<void>;
 }
 
-export async function startWorkbench(options: { settings?: Record<string, unknown>; files?: Record<string, string> } = {}): Promise<Workbench> {
+export async function startWorkbench(
+  options: { settings?: Record<string, unknown>; files?: Record<string, string>; /** false: modal dialogs really show */ smokeTestDriver?: boolean } = {},
+): Promise<Workbench> {
   const dirs = makeDirs();
   writeUserSettings(dirs, options.settings);
   for (const [name, text] of Object.entries(options.files ?? {})) {
@@ -41,7 +43,7 @@ export async function startWorkbench(options: { settings?: Record<string, unknow
     writeFileSync(join(dirs.ws, name), text);
   }
   installVsix(dirs, VSIX);
-  const server = await startServer(dirs);
+  const server = await startServer(dirs, { smokeTestDriver: options.smokeTestDriver ?? true });
   const browser = await launchBrowser().catch(async (err) => {
     await server.stop();
     throw err;
