@@ -63,6 +63,21 @@ function urlHost(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
+/**
+ * Tools read /api/show's capabilities to decide what to send: the gateway
+ * answers text only (no tool calls, no images), so it says so.
+ */
+function gatewayCapabilities(show: unknown): unknown {
+  const s = show as { capabilities?: unknown };
+  if (!s || typeof s !== 'object' || !Array.isArray(s.capabilities)) return show;
+  return { ...s, capabilities: s.capabilities.filter((c) => c === 'completion') };
+}
+
+function sameModel(a: string, b: string): boolean {
+  const tag = (n: string) => (n.trim().toLowerCase().includes(':') ? n.trim().toLowerCase() : `${n.trim().toLowerCase()}:latest`);
+  return a.trim() !== '' && tag(a) === tag(b);
+}
+
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const runs = new Map<AbortController, Promise<unknown>>();
   let closing = false;
@@ -117,6 +132,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         // model details (context length, template) are the local Ollama's to tell
         const body = await readBody(req);
         const up = await upstreamJson(options.ollamaHost(), '/api/show', { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+        if (up?.status === 200) return sendJson(res, 200, gatewayCapabilities(up.body));
+        const asked = String((body as { model?: unknown; name?: unknown })?.model ?? (body as { name?: unknown })?.name ?? '');
+        if (swarmAllowed() && sameModel(asked, options.defaultModel())) {
+          // not on this machine, but the swarm may answer it
+          return sendJson(res, 200, { modelfile: '', parameters: '', template: '', details: {}, model_info: {}, capabilities: ['completion'] });
+        }
         if (!up) return fail(503, 'no_lane_available', `Ollama at ${options.ollamaHost()} is not reachable for model details`);
         return sendJson(res, up.status, up.body);
       }

@@ -308,6 +308,10 @@ test('Ollama down: without --allow-swarm nothing reaches a relay (503); with it 
     assert.equal(response.headers.get('x-swarm-compute-lane'), 'swarm');
     assert.equal(response.headers.get('x-swarm-compute-provider'), provider.pubkey);
     assert.equal(response.headers.get('x-swarm-compute-cost-msats'), '0');
+    // tools read a model's capabilities before choosing it: text only, even when it is not on this machine
+    const shown = await new Ollama({ host: on.url }).show({ model: 'llama3' });
+    assert.deepEqual(shown.capabilities, ['completion']);
+    assert.ok((await new Ollama({ host: on.url }).list()).models.some((m) => m.name === 'llama3'), 'the swarm-answered model is listed');
     let streamed = '';
     for await (const part of await new Ollama({ host: on.url }).chat({ model: 'llama3', messages: [{ role: 'user', content: 'swarm stream' }], stream: true })) streamed += part.message.content;
     assert.equal(streamed, 'Swarm gateway answer.');
