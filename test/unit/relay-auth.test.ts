@@ -15,6 +15,8 @@ import { startRelay, type TestRelay } from '../support/relay';
 import { closedPort, startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
 import { runCli, type CliRun } from '../support/cli';
 import { startGatewayCli } from '../support/gateway';
+import { startNwcWallet } from '../support/nwc-wallet';
+import { NwcClient } from '../../src/wallet/nwc-client';
 
 const ANSWER = 'Answered behind an authenticating relay.';
 let ollama: OllamaStandin;
@@ -145,6 +147,20 @@ test('the gateway with --allow-swarm falls back through an authenticating relay'
   } finally {
     assert.equal((await gw.stop()).code, 0);
     await provider.stop();
+    await relay.stop();
+  }
+});
+
+test('the NWC wallet connection answers its relay\'s challenge with the connection key', async () => {
+  const relay = await startRelay({ requireAuth: 'on-connect' });
+  const wallet = await startNwcWallet({ relayUrl: relay.url, authenticate: true, balanceMsats: 4242 });
+  const client = new NwcClient(wallet.uri);
+  try {
+    assert.equal((await client.getBalance()).balanceMsats, 4242);
+    assert.ok(relay.authenticated.includes(getPublicKey(client.connection.secretKey)), 'the client authenticated with the NWC secret');
+  } finally {
+    client.close();
+    await wallet.stop();
     await relay.stop();
   }
 });
