@@ -24,7 +24,9 @@ let provider: TestProvider;
 
 before(async () => {
   relay = await startRelay();
-  ollama = await startOllamaStandin({ models: { llama3: { reply: LOCAL, tokenDelayMs: 5 }, slow: { reply: SLOW, tokenDelayMs: 150 } } });
+  ollama = await startOllamaStandin({
+    models: { llama3: { reply: LOCAL, tokenDelayMs: 5 }, slow: { reply: SLOW, tokenDelayMs: 150 }, crashy: { reply: SLOW, tokenDelayMs: 5, crashAfterTokens: 3 } },
+  });
   provider = await startTestProvider({ relays: [relay.url], script: { partials: ['Swarm ', 'gateway '], result: 'Swarm gateway answer.' } });
 });
 after(async () => {
@@ -79,7 +81,7 @@ test('Ollama API with the ollama client: version, tags, chat and generate, strea
     const client = new Ollama({ host: gw.url });
     assert.equal((await client.version()).version, '0.6.5');
     const tags = await client.list();
-    assert.deepEqual(tags.models.map((m) => m.name).sort(), ['llama3:latest', 'slow:latest']);
+    assert.deepEqual(tags.models.map((m) => m.name).sort(), ['crashy:latest', 'llama3:latest', 'slow:latest']);
 
     const whole = await client.chat({ model: 'llama3', messages: [{ role: 'user', content: 'say hi' }], stream: false });
     assert.equal(whole.message.content, LOCAL);
@@ -125,7 +127,7 @@ test('OpenAI API with the openai client: models, a whole completion and a stream
   await withGateway(['--model', 'llama3'], async (gw, dir) => {
     const client = openai(gw);
     const models = await client.models.list();
-    assert.deepEqual(models.data.map((m) => m.id).sort(), ['llama3:latest', 'slow:latest']);
+    assert.deepEqual(models.data.map((m) => m.id).sort(), ['crashy:latest', 'llama3:latest', 'slow:latest']);
 
     const { data, response } = await client.chat.completions
       .create({ model: 'llama3', messages: [{ role: 'system', content: 'terse' }, { role: 'user', content: 'hello there' }] })
@@ -224,6 +226,30 @@ test('the ollama client aborting a stream cancels the run too', async () => {
     assert.equal(upstream.closedEarly, true);
     const row = await waitForRow(dir, (r) => r.prompt === 'abort me' && r.state !== 'pending');
     assert.equal(row.state, 'cancelled');
+  });
+});
+
+test('Ollama failing in the middle of a stream: the stream ends with the error in each API\'s in-band shape, the row says failed', async () => {
+  await withGateway([], async (gw, dir) => {
+    let ollamaText = '';
+    await assert.rejects(
+      (async () => {
+        for await (const part of await new Ollama({ host: gw.url }).chat({ model: 'crashy', messages: [{ role: 'user', content: 'crash ollama' }], stream: true })) ollamaText += part.message.content;
+      })(),
+      (e: Error) => /local|Ollama|connection|stream/i.test(e.message),
+    );
+    assert.equal(ollamaText, 'w0 w1 w2 ', 'what was streamed before the failure arrived');
+    const stream = await openai(gw).chat.completions.create({ model: 'crashy', messages: [{ role: 'user', content: 'crash openai' }], stream: true });
+    let openAiText = '';
+    await assert.rejects(
+      (async () => {
+        for await (const chunk of stream) openAiText += chunk.choices[0]?.delta.content ?? '';
+      })(),
+      (e: InstanceType<typeof OpenAI.APIError>) => e instanceof OpenAI.APIError,
+    );
+    assert.equal(openAiText, 'w0 w1 w2 ');
+    const rows = await history(dir);
+    assert.deepEqual(rows.map((r) => r.state), ['failed', 'failed']);
   });
 });
 
