@@ -65,7 +65,14 @@ export function parseGatewayOptions(argv: string[], env: NodeJS.ProcessEnv): Gat
   }
   const help = own.has('help');
   // the gateway is local first: --local-first is accepted and changes nothing
-  const submit = parseSubmitOptions([...rest, '--prompt', '(gateway)', ...(rest.includes('--local-first') || rest.includes('--local-only') ? [] : ['--local-first'])], env);
+  let submit: SubmitOptions;
+  try {
+    submit = parseSubmitOptions([...rest, '--prompt', '(gateway)', ...(rest.includes('--local-first') || rest.includes('--local-only') ? [] : ['--local-first'])], env);
+  } catch (e) {
+    // submit's parser names itself: the user typed `gateway`
+    if (e instanceof UsageError) throw new UsageError(e.message.replace(/^submit: /, 'gateway: ').replace('swarm-compute submit --help', 'swarm-compute gateway --help'));
+    throw e;
+  }
   const allowSwarm = own.has('allow-swarm');
   // No consent can be asked: without --allow-swarm the run is "local once".
   const mode: Mode = submit.settings.mode === 'local-only' ? 'local-only' : submit.settings.mode === 'local-no-fallback' || !allowSwarm ? 'local-no-fallback' : 'fallback';

@@ -418,3 +418,18 @@ test('SIGTERM: running requests are cancelled (rows say so), the gateway exits 0
   const row = (await history(dir))[0];
   assert.equal(row.state, 'cancelled');
 });
+
+test('bad usage is exit 2 naming the flag, before anything listens', async () => {
+  for (const [args, message] of [
+    [['--port', '70000'], /--port must be a whole number from 0 to 65535/],
+    [['--prompt', 'hi'], /--prompt is for submit/],
+    [['--bogus'], /gateway: unknown flag --bogus \(see swarm-compute gateway --help\)/],
+    [['--max-price-msats', '-5'], /--max-price-msats must be a whole number ≥ 0, got "-5"/],
+    [['--host', '192.0.2.1', '--token', 'short'], /--token must be at least 8 characters/],
+  ] as const) {
+    const r = await runCli(['gateway', ...args, '--data-dir', dataDir()]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stderr, /listening/);
+  }
+});
