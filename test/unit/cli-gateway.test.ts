@@ -14,6 +14,8 @@ import { closedPort, startOllamaStandin, type OllamaStandin } from '../support/o
 import { startTestProvider, type TestProvider } from '../support/test-provider';
 import { runCli } from '../support/cli';
 import { startGatewayCli, type RunningGateway } from '../support/gateway';
+import { startNwcWallet } from '../support/nwc-wallet';
+import { makeInvoice } from '../support/invoices';
 
 const LOCAL = 'Local gateway answer.';
 const SLOW = Array.from({ length: 60 }, (_, i) => `w${i} `).join('');
@@ -431,5 +433,39 @@ test('bad usage is exit 2 naming the flag, before anything listens', async () =>
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message);
     assert.doesNotMatch(r.stderr, /listening/);
+  }
+});
+
+test('a paid provider: the budget stops the payment (402, nothing paid); within it the cost is in the headers', async () => {
+  const wallet = await startNwcWallet({ relayUrl: relay.url });
+  const invoice = makeInvoice({ amountMsats: 700 });
+  const paid = await startTestProvider({ relays: [relay.url], script: { paymentRequired: { amountMsats: 700, bolt11: invoice.bolt11 }, result: 'paid gateway answer' } });
+  const settle = setInterval(() => {
+    if (wallet.payments.some((p) => p.bolt11 === invoice.bolt11)) paid.settle(invoice.bolt11);
+  }, 20);
+  const down = `http://127.0.0.1:${await closedPort()}`;
+  const base = ['--allow-swarm', '--ollama-host', down, '--relay', relay.url, '--provider', paid.pubkey, '--nwc', wallet.uri, '--offer-window-secs', '0.2', '--swarm-timeout-secs', '20'];
+  try {
+    await withGateway([...base, '--daily-budget-msats', '500'], async (gw) => {
+      await assert.rejects(openai(gw).chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'over budget' }] }), (e: InstanceType<typeof OpenAI.APIError>) => {
+        assert.equal(e.status, 402);
+        assert.match(e.message, /daily budget/i);
+        return true;
+      });
+      assert.equal(wallet.payments.length, 0, 'nothing was paid');
+    });
+    await withGateway(base, async (gw, dir) => {
+      const { data, response } = await openai(gw).chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'worth paying' }] }).withResponse();
+      assert.equal(data.choices[0].message.content, 'paid gateway answer');
+      assert.equal(response.headers.get('x-swarm-compute-lane'), 'swarm');
+      assert.equal(response.headers.get('x-swarm-compute-cost-msats'), '700');
+      assert.equal(response.headers.get('x-swarm-compute-provider'), paid.pubkey);
+      assert.equal(wallet.payments.length, 1, 'paid exactly once');
+      assert.equal((await metrics(dir)).totalCostMsats, 700);
+    });
+  } finally {
+    clearInterval(settle);
+    await paid.stop();
+    await wallet.stop();
   }
 });
