@@ -127,6 +127,9 @@ export async function runGateway(opts: GatewayCliOptions, io: CliIo, createEngin
         port: opts.port,
         token: opts.token,
         swarmAllowed: usesSwarm,
+        swarmOff: opts.allowSwarm
+          ? `the swarm is off (${s.settings.mode === 'local-only' ? '--local-only' : '--no-fallback'})`
+          : 'the swarm is off (start the gateway with --allow-swarm to fall back to it)',
         ollamaHost: () => s.settings.ollamaHost,
         defaultModel: () => s.settings.model,
         warn: (m) => io.stderr(`warning: ${m}\n`),

@@ -18,6 +18,8 @@ export const PROVIDER_HEADER = 'x-swarm-compute-provider';
 export interface AnswerContext {
   engine: Engine;
   swarmAllowed(): boolean;
+  /** said in a failure when the swarm may not answer */
+  swarmOff: string;
   /** merged into each run: the extension's mode and consent */
   runOptions(): Pick<RunRequest, 'mode' | 'confirmSwarm'>;
   /** the run's life, for shutdown: cancel it, and wait for it */
@@ -122,7 +124,7 @@ async function streamAnswer(
   if (res.destroyed) return; // the client went away: the run was cancelled, nobody to tell
 
   if (result.lane === 'failed') {
-    const failure = describeFailure(result, ctx.swarmAllowed());
+    const failure = describeFailure(result, ctx.swarmAllowed(), ctx.swarmOff);
     const message = midStreamFailure ?? failure.message;
     if (res.headersSent) {
       if (withTrailers) res.addTrailers(laneHeaders(facts));

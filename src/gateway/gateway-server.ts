@@ -22,6 +22,8 @@ export interface GatewayOptions {
   token: string | null;
   /** whether the swarm may answer (read per request where it can change, as in the extension) */
   swarmAllowed: boolean | (() => boolean);
+  /** said in a failure when the swarm may not answer, e.g. how to turn it on */
+  swarmOff?: string;
   /** per-request run options, e.g. the extension's mode and its consent modal */
   runOptions?: () => Pick<RunRequest, 'mode' | 'confirmSwarm'>;
   /** read per request: the extension's settings may change while it runs */
@@ -85,6 +87,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const ctx: AnswerContext = {
     engine: options.engine,
     swarmAllowed,
+    swarmOff: options.swarmOff ?? 'the swarm is off',
     runOptions: options.runOptions ?? (() => ({})),
     track(controller, done) {
       runs.set(controller, done);

@@ -11,12 +11,13 @@ export interface Failure {
   message: string;
 }
 
-export function describeFailure(result: FailedResult, swarmAllowed: boolean): Failure {
+/** `swarmOff`: what to tell when the swarm may not answer (how to turn it on, where that is possible) */
+export function describeFailure(result: FailedResult, swarmAllowed: boolean, swarmOff = 'the swarm is off'): Failure {
   const parts: string[] = [];
   if (result.localError) parts.push(`local: ${result.localError}`);
   const swarmTried = result.swarmErrorKind !== undefined && !['disabled', 'not-attempted', 'declined'].includes(result.swarmErrorKind);
   if (swarmTried && result.swarmError) parts.push(`swarm: ${result.swarmError}`);
-  else if (!swarmAllowed) parts.push('the swarm is off (start the gateway with --allow-swarm to fall back to it)');
+  else if (!swarmAllowed) parts.push(swarmOff);
   else if (result.swarmError) parts.push(`swarm: ${result.swarmError}`);
   const message = parts.join('; ') || 'no lane could answer';
 

@@ -71,6 +71,7 @@ export class LocalGateway implements vscode.Disposable {
         port,
         token: null,
         swarmAllowed: () => gatewaySettings().allowSwarm,
+        swarmOff: 'the swarm is off (the setting swarmCompute.gateway.allowSwarm lets it answer, after you allow each request)',
         runOptions: () => this.runOptions(),
         ollamaHost: () => readSettings().ollamaHost,
         defaultModel: () => readSettings().model,
