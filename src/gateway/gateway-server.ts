@@ -124,6 +124,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         const version = typeof (up?.body as { version?: unknown })?.version === 'string' ? (up!.body as { version: string }).version : FALLBACK_OLLAMA_VERSION;
         return sendJson(res, 200, { version });
       }
+      case 'GET /api/ps': {
+        // which models the local Ollama has loaded (tools show it); none when it is not there
+        const up = await upstreamJson(options.ollamaHost(), '/api/ps');
+        return sendJson(res, 200, up?.status === 200 ? up.body : { models: [] });
+      }
       case 'GET /api/tags':
         return sendJson(res, 200, { models: await modelTags(options.ollamaHost(), options.defaultModel(), swarmAllowed()) });
       case 'GET /v1/models': {
@@ -166,7 +171,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
       default: {
         req.resume();
-        const known = ['/api/version', '/api/tags', '/api/show', '/api/chat', '/api/generate', '/v1/models', '/v1/chat/completions'];
+        const known = ['/api/version', '/api/ps', '/api/tags', '/api/show', '/api/chat', '/api/generate', '/v1/models', '/v1/chat/completions'];
         if (known.includes(path)) return fail(405, 'method_not_allowed', `${req.method} is not allowed on ${path}`);
         return fail(404, 'not_found', `${path} is not served by the swarm-compute gateway`);
       }

@@ -316,6 +316,7 @@ test('Ollama down: without --allow-swarm nothing reaches a relay (503); with it 
       assert.match(e.message, /--allow-swarm/);
       return true;
     });
+    assert.deepEqual((await new Ollama({ host: off.url }).ps()).models, [], 'no models loaded where there is no Ollama');
     await assert.rejects(new Ollama({ host: off.url }).chat({ model: 'llama3', messages: [{ role: 'user', content: 'swarm off too' }] }), (e: { status_code: number; error: string }) => {
       assert.equal(e.status_code, 503);
       assert.match(e.error, /not running|refused|unavailable/i);
