@@ -13,7 +13,7 @@ import { readSettings, SECTION } from './settings';
 export type GatewayStatus =
   | { state: 'off' }
   | { state: 'starting' }
-  | { state: 'running'; url: string; allowSwarm: boolean; requests: number }
+  | { state: 'running'; url: string; allowSwarm: boolean }
   | { state: 'failed'; error: string };
 
 export type GatewayOutcome = { ok: true; url: string } | { ok: false; error: string };
@@ -41,15 +41,21 @@ export class LocalGateway implements vscode.Disposable {
   private gateway: Gateway | null = null;
   private current: GatewayStatus = { state: 'off' };
   private allowedUntilStop = false;
-  private requests = 0;
   private readonly changed = new vscode.EventEmitter<GatewayStatus>();
   readonly onDidChange = this.changed.event;
+  private readonly configWatch: vscode.Disposable;
 
   constructor(
     private readonly engines: EngineService,
     private readonly log: vscode.LogOutputChannel,
     private readonly consent: GatewayConsent = (outbound) => this.askModal(outbound),
-  ) {}
+  ) {
+    // the tooltip follows the setting; each request reads it anyway
+    this.configWatch = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(`${SECTION}.gateway.allowSwarm`) || this.current.state !== 'running') return;
+      this.set({ ...this.current, allowSwarm: gatewaySettings().allowSwarm });
+    });
+  }
 
   get status(): GatewayStatus {
     return this.current;
@@ -64,7 +70,6 @@ export class LocalGateway implements vscode.Disposable {
       const engine = await this.engines.get();
       const { startGateway } = loadEngineModule();
       this.allowedUntilStop = false;
-      this.requests = 0;
       this.gateway = await startGateway({
         engine,
         host: '127.0.0.1',
@@ -78,7 +83,7 @@ export class LocalGateway implements vscode.Disposable {
         warn: (m) => this.log.warn(`gateway: ${m}`),
       });
       const url = this.gateway.url;
-      this.set({ state: 'running', url, allowSwarm, requests: 0 });
+      this.set({ state: 'running', url, allowSwarm });
       this.log.info(`Local Gateway listening on ${url} (${allowSwarm ? 'swarm fallback with consent' : 'local only'})`);
       return { ok: true, url };
     } catch (e) {
@@ -104,8 +109,6 @@ export class LocalGateway implements vscode.Disposable {
     const userMode = readSettings().mode;
     // local first always; the swarm only with the setting, and then only after consent
     const mode: Mode = userMode === 'local-only' ? 'local-only' : allowSwarm ? 'fallback' : 'local-no-fallback';
-    this.requests++;
-    if (this.current.state === 'running') this.set({ ...this.current, allowSwarm, requests: this.requests });
     return {
       mode,
       confirmSwarm: async (outbound, signal) => {
@@ -142,6 +145,7 @@ export class LocalGateway implements vscode.Disposable {
 
   dispose(): void {
     void this.stop();
+    this.configWatch.dispose();
     this.changed.dispose();
   }
 }

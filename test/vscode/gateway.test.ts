@@ -55,6 +55,11 @@ describe('Local Gateway', () => {
     assert.strictEqual(row.source, 'gateway');
     assert.strictEqual(row.lane, 'local');
 
+    // the tooltip follows the setting while it runs
+    await setSettings({ 'gateway.allowSwarm': true });
+    await until('the tooltip to say the swarm asks first', async () => /swarm fallback asks first/.test((await swarm.refreshStatus()).tooltip));
+    await setSettings({ 'gateway.allowSwarm': false });
+
     assert.strictEqual(await vscode.commands.executeCommand('swarmCompute.stopGateway'), true);
     assert.strictEqual(swarm.gateway().state, 'off');
     await assert.rejects(client.models.list(), (e: Error) => e instanceof OpenAI.APIConnectionError);
