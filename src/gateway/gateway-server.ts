@@ -144,7 +144,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         const asked = String((body as { model?: unknown; name?: unknown })?.model ?? (body as { name?: unknown })?.name ?? '');
         if (swarmAllowed() && sameModel(asked, options.defaultModel())) {
           // not on this machine, but the swarm may answer it
-          return sendJson(res, 200, { modelfile: '', parameters: '', template: '', details: {}, model_info: {}, capabilities: ['completion'] });
+          // (the context length the engine assumes for a model it cannot ask: 8192 tokens)
+          return sendJson(res, 200, {
+            modelfile: '',
+            parameters: '',
+            template: '',
+            details: { format: '', family: '', families: [], parameter_size: '', quantization_level: '' },
+            model_info: { 'general.architecture': 'swarm', 'swarm.context_length': 8192 },
+            capabilities: ['completion'],
+          });
         }
         if (!up) return fail(503, 'no_lane_available', `Ollama at ${options.ollamaHost()} is not reachable for model details`);
         return sendJson(res, up.status, up.body);
