@@ -9,6 +9,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { extensionRows } from './extension';
+import { gatewayPath } from './gateway';
 import { historyRows } from './history';
 import { cryptoCost, fallbackDecision, localPath, removeEngineFolders, swarmPath, type WasmCrypto } from './lanes';
 import type { ServerAddresses } from './servers';
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
   };
   log(`bench: ${context.cpus}, node ${context.node}, load average ${context.loadAverageAtStart.join(' ')}`);
 
-  if (['1', '2', '3'].some(wanted)) {
+  if (['1', '2', '3', '6'].some(wanted)) {
     const servers = await startServers();
     try {
       const s = servers.addresses;
@@ -109,6 +110,12 @@ async function main(): Promise<void> {
         const crypto = cryptoCost(wasm.crypto, reps(200, 30));
         rows.push(...crypto.rows);
         rows.push(...(await swarmPath(s, reps(25, 4), wasm.crypto, crypto.medians)));
+      }
+      if (wanted('6')) {
+        log('6: gateway …');
+        await servers.setStream(1, 50);
+        rows.push(...(await gatewayPath(s, reps(20, 2), 'paced: 50 ms to first token, 1 ms/token')));
+        await servers.setStream(0);
       }
     } finally {
       await servers.stop();

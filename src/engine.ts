@@ -51,3 +51,5 @@ export { ModelProvider } from './provider/model-provider';
 export { findProviders, trackRecords } from './provider/provider-directory';
 export { checkInvoiceWallet } from './provider/wallet-check';
 export { NwcClient } from './wallet/nwc-client';
+export { authSigner } from './swarm/relay-auth';
+export { startGateway } from './gateway/gateway-server';

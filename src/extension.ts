@@ -19,6 +19,7 @@ import { ProvidersList, type ProviderPick } from './views/providers-list';
 import { registerConversationCommands } from './views/conversation-commands';
 import { LmConsent, type LmConsentChoice } from './views/lm-consent';
 import { SwarmLmProvider, registerLmProvider } from './views/lm-provider';
+import { LocalGateway, registerGatewayCommands, type GatewayStatus } from './views/local-gateway';
 
 /** What the extension exports (used by its integration tests). */
 export interface SwarmComputeApi {
@@ -53,10 +54,13 @@ export interface SwarmComputeApi {
   /** what a caller of the language model API chose in the swarm question ("Always Allow" / "Never"), per extension id */
   lmConsent(caller: string): LmConsentChoice | undefined;
   setLmConsent(caller: string, choice: LmConsentChoice | undefined): Promise<void>;
+  /** Start/Stop Local Gateway: where it stands */
+  gateway(): GatewayStatus;
 }
 
 let engines: EngineService | undefined;
 let sharing: ModelSharing | undefined;
+let localGateway: LocalGateway | undefined;
 
 export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
   const started = Date.now();
@@ -80,12 +84,18 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
   const session = new ChatSession(engines, consent, secrets, log);
   const metrics = new MetricsPanel(context.extensionUri, engines, session);
   const share = (sharing = new ModelSharing(engines, secrets, log));
-  const providers = new ProvidersList(engines, log, async () => getPublicKey(await secrets.nostrSecretKey()));
+  const providers = new ProvidersList(
+    engines,
+    log,
+    async () => getPublicKey(await secrets.nostrSecretKey()),
+    () => secrets.nostrSecretKey(),
+  );
   const deps: Partial<CommandDeps> = { session, consent, engines, secrets, metrics, sharing: share, providers, log };
   const chat = new ChatViewProvider(context.extensionUri, session, consent, (a, id) => errorActionHandler(deps as CommandDeps)(a, id), log);
   deps.chat = chat;
   consent.setPresenter((request, signal) => chat.askConsent(request, signal));
-  const statusBar = new CostStatusBar(engines, session, log, share);
+  const gateway = (localGateway = new LocalGateway(engines, log));
+  const statusBar = new CostStatusBar(engines, session, log, share, gateway);
   const sharingItem = new SharingStatusItem(share);
   const lmConsent = new LmConsent(context.globalState, log);
   const lmProvider = new SwarmLmProvider(engines, lmConsent, log);
@@ -103,6 +113,8 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
     share,
     sharingItem,
     providers,
+    gateway,
+    ...registerGatewayCommands(gateway),
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chat),
     ...registerCommands(deps as CommandDeps),
     ...registerConversationCommands(session, chat),
@@ -154,11 +166,14 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
     languageModelsRegistered: lmRegistration !== undefined,
     lmConsent: (caller) => lmConsent.choiceOf(caller),
     setLmConsent: (caller, choice) => lmConsent.set(caller, choice),
+    gateway: () => gateway.status,
   };
 }
 
 /** Stops sharing (the announcement is withdrawn), then waits for the engine to finish its runs and save the history. */
 export async function deactivate(): Promise<void> {
+  await localGateway?.stop();
+  localGateway = undefined;
   await sharing?.stop();
   sharing = undefined;
   await engines?.close();

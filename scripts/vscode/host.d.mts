@@ -50,7 +50,8 @@ export function installVsix(dirs: HostDirs, vsix: string): void;
 export function installFolder(dirs: HostDirs, folder: string): void;
 export function startServer(
   dirs: HostDirs,
-  options?: { port?: number; env?: Record<string, string>; log?: (text: string) => void },
+  /** smokeTestDriver (default true): false lets modal dialogs really show */
+  options?: { port?: number; env?: Record<string, string>; log?: (text: string) => void; smokeTestDriver?: boolean },
 ): Promise<RunningServer>;
 export function launchBrowser(): Promise<Browser>;
 export function removeDirs(dirs: HostDirs): void;

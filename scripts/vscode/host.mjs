@@ -138,7 +138,8 @@ export function installFolder(dirs, folder) {
  * Starts the server; resolves once it answers HTTP. `stop()` ends the whole
  * process group (its watchers would otherwise linger).
  */
-export async function startServer(dirs, { port, env, log, codeServer = false } = {}) {
+// smokeTestDriver: false lets modal dialogs show (the driver answers them itself, as in tests: a UI test of a modal needs them)
+export async function startServer(dirs, { port, env, log, codeServer = false, smokeTestDriver = true } = {}) {
   ensureHost();
   port ??= await freePort();
   const args = codeServer
@@ -159,7 +160,7 @@ export async function startServer(dirs, { port, env, log, codeServer = false } =
         '--without-connection-token',
         '--accept-server-license-terms',
         '--telemetry-level', 'off',
-        '--enable-smoke-test-driver',
+        ...(smokeTestDriver ? ['--enable-smoke-test-driver'] : []),
         ...serverArgs(dirs),
       ];
   const child = spawn(

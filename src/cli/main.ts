@@ -4,7 +4,7 @@ import { defaultDataDir } from './defaults';
 import { processIo, type CliIo } from './io';
 import { parseSubmitOptions } from './submit-options';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runSubmit } from './submit';
-import { USAGE, SUBMIT_USAGE, SERVE_USAGE, PROVIDERS_USAGE } from './usage';
+import { USAGE, SUBMIT_USAGE, SERVE_USAGE, PROVIDERS_USAGE, GATEWAY_USAGE } from './usage';
 import { ConfigError } from '../fallback/errors';
 
 async function openStore(dataDir: string, io: CliIo) {
@@ -100,6 +100,16 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         }
         return await runServe(opts, io);
       }
+      case 'gateway': {
+        const { parseGatewayOptions, runGateway } = await import('./gateway');
+        const opts = parseGatewayOptions(rest, io.env);
+        if (opts.help) {
+          io.stdout(GATEWAY_USAGE);
+          return EXIT_OK;
+        }
+        const { createEngine } = await import('../engine');
+        return await runGateway(opts, io, createEngine);
+      }
       case 'providers': {
         const { parseProvidersOptions, runProviders } = await import('./providers');
         const opts = parseProvidersOptions(rest, io.env);
@@ -121,7 +131,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         io.stdout(`${VERSION}\n`);
         return EXIT_OK;
       default:
-        throw new UsageError(`unknown command "${command}"; commands: submit, metrics, history, providers, serve (see --help)`);
+        throw new UsageError(`unknown command "${command}"; commands: submit, metrics, history, providers, serve, gateway (see --help)`);
     }
   } catch (e) {
     if (e instanceof UsageError || e instanceof ConfigError) {

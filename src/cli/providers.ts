@@ -50,7 +50,11 @@ function clip(text: string | null, max: number): string {
 export async function runProviders(opts: ProvidersOptions, io: CliIo): Promise<number> {
   const { findProviders, providerJson, trackRecords } = await import('../provider/provider-directory');
   const { openHistory } = await import('../history/sqlite-history');
-  const found = await findProviders(opts.relays, { connectTimeoutMs: opts.timeoutMs, eoseTimeoutMs: opts.timeoutMs });
+  const { authSigner } = await import('../swarm/relay-auth');
+  const { loadOrCreateIdentity } = await import('./identity');
+  // the identity is read (or made) only if a relay asks for NIP-42 authentication
+  const auth = authSigner(() => loadOrCreateIdentity(opts.dataDir, io.env));
+  const found = await findProviders(opts.relays, { connectTimeoutMs: opts.timeoutMs, eoseTimeoutMs: opts.timeoutMs }, auth);
   const failures = found.failed.map((f) => `${f.url} (${f.reason})`).join(', ');
   if (found.reached.length === 0) {
     io.stderr(`swarm-compute: no relay could be reached: ${failures}\n`);

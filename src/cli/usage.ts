@@ -53,6 +53,8 @@ Commands:
   providers  [--relay URL]... [--json] [--data-dir DIR]  kind-5050 providers found through NIP-89
   serve      --model NAME [--price-msats N] ...    answer kind-5050 jobs with your local model
                                                    (see: swarm-compute serve --help)
+  gateway    [--port N] [--host ADDR] [--allow-swarm] ...  Ollama's and OpenAI's APIs on 127.0.0.1:11435
+                                                   (see: swarm-compute gateway --help)
 `;
 
 export const SERVE_USAGE = `swarm-compute serve --model NAME [options]
@@ -89,4 +91,31 @@ Options:
   --json                       a JSON array of {pubkey,name,about,models,priceMsats,jobs,successes,medianDurationMs}
   --data-dir DIR               whose history to read; default SWARM_COMPUTE_HOME, else ~/.swarm-compute
   --timeout-secs N             how long to wait for each relay (default 3)
+`;
+
+export const GATEWAY_USAGE = `swarm-compute gateway [--port N] [--host ADDR] [--token T] [--allow-swarm] [submit's options]
+
+Serves Ollama's API (GET /api/version, GET /api/tags, POST /api/chat,
+POST /api/generate) and OpenAI's (GET /v1/models, POST /v1/chat/completions)
+so other tools get the local-first engine. Every request runs as a submit:
+one history row (source gateway), counted in metrics, same caps and budgets.
+
+Options:
+  --port N                     port (default 11435; 0 picks a free one)
+  --host ADDR                  address to listen on (default 127.0.0.1); anything
+                               but a loopback address needs --token
+  --token T                    every request must send "Authorization: Bearer T";
+                               default SWARM_COMPUTE_GATEWAY_TOKEN (keeps it out of ps)
+  --allow-swarm                fall back to the NIP-90 marketplace when local fails;
+                               without it nothing leaves this machine
+  --local-only / --no-fallback as for submit (--local-first is the default)
+  --model, --ollama-host, --relay, --provider, --encrypt, --max-price-msats,
+  --local-timeout-secs, --swarm-timeout-secs, --offer-window-secs,
+  --daily-budget-msats, --monthly-budget-msats, --nwc, --data-dir: as for submit
+  (--model is the default model; each request names its own)
+
+Errors come in each API's own shape: unknown model 404, price cap or budget 402,
+no lane could answer 503, bad request 400. Response headers x-swarm-compute-lane,
+x-swarm-compute-cost-msats and x-swarm-compute-provider say who answered and what
+it cost. Ctrl-C / SIGTERM: no new requests, running ones cancelled, exit 0.
 `;

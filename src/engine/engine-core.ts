@@ -95,7 +95,7 @@ export class EngineCore implements Engine {
     }
     const turn = rows.reduce((n, r) => Math.max(n, r.turn), 0) + 1;
     if (request.messages) {
-      const given = turnsFromMessages(request.messages);
+      const given = turnsFromMessages(messagesBeforePrompt(request.messages, request.prompt));
       return { turns: given.turns, system: request.system ?? given.system, turn };
     }
     return { turns: withoutRetried(turnsFromRows(rows), request.prompt), system: request.system, turn };
@@ -282,4 +282,14 @@ function recordPatch(
     swarmErrorKind: (result.lane === 'failed' ? result.swarmErrorKind : undefined) ?? (swarm && !swarm.ok ? swarm.error.kind : null),
     paymentWarning,
   };
+}
+
+/**
+ * Callers of chat APIs (the gateway, VS Code's language model API) hand over
+ * the whole conversation, the new question last; the engine sends `prompt`
+ * itself as the last turn, so a trailing copy of it is not an earlier turn.
+ */
+function messagesBeforePrompt(messages: readonly import('../engine-api').ChatMessage[], prompt: string): readonly import('../engine-api').ChatMessage[] {
+  const last = messages.at(-1);
+  return last && last.role === 'user' && last.content === prompt ? messages.slice(0, -1) : messages;
 }

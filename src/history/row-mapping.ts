@@ -216,6 +216,8 @@ export interface HistoryJson {
   paymentState?: 'unconfirmed' | 'failed';
   /** CLI.md "Conversations" */
   conversationId: string;
+  /** what asked for the run ('gateway', …), null when not said */
+  source: string | null;
 }
 
 export function toHistoryJson(record: JobRecord): HistoryJson {
@@ -235,5 +237,6 @@ export function toHistoryJson(record: JobRecord): HistoryJson {
     response: record.response,
     ...(record.paymentState === 'unconfirmed' || record.paymentState === 'failed' ? { paymentState: record.paymentState } : {}),
     conversationId: record.conversationId,
+    source: record.source ?? null,
   };
 }

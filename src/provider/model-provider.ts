@@ -32,6 +32,7 @@ import { readJob, type JobEnvelope } from './job-intake';
 import { JobReplies } from './job-replies';
 import { sameModel } from './model-name';
 import { RelayWriter } from './relay-writer';
+import { authSigner } from '../swarm/relay-auth';
 import { ServedJob } from './served-job';
 import type {
   ProviderDeps,
@@ -138,7 +139,9 @@ export class ModelProvider {
       }
     }
 
-    this.jobs = new RelayGroup(s.relays, this.tuning.relay);
+    // NIP-42: relays that ask are answered with the provider's own key
+    const auth = authSigner(this.deps.secretKey);
+    this.jobs = new RelayGroup(s.relays, this.tuning.relay, auth);
     const connection = await this.jobs.connect();
     if (this.state !== 'starting') return fail('config', 'stopped while starting');
     if (connection.connected.length === 0) {
@@ -147,8 +150,8 @@ export class ModelProvider {
     const since = nowSecs();
     // kept by reference: RelayGroup re-sends this filter after a reconnect, and refresh() moves `since` forward
     this.jobFilter = { kinds: [KIND_TEXT_GENERATION], since };
-    this.writer = new RelayWriter(s.relays, { ...this.tuning.relay, retryAfterMs: this.tuning.relayRetryMs });
-    this.withdrawals = new RelayGroup(connection.connected, this.tuning.relay);
+    this.writer = new RelayWriter(s.relays, { ...this.tuning.relay, retryAfterMs: this.tuning.relayRetryMs }, auth);
+    this.withdrawals = new RelayGroup(connection.connected, this.tuning.relay, auth);
     await Promise.all([
       this.jobs.subscribe(this.jobFilter, {
         alreadyHave: (id) => this.seen.has(id),

@@ -7,6 +7,7 @@ import { verifyEvent } from '../swarm/nostr-crypto';
 import type { JobRecord } from '../history/types';
 import { DEFAULT_RELAY_TUNING, RelayGroup, type RelayFailure, type RelayGroupTuning } from '../swarm/relay-group';
 import { KIND_TEXT_GENERATION } from '../swarm/types';
+import type { AuthSigner } from '../swarm/relay-auth';
 import { KIND_HANDLER_INFO } from './announcement';
 
 export interface ProviderListing {
@@ -81,9 +82,13 @@ export function newestPerProvider(events: Event[]): ProviderListing[] {
   return [...byPubkey.values()].sort((a, b) => b.announcedAt - a.announcedAt);
 }
 
-/** Asks the relays for kind-5050 announcements; done at EOSE from all (each bounded by the tuning). */
-export async function findProviders(relays: string[], tuning: Partial<RelayGroupTuning> = {}): Promise<DirectoryResult> {
-  const group = new RelayGroup(relays, { ...DEFAULT_RELAY_TUNING, connectTimeoutMs: 3000, eoseTimeoutMs: 3000, ...tuning });
+/**
+ * Asks the relays for kind-5050 announcements; done at EOSE from all (each
+ * bounded by the tuning). `auth` answers relays that ask for NIP-42
+ * authentication (absent: such a relay's refusal is reported as a failure).
+ */
+export async function findProviders(relays: string[], tuning: Partial<RelayGroupTuning> = {}, auth: AuthSigner | null = null): Promise<DirectoryResult> {
+  const group = new RelayGroup(relays, { ...DEFAULT_RELAY_TUNING, connectTimeoutMs: 3000, eoseTimeoutMs: 3000, ...tuning }, auth);
   const events = new Map<string, Event>();
   try {
     const connection = await group.connect();

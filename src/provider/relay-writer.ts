@@ -5,6 +5,7 @@
 // that publishes for hours. Why not SimplePool: its relays print NOTICEs on
 // stdout (console.debug) before we could silence them.
 import { recordingSocketClass } from '../swarm/recording-socket';
+import { publishWithAuth, RelayAuth, type AuthSigner } from '../swarm/relay-auth';
 import WebSocket from 'ws';
 import type { AbstractRelay } from 'nostr-tools/abstract-relay';
 import { ScreenedRelay } from '../swarm/screened-relay';
@@ -27,6 +28,8 @@ interface Entry {
   /** Date.now() before which no new connection is tried */
   retryAt: number;
   lastFailure: string;
+  /** NIP-42, when the writer has an identity to answer challenges with */
+  auth: RelayAuth | null;
 }
 
 export interface PublishReport {
@@ -41,8 +44,19 @@ export class RelayWriter {
   constructor(
     urls: readonly string[],
     private readonly tuning: RelayWriterTuning,
+    /** answers relays' NIP-42 challenges; null: they are not answered */
+    authSigner: AuthSigner | null = null,
   ) {
-    this.entries = [...new Set(urls)].map((url) => ({ url, relay: null, socket: null, lastError: null, opening: null, retryAt: 0, lastFailure: '' }));
+    this.entries = [...new Set(urls)].map((url) => ({
+      url,
+      relay: null,
+      socket: null,
+      lastError: null,
+      opening: null,
+      retryAt: 0,
+      lastFailure: '',
+      auth: authSigner ? new RelayAuth(authSigner, tuning.publishTimeoutMs) : null,
+    }));
   }
 
   /** Sends to every relay at once; resolves when each answered OK, refused, or timed out. */
@@ -74,7 +88,7 @@ export class RelayWriter {
   private async publishOn(entry: Entry, event: Event, report: PublishReport): Promise<void> {
     try {
       const relay = await this.open(entry);
-      await relay.publish(event);
+      await publishWithAuth(relay, entry.auth, event);
       report.accepted.push(entry.url);
     } catch (err) {
       report.failed.push({ url: entry.url, reason: reasonOf(err, entry) });
@@ -105,6 +119,7 @@ export class RelayWriter {
     const relay = new ScreenedRelay(entry.url, { verifyEvent: () => true, websocketImplementation: recordingSocketClass(entry) });
     relay.onnotice = () => {}; // nostr-tools prints notices with console.debug, i.e. on stdout
     relay.publishTimeout = this.tuning.publishTimeoutMs;
+    if (entry.auth) entry.auth.relay = relay;
     entry.opening = relay
       .connect({ timeout: this.tuning.connectTimeoutMs })
       .then(() => {

@@ -12,6 +12,7 @@ import { buildJobDeletion, buildJobRequest } from './job-request';
 import { JobEventGate } from './event-gate';
 import { DEFAULT_RELAY_TUNING, RelayGroup, type RelayFailure, type RelayGroupTuning } from './relay-group';
 import { SwarmJob } from './swarm-job';
+import { authSigner } from './relay-auth';
 
 export type SwarmLaneTuning = RelayGroupTuning;
 
@@ -77,7 +78,8 @@ export class Nip90SwarmLane implements SwarmLane {
     const gate = new JobEventGate(job.id, request.providers);
     const inbox: Event[] = [];
     let deliver: (event: Event) => void = (event) => void inbox.push(event);
-    const relays = new RelayGroup(request.relays, this.tuning);
+    // NIP-42: relays that ask are answered with the key the job is signed with
+    const relays = new RelayGroup(request.relays, this.tuning, authSigner(deps.secretKey));
     const cancelJob = async () => {
       await relays.publish(buildJobDeletion(job.id, deps.secretKey));
     };

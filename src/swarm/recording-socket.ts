@@ -1,9 +1,12 @@
 import WebSocket from 'ws';
+import type { RelayAuth } from './relay-auth';
 
 /** Where a relay connection's socket and its last error are kept. */
 export interface SocketRecord {
   socket: WebSocket | null;
   lastError: Error | null;
+  /** NIP-42: sees each socket's AUTH challenge (absent: challenges are not answered) */
+  auth?: RelayAuth | null;
 }
 
 /**
@@ -16,6 +19,7 @@ export function recordingSocketClass(record: SocketRecord): typeof globalThis.We
     constructor(address: string) {
       super(address);
       record.socket = this;
+      record.auth?.watch(this);
       this.on('error', (err) => {
         record.lastError = err;
       });

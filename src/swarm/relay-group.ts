@@ -9,6 +9,7 @@
 // parsing), failures keep their cause, and verification is left to the
 // job's gate so it happens once per event.
 import { recordingSocketClass } from './recording-socket';
+import { isAuthRequired, publishWithAuth, RelayAuth, type AuthSigner } from './relay-auth';
 import WebSocket from 'ws';
 import type { AbstractRelay, Subscription } from 'nostr-tools/abstract-relay';
 import { ScreenedRelay } from './screened-relay';
@@ -54,6 +55,8 @@ interface RelayEntry {
   attempts: number;
   /** events this relay accepted: re-sent after a reconnect in case the relay lost them */
   accepted: Event[];
+  /** NIP-42, when the group has an identity to answer challenges with */
+  auth: RelayAuth | null;
 }
 
 function describeSocketError(err: Error | null): string {
@@ -92,12 +95,15 @@ export class RelayGroup {
   constructor(
     urls: readonly string[],
     private readonly tuning: RelayGroupTuning = DEFAULT_RELAY_TUNING,
+    /** answers relays' NIP-42 challenges; null: they are not answered */
+    authSigner: AuthSigner | null = null,
   ) {
     const seen = new Set<string>();
     this.entries = [];
     for (const url of urls) {
       let relay: AbstractRelay;
-      const entry: RelayEntry = { url, relay: null, socket: null, lastError: null, subscription: null, reconnectTimer: null, attempts: 0, accepted: [] };
+      const auth = authSigner ? new RelayAuth(authSigner, tuning.publishTimeoutMs) : null;
+      const entry: RelayEntry = { url, relay: null, socket: null, lastError: null, subscription: null, reconnectTimer: null, attempts: 0, accepted: [], auth };
       try {
         relay = new ScreenedRelay(url, { verifyEvent: () => true, websocketImplementation: recordingSocketClass(entry) });
       } catch {
@@ -109,6 +115,7 @@ export class RelayGroup {
       relay.publishTimeout = tuning.publishTimeoutMs;
       relay.onnotice = () => {}; // nostr-tools prints notices on stdout, which the CLI keeps for its JSON
       entry.relay = relay;
+      if (auth) auth.relay = relay;
       this.entries.push(entry);
     }
   }
@@ -148,7 +155,7 @@ export class RelayGroup {
         const relay = entry.relay;
         if (!relay?.connected) return;
         try {
-          await relay.publish(event);
+          await publishWithAuth(relay, entry.auth, event);
           entry.accepted.push(event);
           accepted.push(entry.url);
         } catch (err) {
@@ -202,7 +209,7 @@ export class RelayGroup {
     return null;
   }
 
-  private subscribeOn(entry: RelayEntry): Promise<void> {
+  private subscribeOn(entry: RelayEntry, afterAuth = false): Promise<void> {
     const relay = entry.relay;
     const handlers = this.handlers;
     if (!relay?.connected || !handlers || !this.filter) return Promise.resolve();
@@ -212,7 +219,15 @@ export class RelayGroup {
         alreadyHaveEvent: (id) => handlers.alreadyHave(id),
         onevent: (event) => handlers.onevent(event, entry.url),
         oneose: () => resolve(),
-        onclose: () => resolve(),
+        onclose: (reason) => {
+          // CLOSED "auth-required:": once our answer to the challenge is accepted, subscribe again
+          if (!afterAuth && entry.auth && isAuthRequired(reason) && !this.closed) {
+            void entry.auth
+              .authenticated()
+              .then((ok) => (ok && !this.closed ? this.subscribeOn(entry, true) : undefined))
+              .then(() => resolve());
+          } else resolve();
+        },
       });
     });
   }
@@ -240,6 +255,6 @@ export class RelayGroup {
     entry.attempts = 0;
     await this.subscribeOn(entry);
     // a relay that restarted may have lost the job: sending it again is harmless (same id)
-    for (const event of entry.accepted) entry.relay?.publish(event).catch(() => {});
+    for (const event of entry.accepted) if (entry.relay) publishWithAuth(entry.relay, entry.auth, event).catch(() => {});
   }
 }

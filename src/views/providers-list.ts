@@ -66,6 +66,8 @@ export class ProvidersList implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     /** this machine's Nostr public key (hex), to mark its own announcement */
     private readonly ownPubkey: () => Promise<string | null> = async () => null,
+    /** the identity that answers relays asking for NIP-42 authentication */
+    private readonly secretKey: () => Promise<Uint8Array | null> = async () => null,
   ) {}
 
   /** The open picker (read by the integration tests). */
@@ -136,8 +138,9 @@ export class ProvidersList implements vscode.Disposable {
   private async load(picker: vscode.QuickPick<ProviderPick>, relays: string[], preferred: string[]): Promise<void> {
     try {
       const module = loadEngineModule();
+      const key = await this.secretKey().catch(() => null);
       const [found, records, own] = await Promise.all([
-        module.findProviders(relays, { connectTimeoutMs: 4000, eoseTimeoutMs: 4000 }),
+        module.findProviders(relays, { connectTimeoutMs: 4000, eoseTimeoutMs: 4000 }, key ? module.authSigner(key) : null),
         this.engines.get().then(async (engine) => module.trackRecords(await engine.history.exportAll())),
         this.ownPubkey().catch(() => null),
       ]);

@@ -12,6 +12,7 @@ import { readSettings, SECTION, usesLocal, usesSwarm } from './settings';
 import { MODE_LABELS } from './protocol';
 import type { ModelSharing } from './model-sharing';
 import { sharingLine } from './sharing-status';
+import { gatewayLine, type LocalGateway } from './local-gateway';
 
 const OLLAMA_EVERY_MS = 60_000;
 /** while the local model is down or not pulled, look again this often: starting Ollama or a pull shows soon */
@@ -56,6 +57,7 @@ export class CostStatusBar implements vscode.Disposable {
     session: ChatSession,
     private readonly log: vscode.LogOutputChannel,
     private readonly sharing: ModelSharing,
+    private readonly gateway?: LocalGateway,
   ) {
     this.item = vscode.window.createStatusBarItem('swarmCompute.status', vscode.StatusBarAlignment.Right, 100);
     this.item.name = 'Swarm Compute';
@@ -74,6 +76,7 @@ export class CostStatusBar implements vscode.Disposable {
       }),
       engines.onDidLoad(() => void this.refresh()),
       sharing.onDidChange(() => void this.refresh()),
+      ...(gateway ? [gateway.onDidChange(() => void this.refresh())] : []),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(SECTION)) {
           this.ollama = null;
@@ -226,6 +229,8 @@ export class CostStatusBar implements vscode.Disposable {
     }
     const shared = sharingLine(this.sharing.status);
     if (shared) md.appendMarkdown(`${shared}\n\n`);
+    const gatewayShown = this.gateway ? gatewayLine(this.gateway.status) : null;
+    if (gatewayShown) md.appendMarkdown(`${gatewayShown}\n\n`);
     md.appendMarkdown('[Metrics](command:swarmCompute.showMetrics) · [Diagnose](command:swarmCompute.diagnoseConnection) · [Chat](command:swarmCompute.openChat)');
     return md;
   }

@@ -5,7 +5,7 @@
 // exits by itself; close() ends everything at once.
 import WebSocket from 'ws';
 import { SimplePool, useWebSocketImplementation } from 'nostr-tools/pool';
-import { finalizeEvent, type Event as NostrEvent } from 'nostr-tools/pure';
+import { finalizeEvent, type Event as NostrEvent, type EventTemplate, type VerifiedEvent } from 'nostr-tools/pure';
 import * as nip04 from 'nostr-tools/nip04';
 import * as nip44 from 'nostr-tools/nip44';
 import { parseNwcUri, type NwcConnection } from './nwc-uri';
@@ -79,6 +79,12 @@ export class NwcClient implements PaymentWallet {
   private active = 0;
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly closers = new Set<(error: WalletError) => void>();
+  /**
+   * NIP-42: a wallet relay that asks is answered with the connection's own
+   * key (the one the wallet knows this client by); nostr-tools retries the
+   * refused REQ or EVENT after it.
+   */
+  private readonly onauth = async (template: EventTemplate): Promise<VerifiedEvent> => finalizeEvent(template, this.connection.secretKey);
 
   constructor(uri: string | NwcConnection, options: NwcClientOptions = {}) {
     this.connection = typeof uri === 'string' ? parseNwcUri(uri) : uri;
@@ -198,6 +204,7 @@ export class NwcClient implements PaymentWallet {
           relays,
           { kinds: [KIND_NWC_RESPONSE], authors: [walletPubkey], '#e': [event.id] },
           {
+            onauth: this.onauth,
             onevent: (answer) => {
               if (answer.pubkey !== walletPubkey || !answer.tags.some((t) => t[0] === 'e' && t[1] === event.id)) return;
               let body: Json;
@@ -225,7 +232,7 @@ export class NwcClient implements PaymentWallet {
               if (settled) return;
               if (!state.mayStillSend()) return;
               state.sent = true;
-              Promise.any(pool.publish(relays, event)).catch((agg: AggregateError) => {
+              Promise.any(pool.publish(relays, event, { onauth: this.onauth })).catch((agg: AggregateError) => {
                 const reasons = (agg.errors ?? []).map((r) => oneLine(r instanceof Error ? r.message : r, 120));
                 const uncertain = reasons.some((r) => /timed out|timeout/i.test(r));
                 finish(() =>
@@ -320,6 +327,7 @@ export class NwcClient implements PaymentWallet {
       };
       const timer = setTimeout(end, this.opts.infoTimeoutMs);
       const sub = pool.subscribeMany(relays, { kinds: [KIND_NWC_INFO], authors: [walletPubkey] }, {
+        onauth: this.onauth,
         onevent: (e) => {
           if (e.pubkey === walletPubkey && e.kind === KIND_NWC_INFO) found.push(e);
         },

@@ -36,7 +36,14 @@ export interface Workbench {
 }
 
 export async function startWorkbench(
-  options: { settings?: Record<string, unknown>; files?: Record<string, string>; /** unpacked extension folders installed beside the .vsix */ extensions?: string[] } = {},
+  options: {
+    settings?: Record<string, unknown>;
+    files?: Record<string, string>;
+    /** unpacked extension folders installed beside the .vsix */
+    extensions?: string[];
+    /** false: modal dialogs really show */
+    smokeTestDriver?: boolean;
+  } = {},
 ): Promise<Workbench> {
   const dirs = makeDirs();
   writeUserSettings(dirs, options.settings);
@@ -46,7 +53,7 @@ export async function startWorkbench(
   }
   installVsix(dirs, VSIX);
   for (const folder of options.extensions ?? []) installFolder(dirs, folder);
-  const server = await startServer(dirs);
+  const server = await startServer(dirs, { smokeTestDriver: options.smokeTestDriver ?? true });
   const browser = await launchBrowser().catch(async (err) => {
     await server.stop();
     throw err;

@@ -84,6 +84,8 @@ export interface NwcWalletOptions {
   network?: string | null;
   /** put this in the info event's `encryption` tag instead of what `encryption` implies */
   infoEncryptionTag?: string;
+  /** answer the relay's NIP-42 challenge (sent when connecting) before subscribing */
+  authenticate?: boolean;
 }
 
 export interface NwcTestWallet {
@@ -134,10 +136,31 @@ export async function startNwcWallet(options: NwcWalletOptions): Promise<NwcTest
   const handled = new Set<string>();
 
   const ws = new WebSocket(options.relayUrl);
+  const frame = (match: (m: unknown[]) => boolean) =>
+    new Promise<unknown[]>((resolve) => {
+      const onMessage = (raw: WebSocket.RawData) => {
+        const m = JSON.parse(String(raw)) as unknown[];
+        if (!match(m)) return;
+        ws.off('message', onMessage);
+        resolve(m);
+      };
+      ws.on('message', onMessage);
+    });
+  const challenge = options.authenticate ? frame((m) => m[0] === 'AUTH') : null;
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
+  if (challenge) {
+    const auth = finalizeEvent(
+      { kind: 22242, created_at: Math.floor(Date.now() / 1000), content: '', tags: [['relay', options.relayUrl], ['challenge', String((await challenge)[1])]] },
+      walletSecret,
+    );
+    const ok = frame((m) => m[0] === 'OK' && m[1] === auth.id);
+    ws.send(JSON.stringify(['AUTH', auth]));
+    const answer = await ok;
+    if (answer[2] !== true) throw new Error(`the relay refused the wallet's AUTH: ${String(answer[3])}`);
+  }
   ws.on('error', () => {});
   const oks = new Map<string, (ok: boolean, message: string) => void>();
   let eose: (() => void) | null = null;

@@ -61,6 +61,14 @@ export interface TestRelayOptions {
   port?: number;
   /** answer OK false to events this returns a reason for */
   reject?: (event: RelayEvent) => string | undefined;
+  /**
+   * NIP-42 (@nostr-relay/core with a `hostname`): EVENT and REQ from a
+   * connection that has not authenticated are refused with "auth-required: …"
+   * (OK false / CLOSED). 'on-connect' sends the challenge when a client
+   * connects, as the core does; 'on-refusal' only right after a refusal, so a
+   * client's first try is always refused and its retry is what gets tested.
+   */
+  requireAuth?: 'on-connect' | 'on-refusal';
 }
 
 export interface TestRelay {
@@ -78,6 +86,10 @@ export interface TestRelay {
   dropConnections(): void;
   /** change the OK-false policy at run time */
   setReject(reject: TestRelayOptions['reject']): void;
+  /** pubkeys that authenticated (NIP-42), in order */
+  authenticated: string[];
+  /** EVENTs and REQs refused with auth-required */
+  authRefusals(): number;
   /** resolves with the first accepted event matching the filter (already received or future) */
   waitFor(filter: Filter, timeoutMs?: number): Promise<RelayEvent>;
   stop(): Promise<void>;
@@ -86,11 +98,37 @@ export interface TestRelay {
 export async function startRelay(options: TestRelayOptions = {}): Promise<TestRelay> {
   const repo = new MemoryRepository();
   const silent = { setLogLevel() {}, debug() {}, info() {}, warn() {}, error() {} };
-  const relay = new NostrRelay(repo as never, { logger: silent as never, eventHandlingResultCacheTtl: 0, filterResultCacheTtl: 0 });
+  const relay = new NostrRelay(repo as never, {
+    logger: silent as never,
+    eventHandlingResultCacheTtl: 0,
+    filterResultCacheTtl: 0,
+    // the core speaks NIP-42 only with a hostname: the one AUTH events must name in their relay tag
+    ...(options.requireAuth ? { hostname: '127.0.0.1' } : {}),
+  });
   const validator = new Validator();
   const received: RelayEvent[] = [];
   let reject = options.reject;
   const waiters: { filter: Filter; resolve: (e: RelayEvent) => void }[] = [];
+
+  const authenticated: string[] = [];
+  let authRefusals = 0;
+  const AUTH_REQUIRED = 'auth-required: this relay serves authenticated users only';
+  if (options.requireAuth) {
+    relay.register({
+      async handleMessage(ctx: { id: string; pubkey?: string; sendMessage(m: unknown[]): void }, message: unknown[], next: () => Promise<unknown>) {
+        if (!ctx.pubkey && (message[0] === 'EVENT' || message[0] === 'REQ')) {
+          authRefusals++;
+          if (message[0] === 'EVENT') ctx.sendMessage(['OK', (message[1] as RelayEvent).id, false, AUTH_REQUIRED]);
+          else ctx.sendMessage(['CLOSED', message[1], AUTH_REQUIRED]);
+          if (options.requireAuth === 'on-refusal') ctx.sendMessage(['AUTH', ctx.id]);
+          return undefined;
+        }
+        const result = await next();
+        if (message[0] === 'AUTH' && ctx.pubkey && !authenticated.includes(ctx.pubkey)) authenticated.push(ctx.pubkey);
+        return result;
+      },
+    } as never);
+  }
 
   relay.register({
     beforeHandleEvent(event: RelayEvent) {
@@ -109,11 +147,14 @@ export async function startRelay(options: TestRelayOptions = {}): Promise<TestRe
     const subs = new Map<string, Filter[]>();
     // The relay writes to this wrapper; it forwards only events that really
     // match their subscription's filters (tags included).
+    let connecting = true;
     const client = {
       get readyState() {
         return ws.readyState;
       },
       send(data: string) {
+        // 'on-refusal': the core's challenge at connect time is held back
+        if (connecting && options.requireAuth === 'on-refusal' && data.startsWith('["AUTH"')) return;
         if (data.startsWith('["EVENT"')) {
           const [, subId, event] = JSON.parse(data) as [string, string, RelayEvent];
           const filters = subs.get(subId);
@@ -123,6 +164,7 @@ export async function startRelay(options: TestRelayOptions = {}): Promise<TestRe
       },
     };
     relay.handleConnection(client as never);
+    connecting = false;
     ws.on('message', async (raw) => {
       let message;
       try {
@@ -162,6 +204,8 @@ export async function startRelay(options: TestRelayOptions = {}): Promise<TestRe
     url: `ws://127.0.0.1:${port}`,
     port,
     received,
+    authenticated,
+    authRefusals: () => authRefusals,
     stored: () => [...repo.events],
     connections: () => sockets.size,
     connectionsOpened: () => opened,

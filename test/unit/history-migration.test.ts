@@ -195,7 +195,7 @@ test('a database from a newer version is used as it is, with a warning, and not 
   await first.close();
   const SQL = await initSqlJs();
   const db = new SQL.Database(await readFile(file));
-  db.exec(`ALTER TABLE jobs ADD COLUMN future TEXT; PRAGMA user_version = ${SCHEMA_VERSION + 1};`);
+  db.exec('ALTER TABLE jobs ADD COLUMN future TEXT; PRAGMA user_version = 99;');
   await writeFile(file, db.export());
   db.close();
 
@@ -210,5 +210,5 @@ test('a database from a newer version is used as it is, with a warning, and not 
   assert.equal(warnings.length, 1);
   assert.match(warnings[0], /newer/);
   const [version] = await inspect(file, 'PRAGMA user_version');
-  assert.equal(version.values[0][0], SCHEMA_VERSION + 1);
+  assert.equal(version.values[0][0], 99);
 });

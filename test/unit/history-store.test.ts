@@ -260,14 +260,14 @@ test('close() lets queued work finish; later calls reject', async () => {
   await withStore(file, async (s) => assert.ok(await s.get('queued')));
 });
 
-test('toHistoryJson has exactly CLI.md’s history keys', () => {
+test('toHistoryJson has exactly CLI.md’s history keys (and source, added for the gateway)', () => {
   const rec = makeRecord('id1', { jobId: 'j'.repeat(64), lane: 'swarm', provider: 'p', costMsats: 7, error: null });
   const json = toHistoryJson(rec);
-  assert.deepEqual(Object.keys(json).sort(), ['completedAt', 'costMsats', 'durationMs', 'error', 'jobId', 'lane', 'localAttempted', 'model', 'prompt', 'provider', 'response', 'state', 'submittedAt', 'conversationId'].sort());
+  assert.deepEqual(Object.keys(json).sort(), ['completedAt', 'costMsats', 'durationMs', 'error', 'jobId', 'lane', 'localAttempted', 'model', 'prompt', 'provider', 'response', 'source', 'state', 'submittedAt', 'conversationId'].sort());
   assert.deepEqual(json, {
     jobId: 'j'.repeat(64), state: 'completed', lane: 'swarm', localAttempted: true, provider: 'p', model: 'llama3',
     costMsats: 7, durationMs: 34, submittedAt: 1_700_000_000_000, completedAt: 1_700_000_000_034, error: null,
-    prompt: 'prompt of id1', response: 'response of id1', conversationId: 'id1',
+    prompt: 'prompt of id1', response: 'response of id1', conversationId: 'id1', source: null,
   });
 });
 
