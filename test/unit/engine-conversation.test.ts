@@ -66,14 +66,14 @@ test('a conversation is sent to /api/chat as given; the row has the last questio
   }
 });
 
-test('without messages a prompt still goes to /api/generate, and the row has no source', async () => {
+test('without messages a prompt goes to /api/chat as one user message, and the row has no source', async () => {
   const e = await engine();
   try {
     const handle = e.run({ prompt: 'Hello' });
     await handle.result;
     const req = ollama.requests.at(-1)!;
-    assert.equal(req.path, '/api/generate');
-    assert.equal((req.body as { prompt: string }).prompt, 'Hello');
+    assert.equal(req.path, '/api/chat');
+    assert.deepEqual((req.body as { messages: unknown }).messages, [{ role: 'user', content: 'Hello' }]);
     const row = await e.history.get(handle.id);
     assert.equal(row?.source, null);
     assert.equal(row?.caller, null);
