@@ -6,7 +6,8 @@ import type { ChatMessage } from './chat-message';
 
 export type { ChatMessage } from './chat-message';
 
-export type Mode = 'fallback' | 'local-only' | 'swarm-only' | 'local-no-fallback';
+/** The four modes, named once in the settings schema. */
+export type Mode = (typeof import('./settings-schema').MODES)[number];
 
 export interface EngineSettings {
   mode: Mode;

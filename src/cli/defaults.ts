@@ -1,15 +1,22 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-/** Used when neither --relay nor SWARM_COMPUTE_RELAYS is given. */
-export const PUBLIC_RELAYS = ['wss://relay.damus.io', 'wss://nos.lol', 'wss://relay.primal.net', 'wss://relay.nostr.band'];
+import { PUBLIC_RELAYS as SCHEMA_RELAYS, SETTINGS } from '../settings-schema';
 
-export const DEFAULT_MODEL = 'llama3';
-export const DEFAULT_OLLAMA_HOST = 'http://127.0.0.1:11434';
-export const DEFAULT_LOCAL_TIMEOUT_SECS = 30;
-export const DEFAULT_LOCAL_STALL_SECS = 30;
+// The CLI's defaults are the settings schema's (one owner: src/settings-schema.ts).
+/** Used when neither --relay nor SWARM_COMPUTE_RELAYS is given. */
+export const PUBLIC_RELAYS: string[] = [...SCHEMA_RELAYS];
+
+export const DEFAULT_MODEL = SETTINGS.model.default;
+export const DEFAULT_OLLAMA_HOST = SETTINGS.ollamaHost.default;
+export const DEFAULT_LOCAL_TIMEOUT_SECS = SETTINGS.localTimeoutSecs.default;
+export const DEFAULT_LOCAL_STALL_SECS = SETTINGS.localStallSecs.default;
 /** 0 = no hedging: the swarm is only asked once local failed */
-export const DEFAULT_HEDGE_AFTER_SECS = 0;
+export const DEFAULT_HEDGE_AFTER_SECS = SETTINGS.hedgeAfterSecs.default;
+export const DEFAULT_MAX_PRICE_MSATS = SETTINGS.maxPriceMsats.default;
+export const DEFAULT_SWARM_TIMEOUT_SECS = SETTINGS.swarmTimeoutSecs.default;
+export const DEFAULT_OFFER_WINDOW_SECS = SETTINGS.offerWindowSecs.default;
+export const DEFAULT_MAX_RESPONSE_BYTES = SETTINGS.maxResponseBytes.default;
 export const JOB_TYPES: Record<string, number> = { 'text-generation': 5050 };
 
 export function defaultDataDir(env: NodeJS.ProcessEnv): string {

@@ -1,7 +1,7 @@
 import * as nip19 from 'nostr-tools/nip19';
 import type { EngineSettings, Mode } from '../engine-api';
 import { parseArgs, seconds, UsageError, wholeNumber, type FlagSpec } from './args';
-import { DEFAULT_HEDGE_AFTER_SECS, DEFAULT_LOCAL_STALL_SECS, DEFAULT_LOCAL_TIMEOUT_SECS, DEFAULT_MODEL, DEFAULT_OLLAMA_HOST, JOB_TYPES, PUBLIC_RELAYS, defaultDataDir, normalizeOllamaHost } from './defaults';
+import { DEFAULT_HEDGE_AFTER_SECS, DEFAULT_LOCAL_STALL_SECS, DEFAULT_LOCAL_TIMEOUT_SECS, DEFAULT_MAX_PRICE_MSATS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_OFFER_WINDOW_SECS, DEFAULT_SWARM_TIMEOUT_SECS, DEFAULT_MODEL, DEFAULT_OLLAMA_HOST, JOB_TYPES, PUBLIC_RELAYS, defaultDataDir, normalizeOllamaHost } from './defaults';
 import { nwcFrom } from './nwc-source';
 
 export const SUBMIT_FLAGS: Record<string, FlagSpec> = {
@@ -123,7 +123,7 @@ export function parseSubmitOptions(argv: string[], env: NodeJS.ProcessEnv): Subm
 
   const model = str('model') ?? DEFAULT_MODEL;
   if (!model.trim()) throw new UsageError('--model must not be empty');
-  const maxPriceMsats = str('max-price-msats') !== undefined ? wholeNumber('--max-price-msats', str('max-price-msats')!, 0) : 1000;
+  const maxPriceMsats = str('max-price-msats') !== undefined ? wholeNumber('--max-price-msats', str('max-price-msats')!, 0) : DEFAULT_MAX_PRICE_MSATS;
   const localTimeoutSecs =
     str('local-timeout-secs') !== undefined ? seconds('--local-timeout-secs', str('local-timeout-secs')!) : DEFAULT_LOCAL_TIMEOUT_SECS;
   const localStallSecs = str('local-stall-secs') !== undefined ? seconds('--local-stall-secs', str('local-stall-secs')!) : DEFAULT_LOCAL_STALL_SECS;
@@ -132,8 +132,8 @@ export function parseSubmitOptions(argv: string[], env: NodeJS.ProcessEnv): Subm
   if (hedgeAfterSecs > 0 && mode !== 'fallback') {
     throw new UsageError('--hedge-after-secs needs the fallback mode (--local-first without --no-fallback): it starts the swarm job while local is slow');
   }
-  const swarmTimeoutSecs = str('swarm-timeout-secs') !== undefined ? seconds('--swarm-timeout-secs', str('swarm-timeout-secs')!) : 120;
-  const offerWindowSecs = str('offer-window-secs') !== undefined ? seconds('--offer-window-secs', str('offer-window-secs')!, true) : 2;
+  const swarmTimeoutSecs = str('swarm-timeout-secs') !== undefined ? seconds('--swarm-timeout-secs', str('swarm-timeout-secs')!) : DEFAULT_SWARM_TIMEOUT_SECS;
+  const offerWindowSecs = str('offer-window-secs') !== undefined ? seconds('--offer-window-secs', str('offer-window-secs')!, true) : DEFAULT_OFFER_WINDOW_SECS;
   const dailyBudgetMsats =
     str('daily-budget-msats') !== undefined ? wholeNumber('--daily-budget-msats', str('daily-budget-msats')!, 0) : envNumber(env, 'SWARM_COMPUTE_DAILY_BUDGET_MSATS');
   const monthlyBudgetMsats =
@@ -141,7 +141,7 @@ export function parseSubmitOptions(argv: string[], env: NodeJS.ProcessEnv): Subm
       ? wholeNumber('--monthly-budget-msats', str('monthly-budget-msats')!, 0)
       : envNumber(env, 'SWARM_COMPUTE_MONTHLY_BUDGET_MSATS');
 
-  const maxResponseBytes = str('max-response-bytes') !== undefined ? wholeNumber('--max-response-bytes', str('max-response-bytes')!, 1) : 1_048_576;
+  const maxResponseBytes = str('max-response-bytes') !== undefined ? wholeNumber('--max-response-bytes', str('max-response-bytes')!, 1) : DEFAULT_MAX_RESPONSE_BYTES;
 
   let relays: string[];
   const relayFlags = a.lists.get('relay');

@@ -2,7 +2,8 @@ import { ConfigError } from '../fallback/errors';
 import { DEFAULT_LOCAL_STALL_SECS, type FallbackConfig } from '../fallback/config';
 import type { EngineSettings, Mode } from '../engine-api';
 
-export const MODES: readonly Mode[] = ['fallback', 'local-only', 'swarm-only', 'local-no-fallback'];
+export { MODES } from '../settings-schema';
+import { MODES } from '../settings-schema';
 
 export function fallbackConfigFor(settings: EngineSettings, mode: Mode = settings.mode): FallbackConfig {
   return {

@@ -1,4 +1,5 @@
 import { ConfigError } from './errors';
+import { SETTINGS } from '../settings-schema';
 
 /**
  * The seed's FallbackConfig. Precedence, checked in this order:
@@ -23,17 +24,18 @@ export interface FallbackConfig {
   allowOllamaCloud?: boolean;
 }
 
-export const DEFAULT_LOCAL_STALL_SECS = 30;
+export const DEFAULT_LOCAL_STALL_SECS = SETTINGS.localStallSecs.default;
 
+/** The seed's defaults, taken from the one settings schema. */
 export const DEFAULT_FALLBACK_CONFIG: FallbackConfig = {
   enabled: true,
-  maxPriceMsats: 1000,
-  localTimeoutSecs: 30,
+  maxPriceMsats: SETTINGS.maxPriceMsats.default,
+  localTimeoutSecs: SETTINGS.localTimeoutSecs.default,
   forceLocal: false,
   forceSwarm: false,
   localStallSecs: DEFAULT_LOCAL_STALL_SECS,
-  hedgeAfterSecs: 0,
-  allowOllamaCloud: false,
+  hedgeAfterSecs: SETTINGS.hedgeAfterSecs.default,
+  allowOllamaCloud: SETTINGS.allowOllamaCloud.default,
 };
 
 export type Plan = 'local-only' | 'swarm-only' | 'local-no-fallback' | 'local-then-swarm';

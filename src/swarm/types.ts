@@ -2,12 +2,13 @@ import type { SwarmError } from '../fallback/errors';
 import type { Emit } from '../fallback/events';
 import type { Payer } from '../wallet/types';
 import type { ChatMessage } from '../chat-message';
+import { SETTINGS } from '../settings-schema';
 
 export const KIND_TEXT_GENERATION = 5050;
 export const KIND_TEXT_RESULT = 6050;
 export const KIND_FEEDBACK = 7000;
 /** CLI.md --max-response-bytes */
-export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
+export const DEFAULT_MAX_RESPONSE_BYTES = SETTINGS.maxResponseBytes.default;
 
 export interface SwarmRequest {
   prompt: string;

@@ -4,9 +4,10 @@ import * as vscode from 'vscode';
 import type { Engine } from '../engine-api';
 import { retentionCutoff } from '../history/retention';
 import { SECTION } from './settings';
+import { SETTINGS } from '../settings-schema';
 
 export const KEEP_DAYS_KEY = 'history.keepDays';
-export const DEFAULT_KEEP_DAYS = 365;
+export const DEFAULT_KEEP_DAYS = SETTINGS['history.keepDays'].default;
 
 export function readKeepDays(): number {
   const v = vscode.workspace.getConfiguration(SECTION).get<number>(KEEP_DAYS_KEY, DEFAULT_KEEP_DAYS);

@@ -9,6 +9,7 @@ import type { Gateway } from '../gateway/gateway-server';
 import { loadEngineModule, type EngineService } from './engine-service';
 import { formatSats } from './format';
 import { readSettings, SECTION } from './settings';
+import { SETTINGS, clampedNumber } from '../settings-schema';
 
 export type GatewayStatus =
   | { state: 'off' }
@@ -26,7 +27,7 @@ const SEND_UNTIL_STOP = 'Allow Until the Gateway Stops';
 
 function gatewaySettings() {
   const c = vscode.workspace.getConfiguration(SECTION);
-  return { port: c.get<number>('gateway.port', 11435), allowSwarm: c.get<boolean>('gateway.allowSwarm', false) };
+  return { port: clampedNumber('gateway.port', c.get('gateway.port'), true), allowSwarm: c.get<boolean>('gateway.allowSwarm', SETTINGS['gateway.allowSwarm'].default) };
 }
 
 export function gatewayLine(status: GatewayStatus): string | null {

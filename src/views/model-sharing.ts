@@ -13,6 +13,7 @@ import { loadEngineModule, type EngineService } from './engine-service';
 import { formatSats } from './format';
 import type { SecretsStore } from './secrets';
 import { readSettings, SECTION } from './settings';
+import { SETTINGS, clampedNumber } from '../settings-schema';
 
 export const SHARING_CONTEXT = 'swarmCompute.sharing';
 
@@ -30,10 +31,10 @@ export function readShareSettings(): ShareSettings {
   const c = vscode.workspace.getConfiguration(SECTION);
   const engine = readSettings();
   return {
-    model: c.get<string>('share.model', '').trim() || engine.model,
-    priceMsats: Math.max(0, Math.floor(c.get<number>('share.priceMsats', 0))),
-    maxConcurrent: Math.max(1, Math.floor(c.get<number>('share.maxConcurrent', 1))),
-    maxQueued: Math.max(0, Math.floor(c.get<number>('share.maxQueued', 20))),
+    model: c.get<string>('share.model', SETTINGS['share.model'].default).trim() || engine.model,
+    priceMsats: clampedNumber('share.priceMsats', c.get('share.priceMsats'), true),
+    maxConcurrent: clampedNumber('share.maxConcurrent', c.get('share.maxConcurrent'), true),
+    maxQueued: clampedNumber('share.maxQueued', c.get('share.maxQueued'), true),
     relays: engine.relays,
     ollamaHost: engine.ollamaHost,
   };

@@ -3,9 +3,10 @@
 import * as vscode from 'vscode';
 import { decode } from 'nostr-tools/nip19';
 import type { EngineSettings, Mode } from '../engine-api';
+import { MODES, SETTINGS, clampedNumber } from '../settings-schema';
 
 export const SECTION = 'swarmCompute';
-export const MODES: readonly Mode[] = ['fallback', 'local-only', 'swarm-only', 'local-no-fallback'];
+export { MODES };
 
 export function providerHex(value: string): string {
   const v = value.trim();
@@ -26,24 +27,26 @@ function nullableInt(value: unknown): number | null {
 
 export function readSettings(): EngineSettings {
   const c = vscode.workspace.getConfiguration(SECTION);
-  const mode = c.get<Mode>('mode', 'fallback');
+  // defaults from the one schema (src/settings-schema.ts); the engine validates the values and names a bad one
+  const get = <K extends keyof typeof SETTINGS>(key: K): (typeof SETTINGS)[K]['default'] => c.get(key, SETTINGS[key].default) as (typeof SETTINGS)[K]['default'];
+  const mode = get('mode') as Mode;
   return {
-    mode: MODES.includes(mode) ? mode : 'fallback',
-    model: c.get<string>('model', 'llama3').trim(),
-    ollamaHost: c.get<string>('ollamaHost', 'http://127.0.0.1:11434').trim().replace(/\/+$/, ''),
-    relays: c.get<string[]>('relays', []).map((r) => r.trim()).filter(Boolean),
-    maxPriceMsats: Math.floor(c.get<number>('maxPriceMsats', 1000)),
-    localTimeoutSecs: c.get<number>('localTimeoutSecs', 30),
-    swarmTimeoutSecs: c.get<number>('swarmTimeoutSecs', 120),
-    providers: c.get<string[]>('providers', []).map(providerHex).filter(Boolean),
-    encrypt: c.get<boolean>('encrypt', false),
-    offerWindowSecs: c.get<number>('offerWindowSecs', 2),
-    dailyBudgetMsats: nullableInt(c.get('dailyBudgetMsats', null)),
-    monthlyBudgetMsats: nullableInt(c.get('monthlyBudgetMsats', null)),
-    localStallSecs: c.get<number>('localStallSecs', 30),
-    hedgeAfterSecs: c.get<number>('hedgeAfterSecs', 0),
-    allowOllamaCloud: c.get<boolean>('allowOllamaCloud', false),
-    maxResponseBytes: Math.max(1, Math.floor(c.get<number>('maxResponseBytes', 1_048_576))),
+    mode: (MODES as readonly string[]).includes(mode) ? mode : SETTINGS.mode.default,
+    model: get('model').trim(),
+    ollamaHost: get('ollamaHost').trim().replace(/\/+$/, ''),
+    relays: [...c.get<readonly string[]>('relays', [])].map((r) => r.trim()).filter(Boolean),
+    maxPriceMsats: Math.floor(get('maxPriceMsats')),
+    localTimeoutSecs: get('localTimeoutSecs'),
+    swarmTimeoutSecs: get('swarmTimeoutSecs'),
+    providers: [...get('providers')].map(providerHex).filter(Boolean),
+    encrypt: get('encrypt'),
+    offerWindowSecs: get('offerWindowSecs'),
+    dailyBudgetMsats: nullableInt(get('dailyBudgetMsats')),
+    monthlyBudgetMsats: nullableInt(get('monthlyBudgetMsats')),
+    localStallSecs: get('localStallSecs'),
+    hedgeAfterSecs: get('hedgeAfterSecs'),
+    allowOllamaCloud: get('allowOllamaCloud'),
+    maxResponseBytes: clampedNumber('maxResponseBytes', get('maxResponseBytes'), true),
   };
 }
 
