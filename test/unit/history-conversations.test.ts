@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import initSqlJs from 'sql.js';
 import { openHistory } from '../../src/history/sqlite-history';
 import { makeRecord } from '../support/history-writer';
+import { SCHEMA_VERSION } from '../../src/history/schema';
 
 // Real files written by the released schema of each version (scripts/dev/make-history-fixtures.ts).
 const FIXTURES = join(__dirname, '..', 'fixtures');
@@ -69,7 +70,7 @@ for (const [version, count] of [[1, 3], [2, 5], [3, 5]] as const) {
     } finally {
       await store.close();
     }
-    assert.equal(await userVersion(file), 4);
+    assert.equal(await userVersion(file), SCHEMA_VERSION);
   });
 }
 
