@@ -116,6 +116,7 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
   const loaded = new Set<string>();
   for (const [name, b] of models) if (b.coldLoadMs === undefined && b.loadDelayMs === undefined) loaded.add(name);
   const loading = new Map<string, Promise<void>>();
+  let unloads = 0;
   // the serial queue: each generation waits for the one before it
   let queueTail: Promise<void> = Promise.resolve();
   const version = options.version ?? '0.6.5';
@@ -245,8 +246,10 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
       const t0 = Date.now();
       let load = loading.get(name);
       if (!load) {
+        const generation = unloads;
         load = sleep(behaviour.coldLoadMs).then(() => {
-          loaded.add(name);
+          // a model set again meanwhile (unloaded) stays unloaded
+          if (generation === unloads) loaded.add(name);
           loading.delete(name);
         });
         loading.set(name, load);
@@ -368,6 +371,8 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
     requests,
     setModel(name, behaviour = {}) {
       models.set(fullModelName(name), behaviour);
+      unloads++;
+      loading.delete(fullModelName(name));
       if (behaviour.coldLoadMs === undefined && behaviour.loadDelayMs === undefined) loaded.add(fullModelName(name));
       else loaded.delete(fullModelName(name));
     },
