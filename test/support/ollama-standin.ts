@@ -49,6 +49,8 @@ export interface OllamaStandinOptions {
   wedged?: boolean;
   /** one generation at a time, as Ollama with OLLAMA_NUM_PARALLEL=1: later requests wait (no headers) in a queue */
   serial?: boolean;
+  /** answer only generate/chat (and version), as some Ollama-compatible servers do: 404 for /api/tags, /api/show, /api/ps */
+  generationOnly?: boolean;
   version?: string;
   /** listen on this port (default: any free one) */
   port?: number;
@@ -193,6 +195,10 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
 
     if (wedged) return; // never answer
     const route = `${req.method} ${path}`;
+    if (options.generationOnly && ['/api/tags', '/api/show', '/api/ps'].includes(path)) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      return void res.end('404 page not found');
+    }
     switch (route) {
       case 'GET /':
       case 'HEAD /':
