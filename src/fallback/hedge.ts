@@ -45,10 +45,13 @@ const realTimer = (fn: () => void, ms: number) => {
   return () => clearTimeout(t);
 };
 
-function childOf(signal: AbortSignal): AbortController {
-  const c = new AbortController();
+/** A controller that also aborts with `signal`; `release` lets go of the parent. */
+function childOf(signal: AbortSignal): AbortController & { release(): void } {
+  const c = new AbortController() as AbortController & { release(): void };
+  const onAbort = () => c.abort();
   if (signal.aborted) c.abort();
-  else signal.addEventListener('abort', () => c.abort(), { once: true });
+  else signal.addEventListener('abort', onAbort, { once: true });
+  c.release = () => signal.removeEventListener('abort', onAbort);
   return c;
 }
 
@@ -132,5 +135,7 @@ export async function runHedged(lanes: { local: LocalLane; swarm: SwarmLane }, i
   else if (winner === null && hedged && !signal.aborted) input.onLocalFailed?.(local);
   // a local failure before any token leaves the hedge's swarm job running: it is the fallback now
   const swarm = await swarmRun;
+  localStop.release();
+  swarmStop.release();
   return { local, swarm, hedged, winner, consent };
 }

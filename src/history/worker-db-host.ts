@@ -17,7 +17,9 @@ import type { ConversationSummary, LocalModelStats, Metrics } from './types';
 import type { WorkerInit, WorkerMethod, WorkerReply, WorkerRequest } from './worker-protocol';
 
 export const WORKER_BUNDLE_NAME = 'history-worker.js';
-const CHUNK_ROWS = 2000;
+// rows per message from the worker: each chunk is cloned and mapped on the host in one go, so it bounds how long
+// a long list holds the host thread (schema v5 rows carry 34 columns)
+const CHUNK_ROWS = 1000;
 
 export type WorkerLaunch = { kind: 'file'; path: string } | { kind: 'source'; code: string; path: string };
 

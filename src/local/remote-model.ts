@@ -17,13 +17,21 @@ function remoteField(entry: unknown): string | null {
 }
 
 /**
- * Where `model` runs. Throws what /api/tags threw (Ollama not running, a
- * cancel, the first-token deadline): the caller classifies it as for chat.
+ * Where `model` runs. Throws what /api/tags threw when nothing answered
+ * (Ollama not running, a cancel, the first-token deadline): the caller
+ * classifies it as for chat. An HTTP error there leaves it to /api/show.
  * A model missing from both answers is left to /api/chat, whose 404 names it.
  */
 export async function modelPlace(client: Ollama, model: string): Promise<ModelPlace> {
   const shown = client.show({ model }).then(remoteField, () => null);
-  const { models } = await client.list();
-  const entry = Array.isArray(models) ? models.find((m) => sameModel(m.name ?? m.model, model)) : undefined;
+  let models: unknown;
+  try {
+    ({ models } = await client.list());
+  } catch (err) {
+    // a server that answers but has no model list (an Ollama-compatible API without /api/tags): /api/show decides
+    if (typeof (err as { status_code?: unknown })?.status_code === 'number') return { remoteHost: await shown };
+    throw err;
+  }
+  const entry = Array.isArray(models) ? models.find((m: { name?: string; model?: string }) => sameModel(m.name ?? m.model ?? '', model)) : undefined;
   return { remoteHost: remoteField(entry) ?? (await shown) };
 }

@@ -560,6 +560,9 @@ export function entryFromRecord(r: JobRecord, ollama: OllamaStatus | null = null
         : null,
     // the refused payment stays visible on the past answer, as it was when the run ended
     warning: r.paymentWarning ? `Not paid: ${r.paymentWarning}` : null,
+    // a half local answer the swarm then replaced stays visible after a reload, marked as it was
+    superseded: r.localPartial && r.lane !== 'local' ? superseded(r.localPartial, r.lane === 'swarm') : null,
+    remoteHost: r.localRemoteHost ?? null,
     submittedAt: r.submittedAt,
   };
 }

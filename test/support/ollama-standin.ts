@@ -53,6 +53,8 @@ export interface OllamaStandinOptions {
   wedged?: boolean;
   /** one generation at a time, as Ollama with OLLAMA_NUM_PARALLEL=1: later requests wait (no headers) in a queue */
   serial?: boolean;
+  /** answer only generate/chat (and version), as some Ollama-compatible servers do: 404 for /api/tags, /api/show, /api/ps */
+  generationOnly?: boolean;
   version?: string;
   /** listen on this port (default: any free one) */
   port?: number;
@@ -120,6 +122,7 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
   const loaded = new Set<string>();
   for (const [name, b] of models) if (b.coldLoadMs === undefined && b.loadDelayMs === undefined) loaded.add(name);
   const loading = new Map<string, Promise<void>>();
+  let unloads = 0;
   // the serial queue: each generation waits for the one before it
   let queueTail: Promise<void> = Promise.resolve();
   const version = options.version ?? '0.6.5';
@@ -196,6 +199,10 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
 
     if (wedged) return; // never answer
     const route = `${req.method} ${path}`;
+    if (options.generationOnly && ['/api/tags', '/api/show', '/api/ps'].includes(path)) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      return void res.end('404 page not found');
+    }
     switch (route) {
       case 'GET /':
       case 'HEAD /':
@@ -244,8 +251,10 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
       const t0 = Date.now();
       let load = loading.get(name);
       if (!load) {
+        const generation = unloads;
         load = sleep(behaviour.coldLoadMs).then(() => {
-          loaded.add(name);
+          // a model set again meanwhile (unloaded) stays unloaded
+          if (generation === unloads) loaded.add(name);
           loading.delete(name);
         });
         loading.set(name, load);
@@ -372,6 +381,8 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
     requests,
     setModel(name, behaviour = {}) {
       models.set(fullModelName(name), behaviour);
+      unloads++;
+      loading.delete(fullModelName(name));
       if (behaviour.coldLoadMs === undefined && behaviour.loadDelayMs === undefined) loaded.add(fullModelName(name));
       else loaded.delete(fullModelName(name));
     },

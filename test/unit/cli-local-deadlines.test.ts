@@ -18,13 +18,13 @@ let relay: TestRelay;
 let ollama: OllamaStandin;
 let provider: TestProvider;
 
-const LONG = Array.from({ length: 100 }, (_, i) => `word${i} `);
+const LONG = Array.from({ length: 150 }, (_, i) => `word${i} `);
 
 before(async () => {
   relay = await startRelay();
   ollama = await startOllamaStandin({
     models: {
-      // 100 tokens × 20 ms ≈ 2 s: past the 1.5 s first-token deadline, many times the 0.3 s stall deadline
+      // 150 tokens × 20 ms ≈ 3 s: past the 2.5 s first-token deadline, three times the 1 s stall deadline
       slowcpu: { tokens: LONG, tokenDelayMs: 20 },
       stall: { tokens: LONG, tokenDelayMs: 20, stallAfterTokens: 5 },
       crash: { tokens: wordTokens('one two three four five six'), tokenDelayMs: 20, crashAfterTokens: 4 },
@@ -42,7 +42,7 @@ after(async () => {
 
 const dataDir = () => mkdtempSync(join(tmpdir(), 'sc-deadlines-'));
 const base = (dir: string) => ['--relay', relay.url, '--ollama-host', ollama.url, '--data-dir', dir, '--swarm-timeout-secs', '20'];
-const quick = ['--local-timeout-secs', '1.5', '--local-stall-secs', '0.3'];
+const quick = ['--local-timeout-secs', '2.5', '--local-stall-secs', '1'];
 
 async function history(dir: string) {
   const r = await runCli(['history', '--json', '--data-dir', dir]);
@@ -59,7 +59,7 @@ test('a steady slow answer far longer than --local-timeout-secs completes locall
   assert.equal(out.response, LONG.join(''));
   assert.equal(out.localError, null);
   assert.equal('localPartial' in out, false, 'absent when local answered');
-  assert.ok(out.durationMs > 1500, `the answer took ${out.durationMs} ms, past both deadlines`);
+  assert.ok(out.durationMs > 2500, `the answer took ${out.durationMs} ms, past both deadlines`);
 });
 
 test('a stall after 5 words falls back to the swarm: the human warning counts the words, the answer is the swarm\'s', async () => {
@@ -67,7 +67,7 @@ test('a stall after 5 words falls back to the swarm: the human warning counts th
   const r = await runCli(['submit', '--local-first', '--model', 'stall', '--prompt', 'stall please', ...quick, ...base(dir)]);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.split('\n');
-  assert.match(lines[0], /^⚠ Local inference failed after 5 words: Ollama at http:\/\/127\.0\.0\.1:\d+ sent nothing for 0\.3 s after 5 words - falling back to marketplace$/);
+  assert.match(lines[0], /^⚠ Local inference failed after 5 words: Ollama at http:\/\/127\.0\.0\.1:\d+ sent nothing for 1 s after 5 words - falling back to marketplace$/);
   assert.equal(lines[1], '✓ Completed on swarm');
   assert.equal(r.stdout.trim().split('\n').at(-1), 'Swarm answered.');
   const [row] = await history(dir);
@@ -136,7 +136,7 @@ test('a model still loading misses the first-token deadline: the error says it w
   const r = await runCli(['submit', '--local-only', '--model', 'cold', '--prompt', 'x', '--json', ...quick, ...base(dir)]);
   assert.equal(r.code, 1, r.stderr);
   const out = JSON.parse(r.stdout);
-  assert.equal(out.localError, 'no first token within 1.5 s — cold was not loaded, Ollama may still be loading it');
+  assert.equal(out.localError, 'no first token within 2.5 s — cold was not loaded, Ollama may still be loading it');
   assert.equal('localPartial' in out, false);
   assert.match(r.stderr, /loading cold/);
 });

@@ -221,3 +221,45 @@ test('local fails before any token while the hedge job runs: the swarm answer is
   assert.ok(events.some((e) => e.type === 'status' && e.state === 'fallback' && /no first token/.test(e.message)));
   assert.deepEqual(t.hedge, { winner: 'swarm', loserOutcome: 'failed' });
 });
+
+test('local wins the hedge, then breaks mid-answer: a fresh swarm job is the fallback, without asking consent again', async () => {
+  const timer = manualTimer();
+  const release = gate();
+  const local: LocalLane = {
+    async run(_r, signal, onToken) {
+      await Promise.race([release.p, new Promise((res) => signal.addEventListener('abort', res, { once: true }))]);
+      onToken('half ');
+      return { ok: false, error: localError('failed', 'the connection broke'), partial: 'half ', ttftMs: 1, durationMs: 2 };
+    },
+  };
+  const runs: string[] = [];
+  const hedgeSwarm = slowSwarm();
+  let call = 0;
+  const swarm: SwarmLane = {
+    async run(req, deps, signal) {
+      call++;
+      runs.push(signal.aborted ? 'aborted' : 'live');
+      if (call === 1) return hedgeSwarm.lane.run(req, deps, signal);
+      deps.emit({ type: 'token', lane: 'swarm', text: 'swarm answer' });
+      return swarmOk;
+    },
+  };
+  let asked = 0;
+  const { trace, events } = start(local, swarm, timer, {
+    confirmSwarm: async () => {
+      asked++;
+      return true;
+    },
+  });
+  await timer.fire();
+  await hedgeSwarm.started;
+  release.open();
+  await hedgeSwarm.stopped;
+  const t = await trace;
+  assert.equal(t.result.lane, 'swarm');
+  assert.equal(t.result.lane === 'swarm' && t.result.localPartial, 'half ');
+  assert.equal(call, 2, 'the stopped hedge job, then a fresh one');
+  assert.equal(asked, 1, 'consent was given once, for the hedge');
+  assert.deepEqual(tokens(events), ['local:half ', 'swarm:swarm answer']);
+  assert.ok(events.some((e) => e.type === 'status' && e.state === 'fallback' && /after 1 word: the connection broke/.test(e.message)));
+});

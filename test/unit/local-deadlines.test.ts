@@ -47,15 +47,15 @@ function failure(outcome: LocalOutcome) {
 const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i} `);
 
 test('a steady slow stream lasting many times the first-token and stall deadlines completes in full', async () => {
-  const tokens = words(80); // 80 × 20 ms ≈ 1.6 s against a 1 s first-token and a 0.25 s stall deadline
-  await withStandin({ models: { [MODEL]: { tokens, tokenDelayMs: 20 } } }, async (s) => {
-    const { outcome, tokens: got } = await run(req(s.url, { firstTokenTimeoutMs: 1000 }));
-    // (the 80-token stream outlasts the 1 s first-token deadline: it only covered the first token)
+  const tokens = words(120); // 120 × 25 ms ≈ 3 s against a 2 s first-token and a 1 s stall deadline
+  await withStandin({ models: { [MODEL]: { tokens, tokenDelayMs: 25 } } }, async (s) => {
+    const { outcome, tokens: got } = await run(req(s.url, { firstTokenTimeoutMs: 2000, stallTimeoutMs: 1000 }));
+    // (the stream outlasts the 2 s first-token deadline: it only covered the first token)
     assert.ok(outcome.ok, JSON.stringify(outcome));
     assert.equal(outcome.response, tokens.join(''));
     assert.deepEqual(got, tokens);
-    assert.ok(outcome.durationMs > 1000, `the stream ran ${outcome.durationMs} ms, past both deadlines`);
-    assert.equal(outcome.stats?.evalCount, 80);
+    assert.ok(outcome.durationMs > 2000, `the stream ran ${outcome.durationMs} ms, past both deadlines`);
+    assert.equal(outcome.stats?.evalCount, 120);
     assert.ok((outcome.stats?.tokensPerSec ?? 0) > 0, JSON.stringify(outcome.stats));
   });
 });

@@ -68,3 +68,14 @@ test('a local model is used as before and carries no remote host', async () => {
     await s.stop();
   }
 });
+
+test('an Ollama-compatible server without /api/tags, /api/show or /api/ps still answers through /api/chat', async () => {
+  const s = await startOllamaStandin({ generationOnly: true, models: { llama3: { reply: 'still here' } } });
+  try {
+    const outcome = await new OllamaLane().run(req(s.url, { model: 'llama3' }), new AbortController().signal, () => {});
+    assert.ok(outcome.ok, JSON.stringify(outcome));
+    assert.equal(outcome.response, 'still here');
+  } finally {
+    await s.stop();
+  }
+});
