@@ -136,7 +136,8 @@ async function conversationToContinue(opts: SubmitOptions, engine: Engine, histo
     return newest;
   }
   if (opts.conversationId === null) return null;
-  if ((await engine.history.conversation(opts.conversationId)).length === 0) {
+  // a job served to someone else is not a conversation of this user's
+  if (!(await engine.history.conversation(opts.conversationId)).some((r) => r.lane !== 'served')) {
     throw new UsageError(`--conversation "${opts.conversationId}" is not a conversation in ${historyFile}`);
   }
   return opts.conversationId;
