@@ -62,7 +62,10 @@ export class LmConsent {
     const message = `${callerName} asks a Swarm Compute model. Send its request to the Nostr compute marketplace?`;
     const detail =
       `${request.reason}${since}\n\n${describeSend(request)}\n\n` +
-      `It sends the conversation's last message, which starts: “${outbound.prompt.slice(0, 200)}${outbound.prompt.length > 200 ? '…' : ''}”\n\n` +
+      (outbound.earlierTurns
+        ? `It sends the conversation (${outbound.earlierTurns} earlier turn${outbound.earlierTurns === 1 ? '' : 's'}) and its last message, which starts: `
+        : `It sends this message, which starts: `) +
+      `“${outbound.prompt.slice(0, 200)}${outbound.prompt.length > 200 ? '…' : ''}”\n\n` +
       `“Never” keeps ${callerName} on your local model.`;
     let picked: string | undefined;
     try {
