@@ -47,14 +47,16 @@ describe('conversations: explain, follow up, reopen, follow up, new chat', () =>
     const conversation = swarm.conversationId;
     assert.ok(conversation, 'Explain Selection opened a conversation');
     // the first turn carries the code, its file, language and lines, and goes as a first turn always did
-    const first = lastBody();
-    assert.ok(first.prompt?.includes('return a + b;') && first.prompt.includes('typescript') && /lines 2–4/.test(first.prompt), first.prompt);
-    assert.strictEqual(first.messages, undefined);
+    // every local turn goes to /api/chat: a first turn is the explain prompt as its only user message
+    const firstMessages = lastBody().messages ?? [];
+    assert.deepStrictEqual(firstMessages.filter((m) => m.role !== 'system').map((m) => m.role), ['user'], 'a first turn has no earlier turns');
+    const first = { prompt: firstMessages.at(-1)!.content };
+    assert.ok(first.prompt.includes('return a + b;') && first.prompt.includes('typescript') && /lines 2–4/.test(first.prompt), first.prompt);
 
     const followUp = await swarm.ask('make that shorter');
     assert.strictEqual(followUp?.result.lane, 'local');
     assert.strictEqual(swarm.conversationId, conversation, 'asking in the chat continues the open conversation');
-    assert.deepStrictEqual(lastBody().messages?.map((m) => [m.role, m.content]), [
+    assert.deepStrictEqual(lastBody().messages?.filter((m) => m.role !== 'system').map((m) => [m.role, m.content]), [
       ['user', first.prompt],
       ['assistant', 'It adds two numbers.'],
       ['user', 'make that shorter'],
@@ -107,7 +109,7 @@ describe('conversations: explain, follow up, reopen, follow up, new chat', () =>
     // New Chat: the next question goes alone, in a conversation of its own
     await vscode.commands.executeCommand('swarmCompute.newChat');
     const fresh = await swarm.ask('a fresh question');
-    assert.deepStrictEqual(lastBody(), { model: 'llama3.2', prompt: 'a fresh question', stream: true });
+    assert.deepStrictEqual(lastBody(), { model: 'llama3.2', messages: [{ role: 'user', content: 'a fresh question' }], stream: true });
     assert.notStrictEqual(swarm.conversationId, conversation);
     assert.deepStrictEqual((await swarm.chatEntries()).map((e) => e.id), [fresh!.id]);
 
