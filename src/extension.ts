@@ -70,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
   const chat = new ChatViewProvider(context.extensionUri, session, consent, (a, id) => errorActionHandler(deps as CommandDeps)(a, id), log);
   deps.chat = chat;
   consent.setPresenter((request, signal) => chat.askConsent(request, signal));
-  const statusBar = new CostStatusBar(engines, session, log, share);
+  const statusBar = new CostStatusBar(engines, session, log, share, secrets);
   const sharingItem = new SharingStatusItem(share);
 
   context.subscriptions.push(

@@ -7,6 +7,7 @@ import DOMPurify from 'dompurify';
 import type { ChatEntry, ChatMode, ConsentChoice, ConsentRequest, HostMessage, ModelList, WebviewMessage, WebviewState } from '../src/views/protocol';
 import { ERROR_ACTION_LABELS, MODE_LABELS } from '../src/views/protocol';
 import { formatDuration, formatSats, withTag, withoutLatest } from '../src/views/format';
+import { renderAnswerActions } from './answer-actions';
 
 interface VsCodeApi {
   postMessage(message: WebviewMessage): void;
@@ -143,7 +144,7 @@ function build(entry: ChatEntry): HTMLElement {
   q.append(icon('account'), el('div', 'md'));
   const a = el('section', 'answer');
   a.setAttribute('aria-label', 'Answer');
-  a.append(el('header', 'label'), el('div', 'md answer-body'), el('div', 'status'), el('div', 'warning'), el('div', 'error'));
+  a.append(el('header', 'label'), el('div', 'md answer-body'), el('div', 'status'), el('div', 'warning'), el('div', 'error'), el('div', 'answer-actions'));
   root.append(q, a);
   return root;
 }
@@ -189,6 +190,7 @@ function render(s: Shown): void {
     }
     error.append(msg, actions);
   }
+  renderAnswerActions(root.querySelector<HTMLElement>('.answer-actions')!, entry, post);
 }
 
 function queueRender(s: Shown): void {
@@ -201,7 +203,14 @@ function queueRender(s: Shown): void {
   });
 }
 
-function upsert(entry: ChatEntry): void {
+function upsert(entry: ChatEntry, replaces?: string): void {
+  const old = replaces ? shown.get(replaces) : undefined;
+  if (old && replaces !== entry.id && !shown.has(entry.id)) {
+    // the same entry under a new run (Never → local only): keep its place on screen
+    shown.delete(replaces!);
+    old.root.dataset.id = entry.id;
+    shown.set(entry.id, { entry, root: old.root, renderQueued: false });
+  }
   let s = shown.get(entry.id);
   if (!s) {
     s = { entry, root: build(entry), renderQueued: false };
@@ -294,7 +303,15 @@ function renderModels(): void {
   );
   modelSelect.value = match ?? currentModel;
   modelsError.hidden = !modelList.error;
-  modelsError.textContent = modelList.error ?? '';
+  modelsError.replaceChildren(document.createTextNode(modelList.error ?? ''));
+  const action = modelList.action;
+  if (modelList.error && action) {
+    const b = el('button', 'secondary small', ERROR_ACTION_LABELS[action]);
+    b.type = 'button';
+    b.dataset.action = action;
+    b.addEventListener('click', () => post({ type: 'action', action, entryId: '' }));
+    modelsError.append(' ', b);
+  }
 }
 
 function setModels(list: ModelList): void {
@@ -340,7 +357,13 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       }
       break;
     case 'entry':
-      upsert(m.entry);
+      upsert(m.entry, m.replaces);
+      break;
+    case 'draft':
+      prompt.value = m.text;
+      prompt.focus();
+      prompt.setSelectionRange(m.text.length, m.text.length);
+      saveState();
       break;
     case 'token': {
       const s = shown.get(m.id);
@@ -418,5 +441,6 @@ modelSelect.addEventListener('change', () => {
   post({ type: 'setModel', model: modelSelect.value });
 });
 $<HTMLButtonElement>('refresh-models').addEventListener('click', () => post({ type: 'refreshModels' }));
+$<HTMLButtonElement>('get-started').addEventListener('click', () => post({ type: 'action', action: 'setup', entryId: '' }));
 
 post({ type: 'ready' });

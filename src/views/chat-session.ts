@@ -21,9 +21,12 @@ import type { ErrorAction } from './protocol';
 import { probeOllama, type OllamaStatus } from './ollama-probe';
 import { questionFromPrompt } from './explain-prompt';
 import { withTag } from './format';
+import { supersededRows } from './entry-actions';
+import { relaysOffline } from './offline-check';
+import { findOnPath } from './ollama-cli';
 
 export type SessionEvent =
-  | { type: 'entry'; entry: ChatEntry }
+  | { type: 'entry'; entry: ChatEntry; replaces?: string }
   | { type: 'token'; id: string; text: string }
   | { type: 'status'; id: string; lane: 'local' | 'swarm'; text: string }
   | { type: 'busy'; busy: boolean }
@@ -35,6 +38,8 @@ export interface AskOptions {
   question?: string;
   mode?: Mode;
   system?: string;
+  /** the entry this run takes the place of ("Never (local only)" answers in the refused entry's place) */
+  replaces?: string;
 }
 
 export interface AskOutcome {
@@ -51,6 +56,8 @@ export class ChatSession implements vscode.Disposable {
   /** per run: ms spent waiting on the consent card, left out of the duration shown */
   private current: { id: string; controller: AbortController } | null = null;
   private historyLoaded: Promise<void> | null = null;
+  /** per run: no relay answered before consent was asked, so nothing was asked or sent (said once, plainly) */
+  private readonly offline = new Map<string, string>();
   private readonly emitter = new vscode.EventEmitter<SessionEvent>();
   readonly onDidChange = this.emitter.event;
 
@@ -83,9 +90,15 @@ export class ChatSession implements vscode.Disposable {
         const records = await engine.history.list(HISTORY_IN_CHAT);
         const known = new Set(this.entries.map((e) => e.id));
         // rows kept after Clear History only to record money spent have no conversation left to show
-        const shown = records.filter((r) => r.lane !== 'served' && r.prompt !== '' && !known.has(r.id)).reverse();
+        const kept = records.filter((r) => r.lane !== 'served' && r.prompt !== '' && !known.has(r.id)).reverse();
+        const superseded = supersededRows(kept);
+        const shown = kept.filter((r) => !superseded.has(r.id));
         const ollama = await this.ollamaNowIfNeeded(shown);
-        const context = { walletConnected: (await this.secrets.nwcUri()) !== null, swarmRefused: this.consent.choice === 'never' };
+        const context = {
+          walletConnected: (await this.secrets.nwcUri()) !== null,
+          swarmRefused: this.consent.choice === 'never',
+          ollamaInstalled: findOnPath('ollama') !== null,
+        };
         const past = shown.map((r) => {
           this.prompts.set(r.id, r.prompt);
           return entryFromRecord(r, ollama, context);
@@ -134,13 +147,16 @@ export class ChatSession implements vscode.Disposable {
    */
   async ask(prompt: string, options: AskOptions = {}): Promise<AskOutcome | undefined> {
     const outcome = await this.runOnce(prompt, options);
-    // "Never (local only)" while nothing was tried locally (swarm only): the answer comes from the local model.
-    const r = outcome?.result;
-    if (r?.lane === 'failed' && r.swarmErrorKind === 'declined' && r.localError === null && this.consent.choice === 'never') {
-      this.log.info(`run ${outcome!.id}: the swarm was refused for good; asking the local model`);
-      return this.runOnce(prompt, { ...options, mode: 'local-only' });
+    // "Never (local only)" while nothing was tried locally (swarm only): the local model answers, in the same entry.
+    if (outcome && this.answersLocallyNext(outcome.result)) {
+      this.log.info(`run ${outcome.id}: the swarm was refused for good; asking the local model`);
+      return this.runOnce(prompt, { ...options, mode: 'local-only', replaces: outcome.id });
     }
     return outcome;
+  }
+
+  private answersLocallyNext(r: FallbackResult): boolean {
+    return r.lane === 'failed' && !r.cancelled && r.swarmErrorKind === 'declined' && r.localError === null && this.consent.choice === 'never';
   }
 
   private async runOnce(prompt: string, options: AskOptions): Promise<AskOutcome | undefined> {
@@ -194,8 +210,10 @@ export class ChatSession implements vscode.Disposable {
         error: null,
         submittedAt: Date.now(),
       };
-      this.entries.push(entry);
-      this.emit({ type: 'entry', entry });
+      const at = options.replaces ? this.entries.findIndex((e) => e.id === options.replaces) : -1;
+      if (at >= 0) this.entries[at] = entry;
+      else this.entries.push(entry);
+      this.emitter.fire({ type: 'entry', entry: { ...entry }, replaces: at >= 0 ? options.replaces : undefined });
       this.log.info(`run ${handle.id}: mode ${mode}, model ${settings.model}`);
 
       for await (const event of handle.events) this.apply(entry, event);
@@ -217,6 +235,13 @@ export class ChatSession implements vscode.Disposable {
   private async confirmSwarm(entry: ChatEntry | undefined, outbound: SwarmOutbound, signal: AbortSignal): Promise<boolean> {
     const request = consentRequest(outbound);
     if (this.consent.covers(request)) return true;
+    // Asking to send where nothing can be reached helps no one: say it once, plainly, and send nothing.
+    const offline = await relaysOffline(outbound.relays, signal);
+    if (offline) {
+      if (entry) this.offline.set(entry.id, offline);
+      this.log.info(`swarm not asked: ${offline}`);
+      return false;
+    }
     if (entry) {
       entry.status = 'Waiting for your answer: send this prompt to the swarm?';
       entry.awaiting = 'consent';
@@ -289,15 +314,27 @@ export class ChatSession implements vscode.Disposable {
         costMsats: result.costMsats,
         provider: shortNpub(result.provider),
       });
+    } else if (this.answersLocallyNext(result)) {
+      // not a failure: the local model answers next, in this entry's place
+      entry.status = 'Local only from now on: asking your local model…';
+      entry.awaiting = null;
+      this.emit({ type: 'entry', entry });
+      return;
     } else {
       entry.state = result.cancelled ? 'cancelled' : 'failed';
       entry.answer = result.partialResponse ?? entry.answer;
       if (result.swarmErrorKind === 'declined' && entry.lane === 'swarm') entry.lane = result.localError ? 'local' : null;
       if (!result.cancelled) {
-        const parts = [result.localError && `Local: ${result.localError}`, result.swarmError && `Swarm: ${result.swarmError}`].filter(Boolean);
-        const actions = actionsForFailure(result, {
+        const offline = this.offline.get(entry.id);
+        this.offline.delete(entry.id);
+        const installed = findOnPath('ollama') !== null;
+        // "start it with ollama serve" cannot help when there is no ollama program here
+        const localError = result.localErrorKind === 'unavailable' && !installed ? `Ollama is not installed on this machine (${readSettings().ollamaHost} does not answer).` : result.localError;
+        const parts = [localError && `Local: ${localError}`, offline ?? (result.swarmError && `Swarm: ${result.swarmError}`)].filter(Boolean);
+        const actions = actionsForFailure(offline ? { ...result, swarmErrorKind: undefined } : result, {
           walletConnected: result.swarmErrorKind === 'payment-failed' && (await this.secrets.nwcUri()) !== null,
           swarmRefused: this.consent.choice === 'never',
+          ollamaInstalled: installed,
         });
         entry.error = { message: parts.join('\n') || 'The run failed.', actions };
       }

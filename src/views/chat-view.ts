@@ -10,6 +10,11 @@ import type { ChatMode, ConsentChoice, ConsentRequest, ErrorAction, HostMessage,
 import { listModels } from './ollama-probe';
 import { withoutLatest } from './format';
 import { readSettings, SECTION, writeSetting, MODES, usesSwarm } from './settings';
+import { entryActions } from './entry-actions';
+import { modelsProblem } from './first-run';
+import { findOnPath } from './ollama-cli';
+import { insertAtCursor } from './insert-code';
+import type { ChatEntry } from './protocol';
 
 export const CHAT_VIEW_ID = 'swarmCompute.chat';
 
@@ -99,6 +104,16 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.post({ type: 'focusInput' });
   }
 
+  /** Edit and resend: the prompt goes back into the input, focused. */
+  setDraft(text: string): void {
+    this.post({ type: 'draft', text });
+  }
+
+  /** An entry as the webview shows it: with what can be done with it now. */
+  private withActions(entry: ChatEntry): ChatEntry {
+    return { ...entry, actions: entryActions(entry, { swarmRefused: this.consent.choice === 'never', mode: readSettings().mode }) };
+  }
+
   resolveWebviewView(view: vscode.WebviewView): void {
     for (const d of this.viewDisposables) d.dispose();
     this.view = view;
@@ -128,7 +143,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         const [models] = await Promise.all([this.models(), this.session.loadHistory()]);
         // Read the entries and open the gate in one synchronous step, so no token falls between them.
         const s = readSettings();
-        const entries = this.session.entriesNow();
+        const entries = this.session.entriesNow().map((e) => this.withActions(e));
         this.ready = true;
         this.post({
           type: 'init',
@@ -171,6 +186,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         await vscode.env.clipboard.writeText(message.text);
         void vscode.window.setStatusBarMessage('$(check) Copied', 2000);
         return;
+      case 'insert':
+        await insertAtCursor(message.text);
+        return;
     }
   }
 
@@ -185,7 +203,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     try {
       return { models: await listModels(s.ollamaHost, new AbortController().signal), error: null };
     } catch (err) {
-      return { models: [], error: `Models not listed: Ollama at ${s.ollamaHost} did not answer (${err instanceof Error ? err.message : String(err)})` };
+      const problem = modelsProblem(s.ollamaHost, err instanceof Error ? err.message : String(err), findOnPath('ollama') !== null);
+      return { models: [], error: problem.message, action: problem.action };
     }
   }
 
@@ -201,7 +220,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private forward(e: SessionEvent): void {
     switch (e.type) {
       case 'entry':
-        return this.post({ type: 'entry', entry: e.entry });
+        return this.post({ type: 'entry', entry: this.withActions(e.entry), replaces: e.replaces });
       case 'token':
         return this.post({ type: 'token', id: e.id, text: e.text });
       case 'status':
@@ -257,6 +276,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     <p><span class="codicon codicon-comment-discussion" aria-hidden="true"></span></p>
     <p>Ask anything. Answers come from your local model first, and from the Nostr compute marketplace when it cannot answer.</p>
     <p>Select code and run <strong>Swarm Compute: Explain Selection</strong> (Ctrl+Alt+E).</p>
+    <p><button id="get-started" type="button" class="secondary"><span class="codicon codicon-rocket" aria-hidden="true"></span> Get started</button></p>
   </div>
   <section id="consent" class="consent" role="alertdialog" aria-labelledby="consent-title" aria-describedby="consent-what" hidden></section>
   <form id="composer" class="composer">

@@ -16,6 +16,8 @@ import { readSettings, SECTION } from './settings';
 import { readShareSettings } from './model-sharing';
 import { formatSats } from './format';
 import { checkModelName, findOnPath, ollamaHostEnv, quoteArg } from './ollama-cli';
+import { installPlan, type InstallPlan } from './first-run';
+import { writeSetting } from './settings';
 
 export interface CommandDeps {
   session: ChatSession;
@@ -48,7 +50,12 @@ export const COMMANDS = {
   toggleSharing: 'swarmCompute.toggleSharing',
   showProviders: 'swarmCompute.showProviders',
   resetConsent: 'swarmCompute.resetConsent',
+  installOllama: 'swarmCompute.installOllama',
+  getStarted: 'swarmCompute.getStarted',
+  useSwarmOnly: 'swarmCompute.useSwarmOnly',
 } as const;
+
+export const WALKTHROUGH = 'swarm-compute.swarm-compute#gettingStarted';
 
 /** What Start Ollama / Pull the model did (the commands return it; tests read it). */
 export type OllamaRun =
@@ -76,7 +83,7 @@ async function runOllama(args: string[], log: vscode.LogOutputChannel): Promise<
     log.warn(`ollama ${args[0]}: ${message}`);
     const install = 'Install Ollama';
     void vscode.window.showWarningMessage(`Swarm Compute: ${message}`, install).then((a) => {
-      if (a === install) void vscode.env.openExternal(vscode.Uri.parse('https://ollama.com/download'));
+      if (a === install) void vscode.commands.executeCommand(COMMANDS.installOllama);
     });
     return { ran: false, reason: 'not-installed', message };
   }
@@ -224,6 +231,14 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }),
 
     reg(COMMANDS.startOllama, () => runOllama(['serve'], log)),
+    reg(COMMANDS.installOllama, () => installOllama(log)),
+    reg(COMMANDS.getStarted, () => vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH, false)),
+    reg(COMMANDS.useSwarmOnly, async () => {
+      await writeSetting('mode', 'swarm-only');
+      log.info('mode set to swarm only (Get Started)');
+      if (!(await secrets.nwcUri())) return vscode.commands.executeCommand<boolean>(COMMANDS.connectWallet);
+      return true;
+    }),
     reg(COMMANDS.pullModel, (model?: string) => pullModel(typeof model === 'string' ? model.trim() : readSettings().model, log)),
   ];
 }
@@ -284,8 +299,22 @@ export function errorActionHandler(deps: CommandDeps): (action: ErrorAction, ent
         await vscode.commands.executeCommand(COMMANDS.startOllama);
         return;
       case 'installOllama':
-        await vscode.env.openExternal(vscode.Uri.parse('https://ollama.com/download'));
+        await vscode.commands.executeCommand(COMMANDS.installOllama);
         return;
+      case 'setup':
+        await vscode.commands.executeCommand(COMMANDS.getStarted);
+        return;
+      case 'retry':
+      case 'regenerate': {
+        const prompt = deps.session.promptOf(entryId);
+        if (prompt) await deps.session.ask(prompt, { question: deps.session.questionOf(entryId) });
+        return;
+      }
+      case 'editResend': {
+        const prompt = deps.session.promptOf(entryId);
+        if (prompt !== undefined) deps.chat.setDraft(prompt);
+        return;
+      }
       case 'pullModel':
         await vscode.commands.executeCommand(COMMANDS.pullModel);
         return;
@@ -305,4 +334,26 @@ export function errorActionHandler(deps: CommandDeps): (action: ErrorAction, ent
       }
     }
   };
+}
+
+/**
+ * Install Ollama the way this platform does (the extension host's: where
+ * Ollama must run): the command is typed into a terminal but not run, so the
+ * user sees what it does before pressing Enter; else the download page.
+ */
+async function installOllama(log: vscode.LogOutputChannel): Promise<InstallPlan> {
+  const plan = installPlan(process.platform, (p) => findOnPath(p) !== null);
+  log.info(`install Ollama: ${plan.command ?? plan.url}`);
+  if (plan.command) {
+    const terminal = vscode.window.createTerminal({ name: 'Install Ollama' });
+    terminal.show();
+    terminal.sendText(plan.command, false);
+    void vscode.window.showInformationMessage(`Swarm Compute: ${plan.summary}`, 'Open Download Page').then((a) => {
+      if (a) void vscode.env.openExternal(vscode.Uri.parse(plan.url));
+    });
+  } else {
+    await vscode.env.openExternal(vscode.Uri.parse(plan.url));
+    void vscode.window.showInformationMessage(`Swarm Compute: ${plan.summary}`);
+  }
+  return plan;
 }

@@ -20,7 +20,15 @@ export type ErrorAction =
   | 'connectWallet'
   | 'openSettings'
   | 'askSwarm'
-  | 'diagnose';
+  | 'diagnose'
+  /** open the Get Started walkthrough */
+  | 'setup'
+  /** the same prompt again (a failed or stopped run) */
+  | 'retry'
+  /** another answer to the same prompt */
+  | 'regenerate'
+  /** the prompt back in the input, to change and send */
+  | 'editResend';
 
 export const ERROR_ACTION_LABELS: Record<ErrorAction, string> = {
   startOllama: 'Start Ollama',
@@ -30,6 +38,10 @@ export const ERROR_ACTION_LABELS: Record<ErrorAction, string> = {
   openSettings: 'Open settings',
   askSwarm: 'Ask the swarm instead',
   diagnose: 'Diagnose connection',
+  setup: 'Set up Swarm Compute',
+  retry: 'Retry',
+  regenerate: 'Regenerate',
+  editResend: 'Edit and resend',
 };
 
 export type EntryState = 'running' | 'completed' | 'failed' | 'cancelled';
@@ -56,6 +68,8 @@ export interface ChatEntry {
   awaiting?: 'consent' | null;
   /** something the user should see even when the answer came (a payment refused: no wallet, above the cap) */
   warning?: string | null;
+  /** what can be done with this entry once it has ended (retry, regenerate, ask the swarm instead, edit and resend) */
+  actions?: ErrorAction[];
   submittedAt: number;
 }
 
@@ -79,6 +93,8 @@ export interface ModelList {
   models: string[];
   /** why the list is empty (Ollama not running, …) */
   error: string | null;
+  /** the one action that helps (install or start Ollama) */
+  action?: ErrorAction | null;
 }
 
 export type HostMessage =
@@ -94,8 +110,10 @@ export type HostMessage =
   /** show the consent card (replacing any other) */
   | { type: 'consent'; request: ConsentRequest }
   | { type: 'consentDone'; id: string }
-  /** add an entry, or replace the one with the same id */
-  | { type: 'entry'; entry: ChatEntry }
+  /** add an entry, or replace the one with the same id (or, with `replaces`, the one with that id, in its place) */
+  | { type: 'entry'; entry: ChatEntry; replaces?: string }
+  /** put text into the prompt input (Edit and resend) */
+  | { type: 'draft'; text: string }
   | { type: 'token'; id: string; text: string }
   | { type: 'status'; id: string; lane: 'local' | 'swarm'; text: string }
   | { type: 'busy'; busy: boolean }
@@ -113,6 +131,8 @@ export type WebviewMessage =
   | { type: 'refreshModels' }
   | { type: 'action'; action: ErrorAction; entryId: string }
   | { type: 'copy'; text: string }
+  /** insert a code block at the cursor of the active editor */
+  | { type: 'insert'; text: string }
   | { type: 'consent'; id: string; choice: ConsentChoice };
 
 /** State the webview keeps across hide/show through its own setState. */
