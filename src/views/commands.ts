@@ -18,6 +18,8 @@ import { formatSats } from './format';
 import { checkModelName, findOnPath, ollamaHostEnv, quoteArg } from './ollama-cli';
 import { installPlan, type InstallPlan } from './first-run';
 import { writeSetting } from './settings';
+import { checkWallet, type WalletCheck } from './wallet-check';
+import { loadEngineModule } from './engine-service';
 
 export interface CommandDeps {
   session: ChatSession;
@@ -151,7 +153,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return true;
     }),
 
-    reg(COMMANDS.connectWallet, async (value?: string) => {
+    reg(COMMANDS.connectWallet, async (value?: string, options?: { saveUnchecked?: boolean }) => {
       const input =
         value ??
         (await vscode.window.showInputBox({
@@ -167,9 +169,23 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         void vscode.window.showErrorMessage(`Swarm Compute: ${problem}`);
         return false;
       }
+      // Ask the wallet before saying "connected": a well-formed URI with a dead relay is not a wallet.
+      const check = await askWallet(input.trim());
+      log.info(`wallet check: ${check.summary}`);
+      if (!check.ok && options?.saveUnchecked !== true) {
+        const again = 'Try Again';
+        const anyway = 'Save Anyway';
+        void vscode.window.showErrorMessage(`Swarm Compute: wallet not connected: ${check.summary}`, again, anyway).then(async (a) => {
+          if (a === again) await vscode.commands.executeCommand(COMMANDS.connectWallet, input.trim());
+          if (a === anyway) await vscode.commands.executeCommand(COMMANDS.connectWallet, input.trim(), { saveUnchecked: true });
+        });
+        return false;
+      }
       await secrets.setNwcUri(input.trim());
-      log.info('wallet connected (NWC)');
-      if (value === undefined) void vscode.window.showInformationMessage('Swarm Compute: wallet connected. Paid providers can now answer, within your price cap.');
+      log.info(check.ok ? 'wallet connected (NWC)' : 'wallet saved without a successful check');
+      const cap = formatSats(readSettings().maxPriceMsats);
+      if (check.ok) void vscode.window.showInformationMessage(`Swarm Compute: wallet connected. ${check.summary} Paid providers can answer, at most ${cap} a job.`);
+      else void vscode.window.showWarningMessage(`Swarm Compute: wallet saved, but it did not answer (${check.message}). Payments fail until it does.`);
       return true;
     }),
 
@@ -179,7 +195,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       void vscode.window.showInformationMessage('Swarm Compute: wallet disconnected.');
     }),
 
-    reg(COMMANDS.diagnoseConnection, () => diagnoseCommand(secrets, log)),
+    reg(COMMANDS.diagnoseConnection, () => diagnoseCommand(secrets, log, askWallet)),
 
     reg(COMMANDS.exportHistory, async (target?: vscode.Uri) => {
       const history = (await engines.get()).history;
@@ -356,4 +372,13 @@ async function installOllama(log: vscode.LogOutputChannel): Promise<InstallPlan>
     void vscode.window.showInformationMessage(`Swarm Compute: ${plan.summary}`);
   }
   return plan;
+}
+
+/** NIP-47 get_info + get_balance against the wallet, with progress; short timeouts so a dead relay is told fast. */
+function askWallet(uri: string): Promise<WalletCheck> {
+  return Promise.resolve(
+    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Swarm Compute: asking the wallet…' }, () =>
+      checkWallet(() => new (loadEngineModule().NwcClient)(uri, { timeoutMs: 15_000, connectTimeoutMs: 5_000, infoTimeoutMs: 5_000, idleCloseMs: 200 })),
+    ),
+  );
 }

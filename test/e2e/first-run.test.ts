@@ -109,4 +109,35 @@ describe('first start without Ollama, offline', () => {
       await clearNotifications(page);
       await page.screenshot({ path: screenshotPath('first-run.png') });
     }));
+
+  it('Connect Wallet asks the wallet: a dead relay is said so, a live wallet shows its balance and methods', () =>
+    step(page, 'first-run wallet check', async () => {
+      const connect = async (uri: string) => {
+        await runCommand(page, 'Swarm Compute: Connect Wallet');
+        const input = page.locator('.quick-input-widget input');
+        await input.waitFor({ state: 'visible' });
+        await input.fill(uri);
+        await page.keyboard.press('Enter');
+        await input.waitFor({ state: 'hidden' });
+      };
+      const dead = wallet.uri.replace(/relay=[^&]+/, `relay=${encodeURIComponent(deadRelay)}`);
+      await connect(dead);
+      let texts: string[] = [];
+      await until('the failed wallet check', async () => (texts = await notifications(page)).some((t) => /wallet not connected/.test(t)), 30_000);
+      const failure = texts.find((t) => /wallet not connected/.test(t))!;
+      assert.ok(failure.includes(deadRelay), failure);
+      assert.ok(!texts.some((t) => /wallet connected\./.test(t)), texts.join(' | '));
+      assert.match(await statusItem(page).innerText(), /set up/, 'a wallet that did not answer sets nothing up');
+      await clearNotifications(page);
+
+      await connect(wallet.uri);
+      await until('the wallet check', async () => (texts = await notifications(page)).some((t) => /wallet connected\./.test(t)), 30_000);
+      const ok = texts.find((t) => /wallet connected\./.test(t))!;
+      assert.match(ok, /balance 123 sats/);
+      assert.match(ok, /allows pay_invoice/);
+      assert.ok(wallet.requests.some((r) => r.method === 'get_balance'));
+      // something is set up now: the status bar leaves "set up"
+      await until('the status bar to leave "set up"', async () => !/set up/.test(await statusItem(page).innerText()), 20_000);
+      await clearNotifications(page);
+    }));
 });
