@@ -36,6 +36,8 @@ export interface SwarmComputeApi {
   readonly chatReady: boolean;
   /** Share My Model: where it stands, and its status-bar item */
   sharing(): { status: SharingStatus; item: SharingSnapshot };
+  /** the chat's entries as the session holds them */
+  chatEntries(): import('./views/protocol').ChatEntry[];
   /** the open Show Providers picker, if any */
   providerPicker(): { busy: boolean; items: ProviderPick[]; title: string | undefined } | null;
 }
@@ -121,6 +123,7 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
     },
     sharing: () => ({ status: share.status, item: sharingItem.update() }),
     providerPicker: () => providers.current,
+    chatEntries: () => session.entriesNow(),
   };
 }
 

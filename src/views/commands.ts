@@ -234,9 +234,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return true;
     }),
 
-    reg(COMMANDS.shareModel, () => startSharing(sharing)),
+    reg(COMMANDS.shareModel, (options?: ShareOptions) => startSharing(sharing, options)),
     reg(COMMANDS.stopSharing, () => stopSharing(sharing)),
-    reg(COMMANDS.toggleSharing, () => (sharing.active ? stopSharing(sharing) : startSharing(sharing))),
+    reg(COMMANDS.toggleSharing, (options?: ShareOptions) => (sharing.active ? stopSharing(sharing) : startSharing(sharing, options))),
     reg(COMMANDS.showProviders, () => providers.show()),
     reg(COMMANDS.resetConsent, async () => {
       const was = deps.consent.choice;
@@ -259,8 +259,32 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   ];
 }
 
+/** `confirmed`: the user already agreed to serve strangers (tests, a restart after a settings change) */
+interface ShareOptions {
+  confirmed?: boolean;
+}
+
+/** Asks before this machine serves strangers, naming what it serves, for how much and where. */
+async function confirmSharing(): Promise<boolean> {
+  const s = readShareSettings();
+  const start = 'Start Sharing';
+  const price = s.priceMsats > 0 ? `for ${formatSats(s.priceMsats)} a job (paid to your wallet before each job runs)` : 'for free';
+  const answer = await vscode.window.showWarningMessage(
+    `Share ${s.model} with strangers on the Nostr marketplace ${price}?`,
+    {
+      modal: true,
+      detail:
+        `Anyone who reaches ${s.relays.length === 1 ? 'this relay' : `these ${s.relays.length} relays`} can send prompts that run on your Ollama (${s.ollamaHost}), ${s.maxConcurrent} at a time:\n` +
+        `${s.relays.join('\n')}\n\nTheir prompts and the answers are kept in your history. Sharing stops when you stop it or close this window.`,
+    },
+    start,
+  );
+  return answer === start;
+}
+
 /** Starts sharing and tells the user how it went, with the fix at hand when it did not start. */
-async function startSharing(sharing: ModelSharing): Promise<ShareOutcome> {
+async function startSharing(sharing: ModelSharing, options: ShareOptions = {}): Promise<ShareOutcome | false> {
+  if (!sharing.active && options.confirmed !== true && !(await confirmSharing())) return false;
   const outcome = await sharing.start();
   const s = readShareSettings();
   if (outcome.ok) {
@@ -273,7 +297,7 @@ async function startSharing(sharing: ModelSharing): Promise<ShareOutcome> {
   void vscode.window.showErrorMessage(`Swarm Compute: cannot share ${s.model}: ${outcome.message}`, ...outcome.fixes).then(async (fix?: ShareFix) => {
     switch (fix) {
       case 'Connect Wallet':
-        if (await vscode.commands.executeCommand<boolean>(COMMANDS.connectWallet)) await startSharing(sharing);
+        if (await vscode.commands.executeCommand<boolean>(COMMANDS.connectWallet)) await startSharing(sharing, { confirmed: true });
         return;
       case 'Pull Model':
         await vscode.commands.executeCommand(COMMANDS.pullModel, s.model);
@@ -304,7 +328,10 @@ async function stopSharing(sharing: ModelSharing): Promise<boolean> {
     );
     if (answer !== stop) return false;
   }
+  const { model, completed, failed } = sharing.status;
   await sharing.stop();
+  const served = `${completed} job${completed === 1 ? '' : 's'} answered${failed ? `, ${failed} failed` : ''}`;
+  void vscode.window.showInformationMessage(`Swarm Compute: stopped sharing ${model ?? 'your model'} (${served}). Your announcement is withdrawn; no new jobs come in.`);
   return true;
 }
 

@@ -11,12 +11,14 @@ export interface SetupFacts {
   walletConnected: boolean;
   /** answers ever given (local + swarm successes in the history); null while the history is not open */
   answers: number | null;
+  /** Share My Model is on: something is set up */
+  sharing?: boolean;
 }
 
 /** Nothing is configured yet: show "set up", not an alarm. */
 export function needsSetup(f: SetupFacts): boolean {
   const localReady = f.ollama?.running === true && f.ollama.modelPulled;
-  if (localReady || f.walletConnected) return false;
+  if (localReady || f.walletConnected || f.sharing) return false;
   // an answer was given before (a free provider, or Ollama now stopped): this is not a first start
   return f.answers === null || f.answers === 0;
 }

@@ -14,6 +14,7 @@ import type { ModelSharing } from './model-sharing';
 import { sharingLine } from './sharing-status';
 import { needsSetup, setupContext, type SetupFacts } from './first-run';
 import { findOnPath } from './ollama-cli';
+import { countsLine } from './job-counts';
 import type { SecretsStore } from './secrets';
 
 const OLLAMA_EVERY_MS = 60_000;
@@ -193,6 +194,7 @@ export class CostStatusBar implements vscode.Disposable {
       ollama: this.ollama,
       walletConnected: (await this.secrets?.nwcUri().catch(() => null)) != null,
       answers: metrics ? metrics.localSuccess + metrics.swarmSuccess : this.engines.isLoaded ? null : 0,
+      sharing: this.sharing.active,
     };
     this.setContext(setupContext(facts));
     const setup = needsSetup(facts) && !overBudget;
@@ -263,11 +265,7 @@ export class CostStatusBar implements vscode.Disposable {
     md.appendMarkdown(`Spent today: **${formatSats(today)}** · this month: **${formatSats(month)}**`);
     if (settings.dailyBudgetMsats !== null) md.appendMarkdown(` (daily budget ${formatSats(settings.dailyBudgetMsats)})`);
     md.appendMarkdown('\n\n');
-    if (m) {
-      const local = m.localSuccess + m.localFailure;
-      const swarm = m.swarmSuccess + m.swarmFailure;
-      md.appendMarkdown(`Jobs: ${local} local · ${swarm} swarm · fallback rate ${Math.round(m.fallbackRate)}%\n\n`);
-    }
+    if (m) md.appendMarkdown(`${countsLine(m)}\n\n`);
     const shared = sharingLine(this.sharing.status);
     if (shared) md.appendMarkdown(`${shared}\n\n`);
     md.appendMarkdown('[Metrics](command:swarmCompute.showMetrics) · [Diagnose](command:swarmCompute.diagnoseConnection) · [Chat](command:swarmCompute.openChat)');

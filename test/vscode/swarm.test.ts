@@ -163,6 +163,9 @@ describe('fallback to the swarm from inside the extension', () => {
       assert.strictEqual(outcome?.result.lane, 'local', JSON.stringify(outcome?.result));
       assert.strictEqual(outcome!.entry.answer, 'Local after all.');
       assert.strictEqual(jobsOnRelay(), before, 'no job reached the relay');
+      // the same entry answers: no failed entry for the refused send, no duplicate of the question
+      const asked = swarm.chatEntries().filter((e) => e.question === 'Swarm or not');
+      assert.deepStrictEqual(asked.map((e) => [e.state, e.lane]), [['completed', 'local']]);
       assert.strictEqual(config().get('mode'), 'local-only');
     } finally {
       await swarm.setConsent(undefined);
