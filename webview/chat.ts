@@ -8,6 +8,8 @@ import type { ChatEntry, ChatMode, ConsentChoice, ConsentRequest, HostMessage, M
 import { ERROR_ACTION_LABELS, MODE_LABELS } from '../src/views/protocol';
 import { formatDuration, formatSats, withTag, withoutLatest } from '../src/views/format';
 import { renderAnswerActions } from './answer-actions';
+import { decorateCodeBlocks } from './code-blocks';
+import { announceError, installKeyboard } from './keyboard';
 
 interface VsCodeApi {
   postMessage(message: WebviewMessage): void;
@@ -102,18 +104,9 @@ function icon(name: string): HTMLElement {
   return i;
 }
 
-function setMarkdown(target: HTMLElement, source: string): void {
+function setMarkdown(target: HTMLElement, source: string, final = true): void {
   target.innerHTML = renderMarkdown(source);
-  for (const pre of Array.from(target.querySelectorAll('pre'))) {
-    const wrap = el('div', 'code-block');
-    pre.replaceWith(wrap);
-    const copy = el('button', 'icon-button copy');
-    copy.title = 'Copy code';
-    copy.setAttribute('aria-label', 'Copy code');
-    copy.append(icon('copy'));
-    copy.addEventListener('click', () => post({ type: 'copy', text: pre.textContent ?? '' }));
-    wrap.append(copy, pre);
-  }
+  decorateCodeBlocks(target, post, final);
 }
 
 function labelParts(e: ChatEntry): string[] {
@@ -162,7 +155,7 @@ function render(s: Shown): void {
   const label = root.querySelector<HTMLElement>('.label')!;
   label.replaceChildren(laneBadge(entry), ...labelParts(entry).map((p) => el('span', 'meta', p)));
   const body = root.querySelector<HTMLElement>('.answer-body')!;
-  setMarkdown(body, entry.answer || (entry.state === 'running' ? '' : ''));
+  setMarkdown(body, entry.answer, entry.state !== 'running');
   const answer = root.querySelector<HTMLElement>('.answer')!;
   answer.setAttribute('aria-busy', String(entry.state === 'running'));
   const status = root.querySelector<HTMLElement>('.status')!;
@@ -177,8 +170,8 @@ function render(s: Shown): void {
   }
   const error = root.querySelector<HTMLElement>('.error')!;
   error.replaceChildren();
+  announceError(error, entry.id, entry.state, entry.error !== null);
   if (entry.error) {
-    error.setAttribute('role', 'alert');
     const msg = el('div', 'error-message');
     msg.append(icon('error'), document.createTextNode(' '), ...withCode(entry.error.message));
     const actions = el('div', 'error-actions');
@@ -443,4 +436,5 @@ modelSelect.addEventListener('change', () => {
 $<HTMLButtonElement>('refresh-models').addEventListener('click', () => post({ type: 'refreshModels' }));
 $<HTMLButtonElement>('get-started').addEventListener('click', () => post({ type: 'action', action: 'setup', entryId: '' }));
 
+installKeyboard(log, prompt);
 post({ type: 'ready' });

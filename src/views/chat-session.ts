@@ -24,6 +24,7 @@ import { withTag } from './format';
 import { supersededRows } from './entry-actions';
 import { relaysOffline } from './offline-check';
 import { findOnPath } from './ollama-cli';
+import { plainText } from './plain-text';
 
 export type SessionEvent =
   | { type: 'entry'; entry: ChatEntry; replaces?: string }
@@ -189,7 +190,7 @@ export class ChatSession implements vscode.Disposable {
       } catch (err) {
         this.log.error(`not sent: ${message(err)}`);
         const action = 'Open Settings';
-        void vscode.window.showErrorMessage(`Swarm Compute: ${message(err)}`, action).then((a) => {
+        void vscode.window.showErrorMessage(`Swarm Compute: ${plainText(message(err))}`, action).then((a) => {
           if (a === action) void vscode.commands.executeCommand('workbench.action.openSettings', 'swarmCompute');
         });
         return undefined;
@@ -223,7 +224,7 @@ export class ChatSession implements vscode.Disposable {
       return { id: entry.id, result, entry: { ...entry } };
     } catch (err) {
       this.log.error(`run failed: ${message(err)}`);
-      void vscode.window.showErrorMessage(`Swarm Compute: ${message(err)}`);
+      void vscode.window.showErrorMessage(`Swarm Compute: ${plainText(message(err))}`);
       return undefined;
     } finally {
       this.current = null;

@@ -257,6 +257,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link href="${uri('codicon.css')}" rel="stylesheet">
 <link href="${uri('chat.css')}" rel="stylesheet">
+<link href="${uri('highlight.css')}" rel="stylesheet">
 <title>Swarm Compute Chat</title>
 </head>
 <body>
@@ -271,7 +272,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     <button id="refresh-models" class="icon-button" title="Refresh the model list" aria-label="Refresh the model list"><span class="codicon codicon-refresh"></span></button>
   </div>
   <div id="models-error" class="models-error" role="status" hidden></div>
-  <main id="log" class="log" role="log" aria-live="polite" aria-label="Conversation"></main>
+  <main id="log" class="log" role="log" aria-live="polite" aria-label="Conversation" tabindex="0"></main>
   <div id="empty" class="empty" hidden>
     <p><span class="codicon codicon-comment-discussion" aria-hidden="true"></span></p>
     <p>Ask anything. Answers come from your local model first, and from the Nostr compute marketplace when it cannot answer.</p>

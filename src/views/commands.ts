@@ -20,6 +20,8 @@ import { installPlan, type InstallPlan } from './first-run';
 import { writeSetting } from './settings';
 import { checkWallet, type WalletCheck } from './wallet-check';
 import { loadEngineModule } from './engine-service';
+import { plainText } from './plain-text';
+import { defaultExportPath, exportRows } from './history-export';
 
 export interface CommandDeps {
   session: ChatSession;
@@ -175,7 +177,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (!check.ok && options?.saveUnchecked !== true) {
         const again = 'Try Again';
         const anyway = 'Save Anyway';
-        void vscode.window.showErrorMessage(`Swarm Compute: wallet not connected: ${check.summary}`, again, anyway).then(async (a) => {
+        void vscode.window.showErrorMessage(`Swarm Compute: wallet not connected: ${plainText(check.summary)}`, again, anyway).then(async (a) => {
           if (a === again) await vscode.commands.executeCommand(COMMANDS.connectWallet, input.trim());
           if (a === anyway) await vscode.commands.executeCommand(COMMANDS.connectWallet, input.trim(), { saveUnchecked: true });
         });
@@ -197,19 +199,35 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
 
     reg(COMMANDS.diagnoseConnection, () => diagnoseCommand(secrets, log, askWallet)),
 
-    reg(COMMANDS.exportHistory, async (target?: vscode.Uri) => {
+    reg(COMMANDS.exportHistory, async (target?: vscode.Uri, options?: { includeServed?: boolean }) => {
       const history = (await engines.get()).history;
-      const rows = await history.exportAll();
+      const all = await history.exportAll();
+      let includeServed = options?.includeServed ?? false;
+      const served = all.filter((r) => r.lane === 'served').length;
+      if (!target && served > 0 && options?.includeServed === undefined) {
+        const leave = { label: 'Leave them out', description: 'recommended', detail: `The ${served} served job(s) keep only time, model, amount and outcome.`, include: false };
+        const keep = { label: 'Include them', detail: "Strangers' prompts and the answers your model gave them go into the file.", include: true };
+        const picked = await vscode.window.showQuickPick([leave, keep], {
+          title: `Export History: ${served} job(s) you served for others`,
+          placeHolder: 'Their prompts are not yours to share: leave them out?',
+          ignoreFocusOut: true,
+        });
+        if (!picked) return undefined;
+        includeServed = picked.include;
+      }
+      const rows = exportRows(all, includeServed);
       const uri =
         target ??
         (await vscode.window.showSaveDialog({
           title: 'Export Swarm Compute history',
-          defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(homedir()), 'swarm-compute-history.json'),
+          // the home folder, not the workspace: an export there is easily committed by accident
+          defaultUri: vscode.Uri.file(defaultExportPath(homedir())),
           filters: { JSON: ['json'] },
+          saveLabel: 'Export',
         }));
       if (!uri) return undefined;
       await vscode.workspace.fs.writeFile(uri, Buffer.from(JSON.stringify(rows, null, 2) + '\n'));
-      log.info(`exported ${rows.length} history rows to ${uri.toString()}`);
+      log.info(`exported ${rows.length} history rows to ${uri.toString()}${served ? ` (served jobs' prompts ${includeServed ? 'included' : 'left out'})` : ''}`);
       if (!target) {
         void vscode.window.showInformationMessage(`Swarm Compute: exported ${rows.length} jobs.`, 'Open').then((a) => {
           if (a === 'Open') void vscode.window.showTextDocument(uri);
@@ -294,7 +312,7 @@ async function startSharing(sharing: ModelSharing, options: ShareOptions = {}): 
     );
     return outcome;
   }
-  void vscode.window.showErrorMessage(`Swarm Compute: cannot share ${s.model}: ${outcome.message}`, ...outcome.fixes).then(async (fix?: ShareFix) => {
+  void vscode.window.showErrorMessage(`Swarm Compute: cannot share ${s.model}: ${plainText(outcome.message)}`, ...outcome.fixes).then(async (fix?: ShareFix) => {
     switch (fix) {
       case 'Connect Wallet':
         if (await vscode.commands.executeCommand<boolean>(COMMANDS.connectWallet)) await startSharing(sharing, { confirmed: true });

@@ -37,7 +37,7 @@ export async function diagnose(secrets: SecretsStore, signal: AbortSignal, askWa
       ? 'Start Ollama (ollama serve), or set swarmCompute.ollamaHost if it runs elsewhere.'
       : 'Install Ollama (Swarm Compute: Install Ollama, or https://ollama.com/download), or set swarmCompute.ollamaHost if it runs elsewhere.'
     : !ollama.modelPulled
-      ? `Pull the model: \`ollama pull ${s.model}\` (installed: ${ollama.models.join(', ') || 'none'}).`
+      ? `Pull the model: ollama pull ${s.model} (installed: ${ollama.models.join(', ') || 'none'}).`
       : null;
   const relayRows = relays.map((r) => ({
     ...r,

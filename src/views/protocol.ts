@@ -5,11 +5,12 @@
 
 export type ChatMode = 'fallback' | 'local-only' | 'swarm-only' | 'local-no-fallback';
 
+/** The one name of each mode: the chat's picker, the settings (enumItemLabels), the status bar, notifications, README. */
 export const MODE_LABELS: Record<ChatMode, string> = {
   fallback: 'Local, then swarm',
   'local-only': 'Local only',
   'swarm-only': 'Swarm only',
-  'local-no-fallback': 'Local, no fallback',
+  'local-no-fallback': 'Local once, no swarm',
 };
 
 /** What a person can do about a failure; the host carries it out. */

@@ -184,7 +184,9 @@ export class CostStatusBar implements vscode.Disposable {
         ? 'swarm'
         : localDown
           ? settings.mode === 'fallback'
-            ? 'swarm fallback'
+            ? onlyModelMissing
+              ? 'model not pulled, swarm next'
+              : 'local down, swarm next'
             : onlyModelMissing
               ? 'model not pulled'
               : 'local down'

@@ -24,3 +24,19 @@ test('questions as asked: Explain prompts by their title, others cut at a word',
   assert.equal(questionTitle(prompt), 'Explain a.ts lines 2–3');
   assert.equal(questionTitle('word '.repeat(30), 20), 'word word word word…');
 });
+
+import { defaultExportPath, exportRows } from '../../src/views/history-export';
+
+test('Export History leaves out served jobs\' prompts and answers unless asked, and defaults to the home folder', () => {
+  const rows = [
+    { id: 'a', lane: 'local', prompt: 'mine', response: 'yes', error: null },
+    { id: 'b', lane: 'served', prompt: "a stranger's secret", response: 'answer', error: null, costMsats: 2000 },
+  ] as unknown as JobRecord[];
+  const out = exportRows(rows, false);
+  assert.equal(out[0].prompt, 'mine');
+  assert.equal(out[1].prompt, '');
+  assert.equal(out[1].response, null);
+  assert.equal(out[1].costMsats, 2000, 'the bookkeeping stays');
+  assert.equal(exportRows(rows, true)[1].prompt, "a stranger's secret");
+  assert.equal(defaultExportPath('/home/u', new Date(2026, 11, 1)), '/home/u/swarm-compute-history-2026-12-01.json');
+});
