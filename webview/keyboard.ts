@@ -25,7 +25,9 @@ export function installKeyboard(log: HTMLElement, prompt: HTMLTextAreaElement): 
     }
   };
   let queued = false;
-  new MutationObserver(() => {
+  new MutationObserver((mutations) => {
+    // a new entry becomes the current one: Tab after the log reaches the newest answer's buttons
+    if (mutations.some((m) => m.target === log && Array.from(m.addedNodes).some((n) => n instanceof HTMLElement && n.matches('article.entry')))) current = null;
     if (queued) return;
     queued = true;
     queueMicrotask(() => {
@@ -61,6 +63,11 @@ export function installKeyboard(log: HTMLElement, prompt: HTMLTextAreaElement): 
       case 'ArrowDown': {
         if (!onEntryOrLog) return;
         e.preventDefault();
+        // from the log itself, the first arrow enters the current (newest) entry
+        if (target === log && current) {
+          current.focus();
+          return;
+        }
         const all = entries();
         const at = current ? all.indexOf(current) : all.length;
         const next = all[Math.min(all.length - 1, Math.max(0, at + (e.key === 'ArrowUp' ? -1 : 1)))];

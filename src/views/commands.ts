@@ -282,22 +282,27 @@ interface ShareOptions {
   confirmed?: boolean;
 }
 
-/** Asks before this machine serves strangers, naming what it serves, for how much and where. */
+/**
+ * Asks before this machine serves strangers, naming what it serves, for how
+ * much and where. A quick pick, not a modal: it reads the same with a
+ * keyboard and a screen reader, and Escape is "no".
+ */
 async function confirmSharing(): Promise<boolean> {
   const s = readShareSettings();
-  const start = 'Start Sharing';
-  const price = s.priceMsats > 0 ? `for ${formatSats(s.priceMsats)} a job (paid to your wallet before each job runs)` : 'for free';
-  const answer = await vscode.window.showWarningMessage(
-    `Share ${s.model} with strangers on the Nostr marketplace ${price}?`,
-    {
-      modal: true,
-      detail:
-        `Anyone who reaches ${s.relays.length === 1 ? 'this relay' : `these ${s.relays.length} relays`} can send prompts that run on your Ollama (${s.ollamaHost}), ${s.maxConcurrent} at a time:\n` +
-        `${s.relays.join('\n')}\n\nTheir prompts and the answers are kept in your history. Sharing stops when you stop it or close this window.`,
-    },
-    start,
-  );
-  return answer === start;
+  const price = s.priceMsats > 0 ? `for ${formatSats(s.priceMsats)} a job` : 'for free';
+  const where = s.relays.length === 1 ? `the relay ${s.relays[0]}` : `${s.relays.length} relays: ${s.relays.join(', ')}`;
+  const start = {
+    label: `$(broadcast) Start sharing ${s.model} ${price}`,
+    detail: `Anyone on ${where} can send prompts that run on your Ollama (${s.ollamaHost}), ${s.maxConcurrent} at a time${s.priceMsats > 0 ? ', each once its invoice is paid to your wallet' : ''}.`,
+    start: true,
+  };
+  const cancel = { label: 'Cancel', detail: 'Nothing is announced; no job reaches this machine.', start: false };
+  const picked = await vscode.window.showQuickPick([start, cancel], {
+    title: `Share ${s.model} with strangers on the Nostr marketplace ${price}?`,
+    placeHolder: 'Their prompts and the answers are kept in your history; sharing stops when you stop it or close this window.',
+    ignoreFocusOut: true,
+  });
+  return picked?.start === true;
 }
 
 /** Starts sharing and tells the user how it went, with the fix at hand when it did not start. */

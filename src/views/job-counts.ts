@@ -28,15 +28,18 @@ export function endCounts(records: JobRecord[]): { failed: number; stopped: numb
   for (const r of records) {
     if (r.lane === 'served') continue;
     if (r.state === 'cancelled') stopped++;
-    else if (r.state === 'failed' && r.completedAt !== null) failed++;
+    // a send the user refused, with nothing tried, is not a failure either ("Never" then answers locally)
+    else if (r.state === 'failed' && r.completedAt !== null && !(r.swarmErrorKind === 'declined' && r.localOutcome === null)) failed++;
   }
   return { failed, stopped };
 }
 
 /** What a row's lane column says: local / swarm / failed / stopped. */
-export function rowOutcome(r: Pick<JobRecord, 'state' | 'lane'>): 'local' | 'swarm' | 'failed' | 'stopped' {
+export function rowOutcome(r: Pick<JobRecord, 'state' | 'lane'> & Partial<Pick<JobRecord, 'swarmErrorKind' | 'localOutcome'>>): 'local' | 'swarm' | 'failed' | 'stopped' | 'not sent' {
   if (r.state === 'cancelled') return 'stopped';
   if (r.state === 'completed' && (r.lane === 'local' || r.lane === 'swarm')) return r.lane;
+  // the user refused the send and nothing was tried: not a failure
+  if (r.swarmErrorKind === 'declined' && r.localOutcome === null) return 'not sent';
   return 'failed';
 }
 

@@ -68,7 +68,10 @@ export class MetricsPanel implements vscode.Disposable {
       this.panel.reveal();
     } else {
       this.panel = vscode.window.createWebviewPanel('swarmCompute.metrics', 'Swarm Compute Metrics', vscode.ViewColumn.Active, {
-        enableScripts: false,
+        // The page has no script and its CSP allows none (script-src 'none'); scripts are "enabled" only so
+        // the frame is not sandboxed without them, which lets accessibility tools (axe in the UI tests,
+        // screen-reader helpers) look inside it.
+        enableScripts: true,
         localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'media')],
       });
       this.panel.onDidDispose(() => (this.panel = null), undefined, this.disposables);
@@ -94,7 +97,7 @@ export class MetricsPanel implements vscode.Disposable {
 
   private page(webview: vscode.Webview, body: string): string {
     const css = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'metrics.css'));
-    const csp = `default-src 'none'; style-src ${webview.cspSource}; img-src ${webview.cspSource}`;
+    const csp = `default-src 'none'; script-src 'none'; style-src ${webview.cspSource}; img-src ${webview.cspSource}`;
     return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
@@ -127,7 +130,7 @@ export class MetricsPanel implements vscode.Disposable {
       .slice(0, 15)
       .map(
         (r) =>
-          `<tr><td>${esc(new Date(r.submittedAt).toLocaleString())}</td><td><span class="lane lane-${rowOutcome(r)}">${rowOutcome(r)}</span></td><td>${esc(r.model)}</td><td class="num">${esc(formatSats(r.costMsats + r.feesMsats))}</td><td class="num">${r.durationMs === null ? '—' : esc(formatDuration(r.durationMs))}</td><td class="prompt">${esc(questionTitle(r.prompt))}</td></tr>`,
+          `<tr><td>${esc(new Date(r.submittedAt).toLocaleString())}</td><td><span class="lane lane-${rowOutcome(r).replace(' ', '-')}">${rowOutcome(r)}</span></td><td>${esc(r.model)}</td><td class="num">${esc(formatSats(r.costMsats + r.feesMsats))}</td><td class="num">${r.durationMs === null ? '—' : esc(formatDuration(r.durationMs))}</td><td class="prompt">${esc(questionTitle(r.prompt))}</td></tr>`,
       )
       .join('');
     return this.page(

@@ -83,7 +83,7 @@ export function activityItem(page: Page) {
 }
 
 /** Runs a command from the palette by its full title ("Swarm Compute: Explain Selection"). */
-export async function runCommand(page: Page, title: string): Promise<void> {
+export async function runCommand(page: Page, title: string, options: { opensQuickInput?: boolean } = {}): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
@@ -93,6 +93,9 @@ export async function runCommand(page: Page, title: string): Promise<void> {
       const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
       await row.waitFor({ timeout: 5000 });
       await page.keyboard.press('Enter');
+      // a command that asks with a quick pick of its own keeps the widget open
+      // (the caller waits for that pick's own rows)
+      if (options.opensQuickInput) return;
       await input.waitFor({ state: 'hidden', timeout: 5000 });
       return;
     } catch (err) {
