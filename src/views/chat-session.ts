@@ -25,6 +25,7 @@ import { supersededRows } from './entry-actions';
 import { relaysOffline } from './offline-check';
 import { findOnPath } from './ollama-cli';
 import { plainText } from './plain-text';
+import { ollamaStartable } from './first-run';
 
 export type SessionEvent =
   | { type: 'entry'; entry: ChatEntry; replaces?: string }
@@ -98,7 +99,7 @@ export class ChatSession implements vscode.Disposable {
         const context = {
           walletConnected: (await this.secrets.nwcUri()) !== null,
           swarmRefused: this.consent.choice === 'never',
-          ollamaInstalled: findOnPath('ollama') !== null,
+          ollamaInstalled: ollamaStartable(readSettings().ollamaHost, findOnPath('ollama') !== null),
         };
         const past = shown.map((r) => {
           this.prompts.set(r.id, r.prompt);
@@ -328,7 +329,7 @@ export class ChatSession implements vscode.Disposable {
       if (!result.cancelled) {
         const offline = this.offline.get(entry.id);
         this.offline.delete(entry.id);
-        const installed = findOnPath('ollama') !== null;
+        const installed = ollamaStartable(readSettings().ollamaHost, findOnPath('ollama') !== null);
         // "start it with ollama serve" cannot help when there is no ollama program here
         const localError = result.localErrorKind === 'unavailable' && !installed ? `Ollama is not installed on this machine (${readSettings().ollamaHost} does not answer).` : result.localError;
         const parts = [localError && `Local: ${localError}`, offline ?? (result.swarmError && `Swarm: ${result.swarmError}`)].filter(Boolean);

@@ -26,7 +26,7 @@ export function actionsForFailure(result: FailedResult, context: ActionContext):
       add(installed ? 'startOllama' : 'installOllama');
       break;
     case 'model-missing':
-      add(installed ? 'pullModel' : 'installOllama');
+      add('pullModel'); // Ollama answered, so it is there (perhaps without its command line here)
       break;
     case 'timeout':
       add('openSettings'); // swarmCompute.localTimeoutSecs

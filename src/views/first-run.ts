@@ -76,7 +76,19 @@ export function modelsProblem(
   host: string,
   error: string,
   ollamaInstalled: boolean,
-): { message: string; action: 'installOllama' | 'startOllama' } {
+): { message: string; action: 'installOllama' | 'startOllama' | null } {
+  // another machine's Ollama: nothing to install or start here
+  if (!isThisMachine(host)) return { message: `Ollama is not answering at ${host} (${error}).`, action: null };
   if (!ollamaInstalled) return { message: 'Ollama is not installed on this machine: install it for local answers, or use the swarm.', action: 'installOllama' };
   return { message: `Ollama is not answering at ${host} (${error}): start it to list your models.`, action: 'startOllama' };
+}
+
+/** The Ollama URL points at this machine (loopback): installing or starting Ollama here can help. */
+export function isThisMachine(host: string): boolean {
+  return /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:|\/|$)/i.test(host);
+}
+
+/** "Start Ollama" can help: the program is here, or Ollama is meant to run on another machine (then nothing is installed here). */
+export function ollamaStartable(host: string, onPath: boolean): boolean {
+  return onPath || !isThisMachine(host);
 }

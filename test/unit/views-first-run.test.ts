@@ -35,10 +35,12 @@ test('install commands for each platform', () => {
 });
 
 test('"Models not listed" says what to do and offers the one action that helps', () => {
-  assert.deepEqual(modelsProblem('http://h:1', 'fetch failed', false).action, 'installOllama');
+  // another machine's Ollama: nothing to install or start here
   const p = modelsProblem('http://h:1', 'fetch failed', true);
-  assert.equal(p.action, 'startOllama');
+  assert.equal(p.action, null);
   assert.match(p.message, /not answering at http:\/\/h:1/);
+  assert.equal(modelsProblem('http://127.0.0.1:11434', 'fetch failed', true).action, 'startOllama');
+  assert.equal(modelsProblem('http://127.0.0.1:11434', 'fetch failed', false).action, 'installOllama');
 });
 
 const entry = (over: Partial<ChatEntry>): ChatEntry => ({
@@ -61,4 +63,14 @@ test('a refused swarm-only row answered locally right after is not shown again',
   const row = (id: string, over: Partial<JobRecord>) => ({ id, prompt: 'p', state: 'completed', swarmErrorKind: null, localOutcome: 'success', ...over }) as JobRecord;
   const rows = [row('1', { state: 'failed', swarmErrorKind: 'declined', localOutcome: null }), row('2', {}), row('3', { state: 'failed', swarmErrorKind: 'declined', localOutcome: null })];
   assert.deepEqual([...supersededRows(rows)], ['1']);
+});
+
+import { isThisMachine, ollamaStartable } from '../../src/views/first-run';
+
+test('another machine\'s Ollama is never "not installed here"', () => {
+  assert.equal(isThisMachine('http://127.0.0.1:11434'), true);
+  assert.equal(isThisMachine('http://localhost:11434'), true);
+  assert.equal(isThisMachine('http://gpu-box:11434'), false);
+  assert.equal(ollamaStartable('http://gpu-box:11434', false), true);
+  assert.equal(ollamaStartable('http://127.0.0.1:11434', false), false);
 });
