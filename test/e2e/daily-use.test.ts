@@ -132,6 +132,8 @@ describe('a day with Swarm Compute', () => {
       await block.locator('button.insert').click();
       await page.locator('.monaco-editor .view-lines', { hasText: 'export const save = debounce' }).first().waitFor({ timeout: 10_000 });
       await page.keyboard.press('Control+Z');
+      await clearNotifications(page);
+      await page.screenshot({ path: screenshotPath('code-blocks.png') });
     }));
 
   it('Stop, then Retry; Regenerate; Edit and resend', () =>
@@ -323,7 +325,7 @@ describe('a day with Swarm Compute', () => {
       assert.ok(!rows.some((r) => /Be concise/.test(r)), 'no internal prompt');
       assert.deepEqual(await axeViolations(metrics), [], 'the metrics view');
       await clearNotifications(page);
-      await page.screenshot({ path: screenshotPath('metrics.png') });
+      await page.screenshot({ path: screenshotPath('metrics-counts.png') });
       await runCommand(page, 'View: Close All Editors');
     }));
 
@@ -353,5 +355,35 @@ describe('a day with Swarm Compute', () => {
       assert.equal(served.length, 1);
       assert.equal(served[0].prompt, '', "the stranger's prompt is left out");
       assert.ok(rows.some((r) => r.prompt === 'Tell me a short story'), 'your own prompts are in');
+    }));
+
+  it('in the high-contrast theme the lane badges stay readable and axe finds nothing serious', () =>
+    step(page, 'daily high contrast', async () => {
+      await runCommand(page, 'Swarm Compute: Open Chat');
+      await page.locator('.monaco-editor .view-lines').first().click().catch(() => {});
+      // Ctrl+K Ctrl+T: the theme picker
+      await page.keyboard.press('Control+K');
+      await page.keyboard.press('Control+T');
+      await page.locator('.quick-input-widget input[placeholder*="Color Theme"]').waitFor({ timeout: 15_000 });
+      await page.keyboard.type('Dark High Contrast');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Dark High Contrast' }).first().waitFor({ timeout: 15_000 });
+      await page.keyboard.press('Enter');
+      await wb.chat.locator('body.vscode-high-contrast').waitFor({ timeout: 20_000 });
+      const chatFrame = await frameWith(page, '#log');
+      const ratios = (await chatFrame.evaluate(`(() => {
+        const lum = (c) => {
+          const [r, g, b] = (c.match(/[\\d.]+/g) || []).slice(0, 3).map((v) => Number(v) / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+          return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        };
+        return Array.from(document.querySelectorAll('.badge.lane-local, .badge.lane-swarm')).map((b) => {
+          const [l1, l2] = [lum(getComputedStyle(b).color), lum(getComputedStyle(b).backgroundColor)].sort((x, y) => y - x);
+          return (l1 + 0.05) / (l2 + 0.05);
+        });
+      })()`)) as number[];
+      assert.ok(ratios.length > 0);
+      for (const r of ratios) assert.ok(r >= 4.5, `a lane badge at ${r.toFixed(2)}:1`);
+      assert.deepEqual(await axeViolations(chatFrame), []);
+      await clearNotifications(page);
+      await page.screenshot({ path: screenshotPath('chat-high-contrast.png') });
     }));
 });
