@@ -173,6 +173,12 @@ describe('Swarm Compute in a real VS Code', () => {
     await input.fill(wallet.uri);
     await page.keyboard.press('Enter');
     await input.waitFor({ state: 'hidden' });
+    // Connect Wallet asks the wallet first (get_info, get_balance); it is saved once that answered
+    for (let i = 0; !(await notifications(page)).some((t) => /wallet connected\./.test(t)); i++) {
+      if (i > 50) throw new Error('the wallet was not connected');
+      await page.waitForTimeout(200);
+    }
+    await clearNotifications(page);
 
     await wb.chat.locator('#mode').selectOption('swarm-only');
     const prompt = wb.chat.locator('#prompt');
