@@ -27,6 +27,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   /** settings written from the webview; a send waits for them so it runs with what the user just picked */
   private settingsWrite: Promise<unknown> = Promise.resolve();
   private pendingConsent: { request: ConsentRequest; answer: (choice: ConsentChoice) => void } | null = null;
+  /** the consent choice the posted entries' actions were worked out with */
+  private actionsChoice: string | null = null;
   private readonly becameVisible = new vscode.EventEmitter<void>();
   /** the chat was shown again (the status bar looks at Ollama then) */
   readonly onDidBecomeVisible = this.becameVisible.event;
@@ -143,6 +145,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         const [models] = await Promise.all([this.models(), this.session.loadHistory()]);
         // Read the entries and open the gate in one synchronous step, so no token falls between them.
         const s = readSettings();
+        this.actionsChoice = this.consent.choice ?? null;
         const entries = this.session.entriesNow().map((e) => this.withActions(e));
         this.ready = true;
         this.post({
@@ -229,8 +232,14 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         return this.post({ type: 'busy', busy: e.busy });
       case 'cleared':
         return this.post({ type: 'cleared' });
-      case 'finished':
+      case 'finished': {
+        // "Never" (or Reset Consent) changes what older entries offer: show them again with today's actions
+        const choice = this.consent.choice ?? null;
+        if (choice === this.actionsChoice) return;
+        this.actionsChoice = choice;
+        for (const entry of this.session.entriesNow()) this.post({ type: 'entry', entry: this.withActions(entry) });
         return;
+      }
     }
   }
 

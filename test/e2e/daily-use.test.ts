@@ -213,6 +213,8 @@ describe('a day with Swarm Compute', () => {
       assert.equal(await wb.chat.locator('article.entry', { hasText: 'Only if it stays here' }).count(), 1);
       assert.equal(await wb.chat.locator('article.entry[data-state="failed"]', { hasText: 'Only if it stays here' }).count(), 0);
       assert.equal(await wb.chat.locator('#mode').inputValue(), 'local-only');
+      // after "never" no answer offers the swarm any more, old ones included
+      await until('no "Ask the swarm instead" left', async () => (await wb.chat.locator('button[data-action="askSwarm"]').count()) === 0);
       await wb.chat.locator('#mode').selectOption('fallback');
     }));
 
