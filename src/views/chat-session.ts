@@ -42,6 +42,8 @@ export interface AskOptions {
   system?: string;
   /** the entry this run takes the place of ("Never (local only)" answers in the refused entry's place) */
   replaces?: string;
+  /** why the swarm is asked, for the consent card (else the engine's reason: the mode, or the local failure) */
+  swarmReason?: string;
 }
 
 export interface AskOutcome {
@@ -183,7 +185,7 @@ export class ChatSession implements vscode.Disposable {
         mode,
         system: options.system,
         // Nothing leaves the machine without consent: the engine asks right before it would.
-        confirmSwarm: (outbound, signal) => this.confirmSwarm(entry, outbound, signal),
+        confirmSwarm: (outbound, signal) => this.confirmSwarm(entry, outbound, signal, options.swarmReason),
       };
       let handle;
       try {
@@ -234,8 +236,8 @@ export class ChatSession implements vscode.Disposable {
   }
 
   /** The engine's consent hook: shows what would be sent, and says whether it may go. */
-  private async confirmSwarm(entry: ChatEntry | undefined, outbound: SwarmOutbound, signal: AbortSignal): Promise<boolean> {
-    const request = consentRequest(outbound);
+  private async confirmSwarm(entry: ChatEntry | undefined, outbound: SwarmOutbound, signal: AbortSignal, reason?: string): Promise<boolean> {
+    const request = { ...consentRequest(outbound), ...(reason ? { reason } : {}) };
     if (this.consent.covers(request)) return true;
     // Asking to send where nothing can be reached helps no one: say it once, plainly, and send nothing.
     const offline = await relaysOffline(outbound.relays, signal);

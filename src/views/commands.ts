@@ -395,7 +395,7 @@ export function errorActionHandler(deps: CommandDeps): (action: ErrorAction, ent
         return;
       case 'askSwarm': {
         const prompt = deps.session.promptOf(entryId);
-        if (prompt) await deps.session.ask(prompt, { mode: 'swarm-only', question: deps.session.questionOf(entryId) });
+        if (prompt) await deps.session.ask(prompt, { mode: 'swarm-only', question: deps.session.questionOf(entryId), swarmReason: 'You chose “Ask the swarm instead”.' });
         return;
       }
     }

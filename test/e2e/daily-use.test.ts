@@ -8,8 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Frame, Page } from 'playwright-core';
@@ -173,6 +172,7 @@ describe('a day with Swarm Compute', () => {
       const consent = wb.chat.locator('#consent');
       await consent.waitFor({ timeout: 15_000 });
       assert.equal(relay.received.filter((e) => e.kind === 5050).length, 0, 'nothing sent before the answer');
+      assert.match(await consent.locator('.consent-reason').innerText(), /You chose “Ask the swarm instead”/);
       const chatFrame = await frameWith(page, '#log');
       assert.deepEqual(await axeViolations(chatFrame, '#consent'), [], 'the consent card');
       // 170 px: the consent card and the toolbar still lay out
@@ -300,12 +300,8 @@ describe('a day with Swarm Compute', () => {
     step(page, 'daily metrics', async () => {
       const file = findFile(wb.dirs.sd, 'history.sqlite') ?? findFile(wb.dirs.ud, 'history.sqlite');
       assert.ok(file, 'the extension keeps its history in its global storage');
-      // the CLI reads a copy: the window keeps the live file open (and locked while it writes)
-      const copy = mkdtempSync(join(tmpdir(), 'swarm-metrics-'));
-      copyFileSync(file, join(copy, 'history.sqlite'));
-      // the rows written since the last full save are in the journal beside it
-      if (existsSync(`${file}.journal`)) copyFileSync(`${file}.journal`, join(copy, 'history.sqlite.journal'));
-      const cli = JSON.parse(execFileSync(process.execPath, [join(projectRoot, 'dist/cli.js'), 'metrics', '--data-dir', copy, '--json'], { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' })) as {
+      // the CLI on the window's own data (it reads while the window keeps the file open)
+      const cli = JSON.parse(execFileSync(process.execPath, [join(projectRoot, 'dist/cli.js'), 'metrics', '--data-dir', dirname(file), '--json'], { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' })) as {
         localSuccess: number;
         swarmSuccess: number;
       };
