@@ -95,7 +95,7 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
   deps.chat = chat;
   consent.setPresenter((request, signal) => chat.askConsent(request, signal));
   const gateway = (localGateway = new LocalGateway(engines, log));
-  const statusBar = new CostStatusBar(engines, session, log, share, gateway);
+  const statusBar = new CostStatusBar(engines, session, log, share, gateway, secrets);
   const sharingItem = new SharingStatusItem(share);
   const lmConsent = new LmConsent(context.globalState, log);
   const lmProvider = new SwarmLmProvider(engines, lmConsent, log);

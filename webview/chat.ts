@@ -7,6 +7,9 @@ import DOMPurify from 'dompurify';
 import type { ChatEntry, ChatMode, ConsentChoice, ConsentRequest, HostMessage, ModelList, WebviewMessage, WebviewState } from '../src/views/protocol';
 import { ERROR_ACTION_LABELS, MODE_LABELS } from '../src/views/protocol';
 import { formatDuration, formatSats, withTag, withoutLatest } from '../src/views/format';
+import { renderAnswerActions } from './answer-actions';
+import { decorateCodeBlocks } from './code-blocks';
+import { announceError, installKeyboard } from './keyboard';
 
 interface VsCodeApi {
   postMessage(message: WebviewMessage): void;
@@ -101,18 +104,9 @@ function icon(name: string): HTMLElement {
   return i;
 }
 
-function setMarkdown(target: HTMLElement, source: string): void {
+function setMarkdown(target: HTMLElement, source: string, final = true): void {
   target.innerHTML = renderMarkdown(source);
-  for (const pre of Array.from(target.querySelectorAll('pre'))) {
-    const wrap = el('div', 'code-block');
-    pre.replaceWith(wrap);
-    const copy = el('button', 'icon-button copy');
-    copy.title = 'Copy code';
-    copy.setAttribute('aria-label', 'Copy code');
-    copy.append(icon('copy'));
-    copy.addEventListener('click', () => post({ type: 'copy', text: pre.textContent ?? '' }));
-    wrap.append(copy, pre);
-  }
+  decorateCodeBlocks(target, post, final);
 }
 
 function labelParts(e: ChatEntry): string[] {
@@ -167,7 +161,7 @@ function build(entry: ChatEntry): HTMLElement {
   q.append(icon('account'), el('div', 'md'));
   const a = el('section', 'answer');
   a.setAttribute('aria-label', 'Answer');
-  a.append(el('header', 'label'), el('div', 'superseded'), el('div', 'md answer-body'), el('div', 'status'), el('div', 'note'), el('div', 'warning'), el('div', 'error'));
+  a.append(el('header', 'label'), el('div', 'superseded'), el('div', 'md answer-body'), el('div', 'status'), el('div', 'note'), el('div', 'warning'), el('div', 'error'), el('div', 'answer-actions'));
   root.append(q, a);
   return root;
 }
@@ -186,7 +180,7 @@ function render(s: Shown): void {
   label.replaceChildren(laneBadge(entry), ...cloudBadge(entry), ...labelParts(entry).map((p) => el('span', 'meta', p)));
   renderSuperseded(root, entry);
   const body = root.querySelector<HTMLElement>('.answer-body')!;
-  setMarkdown(body, entry.answer || (entry.state === 'running' ? '' : ''));
+  setMarkdown(body, entry.answer, entry.state !== 'running');
   const answer = root.querySelector<HTMLElement>('.answer')!;
   answer.setAttribute('aria-busy', String(entry.state === 'running'));
   const status = root.querySelector<HTMLElement>('.status')!;
@@ -209,8 +203,8 @@ function render(s: Shown): void {
   }
   const error = root.querySelector<HTMLElement>('.error')!;
   error.replaceChildren();
+  announceError(error, entry.id, entry.state, entry.error !== null);
   if (entry.error) {
-    error.setAttribute('role', 'alert');
     const msg = el('div', 'error-message');
     msg.append(icon('error'), document.createTextNode(' '), ...withCode(entry.error.message));
     const actions = el('div', 'error-actions');
@@ -222,6 +216,7 @@ function render(s: Shown): void {
     }
     error.append(msg, actions);
   }
+  renderAnswerActions(root.querySelector<HTMLElement>('.answer-actions')!, entry, post);
 }
 
 function queueRender(s: Shown): void {
@@ -234,7 +229,14 @@ function queueRender(s: Shown): void {
   });
 }
 
-function upsert(entry: ChatEntry): void {
+function upsert(entry: ChatEntry, replaces?: string): void {
+  const old = replaces ? shown.get(replaces) : undefined;
+  if (old && replaces !== entry.id && !shown.has(entry.id)) {
+    // the same entry under a new run (Never → local only): keep its place on screen
+    shown.delete(replaces!);
+    old.root.dataset.id = entry.id;
+    shown.set(entry.id, { entry, root: old.root, renderQueued: false });
+  }
   let s = shown.get(entry.id);
   if (!s) {
     s = { entry, root: build(entry), renderQueued: false };
@@ -338,7 +340,15 @@ function renderModels(): void {
   );
   modelSelect.value = match ?? currentModel;
   modelsError.hidden = !modelList.error;
-  modelsError.textContent = modelList.error ?? '';
+  modelsError.replaceChildren(document.createTextNode(modelList.error ?? ''));
+  const action = modelList.action;
+  if (modelList.error && action) {
+    const b = el('button', 'secondary small', ERROR_ACTION_LABELS[action]);
+    b.type = 'button';
+    b.dataset.action = action;
+    b.addEventListener('click', () => post({ type: 'action', action, entryId: '' }));
+    modelsError.append(' ', b);
+  }
 }
 
 function setModels(list: ModelList): void {
@@ -384,7 +394,13 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       }
       break;
     case 'entry':
-      upsert(m.entry);
+      upsert(m.entry, m.replaces);
+      break;
+    case 'draft':
+      prompt.value = m.text;
+      prompt.focus();
+      prompt.setSelectionRange(m.text.length, m.text.length);
+      saveState();
       break;
     case 'token': {
       const s = shown.get(m.id);
@@ -462,5 +478,7 @@ modelSelect.addEventListener('change', () => {
   post({ type: 'setModel', model: modelSelect.value });
 });
 $<HTMLButtonElement>('refresh-models').addEventListener('click', () => post({ type: 'refreshModels' }));
+$<HTMLButtonElement>('get-started').addEventListener('click', () => post({ type: 'action', action: 'setup', entryId: '' }));
 
+installKeyboard(log, prompt);
 post({ type: 'ready' });

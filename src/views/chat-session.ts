@@ -20,9 +20,16 @@ import { supersede, superseded, SwarmTooOffer } from './local-waiting';
 import { entryFromRecord } from './chat-entry';
 
 export { entryFromRecord } from './chat-entry';
+import { questionFromPrompt } from './explain-prompt';
+import { withTag } from './format';
+import { supersededRows } from './entry-actions';
+import { relaysOffline } from './offline-check';
+import { findOnPath } from './ollama-cli';
+import { plainText } from './plain-text';
+import { ollamaStartable } from './first-run';
 
 export type SessionEvent =
-  | { type: 'entry'; entry: ChatEntry }
+  | { type: 'entry'; entry: ChatEntry; replaces?: string }
   | { type: 'token'; id: string; text: string }
   | { type: 'status'; id: string; lane: 'local' | 'swarm'; text: string }
   | { type: 'busy'; busy: boolean }
@@ -36,6 +43,10 @@ export interface AskOptions {
   newConversation?: boolean;
   mode?: Mode;
   system?: string;
+  /** the entry this run takes the place of ("Never (local only)" answers in the refused entry's place) */
+  replaces?: string;
+  /** why the swarm is asked, for the consent card (else the engine's reason: the mode, or the local failure) */
+  swarmReason?: string;
 }
 
 export interface AskOutcome {
@@ -54,6 +65,8 @@ export class ChatSession implements vscode.Disposable {
   private historyLoaded: Promise<void> | null = null;
   /** the conversation on screen, which a question typed in the chat continues; null: the next run begins one */
   private conversationId: string | null = null;
+  /** per run: no relay answered before consent was asked, so nothing was asked or sent (said once, plainly) */
+  private readonly offline = new Map<string, string>();
   private readonly emitter = new vscode.EventEmitter<SessionEvent>();
   readonly onDidChange = this.emitter.event;
 
@@ -105,9 +118,16 @@ export class ChatSession implements vscode.Disposable {
     const engine = await this.engines.get();
     const records = await engine.history.conversation(conversationId);
     // rows kept after Clear History only to record money spent have no conversation left to show
-    const shown = records.filter((r) => r.lane !== 'served' && r.prompt !== '');
+    const kept = records.filter((r) => r.lane !== 'served' && r.prompt !== '');
+    // a run refused and answered again (Never → local in the same entry) shows once
+    const superseded = supersededRows(kept);
+    const shown = kept.filter((r) => !superseded.has(r.id));
     const ollama = await this.ollamaNowIfNeeded(shown);
-    const context = { walletConnected: (await this.secrets.nwcUri()) !== null, swarmRefused: this.consent.choice === 'never' };
+    const context = {
+      walletConnected: (await this.secrets.nwcUri()) !== null,
+      swarmRefused: this.consent.choice === 'never',
+      ollamaInstalled: ollamaStartable(readSettings().ollamaHost, findOnPath('ollama') !== null),
+    };
     return shown.map((r) => {
       this.prompts.set(r.id, r.prompt);
       return entryFromRecord(r, ollama, context);
@@ -211,13 +231,16 @@ export class ChatSession implements vscode.Disposable {
    */
   async ask(prompt: string, options: AskOptions = {}): Promise<AskOutcome | undefined> {
     const outcome = await this.runOnce(prompt, options);
-    // "Never (local only)" while nothing was tried locally (swarm only): the answer comes from the local model.
-    const r = outcome?.result;
-    if (r?.lane === 'failed' && r.swarmErrorKind === 'declined' && r.localError === null && this.consent.choice === 'never') {
-      this.log.info(`run ${outcome!.id}: the swarm was refused for good; asking the local model`);
-      return this.runOnce(prompt, { ...options, mode: 'local-only' });
+    // "Never (local only)" while nothing was tried locally (swarm only): the local model answers, in the same entry.
+    if (outcome && this.answersLocallyNext(outcome.result)) {
+      this.log.info(`run ${outcome.id}: the swarm was refused for good; asking the local model`);
+      return this.runOnce(prompt, { ...options, mode: 'local-only', replaces: outcome.id });
     }
     return outcome;
+  }
+
+  private answersLocallyNext(r: FallbackResult): boolean {
+    return r.lane === 'failed' && !r.cancelled && r.swarmErrorKind === 'declined' && r.localError === null && this.consent.choice === 'never';
   }
 
   private async runOnce(prompt: string, options: AskOptions): Promise<AskOutcome | undefined> {
@@ -249,7 +272,7 @@ export class ChatSession implements vscode.Disposable {
         ...(hedgeNow ? { hedgeNow: hedgeNow.signal } : {}),
         confirmRemoteModel: (info, signal) => this.confirmRemoteModel(entry, info, signal),
         // Nothing leaves the machine without consent: the engine asks right before it would.
-        confirmSwarm: (outbound, signal) => this.confirmSwarm(entry, outbound, signal),
+        confirmSwarm: (outbound, signal) => this.confirmSwarm(entry, outbound, signal, options.swarmReason),
       };
       let handle;
       try {
@@ -257,7 +280,7 @@ export class ChatSession implements vscode.Disposable {
       } catch (err) {
         this.log.error(`not sent: ${message(err)}`);
         const action = 'Open Settings';
-        void vscode.window.showErrorMessage(`Swarm Compute: ${message(err)}`, action).then((a) => {
+        void vscode.window.showErrorMessage(`Swarm Compute: ${plainText(message(err))}`, action).then((a) => {
           if (a === action) void vscode.commands.executeCommand('workbench.action.openSettings', 'swarmCompute');
         });
         return undefined;
@@ -279,8 +302,10 @@ export class ChatSession implements vscode.Disposable {
         error: null,
         submittedAt: Date.now(),
       };
-      this.entries.push(entry);
-      this.emit({ type: 'entry', entry });
+      const at = options.replaces ? this.entries.findIndex((e) => e.id === options.replaces) : -1;
+      if (at >= 0) this.entries[at] = entry;
+      else this.entries.push(entry);
+      this.emitter.fire({ type: 'entry', entry: { ...entry }, replaces: at >= 0 ? options.replaces : undefined });
       this.log.info(`run ${handle.id}: mode ${mode}, model ${settings.model}`);
 
       // half the first-token deadline without a token: offer "Ask the swarm too"
@@ -308,7 +333,7 @@ export class ChatSession implements vscode.Disposable {
       return { id: entry.id, result, entry: { ...entry } };
     } catch (err) {
       this.log.error(`run failed: ${message(err)}`);
-      void vscode.window.showErrorMessage(`Swarm Compute: ${message(err)}`);
+      void vscode.window.showErrorMessage(`Swarm Compute: ${plainText(message(err))}`);
       return undefined;
     } finally {
       this.current = null;
@@ -317,9 +342,16 @@ export class ChatSession implements vscode.Disposable {
   }
 
   /** The engine's consent hook: shows what would be sent, and says whether it may go. */
-  private async confirmSwarm(entry: ChatEntry | undefined, outbound: SwarmOutbound, signal: AbortSignal): Promise<boolean> {
-    const request = consentRequest(outbound);
+  private async confirmSwarm(entry: ChatEntry | undefined, outbound: SwarmOutbound, signal: AbortSignal, reason?: string): Promise<boolean> {
+    const request = { ...consentRequest(outbound), ...(reason ? { reason } : {}) };
     if (this.consent.covers(request)) return true;
+    // Asking to send where nothing can be reached helps no one: say it once, plainly, and send nothing.
+    const offline = await relaysOffline(outbound.relays, signal);
+    if (offline) {
+      if (entry) this.offline.set(entry.id, offline);
+      this.log.info(`swarm not asked: ${offline}`);
+      return false;
+    }
     if (entry) {
       entry.status = 'Waiting for your answer: send this prompt to the swarm?';
       entry.awaiting = 'consent';
@@ -440,15 +472,27 @@ export class ChatSession implements vscode.Disposable {
         costMsats: result.costMsats,
         provider: shortNpub(result.provider),
       });
+    } else if (this.answersLocallyNext(result)) {
+      // not a failure: the local model answers next, in this entry's place
+      entry.status = 'Local only from now on: asking your local model…';
+      entry.awaiting = null;
+      this.emit({ type: 'entry', entry });
+      return;
     } else {
       entry.state = result.cancelled ? 'cancelled' : 'failed';
       entry.answer = result.partialResponse ?? entry.answer;
       if (result.swarmErrorKind === 'declined' && entry.lane === 'swarm') entry.lane = result.localError ? 'local' : null;
       if (!result.cancelled) {
-        const parts = [result.localError && `Local: ${result.localError}`, result.swarmError && `Swarm: ${result.swarmError}`].filter(Boolean);
-        const actions = actionsForFailure(result, {
+        const offline = this.offline.get(entry.id);
+        this.offline.delete(entry.id);
+        const installed = ollamaStartable(readSettings().ollamaHost, findOnPath('ollama') !== null);
+        // "start it with ollama serve" cannot help when there is no ollama program here
+        const localError = result.localErrorKind === 'unavailable' && !installed ? `Ollama is not installed on this machine (${readSettings().ollamaHost} does not answer).` : result.localError;
+        const parts = [localError && `Local: ${localError}`, offline ?? (result.swarmError && `Swarm: ${result.swarmError}`)].filter(Boolean);
+        const actions = actionsForFailure(offline ? { ...result, swarmErrorKind: undefined } : result, {
           walletConnected: result.swarmErrorKind === 'payment-failed' && (await this.secrets.nwcUri()) !== null,
           swarmRefused: this.consent.choice === 'never',
+          ollamaInstalled: installed,
         });
         entry.error = { message: parts.join('\n') || 'The run failed.', actions };
       }

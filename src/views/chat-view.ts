@@ -10,6 +10,11 @@ import type { ChatMode, ConsentChoice, ConsentRequest, ErrorAction, HostMessage,
 import { listModelPlaces } from './ollama-probe';
 import { withoutLatest } from './format';
 import { readSettings, SECTION, writeSetting, MODES, usesSwarm } from './settings';
+import { entryActions } from './entry-actions';
+import { modelsProblem } from './first-run';
+import { findOnPath } from './ollama-cli';
+import { insertAtCursor } from './insert-code';
+import type { ChatEntry } from './protocol';
 
 export const CHAT_VIEW_ID = 'swarmCompute.chat';
 
@@ -22,6 +27,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   /** settings written from the webview; a send waits for them so it runs with what the user just picked */
   private settingsWrite: Promise<unknown> = Promise.resolve();
   private pendingConsent: { request: ConsentRequest; answer: (choice: ConsentChoice) => void } | null = null;
+  /** the consent choice the posted entries' actions were worked out with */
+  private actionsChoice: string | null = null;
   private readonly becameVisible = new vscode.EventEmitter<void>();
   /** the chat was shown again (the status bar looks at Ollama then) */
   readonly onDidBecomeVisible = this.becameVisible.event;
@@ -99,6 +106,16 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.post({ type: 'focusInput' });
   }
 
+  /** Edit and resend: the prompt goes back into the input, focused. */
+  setDraft(text: string): void {
+    this.post({ type: 'draft', text });
+  }
+
+  /** An entry as the webview shows it: with what can be done with it now. */
+  private withActions(entry: ChatEntry): ChatEntry {
+    return { ...entry, actions: entryActions(entry, { swarmRefused: this.consent.choice === 'never', mode: readSettings().mode }) };
+  }
+
   resolveWebviewView(view: vscode.WebviewView): void {
     for (const d of this.viewDisposables) d.dispose();
     this.view = view;
@@ -128,7 +145,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         const [models] = await Promise.all([this.models(), this.session.loadHistory()]);
         // Read the entries and open the gate in one synchronous step, so no token falls between them.
         const s = readSettings();
-        const entries = this.session.entriesNow();
+        this.actionsChoice = this.consent.choice ?? null;
+        const entries = this.session.entriesNow().map((e) => this.withActions(e));
         this.ready = true;
         this.post({
           type: 'init',
@@ -174,6 +192,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         await vscode.env.clipboard.writeText(message.text);
         void vscode.window.setStatusBarMessage('$(check) Copied', 2000);
         return;
+      case 'insert':
+        await insertAtCursor(message.text);
+        return;
     }
   }
 
@@ -189,7 +210,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       const { models, remote } = await listModelPlaces(s.ollamaHost, new AbortController().signal);
       return { models, ...(Object.keys(remote).length ? { remote } : {}), error: null };
     } catch (err) {
-      return { models: [], error: `Models not listed: Ollama at ${s.ollamaHost} did not answer (${err instanceof Error ? err.message : String(err)})` };
+      const problem = modelsProblem(s.ollamaHost, err instanceof Error ? err.message : String(err), findOnPath('ollama') !== null);
+      return { models: [], error: problem.message, action: problem.action };
     }
   }
 
@@ -205,7 +227,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private forward(e: SessionEvent): void {
     switch (e.type) {
       case 'entry':
-        return this.post({ type: 'entry', entry: e.entry });
+        return this.post({ type: 'entry', entry: this.withActions(e.entry), replaces: e.replaces });
       case 'token':
         return this.post({ type: 'token', id: e.id, text: e.text });
       case 'status':
@@ -214,8 +236,14 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         return this.post({ type: 'busy', busy: e.busy });
       case 'cleared':
         return this.post({ type: 'cleared' });
-      case 'finished':
+      case 'finished': {
+        // "Never" (or Reset Consent) changes what older entries offer: show them again with today's actions
+        const choice = this.consent.choice ?? null;
+        if (choice === this.actionsChoice) return;
+        this.actionsChoice = choice;
+        for (const entry of this.session.entriesNow()) this.post({ type: 'entry', entry: this.withActions(entry) });
         return;
+      }
     }
   }
 
@@ -242,6 +270,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link href="${uri('codicon.css')}" rel="stylesheet">
 <link href="${uri('chat.css')}" rel="stylesheet">
+<link href="${uri('highlight.css')}" rel="stylesheet">
 <title>Swarm Compute Chat</title>
 </head>
 <body>
@@ -256,11 +285,12 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     <button id="refresh-models" class="icon-button" title="Refresh the model list" aria-label="Refresh the model list"><span class="codicon codicon-refresh"></span></button>
   </div>
   <div id="models-error" class="models-error" role="status" hidden></div>
-  <main id="log" class="log" role="log" aria-live="polite" aria-label="Conversation"></main>
+  <main id="log" class="log" role="log" aria-live="polite" aria-label="Conversation" tabindex="0"></main>
   <div id="empty" class="empty" hidden>
     <p><span class="codicon codicon-comment-discussion" aria-hidden="true"></span></p>
     <p>Ask anything. Answers come from your local model first, and from the Nostr compute marketplace when it cannot answer.</p>
     <p>Select code and run <strong>Swarm Compute: Explain Selection</strong> (Ctrl+Alt+E).</p>
+    <p><button id="get-started" type="button" class="secondary"><span class="codicon codicon-rocket" aria-hidden="true"></span> Get started</button></p>
   </div>
   <section id="consent" class="consent" role="alertdialog" aria-labelledby="consent-title" aria-describedby="consent-what" hidden></section>
   <form id="composer" class="composer">

@@ -16,6 +16,12 @@ import { readSettings, SECTION } from './settings';
 import { readShareSettings } from './model-sharing';
 import { formatSats } from './format';
 import { checkModelName, findOnPath, ollamaHostEnv, quoteArg } from './ollama-cli';
+import { installPlan, type InstallPlan } from './first-run';
+import { writeSetting } from './settings';
+import { checkWallet, type WalletCheck } from './wallet-check';
+import { loadEngineModule } from './engine-service';
+import { plainText } from './plain-text';
+import { defaultExportPath, exportRows } from './history-export';
 
 export interface CommandDeps {
   session: ChatSession;
@@ -48,7 +54,12 @@ export const COMMANDS = {
   toggleSharing: 'swarmCompute.toggleSharing',
   showProviders: 'swarmCompute.showProviders',
   resetConsent: 'swarmCompute.resetConsent',
+  installOllama: 'swarmCompute.installOllama',
+  getStarted: 'swarmCompute.getStarted',
+  useSwarmOnly: 'swarmCompute.useSwarmOnly',
 } as const;
+
+export const WALKTHROUGH = 'swarm-compute.swarm-compute#gettingStarted';
 
 /** What Start Ollama / Pull the model did (the commands return it; tests read it). */
 export type OllamaRun =
@@ -76,7 +87,7 @@ async function runOllama(args: string[], log: vscode.LogOutputChannel): Promise<
     log.warn(`ollama ${args[0]}: ${message}`);
     const install = 'Install Ollama';
     void vscode.window.showWarningMessage(`Swarm Compute: ${message}`, install).then((a) => {
-      if (a === install) void vscode.env.openExternal(vscode.Uri.parse('https://ollama.com/download'));
+      if (a === install) void vscode.commands.executeCommand(COMMANDS.installOllama);
     });
     return { ran: false, reason: 'not-installed', message };
   }
@@ -144,7 +155,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return true;
     }),
 
-    reg(COMMANDS.connectWallet, async (value?: string) => {
+    reg(COMMANDS.connectWallet, async (value?: string, options?: { saveUnchecked?: boolean }) => {
       const input =
         value ??
         (await vscode.window.showInputBox({
@@ -160,9 +171,23 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         void vscode.window.showErrorMessage(`Swarm Compute: ${problem}`);
         return false;
       }
+      // Ask the wallet before saying "connected": a well-formed URI with a dead relay is not a wallet.
+      const check = await askWallet(input.trim());
+      log.info(`wallet check: ${check.summary}`);
+      if (!check.ok && options?.saveUnchecked !== true) {
+        const again = 'Try Again';
+        const anyway = 'Save Anyway';
+        void vscode.window.showErrorMessage(`Swarm Compute: wallet not connected: ${plainText(check.summary)}`, again, anyway).then(async (a) => {
+          if (a === again) await vscode.commands.executeCommand(COMMANDS.connectWallet, input.trim());
+          if (a === anyway) await vscode.commands.executeCommand(COMMANDS.connectWallet, input.trim(), { saveUnchecked: true });
+        });
+        return false;
+      }
       await secrets.setNwcUri(input.trim());
-      log.info('wallet connected (NWC)');
-      if (value === undefined) void vscode.window.showInformationMessage('Swarm Compute: wallet connected. Paid providers can now answer, within your price cap.');
+      log.info(check.ok ? 'wallet connected (NWC)' : 'wallet saved without a successful check');
+      const cap = formatSats(readSettings().maxPriceMsats);
+      if (check.ok) void vscode.window.showInformationMessage(`Swarm Compute: wallet connected. ${check.summary} Paid providers can answer, at most ${cap} a job.`);
+      else void vscode.window.showWarningMessage(`Swarm Compute: wallet saved, but it did not answer (${check.message}). Payments fail until it does.`);
       return true;
     }),
 
@@ -172,21 +197,37 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       void vscode.window.showInformationMessage('Swarm Compute: wallet disconnected.');
     }),
 
-    reg(COMMANDS.diagnoseConnection, () => diagnoseCommand(secrets, log)),
+    reg(COMMANDS.diagnoseConnection, () => diagnoseCommand(secrets, log, askWallet)),
 
-    reg(COMMANDS.exportHistory, async (target?: vscode.Uri) => {
+    reg(COMMANDS.exportHistory, async (target?: vscode.Uri, options?: { includeServed?: boolean }) => {
       const history = (await engines.get()).history;
-      const rows = await history.exportAll();
+      const all = await history.exportAll();
+      let includeServed = options?.includeServed ?? false;
+      const served = all.filter((r) => r.lane === 'served').length;
+      if (!target && served > 0 && options?.includeServed === undefined) {
+        const leave = { label: 'Leave them out', description: 'recommended', detail: `The ${served} served job(s) keep only time, model, amount and outcome.`, include: false };
+        const keep = { label: 'Include them', detail: "Strangers' prompts and the answers your model gave them go into the file.", include: true };
+        const picked = await vscode.window.showQuickPick([leave, keep], {
+          title: `Export History: ${served} job(s) you served for others`,
+          placeHolder: 'Their prompts are not yours to share: leave them out?',
+          ignoreFocusOut: true,
+        });
+        if (!picked) return undefined;
+        includeServed = picked.include;
+      }
+      const rows = exportRows(all, includeServed);
       const uri =
         target ??
         (await vscode.window.showSaveDialog({
           title: 'Export Swarm Compute history',
-          defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(homedir()), 'swarm-compute-history.json'),
+          // the home folder, not the workspace: an export there is easily committed by accident
+          defaultUri: vscode.Uri.file(defaultExportPath(homedir())),
           filters: { JSON: ['json'] },
+          saveLabel: 'Export',
         }));
       if (!uri) return undefined;
       await vscode.workspace.fs.writeFile(uri, Buffer.from(JSON.stringify(rows, null, 2) + '\n'));
-      log.info(`exported ${rows.length} history rows to ${uri.toString()}`);
+      log.info(`exported ${rows.length} history rows to ${uri.toString()}${served ? ` (served jobs' prompts ${includeServed ? 'included' : 'left out'})` : ''}`);
       if (!target) {
         void vscode.window.showInformationMessage(`Swarm Compute: exported ${rows.length} jobs.`, 'Open').then((a) => {
           if (a === 'Open') void vscode.window.showTextDocument(uri);
@@ -211,9 +252,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return true;
     }),
 
-    reg(COMMANDS.shareModel, () => startSharing(sharing)),
+    reg(COMMANDS.shareModel, (options?: ShareOptions) => startSharing(sharing, options)),
     reg(COMMANDS.stopSharing, () => stopSharing(sharing)),
-    reg(COMMANDS.toggleSharing, () => (sharing.active ? stopSharing(sharing) : startSharing(sharing))),
+    reg(COMMANDS.toggleSharing, (options?: ShareOptions) => (sharing.active ? stopSharing(sharing) : startSharing(sharing, options))),
     reg(COMMANDS.showProviders, () => providers.show()),
     reg(COMMANDS.resetConsent, async () => {
       const was = deps.consent.choice;
@@ -224,12 +265,49 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }),
 
     reg(COMMANDS.startOllama, () => runOllama(['serve'], log)),
+    reg(COMMANDS.installOllama, () => installOllama(log)),
+    reg(COMMANDS.getStarted, () => vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH, false)),
+    reg(COMMANDS.useSwarmOnly, async () => {
+      await writeSetting('mode', 'swarm-only');
+      log.info('mode set to swarm only (Get Started)');
+      if (!(await secrets.nwcUri())) return vscode.commands.executeCommand<boolean>(COMMANDS.connectWallet);
+      return true;
+    }),
     reg(COMMANDS.pullModel, (model?: string) => pullModel(typeof model === 'string' ? model.trim() : readSettings().model, log)),
   ];
 }
 
+/** `confirmed`: the user already agreed to serve strangers (tests, a restart after a settings change) */
+interface ShareOptions {
+  confirmed?: boolean;
+}
+
+/**
+ * Asks before this machine serves strangers, naming what it serves, for how
+ * much and where. A quick pick, not a modal: it reads the same with a
+ * keyboard and a screen reader, and Escape is "no".
+ */
+async function confirmSharing(): Promise<boolean> {
+  const s = readShareSettings();
+  const price = s.priceMsats > 0 ? `for ${formatSats(s.priceMsats)} a job` : 'for free';
+  const where = s.relays.length === 1 ? `the relay ${s.relays[0]}` : `${s.relays.length} relays: ${s.relays.join(', ')}`;
+  const start = {
+    label: `$(broadcast) Start sharing ${s.model} ${price}`,
+    detail: `Anyone on ${where} can send prompts that run on your Ollama (${s.ollamaHost}), ${s.maxConcurrent} at a time${s.priceMsats > 0 ? ', each once its invoice is paid to your wallet' : ''}.`,
+    start: true,
+  };
+  const cancel = { label: 'Cancel', detail: 'Nothing is announced; no job reaches this machine.', start: false };
+  const picked = await vscode.window.showQuickPick([start, cancel], {
+    title: `Share ${s.model} with strangers on the Nostr marketplace ${price}?`,
+    placeHolder: 'Their prompts and the answers are kept in your history; sharing stops when you stop it or close this window.',
+    ignoreFocusOut: true,
+  });
+  return picked?.start === true;
+}
+
 /** Starts sharing and tells the user how it went, with the fix at hand when it did not start. */
-async function startSharing(sharing: ModelSharing): Promise<ShareOutcome> {
+async function startSharing(sharing: ModelSharing, options: ShareOptions = {}): Promise<ShareOutcome | false> {
+  if (!sharing.active && options.confirmed !== true && !(await confirmSharing())) return false;
   const outcome = await sharing.start();
   const s = readShareSettings();
   if (outcome.ok) {
@@ -239,10 +317,10 @@ async function startSharing(sharing: ModelSharing): Promise<ShareOutcome> {
     );
     return outcome;
   }
-  void vscode.window.showErrorMessage(`Swarm Compute: cannot share ${s.model}: ${outcome.message}`, ...outcome.fixes).then(async (fix?: ShareFix) => {
+  void vscode.window.showErrorMessage(`Swarm Compute: cannot share ${s.model}: ${plainText(outcome.message)}`, ...outcome.fixes).then(async (fix?: ShareFix) => {
     switch (fix) {
       case 'Connect Wallet':
-        if (await vscode.commands.executeCommand<boolean>(COMMANDS.connectWallet)) await startSharing(sharing);
+        if (await vscode.commands.executeCommand<boolean>(COMMANDS.connectWallet)) await startSharing(sharing, { confirmed: true });
         return;
       case 'Pull Model':
         await vscode.commands.executeCommand(COMMANDS.pullModel, s.model);
@@ -273,7 +351,10 @@ async function stopSharing(sharing: ModelSharing): Promise<boolean> {
     );
     if (answer !== stop) return false;
   }
+  const { model, completed, failed } = sharing.status;
   await sharing.stop();
+  const served = `${completed} job${completed === 1 ? '' : 's'} answered${failed ? `, ${failed} failed` : ''}`;
+  void vscode.window.showInformationMessage(`Swarm Compute: stopped sharing ${model ?? 'your model'} (${served}). Your announcement is withdrawn; no new jobs come in.`);
   return true;
 }
 
@@ -284,8 +365,22 @@ export function errorActionHandler(deps: CommandDeps): (action: ErrorAction, ent
         await vscode.commands.executeCommand(COMMANDS.startOllama);
         return;
       case 'installOllama':
-        await vscode.env.openExternal(vscode.Uri.parse('https://ollama.com/download'));
+        await vscode.commands.executeCommand(COMMANDS.installOllama);
         return;
+      case 'setup':
+        await vscode.commands.executeCommand(COMMANDS.getStarted);
+        return;
+      case 'retry':
+      case 'regenerate': {
+        const prompt = deps.session.promptOf(entryId);
+        if (prompt) await deps.session.ask(prompt, { question: deps.session.questionOf(entryId) });
+        return;
+      }
+      case 'editResend': {
+        const prompt = deps.session.promptOf(entryId);
+        if (prompt !== undefined) deps.chat.setDraft(prompt);
+        return;
+      }
       case 'pullModel':
         await vscode.commands.executeCommand(COMMANDS.pullModel);
         return;
@@ -300,9 +395,40 @@ export function errorActionHandler(deps: CommandDeps): (action: ErrorAction, ent
         return;
       case 'askSwarm': {
         const prompt = deps.session.promptOf(entryId);
-        if (prompt) await deps.session.ask(prompt, { mode: 'swarm-only', question: deps.session.questionOf(entryId) });
+        if (prompt) await deps.session.ask(prompt, { mode: 'swarm-only', question: deps.session.questionOf(entryId), swarmReason: 'You chose “Ask the swarm instead”.' });
         return;
       }
     }
   };
+}
+
+/**
+ * Install Ollama the way this platform does (the extension host's: where
+ * Ollama must run): the command is typed into a terminal but not run, so the
+ * user sees what it does before pressing Enter; else the download page.
+ */
+async function installOllama(log: vscode.LogOutputChannel): Promise<InstallPlan> {
+  const plan = installPlan(process.platform, (p) => findOnPath(p) !== null);
+  log.info(`install Ollama: ${plan.command ?? plan.url}`);
+  if (plan.command) {
+    const terminal = vscode.window.createTerminal({ name: 'Install Ollama' });
+    terminal.show();
+    terminal.sendText(plan.command, false);
+    void vscode.window.showInformationMessage(`Swarm Compute: ${plan.summary}`, 'Open Download Page').then((a) => {
+      if (a) void vscode.env.openExternal(vscode.Uri.parse(plan.url));
+    });
+  } else {
+    await vscode.env.openExternal(vscode.Uri.parse(plan.url));
+    void vscode.window.showInformationMessage(`Swarm Compute: ${plan.summary}`);
+  }
+  return plan;
+}
+
+/** NIP-47 get_info + get_balance against the wallet, with progress; short timeouts so a dead relay is told fast. */
+function askWallet(uri: string): Promise<WalletCheck> {
+  return Promise.resolve(
+    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Swarm Compute: asking the wallet…' }, () =>
+      checkWallet(() => new (loadEngineModule().NwcClient)(uri, { timeoutMs: 15_000, connectTimeoutMs: 5_000, infoTimeoutMs: 5_000, idleCloseMs: 200 })),
+    ),
+  );
 }

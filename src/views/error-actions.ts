@@ -9,6 +9,8 @@ export interface ActionContext {
   walletConnected: boolean;
   /** the user answered "never": offering the swarm again would go against it */
   swarmRefused: boolean;
+  /** the ollama program is on this machine's PATH: "Start Ollama" can work (absent: assumed installed) */
+  ollamaInstalled?: boolean;
 }
 
 export function actionsForFailure(result: FailedResult, context: ActionContext): ErrorAction[] {
@@ -17,12 +19,17 @@ export function actionsForFailure(result: FailedResult, context: ActionContext):
     for (const a of more) if (!actions.includes(a)) actions.push(a);
   };
 
+  // Only what can help: starting a program that is not installed cannot.
+  const installed = context.ollamaInstalled !== false;
   switch (result.localErrorKind) {
     case 'unavailable':
-      add('startOllama', 'installOllama');
+      add(installed ? 'startOllama' : 'installOllama');
       break;
     case 'model-missing':
-      add('pullModel');
+      add('pullModel'); // Ollama answered, so it is there (perhaps without its command line here)
+      break;
+    case 'timeout':
+      add('openSettings'); // swarmCompute.localTimeoutSecs
       break;
   }
 
@@ -39,9 +46,8 @@ export function actionsForFailure(result: FailedResult, context: ActionContext):
       add('openSettings');
       break;
     case 'no-relay':
-      add('diagnose', 'openSettings');
+      add('diagnose');
       break;
   }
-  add('diagnose', 'openSettings');
   return actions;
 }

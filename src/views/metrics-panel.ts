@@ -8,6 +8,7 @@ import type { ChatSession } from './chat-session';
 import { formatDuration, formatSats } from './format';
 import { localModelTable } from './local-model-table';
 import type { LocalModelStats } from '../history/types';
+import { answerCounts, endCounts, questionTitle, rowOutcome } from './job-counts';
 
 const DAYS = 14;
 const ROWS = 5000;
@@ -42,6 +43,7 @@ export function summariseDays(records: JobRecord[], now = Date.now(), days = DAY
     if (r.lane === 'local') s.local++;
     else if (r.lane === 'swarm') s.swarm++;
     else if (r.state !== 'cancelled') s.failed++;
+    // a stopped run is neither an answer nor a failure
     s.spentMsats += r.costMsats + r.feesMsats;
   }
   return out;
@@ -68,7 +70,10 @@ export class MetricsPanel implements vscode.Disposable {
       this.panel.reveal();
     } else {
       this.panel = vscode.window.createWebviewPanel('swarmCompute.metrics', 'Swarm Compute Metrics', vscode.ViewColumn.Active, {
-        enableScripts: false,
+        // The page has no script and its CSP allows none (script-src 'none'); scripts are "enabled" only so
+        // the frame is not sandboxed without them, which lets accessibility tools (axe in the UI tests,
+        // screen-reader helpers) look inside it.
+        enableScripts: true,
         localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'media')],
       });
       this.panel.onDidDispose(() => (this.panel = null), undefined, this.disposables);
@@ -95,7 +100,7 @@ export class MetricsPanel implements vscode.Disposable {
 
   private page(webview: vscode.Webview, body: string): string {
     const css = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'metrics.css'));
-    const csp = `default-src 'none'; style-src ${webview.cspSource}; img-src ${webview.cspSource}`;
+    const csp = `default-src 'none'; script-src 'none'; style-src ${webview.cspSource}; img-src ${webview.cspSource}`;
     return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
@@ -110,21 +115,25 @@ export class MetricsPanel implements vscode.Disposable {
       const xs = done.filter((r) => r.lane === lane).map((r) => r.durationMs!);
       return xs.length ? formatDuration(xs.reduce((a, b) => a + b, 0) / xs.length) : '—';
     };
+    const counts = answerCounts(m);
+    const ends = endCounts(consumer);
     const cards = [
-      ['Spent today', formatSats(todayMsats)],
-      ['Spent in total', formatSats(m.totalCostMsats)],
-      ['Local answers', `${m.localSuccess} (${Math.round(m.localSuccessRate)}% of local tries)`],
-      ['Swarm answers', `${m.swarmSuccess} of ${m.swarmSuccess + m.swarmFailure}`],
-      ['Fallback rate', `${Math.round(m.fallbackRate)}%`],
-      ['Average time', `local ${avg('local')} · swarm ${avg('swarm')}`],
+      ['Spent today', formatSats(todayMsats), 'today'],
+      ['Spent in total', formatSats(m.totalCostMsats), 'total'],
+      ['Local answers', `${counts.local} (${Math.round(m.localSuccessRate)}% of local tries)`, 'local'],
+      ['Swarm answers', `${counts.swarm} of ${m.swarmSuccess + m.swarmFailure} tries`, 'swarm'],
+      ['Failed', String(ends.failed), 'failed'],
+      ['Stopped', String(ends.stopped), 'stopped'],
+      ['Fallback rate', `${Math.round(m.fallbackRate)}%`, 'fallback'],
+      ['Average time', `local ${avg('local')} · swarm ${avg('swarm')}`, 'time'],
     ]
-      .map(([k, v]) => `<div class="card"><div class="card-label">${esc(k)}</div><div class="card-value">${esc(v)}</div></div>`)
+      .map(([k, v, key]) => `<div class="card" data-card="${key}"><div class="card-label">${esc(k)}</div><div class="card-value">${esc(v)}</div></div>`)
       .join('');
     const recent = consumer
       .slice(0, 15)
       .map(
         (r) =>
-          `<tr><td>${esc(new Date(r.submittedAt).toLocaleString())}</td><td><span class="lane lane-${esc(r.lane ?? 'failed')}">${esc(r.lane ?? r.state)}</span></td><td>${esc(r.model)}</td><td class="num">${esc(formatSats(r.costMsats + r.feesMsats))}</td><td class="num">${r.durationMs === null ? '—' : esc(formatDuration(r.durationMs))}</td><td class="prompt">${esc(r.prompt.slice(0, 80))}</td></tr>`,
+          `<tr><td>${esc(new Date(r.submittedAt).toLocaleString())}</td><td><span class="lane lane-${rowOutcome(r).replace(' ', '-')}">${rowOutcome(r)}</span></td><td>${esc(r.model)}</td><td class="num">${esc(formatSats(r.costMsats + r.feesMsats))}</td><td class="num">${r.durationMs === null ? '—' : esc(formatDuration(r.durationMs))}</td><td class="prompt">${esc(questionTitle(r.prompt))}</td></tr>`,
       )
       .join('');
     return this.page(
@@ -177,7 +186,9 @@ export function laneChart(days: DaySummary[]): string {
 }
 
 export function spendChart(days: DaySummary[]): string {
-  const max = Math.max(1, ...days.map((d) => d.spentMsats));
+  const spent = Math.max(0, ...days.map((d) => d.spentMsats));
+  if (spent === 0) return `<p class="empty-chart">Nothing spent in the last ${days.length} days.</p>`;
+  const max = spent;
   const bw = (W - PAD * 2) / days.length;
   const scale = (H - PAD * 2) / max;
   const bars = days

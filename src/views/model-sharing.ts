@@ -88,12 +88,41 @@ export class ModelSharing implements vscode.Disposable {
     );
   }
 
+  /** jobs in flight by id, from the provider's job events: the counters follow each job as it moves (and ends) */
+  private readonly inFlight = new Map<string, 'running' | 'queued' | 'awaitingPayment'>();
+  private finished = { completed: 0, failed: 0 };
+
   get status(): SharingStatus {
     if (this.provider && this.current.state === 'serving') {
-      const s = this.provider.status();
-      return { ...this.current, completed: s.completed, failed: s.failed, running: s.running, queued: s.queued, awaitingPayment: s.awaitingPayment };
+      const count = (k: string) => [...this.inFlight.values()].filter((v) => v === k).length;
+      return { ...this.current, ...this.finished, running: count('running'), queued: count('queued'), awaitingPayment: count('awaitingPayment') };
     }
     return { ...this.current };
+  }
+
+  private followJob(jobId: string, state: string): void {
+    switch (state) {
+      case 'processing':
+        this.inFlight.set(jobId, 'running');
+        return;
+      case 'queued':
+        this.inFlight.set(jobId, 'queued');
+        return;
+      case 'payment-required':
+        this.inFlight.set(jobId, 'awaitingPayment');
+        return;
+      case 'completed':
+        this.finished.completed++;
+        this.inFlight.delete(jobId);
+        return;
+      case 'failed':
+        this.finished.failed++;
+        this.inFlight.delete(jobId);
+        return;
+      default:
+        // refused, cancelled, or any other end: no longer in flight
+        this.inFlight.delete(jobId);
+    }
   }
 
   get active(): boolean {
@@ -187,7 +216,10 @@ export class ModelSharing implements vscode.Disposable {
       // served jobs are written to the history until the provider has stopped (or failed to start)
       this.engines.keepOpenUntil(new Promise<void>((resolve) => (released = resolve)));
       provider.onEvent((e) => e.type === 'stopped' && released?.());
+      this.inFlight.clear();
+      this.finished = { completed: 0, failed: 0 };
       provider.onEvent((event) => {
+        if (event.type === 'job') this.followJob(event.jobId, event.state);
         if (event.type === 'job' || event.type === 'announced') this.changed.fire(this.status);
       });
       const started = await provider.start();

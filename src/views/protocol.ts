@@ -5,11 +5,12 @@
 
 export type ChatMode = 'fallback' | 'local-only' | 'swarm-only' | 'local-no-fallback';
 
+/** The one name of each mode: the chat's picker, the settings (enumItemLabels), the status bar, notifications, README. */
 export const MODE_LABELS: Record<ChatMode, string> = {
   fallback: 'Local, then swarm',
   'local-only': 'Local only',
   'swarm-only': 'Swarm only',
-  'local-no-fallback': 'Local, no fallback',
+  'local-no-fallback': 'Local once, no swarm',
 };
 
 /** What a person can do about a failure; the host carries it out. */
@@ -20,7 +21,15 @@ export type ErrorAction =
   | 'connectWallet'
   | 'openSettings'
   | 'askSwarm'
-  | 'diagnose';
+  | 'diagnose'
+  /** open the Get Started walkthrough */
+  | 'setup'
+  /** the same prompt again (a failed or stopped run) */
+  | 'retry'
+  /** another answer to the same prompt */
+  | 'regenerate'
+  /** the prompt back in the input, to change and send */
+  | 'editResend';
 
 export const ERROR_ACTION_LABELS: Record<ErrorAction, string> = {
   startOllama: 'Start Ollama',
@@ -30,6 +39,10 @@ export const ERROR_ACTION_LABELS: Record<ErrorAction, string> = {
   openSettings: 'Open settings',
   askSwarm: 'Ask the swarm instead',
   diagnose: 'Diagnose connection',
+  setup: 'Set up Swarm Compute',
+  retry: 'Retry',
+  regenerate: 'Regenerate',
+  editResend: 'Edit and resend',
 };
 
 export type EntryState = 'running' | 'completed' | 'failed' | 'cancelled';
@@ -64,6 +77,8 @@ export interface ChatEntry {
   remoteHost?: string | null;
   /** a neutral note on the run (earlier turns left out to fit the model's context) */
   note?: string | null;
+  /** what can be done with this entry once it has ended (retry, regenerate, ask the swarm instead, edit and resend) */
+  actions?: ErrorAction[];
   submittedAt: number;
 }
 
@@ -93,6 +108,8 @@ export interface ModelList {
   remote?: Record<string, string>;
   /** why the list is empty (Ollama not running, …) */
   error: string | null;
+  /** the one action that helps (install or start Ollama) */
+  action?: ErrorAction | null;
 }
 
 export type HostMessage =
@@ -108,8 +125,10 @@ export type HostMessage =
   /** show the consent card (replacing any other) */
   | { type: 'consent'; request: ConsentRequest }
   | { type: 'consentDone'; id: string }
-  /** add an entry, or replace the one with the same id */
-  | { type: 'entry'; entry: ChatEntry }
+  /** add an entry, or replace the one with the same id (or, with `replaces`, the one with that id, in its place) */
+  | { type: 'entry'; entry: ChatEntry; replaces?: string }
+  /** put text into the prompt input (Edit and resend) */
+  | { type: 'draft'; text: string }
   | { type: 'token'; id: string; text: string }
   | { type: 'status'; id: string; lane: 'local' | 'swarm'; text: string }
   | { type: 'busy'; busy: boolean }
@@ -129,7 +148,9 @@ export type WebviewMessage =
   | { type: 'copy'; text: string }
   | { type: 'consent'; id: string; choice: ConsentChoice }
   /** start the swarm job alongside the waiting local attempt of this entry */
-  | { type: 'askSwarmToo'; entryId: string };
+  | { type: 'askSwarmToo'; entryId: string }
+  /** insert a code block at the cursor of the active editor */
+  | { type: 'insert'; text: string };
 
 /** State the webview keeps across hide/show through its own setState. */
 export interface WebviewState {

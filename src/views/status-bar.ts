@@ -13,6 +13,10 @@ import { MODE_LABELS } from './protocol';
 import type { ModelSharing } from './model-sharing';
 import { sharingLine } from './sharing-status';
 import { gatewayLine, type LocalGateway } from './local-gateway';
+import { needsSetup, setupContext, type SetupFacts } from './first-run';
+import { findOnPath } from './ollama-cli';
+import { countsLine } from './job-counts';
+import type { SecretsStore } from './secrets';
 
 const OLLAMA_EVERY_MS = 60_000;
 /** while the local model is down or not pulled, look again this often: starting Ollama or a pull shows soon */
@@ -26,6 +30,8 @@ export interface StatusSnapshot {
   todayMsats: number;
   monthMsats: number;
   warning: 'none' | 'warning' | 'error';
+  /** nothing configured yet: the item says "set up" and opens the walkthrough */
+  setup: boolean;
 }
 
 export function startOfLocalDay(now = new Date()): number {
@@ -58,6 +64,7 @@ export class CostStatusBar implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly sharing: ModelSharing,
     private readonly gateway?: LocalGateway,
+    private readonly secrets?: SecretsStore,
   ) {
     this.item = vscode.window.createStatusBarItem('swarmCompute.status', vscode.StatusBarAlignment.Right, 100);
     this.item.name = 'Swarm Compute';
@@ -77,6 +84,7 @@ export class CostStatusBar implements vscode.Disposable {
       engines.onDidLoad(() => void this.refresh()),
       sharing.onDidChange(() => void this.refresh()),
       ...(gateway ? [gateway.onDidChange(() => void this.refresh())] : []),
+      ...(secrets ? [secrets.onDidChange(() => void this.refresh())] : []),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(SECTION)) {
           this.ollama = null;
@@ -179,11 +187,41 @@ export class CostStatusBar implements vscode.Disposable {
         ? 'swarm'
         : localDown
           ? settings.mode === 'fallback'
-            ? 'swarm fallback'
+            ? onlyModelMissing
+              ? 'model not pulled, swarm next'
+              : 'local down, swarm next'
             : onlyModelMissing
               ? 'model not pulled'
               : 'local down'
           : 'local';
+    const facts: SetupFacts = {
+      ollamaInstalled: findOnPath('ollama') !== null,
+      ollama: this.ollama,
+      walletConnected: (await this.secrets?.nwcUri().catch(() => null)) != null,
+      answers: metrics ? metrics.localSuccess + metrics.swarmSuccess : this.engines.isLoaded ? null : 0,
+      sharing: this.sharing.active,
+    };
+    this.setContext(setupContext(facts));
+    const setup = needsSetup(facts) && !overBudget;
+    if (setup) {
+      // A first start is not an alarm: nothing is broken, nothing is set up yet.
+      const text = '$(rocket) Swarm Compute: set up';
+      const md = new vscode.MarkdownString(undefined, true);
+      md.isTrusted = { enabledCommands: ['swarmCompute.getStarted', 'swarmCompute.openChat'] };
+      md.appendMarkdown(
+        `**Swarm Compute** is not set up yet: ${facts.ollamaInstalled ? (this.ollama?.running ? `pull ${code(settings.model)} for local answers` : 'start Ollama for local answers') : 'install Ollama for local answers'}, or connect a wallet to use the swarm.
+
+[Get started](command:swarmCompute.getStarted) · [Chat](command:swarmCompute.openChat)`,
+      );
+      this.item.text = text;
+      this.item.tooltip = md;
+      this.item.backgroundColor = undefined;
+      this.item.command = { command: 'swarmCompute.getStarted', title: 'Set up Swarm Compute' };
+      this.item.accessibilityInformation = { label: 'Swarm Compute is not set up yet. Open Get Started.', role: 'button' };
+      return { text, tooltip: md.value, todayMsats: today, monthMsats: month, warning: 'none', setup: true };
+    }
+    this.item.command = { command: 'swarmCompute.showMetrics', title: 'Show Swarm Compute Metrics' };
+
     const text = `${laneIcon} ${laneText}  $(zap) ${formatSats(today)}`;
     const tooltip = this.tooltip(settings, today, month, metrics);
 
@@ -199,7 +237,17 @@ export class CostStatusBar implements vscode.Disposable {
       label: `Swarm Compute: ${laneText}, spent ${formatSats(today)} today. Open metrics.`,
       role: 'button',
     };
-    return { text, tooltip: tooltip.value, todayMsats: today, monthMsats: month, warning };
+    return { text, tooltip: tooltip.value, todayMsats: today, monthMsats: month, warning, setup: false };
+  }
+
+  private contextShown = new Map<string, boolean>();
+
+  private setContext(values: Record<string, boolean>): void {
+    for (const [key, value] of Object.entries(values)) {
+      if (this.contextShown.get(key) === value) continue;
+      this.contextShown.set(key, value);
+      void vscode.commands.executeCommand('setContext', key, value);
+    }
   }
 
   private tooltip(settings: ReturnType<typeof readSettings>, today: number, month: number, m: Metrics | null): vscode.MarkdownString {
@@ -222,11 +270,7 @@ export class CostStatusBar implements vscode.Disposable {
     md.appendMarkdown(`Spent today: **${formatSats(today)}** · this month: **${formatSats(month)}**`);
     if (settings.dailyBudgetMsats !== null) md.appendMarkdown(` (daily budget ${formatSats(settings.dailyBudgetMsats)})`);
     md.appendMarkdown('\n\n');
-    if (m) {
-      const local = m.localSuccess + m.localFailure;
-      const swarm = m.swarmSuccess + m.swarmFailure;
-      md.appendMarkdown(`Jobs: ${local} local · ${swarm} swarm · fallback rate ${Math.round(m.fallbackRate)}%\n\n`);
-    }
+    if (m) md.appendMarkdown(`${countsLine(m)}\n\n`);
     const shared = sharingLine(this.sharing.status);
     if (shared) md.appendMarkdown(`${shared}\n\n`);
     const gatewayShown = this.gateway ? gatewayLine(this.gateway.status) : null;

@@ -175,6 +175,12 @@ describe('Swarm Compute in a real VS Code', () => {
     await input.fill(wallet.uri);
     await page.keyboard.press('Enter');
     await input.waitFor({ state: 'hidden' });
+    // Connect Wallet asks the wallet first (get_info, get_balance); it is saved once that answered
+    for (let i = 0; !(await notifications(page)).some((t) => /wallet connected\./.test(t)); i++) {
+      if (i > 50) throw new Error('the wallet was not connected');
+      await page.waitForTimeout(200);
+    }
+    await clearNotifications(page);
 
     await wb.chat.locator('#mode').selectOption('swarm-only');
     const prompt = wb.chat.locator('#prompt');
@@ -280,7 +286,12 @@ describe('Swarm Compute in a real VS Code', () => {
 
   it('Share My Model serves in the status bar, answers a job, and withdraws its announcement when the window goes', () =>
     step(page, 'Share My Model serves in the status bar, answers a job, and withdraws its announcement when the window goes', async () => {
-      await runCommand(page, 'Swarm Compute: Share My Model');
+      await runCommand(page, 'Swarm Compute: Share My Model', { opensQuickInput: true });
+      // serving strangers is confirmed first, naming the model, the price and the relays
+      const pick = page.locator('.quick-input-widget');
+      await pick.locator('.monaco-list-row', { hasText: 'Start sharing llama3.2 for free' }).waitFor({ timeout: 10_000 });
+      assert.ok((await pick.innerText()).includes(relay.url));
+      await page.keyboard.press('Enter');
       const item = sharingItem(page);
       await item.filter({ hasText: 'serving llama3.2 · 0 jobs' }).waitFor({ timeout: 20_000 });
       const announced = await relay.waitFor({ kinds: [31990], '#k': ['5050'] }, 10_000);

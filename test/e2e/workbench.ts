@@ -95,7 +95,7 @@ export function activityItem(page: Page) {
 }
 
 /** Runs a command from the palette by its full title ("Swarm Compute: Explain Selection"). */
-export async function runCommand(page: Page, title: string): Promise<void> {
+export async function runCommand(page: Page, title: string, options: { opensQuickInput?: boolean } = {}): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
@@ -116,6 +116,9 @@ export async function runCommand(page: Page, title: string): Promise<void> {
         `>${title}`,
         { timeout: 5000 },
       );
+      // a command that asks with a quick pick of its own keeps the widget open
+      // (the caller waits for that pick's own rows)
+      if (options.opensQuickInput) return;
       return;
     } catch (err) {
       // start-up focus changes can swallow the first keys

@@ -39,7 +39,7 @@ describe('Share My Model', () => {
 
   it('toggled on: announces on the relay, answers a customer job with a 6050 result; toggled off: withdraws', async () => {
     const swarm = await api();
-    const outcome = (await vscode.commands.executeCommand('swarmCompute.toggleSharing')) as ShareOutcome;
+    const outcome = (await vscode.commands.executeCommand('swarmCompute.toggleSharing', { confirmed: true })) as ShareOutcome;
     assert.ok(outcome.ok, JSON.stringify(outcome));
     assert.strictEqual(outcome.pubkey, pubkey, "it serves as the extension's Nostr identity");
 
@@ -84,7 +84,7 @@ describe('Share My Model', () => {
   it('a price without a wallet is refused with a "Connect Wallet" fix, and nothing is announced', async () => {
     await setSettings({ 'share.priceMsats': 5000 });
     const before = relay.received.filter((e) => e.kind === 31990).length;
-    const outcome = (await vscode.commands.executeCommand('swarmCompute.shareModel')) as ShareOutcome;
+    const outcome = (await vscode.commands.executeCommand('swarmCompute.shareModel', { confirmed: true })) as ShareOutcome;
     assert.strictEqual(outcome.ok, false);
     assert.ok(!outcome.ok && /wallet/.test(outcome.message), JSON.stringify(outcome));
     assert.ok(!outcome.ok && outcome.fixes.includes('Connect Wallet'));
@@ -98,7 +98,7 @@ describe('Share My Model', () => {
       wallet = await startNwcWallet({ relayUrl: relay.url, balanceMsats: 0 });
       assert.strictEqual(await vscode.commands.executeCommand('swarmCompute.connectWallet', wallet.uri), true);
       await setSettings({ 'share.priceMsats': 2000 });
-      const outcome = (await vscode.commands.executeCommand('swarmCompute.shareModel')) as ShareOutcome;
+      const outcome = (await vscode.commands.executeCommand('swarmCompute.shareModel', { confirmed: true })) as ShareOutcome;
       assert.ok(outcome.ok, JSON.stringify(outcome));
       const announcements = relay.received.filter((e) => e.kind === 31990 && e.pubkey === pubkey);
       assert.strictEqual(JSON.parse(announcements[announcements.length - 1].content).priceMsats, 2000);

@@ -4,8 +4,12 @@ import { startRelay, type TestRelay } from '../support/relay';
 import { startTestProvider, type TestProvider } from '../support/test-provider';
 import { closedPort, startOllamaStandin } from '../support/ollama-standin';
 import { api, config, resetSettings, setSettings, until } from './helpers';
+import { findOnPath } from '../../src/views/ollama-cli';
 import type { AskOutcome } from '../../src/views/chat-session';
 import type { ConsentChoice, ConsentRequest } from '../../src/views/protocol';
+
+/** what a down Ollama offers on this machine */
+const ollamaFix = () => (findOnPath('ollama') ? 'startOllama' : 'installOllama');
 
 const KEYS = ['mode', 'model', 'ollamaHost', 'relays', 'maxPriceMsats', 'swarmTimeoutSecs', 'providers'];
 
@@ -116,7 +120,8 @@ describe('fallback to the swarm from inside the extension', () => {
     assert.ok(!provider.jobs.some((j) => j.prompt === 'Keep this private'));
     const actions = outcome!.entry.error?.actions ?? [];
     assert.ok(actions.includes('askSwarm'), JSON.stringify(actions));
-    assert.ok(actions.includes('startOllama'), JSON.stringify(actions));
+    // Ollama is down: start it when the program is here, else install it (never "start" what is not installed)
+    assert.ok(actions.includes(ollamaFix()), JSON.stringify(actions));
     const row = await (await swarm.history()).get(outcome!.id);
     assert.strictEqual(row!.localOutcome, 'failure');
     assert.strictEqual(row!.swarmOutcome, null);
@@ -168,6 +173,9 @@ describe('fallback to the swarm from inside the extension', () => {
       assert.strictEqual(outcome?.result.lane, 'local', JSON.stringify(outcome?.result));
       assert.strictEqual(outcome!.entry.answer, 'Local after all.');
       assert.strictEqual(jobsOnRelay(), before, 'no job reached the relay');
+      // the same entry answers: no failed entry for the refused send, no duplicate of the question
+      const asked = (await swarm.chatEntries()).filter((e) => e.question === 'Swarm or not');
+      assert.deepStrictEqual(asked.map((e) => [e.state, e.lane]), [['completed', 'local']]);
       assert.strictEqual(config().get('mode'), 'local-only');
     } finally {
       await swarm.setConsent(undefined);
@@ -229,7 +237,7 @@ describe('fallback to the swarm from inside the extension', () => {
     assert.ok(outcome);
     assert.strictEqual(outcome!.result.lane, 'failed');
     assert.strictEqual(jobsOnRelay(), before, 'no job reached the relay');
-    assert.ok(outcome!.entry.error?.actions.includes('startOllama'));
+    assert.ok(outcome!.entry.error?.actions.includes(ollamaFix()), JSON.stringify(outcome!.entry.error));
     assert.ok(!outcome!.entry.error?.actions.includes('askSwarm'));
     await setSettings({ mode: 'fallback' });
   });

@@ -17,6 +17,8 @@ describe('status bar, metrics, diagnose, export and clear', () => {
     ollama = await startOllamaStandin({ models: { 'llama3.2': { reply: 'Four.' } } });
     relay = await startRelay();
     await setSettings({ mode: 'fallback', model: 'llama3.2', ollamaHost: ollama.url, relays: [relay.url] });
+    // one answer first: from then on a missing Ollama is a warning, not the first-start "set up"
+    assert.strictEqual((await (await api()).ask('Warm up'))?.result.lane, 'local');
   });
 
   after(async () => {
