@@ -86,6 +86,8 @@ async function streamAnswer(
   let costSoFar = 0;
   let providerSoFar: string | null = null;
   let midStreamFailure: string | null = null;
+  /** where the swarm's text starts in `streamed` after a mid-stream local failure */
+  let swarmStartsAt = 0;
   let withTrailers = false;
   const write = (chunk: string) => {
     if (!res.destroyed) res.write(chunk);
@@ -95,7 +97,7 @@ async function streamAnswer(
     if (event.type === 'payment' && event.outcome === 'paid') {
       costSoFar += event.amountMsats;
       providerSoFar = event.provider;
-    } else if (event.type === 'token' && call.stream && midStreamFailure === null) {
+    } else if (event.type === 'token' && call.stream) {
       if (stats.firstTokenNs === null) {
         stats.firstTokenNs = process.hrtime.bigint();
         res.writeHead(200, {
@@ -110,11 +112,15 @@ async function streamAnswer(
       streamed += event.text;
       stats.pieces++;
       write(format.chunk(event.text));
-    } else if (event.type === 'status' && event.state === 'fallback' && streamed.length > 0) {
-      // Half an answer is already with the client and a stream cannot take it
-      // back: end this one with the local error instead of appending a second answer.
+    } else if (event.type === 'status' && event.state === 'fallback' && streamed.length > 0 && call.stream) {
+      // Half a local answer is already with the client and a stream cannot take
+      // it back. The fallback rules hold as for submit: the swarm answers, after
+      // a line that says the text above it was superseded (as the chat marks it).
       midStreamFailure = event.message;
-      controller.abort();
+      const note = `\n\n---\n_${event.message.replace(/ - falling back to marketplace$/, '')}; the answer below is the swarm's._\n\n`;
+      streamed += note;
+      write(format.chunk(note));
+      swarmStartsAt = streamed.length;
     }
   }
   const result = await handle.result;
@@ -125,7 +131,7 @@ async function streamAnswer(
 
   if (result.lane === 'failed') {
     const failure = describeFailure(result, ctx.swarmAllowed(), ctx.swarmOff);
-    const message = midStreamFailure ?? failure.message;
+    const message = midStreamFailure && !res.headersSent ? midStreamFailure : failure.message;
     if (res.headersSent) {
       if (withTrailers) res.addTrailers(laneHeaders(facts));
       res.end(format.streamError(message));
@@ -146,9 +152,10 @@ async function streamAnswer(
     res.writeHead(200, { 'Content-Type': format.streamType, 'Cache-Control': 'no-cache', ...laneHeaders(facts) });
   }
   // The final text is the answer: send what the stream missed (a relay can drop a partial).
-  if (final !== streamed) {
-    if (final.startsWith(streamed)) {
-      write(format.chunk(final.slice(streamed.length)));
+  const answered = streamed.slice(swarmStartsAt);
+  if (final !== answered) {
+    if (final.startsWith(answered)) {
+      write(format.chunk(final.slice(answered.length)));
       stats.pieces++;
     } else {
       ctx.warn(`the provider's final answer differs from its streamed text; the client got the streamed one`);

@@ -255,6 +255,29 @@ test('Ollama failing in the middle of a stream: the stream ends with the error i
   });
 });
 
+test('with --allow-swarm, Ollama failing in the middle of a stream falls back as submit does: the swarm answers after a marked line', async () => {
+  const dir = dataDir();
+  const gw = await startGatewayCli(['--allow-swarm', '--ollama-host', ollama.url, '--relay', relay.url, '--data-dir', dir, '--swarm-timeout-secs', '20']);
+  try {
+    const stream = await openai(gw).chat.completions.create({ model: 'crashy', messages: [{ role: 'user', content: 'crash, then swarm' }], stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    assert.ok(text.startsWith('w0 w1 w2 '), text);
+    assert.match(text, /Local inference failed after 3 words[^]*the answer below is the swarm's/);
+    assert.ok(text.endsWith('Swarm gateway answer.'), text);
+    let ollamaText = '';
+    for await (const part of await new Ollama({ host: gw.url }).chat({ model: 'crashy', messages: [{ role: 'user', content: 'crash, then swarm again' }], stream: true })) ollamaText += part.message.content;
+    assert.ok(ollamaText.startsWith('w0 w1 w2 ') && ollamaText.endsWith('Swarm gateway answer.'), ollamaText);
+  } finally {
+    assert.equal((await gw.stop()).code, 0);
+  }
+  const rows = await history(dir);
+  assert.deepEqual(rows.map((r) => [r.state, r.lane, r.response]), [
+    ['completed', 'swarm', 'Swarm gateway answer.'],
+    ['completed', 'swarm', 'Swarm gateway answer.'],
+  ]);
+});
+
 test('Host, Origin and token rules: DNS-rebinding Hosts and other origins get 403, a missing or wrong token 401', async () => {
   await withGateway([], async (gw) => {
     const raw = (headers: Record<string, string>, path = '/api/tags') =>
