@@ -80,7 +80,7 @@ export function checkInvoice(input: InvoiceCheckInput): InvoiceCheck {
     ok: false,
     kind,
     reason,
-    message: `${message}: not paid`,
+    message: message.endsWith(": not paid") ? message : `${message}: not paid`,
     amountMsats,
     paymentHash,
   });
