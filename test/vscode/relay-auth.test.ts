@@ -77,7 +77,7 @@ describe('Relays that ask for authentication (NIP-42)', () => {
   });
 
   it('Share My Model announces on a relay that refuses it until it authenticates', async () => {
-    const outcome = (await vscode.commands.executeCommand('swarmCompute.shareModel')) as ShareOutcome;
+    const outcome = (await vscode.commands.executeCommand('swarmCompute.shareModel', { confirmed: true })) as ShareOutcome;
     assert.ok(outcome.ok, JSON.stringify(outcome));
     const announced = await relay.waitFor({ kinds: [31990], authors: [pubkey] }, 30_000);
     assert.ok(announced.tags.some((t) => t[0] === 'k' && t[1] === '5050'));
