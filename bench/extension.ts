@@ -32,7 +32,13 @@ export async function extensionRows(runs: number, log: (m: string) => void): Pro
     }
   }
   if (failure) {
-    rows.push({ item: '5 extension', figure: 'activation', unit: 'ms', ours: null, note: `not measured: activate() failed against the stub vscode API: ${failure}` });
+    rows.push({
+      item: '5 extension',
+      figure: 'activation',
+      unit: 'ms',
+      ours: null,
+      note: `not measured: activate() failed against the stub vscode API: ${failure}`,
+    });
   } else {
     const t = summarize(total);
     rows.push(
@@ -62,7 +68,9 @@ export async function extensionRows(runs: number, log: (m: string) => void): Pro
     await run('npm', ['run', 'package', '--', '--out', out], { cwd: ROOT, timeout: 300_000, maxBuffer: 16 << 20 });
     const kb = statSync(out).size / 1024;
     const names = readFileSync(out).toString('latin1');
-    const missing = ['extension/dist/extension.js', 'extension/dist/engine.js', 'extension/dist/sql-wasm.wasm', 'extension/dist/history-worker.js'].filter((n) => !names.includes(n));
+    const missing = ['extension/dist/extension.js', 'extension/dist/engine.js', 'extension/dist/sql-wasm.wasm', 'extension/dist/history-worker.js'].filter(
+      (n) => !names.includes(n),
+    );
     rows.push({
       item: '5 extension',
       figure: '.vsix size',
@@ -75,7 +83,13 @@ export async function extensionRows(runs: number, log: (m: string) => void): Pro
         : undefined,
     });
   } catch (err) {
-    rows.push({ item: '5 extension', figure: '.vsix size', unit: 'KB', ours: null, note: `not measured: npm run package failed: ${String((err as Error).message).split('\n')[0]}` });
+    rows.push({
+      item: '5 extension',
+      figure: '.vsix size',
+      unit: 'KB',
+      ours: null,
+      note: `not measured: npm run package failed: ${String((err as Error).message).split('\n')[0]}`,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -19,7 +19,10 @@ const nextPrompt = () => `gateway bench prompt ${n++}`;
 async function startGateway(s: ServerAddresses, dir: string): Promise<{ url: string; child: ChildProcess }> {
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('SWARM_COMPUTE_') || k === 'OLLAMA_HOST') delete env[k];
-  const child = spawn(process.execPath, [CLI, 'gateway', '--port', '0', '--local-only', '--ollama-host', s.ollama, '--data-dir', dir], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'gateway', '--port', '0', '--local-only', '--ollama-host', s.ollama, '--data-dir', dir], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr!.on('data', (d) => {
@@ -54,11 +57,11 @@ export async function gatewayPath(s: ServerAddresses, runs: number, label: strin
     total[into].push(t);
   };
   try {
-    for (let i = 0; i < 2; i++) await stream(gateway.url, 'ours'), await stream(s.ollama, 'raw');
+    for (let i = 0; i < 2; i++) (await stream(gateway.url, 'ours'), await stream(s.ollama, 'raw'));
     ttft.ours.length = ttft.raw.length = total.ours.length = total.raw.length = 0;
     for (let i = 0; i < runs; i++) {
-      if (i % 2 === 0) await stream(gateway.url, 'ours'), await stream(s.ollama, 'raw');
-      else await stream(s.ollama, 'raw'), await stream(gateway.url, 'ours');
+      if (i % 2 === 0) (await stream(gateway.url, 'ours'), await stream(s.ollama, 'raw'));
+      else (await stream(s.ollama, 'raw'), await stream(gateway.url, 'ours'));
     }
   } finally {
     gateway.child.kill('SIGTERM');
@@ -81,7 +84,11 @@ export async function gatewayPath(s: ServerAddresses, runs: number, label: strin
     };
   };
   return [
-    row('time to first token', ttft, 'ours = the bare ollama client through `swarm-compute gateway --local-only` (its own process); raw = the same client straight to the stand-in'),
+    row(
+      'time to first token',
+      ttft,
+      'ours = the bare ollama client through `swarm-compute gateway --local-only` (its own process); raw = the same client straight to the stand-in',
+    ),
     row(`total, ${s.tokens} tokens`, total),
   ];
 }

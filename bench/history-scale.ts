@@ -64,7 +64,10 @@ async function measure(n: number): Promise<void> {
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'open') return openOnly(process.argv[3]);
-  const sizes = process.argv.slice(2).map(Number).filter((x) => x > 0);
+  const sizes = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((x) => x > 0);
   for (const n of sizes.length ? sizes : [100_000, 1_000_000]) await measure(n);
 }
 

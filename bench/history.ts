@@ -149,8 +149,8 @@ export async function historyRows(sizes: { n: number; runs: number }[], log: (ms
       const worker: Sample[] = [];
       const inline: Sample[] = [];
       for (let i = 0; i < runs; i++) {
-        if (i % 2 === 0) worker.push(await once(openHistory, file, 'worker', i)), inline.push(await once(openHistory, file, 'inline', i));
-        else inline.push(await once(openHistory, file, 'inline', i)), worker.push(await once(openHistory, file, 'worker', i));
+        if (i % 2 === 0) (worker.push(await once(openHistory, file, 'worker', i)), inline.push(await once(openHistory, file, 'inline', i)));
+        else (inline.push(await once(openHistory, file, 'inline', i)), worker.push(await once(openHistory, file, 'worker', i)));
       }
       const col = (xs: Sample[], k: keyof Sample) => xs.map((x) => x[k]);
       const label = `4 history ${n >= 1000 ? `${n / 1000}k` : n}`;

@@ -51,7 +51,13 @@ export function removeEngineFolders(): void {
 export async function newEngine(s: ServerAddresses, mode: Mode, ollamaHost: string): Promise<Engine> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-engine-'));
   engineDirs.push(dir);
-  return createEngine({ settings: settingsFor(s, mode, ollamaHost), secretKey: generateSecretKey(), nwcUri: null, historyFile: join(dir, 'history.sqlite'), log: quiet });
+  return createEngine({
+    settings: settingsFor(s, mode, ollamaHost),
+    secretKey: generateSecretKey(),
+    nwcUri: null,
+    historyFile: join(dir, 'history.sqlite'),
+    log: quiet,
+  });
 }
 
 /** The kind-5050 request the engine builds for the same prompt (job-request.ts), for the raw client to send. */
@@ -60,7 +66,13 @@ function jobTemplate(s: ServerAddresses, prompt: string): EventTemplate {
     kind: 5050,
     created_at: Math.floor(Date.now() / 1000),
     content: '',
-    tags: [['i', prompt, 'text'], ['param', 'model', s.model], ['output', 'text/plain'], ['bid', '1000'], ['relays', s.relay]],
+    tags: [
+      ['i', prompt, 'text'],
+      ['param', 'model', s.model],
+      ['output', 'text/plain'],
+      ['bid', '1000'],
+      ['relays', s.relay],
+    ],
   };
 }
 
@@ -81,7 +93,7 @@ export async function fallbackDecision(s: ServerAddresses, runs: number): Promis
       if (e.type === 'job' && Number.isNaN(accepted)) accepted = since(t0);
     }
     const result = await handle.result;
-    if (result.lane !== "swarm") throw new Error(`fallback run ended in lane ${result.lane}: ${JSON.stringify(result)}`);
+    if (result.lane !== 'swarm') throw new Error(`fallback run ended in lane ${result.lane}: ${JSON.stringify(result)}`);
     return accepted;
   };
   const bare = async () => {
@@ -93,10 +105,10 @@ export async function fallbackDecision(s: ServerAddresses, runs: number): Promis
     relay.close();
     return t;
   };
-  for (let i = 0; i < 3; i++) await viaEngine(), await bare(); // warm-up: JIT, first fetch, first connection
+  for (let i = 0; i < 3; i++) (await viaEngine(), await bare()); // warm-up: JIT, first fetch, first connection
   for (let i = 0; i < runs; i++) {
-    if (i % 2 === 0) ours.push(await viaEngine()), raw.push(await bare());
-    else raw.push(await bare()), ours.push(await viaEngine());
+    if (i % 2 === 0) (ours.push(await viaEngine()), raw.push(await bare()));
+    else (raw.push(await bare()), ours.push(await viaEngine()));
   }
   await engine.dispose();
   const delta = summarize(pairwise(ours, raw, (a, b) => a - b));
@@ -158,11 +170,11 @@ export async function localPath(s: ServerAddresses, runs: number, tokenDelayMs: 
     ttft.raw.push(first);
     total.raw.push(t);
   };
-  for (let i = 0; i < 2; i++) await viaEngine(), await bare();
+  for (let i = 0; i < 2; i++) (await viaEngine(), await bare());
   ttft.ours.length = ttft.raw.length = total.ours.length = total.raw.length = shown.ours.length = 0;
   for (let i = 0; i < runs; i++) {
-    if (i % 2 === 0) await viaEngine(), await bare();
-    else await bare(), await viaEngine();
+    if (i % 2 === 0) (await viaEngine(), await bare());
+    else (await bare(), await viaEngine());
   }
   await engine.dispose();
   const row = (figure: string, m: { ours: number[]; raw: number[] }, note?: string): Row => {
@@ -184,9 +196,15 @@ export async function localPath(s: ServerAddresses, runs: number, tokenDelayMs: 
     row(
       'time to first token',
       ttft,
-      tokenDelayMs === 0 ? 'burst: the stand-in sends all 500 tokens at once, so only client overhead is measured; ours includes the history row written (journal append + fsync) before the request is sent' : undefined,
+      tokenDelayMs === 0
+        ? 'burst: the stand-in sends all 500 tokens at once, so only client overhead is measured; ours includes the history row written (journal append + fsync) before the request is sent'
+        : undefined,
     ),
-    row(`total, ${s.tokens} tokens`, total, tokenDelayMs === 0 ? 'ours ends when run().result settles (history row completed); raw when the stream ends' : undefined),
+    row(
+      `total, ${s.tokens} tokens`,
+      total,
+      tokenDelayMs === 0 ? 'ours ends when run().result settles (history row completed); raw when the stream ends' : undefined,
+    ),
     { ...row(`  until the answer is complete on screen (done event)`, shown), target: undefined, met: undefined },
   ];
 }
@@ -255,12 +273,12 @@ export async function swarmPath(s: ServerAddresses, runs: number, wasm: WasmCryp
     (w ? wall.rawWasm : wall.raw).push(since(t0));
     (w ? cpu.rawWasm : cpu.raw).push(cpuMs(c0));
   };
-  for (let i = 0; i < 3; i++) await viaEngine(), await bare(false), await bare(true);
-  for (const k of ['ours', 'raw', 'rawWasm'] as const) (wall[k].length = 0), (cpu[k].length = 0);
+  for (let i = 0; i < 3; i++) (await viaEngine(), await bare(false), await bare(true));
+  for (const k of ['ours', 'raw', 'rawWasm'] as const) ((wall[k].length = 0), (cpu[k].length = 0));
   shown.length = 0;
   for (let i = 0; i < runs; i++) {
-    if (i % 2 === 0) await viaEngine(), await bare(false);
-    else await bare(false), await viaEngine();
+    if (i % 2 === 0) (await viaEngine(), await bare(false));
+    else (await bare(false), await viaEngine());
     if (wasm) await bare(true);
   }
   await engine.dispose();
@@ -318,7 +336,14 @@ export async function swarmPath(s: ServerAddresses, runs: number, wasm: WasmCryp
   }
   if (wasm) {
     rows.push(
-      { item: '3 swarm', figure: 'bare client with nostr-wasm: wall', unit: 'ms', ours: summarize(wall.rawWasm), raw: summarize(wall.raw), ratio: summarize(pairwise(wall.rawWasm, wall.raw, (a, b) => a / b)) },
+      {
+        item: '3 swarm',
+        figure: 'bare client with nostr-wasm: wall',
+        unit: 'ms',
+        ours: summarize(wall.rawWasm),
+        raw: summarize(wall.raw),
+        ratio: summarize(pairwise(wall.rawWasm, wall.raw, (a, b) => a / b)),
+      },
       {
         item: '3 swarm',
         figure: 'bare client with nostr-wasm: CPU',
@@ -341,7 +366,16 @@ export interface CryptoMedians {
 
 export function cryptoCost(wasm: WasmCrypto | null, n: number): { rows: Row[]; medians: CryptoMedians } {
   const sk = generateSecretKey();
-  const template = (i: number): EventTemplate => ({ kind: 7000, created_at: Math.floor(Date.now() / 1000), content: `feedback ${i}`, tags: [['status', 'processing'], ['e', 'a'.repeat(64)], ['p', 'b'.repeat(64)]] });
+  const template = (i: number): EventTemplate => ({
+    kind: 7000,
+    created_at: Math.floor(Date.now() / 1000),
+    content: `feedback ${i}`,
+    tags: [
+      ['status', 'processing'],
+      ['e', 'a'.repeat(64)],
+      ['p', 'b'.repeat(64)],
+    ],
+  });
   const measure = (finalize: Finalize, verify: Verify) => {
     const sign: number[] = [];
     const check: number[] = [];
@@ -354,7 +388,7 @@ export function cryptoCost(wasm: WasmCrypto | null, n: number): { rows: Row[]; m
       t0 = performance.now();
       if (!verify(copy)) throw new Error('verification failed');
       const tv = since(t0);
-      if (i >= 20) sign.push(ts), check.push(tv);
+      if (i >= 20) (sign.push(ts), check.push(tv));
     }
     return { sign, check };
   };
@@ -376,7 +410,10 @@ export function cryptoCost(wasm: WasmCrypto | null, n: number): { rows: Row[]; m
   if (!w) return { rows: [row('sign (pure JS)', pure.sign, null), row('verify (pure JS)', pure.check, null)], medians };
   return {
     rows: [
-      { ...row('sign: nostr-wasm vs pure JS', w.sign, pure.sign), note: "'ours' = nostr-tools/wasm (nostr-wasm), 'raw' = nostr-tools/pure; verified on a fresh copy of the event (no cached result)" },
+      {
+        ...row('sign: nostr-wasm vs pure JS', w.sign, pure.sign),
+        note: "'ours' = nostr-tools/wasm (nostr-wasm), 'raw' = nostr-tools/pure; verified on a fresh copy of the event (no cached result)",
+      },
       row('verify: nostr-wasm vs pure JS', w.check, pure.check),
     ],
     medians,

@@ -18,7 +18,11 @@ import { renderTable, type Row } from './stats';
 const ROOT = join(__dirname, '..');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',') ?? null;
+const only =
+  args
+    .find((a) => a.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',') ?? null;
 const wanted = (item: string) => !only || only.includes(item);
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const reps = (full: number, smoke: number) => (quick ? smoke : full);
@@ -39,7 +43,11 @@ async function buildHistoryBundle(): Promise<void> {
   for (const f of ['history-worker.js', 'sql-wasm.wasm']) copyFileSync(join(ROOT, 'dist', f), join(out, f));
 }
 
-async function startServers(): Promise<{ addresses: ServerAddresses; setStream(tokenDelayMs: number, firstTokenMs?: number): Promise<void>; stop(): Promise<void> }> {
+async function startServers(): Promise<{
+  addresses: ServerAddresses;
+  setStream(tokenDelayMs: number, firstTokenMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}> {
   const child = fork(join(__dirname, 'servers.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const addresses = await new Promise<ServerAddresses>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bench servers exited (${code})`)));
@@ -147,7 +155,10 @@ async function main(): Promise<void> {
       `ours = this project, raw = the bare client on the same servers in the same run; ratio and Δ are per pair of runs.\n\n${table}\n`,
   );
   const file = join(__dirname, 'results.json');
-  writeFileSync(file, `${JSON.stringify({ ...context, loadAverageAtEnd: loadavg().map((x) => +x.toFixed(2)), seconds: Math.round((Date.now() - started) / 1000), rows }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ ...context, loadAverageAtEnd: loadavg().map((x) => +x.toFixed(2)), seconds: Math.round((Date.now() - started) / 1000), rows }, null, 2)}\n`,
+  );
   log(`\nwritten to ${file} in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 

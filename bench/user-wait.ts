@@ -21,7 +21,11 @@ const { createEngine } = require('../dist/engine.js') as { createEngine: (o: Eng
 
 const args = process.argv.slice(2);
 const reps = Number(args.find((a) => a.startsWith('--reps='))?.slice(7) ?? 1);
-const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? null;
+const only =
+  args
+    .find((a) => a.startsWith('--only='))
+    ?.slice(7)
+    .split(',') ?? null;
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
 // a CPU-only 7B model streams ~10 tokens/s; a GPU one ~25: the healthy model here
@@ -76,7 +80,11 @@ async function timeRun(engine: Engine, prompt: string): Promise<Timing> {
   }
   const result = await handle.result;
   const complete = performance.now() - t0;
-  return { firstByteMs: result.lane === 'failed' ? null : first ?? complete, completeMs: result.lane === 'failed' ? null : complete, lane: lane ?? result.lane };
+  return {
+    firstByteMs: result.lane === 'failed' ? null : (first ?? complete),
+    completeMs: result.lane === 'failed' ? null : complete,
+    lane: lane ?? result.lane,
+  };
 }
 
 async function main(): Promise<void> {
@@ -98,8 +106,24 @@ async function main(): Promise<void> {
         const dir = mkdtempSync(join(tmpdir(), 'bench-wait-'));
         dirs.push(dir);
         const e = await createEngine({
-          settings: { mode, model: 'warm', ollamaHost: warm.url, relays: [relay.url], maxPriceMsats: 1000, localTimeoutSecs: 30, swarmTimeoutSecs: 60, providers: [provider.pubkey], encrypt: false, offerWindowSecs: 0, dailyBudgetMsats: null, monthlyBudgetMsats: null },
-          secretKey: generateSecretKey(), nwcUri: null, historyFile: join(dir, 'history.sqlite'), log: { info() {}, warn() {}, error() {} },
+          settings: {
+            mode,
+            model: 'warm',
+            ollamaHost: warm.url,
+            relays: [relay.url],
+            maxPriceMsats: 1000,
+            localTimeoutSecs: 30,
+            swarmTimeoutSecs: 60,
+            providers: [provider.pubkey],
+            encrypt: false,
+            offerWindowSecs: 0,
+            dailyBudgetMsats: null,
+            monthlyBudgetMsats: null,
+          },
+          secretKey: generateSecretKey(),
+          nwcUri: null,
+          historyFile: join(dir, 'history.sqlite'),
+          log: { info() {}, warn() {}, error() {} },
         });
         await timeRun(e, `warm-up ${mode} ${process.pid}`);
         await e.dispose();
@@ -108,24 +132,46 @@ async function main(): Promise<void> {
     }
     for (const sc of SCENARIOS) {
       if (only && !only.some((o) => sc.name.startsWith(o))) continue;
-      const ollama: OllamaStandin | null = sc.down ? null : await startOllamaStandin({ serial: sc.busyForMs !== undefined, models: {
-          [sc.model]: sc.behaviour ?? {},
-          ...(sc.missing ? { other: {} } : {}),
-          // what keeps a busy Ollama busy: another client's long generation
-          ...(sc.busyForMs !== undefined ? { hog: { tokens: Array.from({ length: Math.ceil(sc.busyForMs / 40) }, () => 'x '), tokenDelayMs: 40 } } : {}),
-        },
-      });
+      const ollama: OllamaStandin | null = sc.down
+        ? null
+        : await startOllamaStandin({
+            serial: sc.busyForMs !== undefined,
+            models: {
+              [sc.model]: sc.behaviour ?? {},
+              ...(sc.missing ? { other: {} } : {}),
+              // what keeps a busy Ollama busy: another client's long generation
+              ...(sc.busyForMs !== undefined ? { hog: { tokens: Array.from({ length: Math.ceil(sc.busyForMs / 40) }, () => 'x '), tokenDelayMs: 40 } } : {}),
+            },
+          });
       if (sc.missing) ollama!.removeModel(sc.model);
       const host = ollama ? ollama.url : `http://127.0.0.1:${await closedPort()}`;
       const engineFor = async (mode: Mode, hedgeAfterSecs: number) => {
         const dir = mkdtempSync(join(tmpdir(), 'bench-wait-'));
         dirs.push(dir);
         const settings: EngineSettings = {
-          mode, model: sc.model, ollamaHost: host, relays: [relay.url], maxPriceMsats: 1000, localTimeoutSecs: 30,
-          swarmTimeoutSecs: 60, providers: [provider.pubkey], encrypt: false, offerWindowSecs: 0, dailyBudgetMsats: null,
-          monthlyBudgetMsats: null, localStallSecs: 30, hedgeAfterSecs, allowOllamaCloud: false,
+          mode,
+          model: sc.model,
+          ollamaHost: host,
+          relays: [relay.url],
+          maxPriceMsats: 1000,
+          localTimeoutSecs: 30,
+          swarmTimeoutSecs: 60,
+          providers: [provider.pubkey],
+          encrypt: false,
+          offerWindowSecs: 0,
+          dailyBudgetMsats: null,
+          monthlyBudgetMsats: null,
+          localStallSecs: 30,
+          hedgeAfterSecs,
+          allowOllamaCloud: false,
         };
-        return createEngine({ settings, secretKey: generateSecretKey(), nwcUri: null, historyFile: join(dir, 'history.sqlite'), log: { info() {}, warn() {}, error() {} } });
+        return createEngine({
+          settings,
+          secretKey: generateSecretKey(),
+          nwcUri: null,
+          historyFile: join(dir, 'history.sqlite'),
+          log: { info() {}, warn() {}, error() {} },
+        });
       };
       const engines = {
         defaults: await engineFor('fallback', 0),
@@ -138,7 +184,11 @@ async function main(): Promise<void> {
         if (sc.busyForMs !== undefined && ollama) {
           // another client holds the model for busyForMs (a long generation in another window)
           const ac = new AbortController();
-          void fetch(`${ollama.url}/api/chat`, { method: 'POST', body: JSON.stringify({ model: 'hog', messages: [{ role: 'user', content: 'other' }] }), signal: ac.signal })
+          void fetch(`${ollama.url}/api/chat`, {
+            method: 'POST',
+            body: JSON.stringify({ model: 'hog', messages: [{ role: 'user', content: 'other' }] }),
+            signal: ac.signal,
+          })
             .then(async (r) => {
               const reader = r.body?.getReader();
               while (reader && !(await reader.read()).done);
@@ -154,7 +204,10 @@ async function main(): Promise<void> {
         // the router: the lane it would pick, started at t=0
         await prepare();
         const router = sc.localAnswers ? await timeRun(engines.local, prompt()) : await timeRun(engines.swarm, prompt());
-        for (const [config, engine] of [['default settings', engines.defaults], ['hedging at 3 s', engines.hedge3]] as const) {
+        for (const [config, engine] of [
+          ['default settings', engines.defaults],
+          ['hedging at 3 s', engines.hedge3],
+        ] as const) {
           await prepare();
           log(`${sc.name}: ${config} …`);
           const ours = await timeRun(engine, prompt());
@@ -166,7 +219,9 @@ async function main(): Promise<void> {
             routerFirst: router.firstByteMs ?? NaN,
             routerComplete: router.completeMs ?? NaN,
           });
-          log(`  ours ${fmt(ours.completeMs)} (first ${fmt(ours.firstByteMs)}) via ${ours.lane}; router ${fmt(router.completeMs)} (first ${fmt(router.firstByteMs)}) via ${router.lane}`);
+          log(
+            `  ours ${fmt(ours.completeMs)} (first ${fmt(ours.firstByteMs)}) via ${ours.lane}; router ${fmt(router.completeMs)} (first ${fmt(router.firstByteMs)}) via ${router.lane}`,
+          );
         }
       }
       for (const e of Object.values(engines)) await e.dispose();
@@ -189,10 +244,27 @@ async function main(): Promise<void> {
       return xs.length ? summarize(xs).median : NaN;
     };
     const med = (f: (r: (typeof rs)[number]) => number | null) => summarize(rs.map(f).filter((x): x is number => x !== null && Number.isFinite(x))).median;
-    const fr = ratio((r) => r.firstByte, (r) => r.routerFirst);
-    const cr = ratio((r) => r.complete, (r) => r.routerComplete);
-    const cell = (ours: number, router: number, r: number) => (Number.isFinite(r) ? `${(ours / 1000).toFixed(2)} s / ${(router / 1000).toFixed(2)} s = ${r.toFixed(2)}×` : 'no answer');
-    table.push(`| ${scenario} | ${config} | ${cell(med((r) => r.firstByte), med((r) => r.routerFirst), fr)} | ${cell(med((r) => r.complete), med((r) => r.routerComplete), cr)} |`);
+    const fr = ratio(
+      (r) => r.firstByte,
+      (r) => r.routerFirst,
+    );
+    const cr = ratio(
+      (r) => r.complete,
+      (r) => r.routerComplete,
+    );
+    const cell = (ours: number, router: number, r: number) =>
+      Number.isFinite(r) ? `${(ours / 1000).toFixed(2)} s / ${(router / 1000).toFixed(2)} s = ${r.toFixed(2)}×` : 'no answer';
+    table.push(
+      `| ${scenario} | ${config} | ${cell(
+        med((r) => r.firstByte),
+        med((r) => r.routerFirst),
+        fr,
+      )} | ${cell(
+        med((r) => r.complete),
+        med((r) => r.routerComplete),
+        cr,
+      )} |`,
+    );
     results.push({ scenario, config, firstByteRatio: fr, completeRatio: cr, runs: rs });
   }
   process.stdout.write(`${table.join('\n')}\n`);

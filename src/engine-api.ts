@@ -33,7 +33,6 @@ export interface EngineSettings {
   maxResponseBytes?: number;
 }
 
-
 export interface RunRequest {
   prompt: string;
   /** the question as the user asked it, kept in the history (default: the prompt); the prompt may wrap it */
@@ -81,7 +80,6 @@ export interface RunRequest {
   /** who asked through `source`, when known (e.g. the requesting extension's id) */
   caller?: string;
 }
-
 
 /** What would leave the machine, shown to the user when asking consent. */
 export interface SwarmOutbound {

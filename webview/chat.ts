@@ -21,8 +21,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 const vscode = acquireVsCodeApi();
 const post = (m: WebviewMessage) => vscode.postMessage(m);
 
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 // Raw HTML in an answer is shown as the text it is, never as markup.
 const markdown = new Marked({
@@ -95,7 +94,10 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, t
 
 /** Text with `code` spans shown as code (consent and error messages quote names that way); never parsed as HTML. */
 function withCode(text: string): Node[] {
-  return text.split(/(`[^`\n]+`)/).filter(Boolean).map((part) => (/^`[^`]+`$/.test(part) ? el('code', undefined, part.slice(1, -1)) : document.createTextNode(part)));
+  return text
+    .split(/(`[^`\n]+`)/)
+    .filter(Boolean)
+    .map((part) => (/^`[^`]+`$/.test(part) ? el('code', undefined, part.slice(1, -1)) : document.createTextNode(part)));
 }
 
 function icon(name: string): HTMLElement {
@@ -119,7 +121,13 @@ function labelParts(e: ChatEntry): string[] {
 
 function laneBadge(e: ChatEntry): HTMLElement {
   const lane =
-    e.state === 'failed' ? 'failed' : e.state === 'cancelled' ? 'cancelled' : e.state === 'running' && e.awaiting === 'consent' ? 'waiting' : (e.lane ?? 'local');
+    e.state === 'failed'
+      ? 'failed'
+      : e.state === 'cancelled'
+        ? 'cancelled'
+        : e.state === 'running' && e.awaiting === 'consent'
+          ? 'waiting'
+          : (e.lane ?? 'local');
   const badge = el('span', `badge lane-${lane}`);
   badge.dataset.lane = lane;
   const icons: Record<string, string> = { swarm: 'cloud', failed: 'error', cancelled: 'circle-slash', waiting: 'question', local: 'vm' };
@@ -161,7 +169,16 @@ function build(entry: ChatEntry): HTMLElement {
   q.append(icon('account'), el('div', 'md'));
   const a = el('section', 'answer');
   a.setAttribute('aria-label', 'Answer');
-  a.append(el('header', 'label'), el('div', 'superseded'), el('div', 'md answer-body'), el('div', 'status'), el('div', 'note'), el('div', 'warning'), el('div', 'error'), el('div', 'answer-actions'));
+  a.append(
+    el('header', 'label'),
+    el('div', 'superseded'),
+    el('div', 'md answer-body'),
+    el('div', 'status'),
+    el('div', 'note'),
+    el('div', 'warning'),
+    el('div', 'error'),
+    el('div', 'answer-actions'),
+  );
   root.append(q, a);
   return root;
 }
@@ -185,7 +202,8 @@ function render(s: Shown): void {
   answer.setAttribute('aria-busy', String(entry.state === 'running'));
   const status = root.querySelector<HTMLElement>('.status')!;
   status.replaceChildren();
-  if (entry.state === 'running') status.append(el('span', 'codicon codicon-loading codicon-modifier-spin'), document.createTextNode(` ${entry.status ?? 'Thinking…'}`));
+  if (entry.state === 'running')
+    status.append(el('span', 'codicon codicon-loading codicon-modifier-spin'), document.createTextNode(` ${entry.status ?? 'Thinking…'}`));
   else if (entry.state === 'cancelled') status.append(document.createTextNode('Stopped.'));
   if (entry.state === 'running' && entry.askSwarmToo) {
     const too = el('button', 'secondary ask-swarm-too', 'Ask the swarm too');
@@ -262,7 +280,9 @@ function showConsent(request: ConsentRequest | null): void {
   title.id = 'consent-title';
   title.append(
     icon('cloud-upload'),
-    document.createTextNode(request.remoteHost ? ` Send this prompt to Ollama cloud (${request.remoteHost})?` : ' Send this prompt to the Nostr compute marketplace?'),
+    document.createTextNode(
+      request.remoteHost ? ` Send this prompt to Ollama cloud (${request.remoteHost})?` : ' Send this prompt to the Nostr compute marketplace?',
+    ),
   );
   const why = el('p', 'consent-reason');
   why.append(...withCode(request.reason));

@@ -45,7 +45,8 @@ export function parseGatewayOptions(argv: string[], env: NodeJS.ProcessEnv): Gat
     const arg = argv[i];
     const name = arg.startsWith('--') ? flagName(arg) : '';
     const spec = GATEWAY_FLAGS[name];
-    if (SUBMIT_ONLY.has(name)) throw new UsageError(`gateway: --${name} is for submit; the gateway takes its prompts from API requests (see swarm-compute gateway --help)`);
+    if (SUBMIT_ONLY.has(name))
+      throw new UsageError(`gateway: --${name} is for submit; the gateway takes its prompts from API requests (see swarm-compute gateway --help)`);
     if (!spec) {
       rest.push(arg);
       // a submit flag's value travels with it
@@ -67,15 +68,20 @@ export function parseGatewayOptions(argv: string[], env: NodeJS.ProcessEnv): Gat
   // the gateway is local first: --local-first is accepted and changes nothing
   let submit: SubmitOptions;
   try {
-    submit = parseSubmitOptions([...rest, '--prompt', '(gateway)', ...(rest.includes('--local-first') || rest.includes('--local-only') ? [] : ['--local-first'])], env);
+    submit = parseSubmitOptions(
+      [...rest, '--prompt', '(gateway)', ...(rest.includes('--local-first') || rest.includes('--local-only') ? [] : ['--local-first'])],
+      env,
+    );
   } catch (e) {
     // submit's parser names itself: the user typed `gateway`
-    if (e instanceof UsageError) throw new UsageError(e.message.replace(/^submit: /, 'gateway: ').replace('swarm-compute submit --help', 'swarm-compute gateway --help'));
+    if (e instanceof UsageError)
+      throw new UsageError(e.message.replace(/^submit: /, 'gateway: ').replace('swarm-compute submit --help', 'swarm-compute gateway --help'));
     throw e;
   }
   const allowSwarm = own.has('allow-swarm');
   // No consent can be asked: without --allow-swarm the run is "local once".
-  const mode: Mode = submit.settings.mode === 'local-only' ? 'local-only' : submit.settings.mode === 'local-no-fallback' || !allowSwarm ? 'local-no-fallback' : 'fallback';
+  const mode: Mode =
+    submit.settings.mode === 'local-only' ? 'local-only' : submit.settings.mode === 'local-no-fallback' || !allowSwarm ? 'local-no-fallback' : 'fallback';
   submit.settings = { ...submit.settings, mode };
 
   const portRaw = own.get('port');
@@ -140,7 +146,12 @@ export async function runGateway(opts: GatewayCliOptions, io: CliIo, createEngin
       io.stderr(`swarm-compute: cannot listen on ${opts.host}:${opts.port}: ${why}\n`);
       return 1;
     }
-    const lanes = s.settings.mode === 'local-only' ? 'local only' : usesSwarm ? `local first, then the swarm (cap ${s.settings.maxPriceMsats} msats a request)` : 'local only (the swarm is off: --allow-swarm turns it on)';
+    const lanes =
+      s.settings.mode === 'local-only'
+        ? 'local only'
+        : usesSwarm
+          ? `local first, then the swarm (cap ${s.settings.maxPriceMsats} msats a request)`
+          : 'local only (the swarm is off: --allow-swarm turns it on)';
     io.stderr(`swarm-compute gateway listening on ${gateway.url} — Ollama API at ${gateway.url}/api, OpenAI API at ${gateway.url}/v1; ${lanes}\n`);
     await stop;
     io.stderr(`swarm-compute gateway stopping${gateway.running() ? `: cancelling ${gateway.running()} running request(s)` : ''}\n`);

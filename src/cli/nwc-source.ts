@@ -50,7 +50,10 @@ function readNwcFile(path: string): string {
   } catch (err) {
     throw new UsageError(`--nwc-file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  const line = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
+  const line = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .find((l) => l !== '' && !l.startsWith('#'));
   if (!line) throw new UsageError(`--nwc-file ${path} holds no nostr+walletconnect:// URI`);
   return nwcUri(`--nwc-file ${path}`, line);
 }

@@ -48,7 +48,7 @@ export function submitJson(f: SubmitFacts): SubmitJson {
   const r = f.result;
   return {
     lane: r.lane,
-    response: r.lane === 'failed' ? r.partialResponse ?? null : r.response,
+    response: r.lane === 'failed' ? (r.partialResponse ?? null) : r.response,
     model: f.model,
     jobId: r.lane === 'swarm' ? r.jobId : f.jobId,
     provider: r.lane === 'swarm' ? r.provider : r.lane === 'failed' ? f.provider : null,

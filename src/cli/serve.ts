@@ -46,7 +46,10 @@ export function relaysFrom(a: ParsedArgs, env: NodeJS.ProcessEnv): string[] {
   const flags = a.lists.get('relay');
   if (flags) relays = flags.map((r) => relayUrl('--relay', r));
   else if (env.SWARM_COMPUTE_RELAYS && env.SWARM_COMPUTE_RELAYS.trim()) {
-    relays = env.SWARM_COMPUTE_RELAYS.split(',').map((r) => r.trim()).filter(Boolean).map((r) => relayUrl('SWARM_COMPUTE_RELAYS', r));
+    relays = env.SWARM_COMPUTE_RELAYS.split(',')
+      .map((r) => r.trim())
+      .filter(Boolean)
+      .map((r) => relayUrl('SWARM_COMPUTE_RELAYS', r));
   } else relays = PUBLIC_RELAYS;
   return [...new Set(relays)];
 }

@@ -1,7 +1,21 @@
 import * as nip19 from 'nostr-tools/nip19';
 import type { EngineSettings, Mode } from '../engine-api';
 import { parseArgs, seconds, UsageError, wholeNumber, type FlagSpec } from './args';
-import { DEFAULT_HEDGE_AFTER_SECS, DEFAULT_LOCAL_STALL_SECS, DEFAULT_LOCAL_TIMEOUT_SECS, DEFAULT_MAX_PRICE_MSATS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_OFFER_WINDOW_SECS, DEFAULT_SWARM_TIMEOUT_SECS, DEFAULT_MODEL, DEFAULT_OLLAMA_HOST, JOB_TYPES, PUBLIC_RELAYS, defaultDataDir, normalizeOllamaHost } from './defaults';
+import {
+  DEFAULT_HEDGE_AFTER_SECS,
+  DEFAULT_LOCAL_STALL_SECS,
+  DEFAULT_LOCAL_TIMEOUT_SECS,
+  DEFAULT_MAX_PRICE_MSATS,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_OFFER_WINDOW_SECS,
+  DEFAULT_SWARM_TIMEOUT_SECS,
+  DEFAULT_MODEL,
+  DEFAULT_OLLAMA_HOST,
+  JOB_TYPES,
+  PUBLIC_RELAYS,
+  defaultDataDir,
+  normalizeOllamaHost,
+} from './defaults';
 import { nwcFrom } from './nwc-source';
 
 export const SUBMIT_FLAGS: Record<string, FlagSpec> = {
@@ -124,30 +138,34 @@ export function parseSubmitOptions(argv: string[], env: NodeJS.ProcessEnv): Subm
   const model = str('model') ?? DEFAULT_MODEL;
   if (!model.trim()) throw new UsageError('--model must not be empty');
   const maxPriceMsats = str('max-price-msats') !== undefined ? wholeNumber('--max-price-msats', str('max-price-msats')!, 0) : DEFAULT_MAX_PRICE_MSATS;
-  const localTimeoutSecs =
-    str('local-timeout-secs') !== undefined ? seconds('--local-timeout-secs', str('local-timeout-secs')!) : DEFAULT_LOCAL_TIMEOUT_SECS;
+  const localTimeoutSecs = str('local-timeout-secs') !== undefined ? seconds('--local-timeout-secs', str('local-timeout-secs')!) : DEFAULT_LOCAL_TIMEOUT_SECS;
   const localStallSecs = str('local-stall-secs') !== undefined ? seconds('--local-stall-secs', str('local-stall-secs')!) : DEFAULT_LOCAL_STALL_SECS;
-  const hedgeAfterSecs =
-    str('hedge-after-secs') !== undefined ? seconds('--hedge-after-secs', str('hedge-after-secs')!, true) : DEFAULT_HEDGE_AFTER_SECS;
+  const hedgeAfterSecs = str('hedge-after-secs') !== undefined ? seconds('--hedge-after-secs', str('hedge-after-secs')!, true) : DEFAULT_HEDGE_AFTER_SECS;
   if (hedgeAfterSecs > 0 && mode !== 'fallback') {
     throw new UsageError('--hedge-after-secs needs the fallback mode (--local-first without --no-fallback): it starts the swarm job while local is slow');
   }
   const swarmTimeoutSecs = str('swarm-timeout-secs') !== undefined ? seconds('--swarm-timeout-secs', str('swarm-timeout-secs')!) : DEFAULT_SWARM_TIMEOUT_SECS;
   const offerWindowSecs = str('offer-window-secs') !== undefined ? seconds('--offer-window-secs', str('offer-window-secs')!, true) : DEFAULT_OFFER_WINDOW_SECS;
   const dailyBudgetMsats =
-    str('daily-budget-msats') !== undefined ? wholeNumber('--daily-budget-msats', str('daily-budget-msats')!, 0) : envNumber(env, 'SWARM_COMPUTE_DAILY_BUDGET_MSATS');
+    str('daily-budget-msats') !== undefined
+      ? wholeNumber('--daily-budget-msats', str('daily-budget-msats')!, 0)
+      : envNumber(env, 'SWARM_COMPUTE_DAILY_BUDGET_MSATS');
   const monthlyBudgetMsats =
     str('monthly-budget-msats') !== undefined
       ? wholeNumber('--monthly-budget-msats', str('monthly-budget-msats')!, 0)
       : envNumber(env, 'SWARM_COMPUTE_MONTHLY_BUDGET_MSATS');
 
-  const maxResponseBytes = str('max-response-bytes') !== undefined ? wholeNumber('--max-response-bytes', str('max-response-bytes')!, 1) : DEFAULT_MAX_RESPONSE_BYTES;
+  const maxResponseBytes =
+    str('max-response-bytes') !== undefined ? wholeNumber('--max-response-bytes', str('max-response-bytes')!, 1) : DEFAULT_MAX_RESPONSE_BYTES;
 
   let relays: string[];
   const relayFlags = a.lists.get('relay');
   if (relayFlags) relays = relayFlags.map((r) => relayUrl('--relay', r));
   else if (env.SWARM_COMPUTE_RELAYS && env.SWARM_COMPUTE_RELAYS.trim()) {
-    relays = env.SWARM_COMPUTE_RELAYS.split(',').map((r) => r.trim()).filter(Boolean).map((r) => relayUrl('SWARM_COMPUTE_RELAYS', r));
+    relays = env.SWARM_COMPUTE_RELAYS.split(',')
+      .map((r) => r.trim())
+      .filter(Boolean)
+      .map((r) => relayUrl('SWARM_COMPUTE_RELAYS', r));
   } else relays = PUBLIC_RELAYS;
   relays = [...new Set(relays)];
 
@@ -175,7 +193,8 @@ export function parseSubmitOptions(argv: string[], env: NodeJS.ProcessEnv): Subm
 
   const conversationId = str('conversation') ?? null;
   const continueNewest = a.booleans.has('continue');
-  if (conversationId !== null && continueNewest) throw new UsageError('--conversation and --continue cannot be combined: --continue means the newest conversation');
+  if (conversationId !== null && continueNewest)
+    throw new UsageError('--conversation and --continue cannot be combined: --continue means the newest conversation');
   if (conversationId !== null && !conversationId.trim()) throw new UsageError('--conversation must name a conversation id, got ""');
 
   const prompt = str('prompt');

@@ -11,7 +11,15 @@ import type { Payer } from '../wallet/types';
 import { EventChannel } from './event-channel';
 import { fallbackConfigFor, validateSettings } from './settings';
 import { lastLoadMs, localRecordFields } from './local-record';
-import { DEFAULT_CONTEXT_TOKENS, fitConversation, turnsFromMessages, turnsFromRows, withoutRetried, type FittedConversation, type Turn } from './conversation-turns';
+import {
+  DEFAULT_CONTEXT_TOKENS,
+  fitConversation,
+  turnsFromMessages,
+  turnsFromRows,
+  withoutRetried,
+  type FittedConversation,
+  type Turn,
+} from './conversation-turns';
 import { ollamaContextTokens } from '../local/ollama-context';
 
 export interface EngineParts {
@@ -125,7 +133,9 @@ export class EngineCore implements Engine {
         contextTokens,
       });
       if (conversation.leftOutTurns > 0) {
-        log.info(`conversation ${conversationId}: ${conversation.leftOutTurns} earlier turn(s) left out to fit ${settings.model}'s context of ${contextTokens} tokens`);
+        log.info(
+          `conversation ${conversationId}: ${conversation.leftOutTurns} earlier turn(s) left out to fit ${settings.model}'s context of ${contextTokens} tokens`,
+        );
       }
     }
     // no earlier turn left to send: exactly a first turn (the prompt alone)
@@ -260,7 +270,7 @@ function recordPatch(
     ...(publishedJobId ? { jobId: publishedJobId } : {}),
     state: cancelled ? 'cancelled' : result.lane === 'failed' ? 'failed' : 'completed',
     lane: result.lane,
-    response: result.lane === 'failed' ? result.partialResponse ?? null : result.response,
+    response: result.lane === 'failed' ? (result.partialResponse ?? null) : result.response,
     error: errorParts.length ? errorParts.join('; ') : null,
     localAttempted: local !== null,
     localOutcome,

@@ -11,7 +11,7 @@ export function localRecordFields(trace: FallbackTrace): Partial<JobRecord> {
     localTtftMs: local ? local.ttftMs : null,
     localLoadMs: stats?.loadMs ?? null,
     localTokensPerSec: stats?.tokensPerSec ?? null,
-    localRemoteHost: local?.ok ? local.remoteHost ?? null : null,
+    localRemoteHost: local?.ok ? (local.remoteHost ?? null) : null,
     hedged: Boolean(hedge),
     hedgeWinner: hedge?.winner ?? null,
     hedgeLoserOutcome: hedge?.loserOutcome ?? null,

@@ -14,7 +14,7 @@ export function fallbackConfigFor(settings: EngineSettings, mode: Mode = setting
     forceSwarm: mode === 'swarm-only',
     localStallSecs: settings.localStallSecs ?? DEFAULT_LOCAL_STALL_SECS,
     // hedging only means something when local may fall back to the swarm
-    hedgeAfterSecs: mode === 'fallback' ? settings.hedgeAfterSecs ?? 0 : 0,
+    hedgeAfterSecs: mode === 'fallback' ? (settings.hedgeAfterSecs ?? 0) : 0,
     allowOllamaCloud: settings.allowOllamaCloud ?? false,
   };
 }

@@ -65,13 +65,7 @@ export class FallbackManager {
     private readonly setTimer?: (fn: () => void, ms: number) => () => void,
   ) {}
 
-  async run(
-    config: FallbackConfig,
-    request: FallbackRequest,
-    swarmDeps: Omit<SwarmDeps, 'emit'>,
-    emit: Emit,
-    signal: AbortSignal,
-  ): Promise<FallbackTrace> {
+  async run(config: FallbackConfig, request: FallbackRequest, swarmDeps: Omit<SwarmDeps, 'emit'>, emit: Emit, signal: AbortSignal): Promise<FallbackTrace> {
     const plan = planFor(config);
     const started = Date.now();
     // Time spent waiting on the user's consent is not the job's: left out of durationMs.
@@ -190,23 +184,27 @@ export class FallbackManager {
       consentMs = Date.now() - askedAt;
       if (!allowed || signal.aborted) {
         const cancelled = signal.aborted;
-        return this.finish(emit, {
-          result: {
-            lane: 'failed',
-            localError: local && !local.ok ? local.error.message : null,
-            localErrorKind: local && !local.ok ? local.error.kind : undefined,
-            swarmError: cancelled ? 'not attempted: cancelled' : SWARM_DECLINED,
-            swarmErrorKind: cancelled ? 'cancelled' : 'declined',
-            ...localPartialOf(local),
-            cancelled: cancelled || undefined,
-            ...hedgeFacts,
+        return this.finish(
+          emit,
+          {
+            result: {
+              lane: 'failed',
+              localError: local && !local.ok ? local.error.message : null,
+              localErrorKind: local && !local.ok ? local.error.kind : undefined,
+              swarmError: cancelled ? 'not attempted: cancelled' : SWARM_DECLINED,
+              swarmErrorKind: cancelled ? 'cancelled' : 'declined',
+              ...localPartialOf(local),
+              cancelled: cancelled || undefined,
+              ...hedgeFacts,
+            },
+            cancelled,
+            local,
+            swarm: null,
+            swarmStart: null,
+            hedge: hedgeTrace(hedge),
           },
-          cancelled,
-          local,
-          swarm: null,
-          swarmStart: null,
-          hedge: hedgeTrace(hedge),
-        }, consentMs);
+          consentMs,
+        );
       }
     }
 
@@ -282,7 +280,10 @@ export function localRequest(config: FallbackConfig, request: FallbackRequest): 
     ...(request.system !== undefined ? { system: request.system } : {}),
     ...(request.messages !== undefined ? { messages: request.messages } : {}),
     ...(request.confirmRemoteModel
-      ? { confirmRemote: (remoteHost: string, signal: AbortSignal) => request.confirmRemoteModel!({ model: request.model, remoteHost, prompt: request.prompt }, signal) }
+      ? {
+          confirmRemote: (remoteHost: string, signal: AbortSignal) =>
+            request.confirmRemoteModel!({ model: request.model, remoteHost, prompt: request.prompt }, signal),
+        }
       : {}),
   };
 }

@@ -67,7 +67,8 @@ function conversation(raw: unknown): ChatMessage[] {
   const messages = raw.map((m, i) => {
     const msg = object(m) as { role?: unknown; content?: unknown; images?: unknown; tool_calls?: unknown };
     if (Array.isArray(msg.images) && msg.images.length > 0) throw new BadRequest(`messages[${i}]: images are not supported by the swarm-compute gateway`);
-    if (Array.isArray(msg.tool_calls) && msg.tool_calls.length > 0) throw new BadRequest(`messages[${i}]: tool calls are not supported by the swarm-compute gateway`);
+    if (Array.isArray(msg.tool_calls) && msg.tool_calls.length > 0)
+      throw new BadRequest(`messages[${i}]: tool calls are not supported by the swarm-compute gateway`);
     return { role: role(msg.role, i), content: content(msg.content, i) };
   });
   if (messages.length > 0) {

@@ -11,7 +11,10 @@ export interface RunText {
 }
 
 export function runText(messages: ChatMessage[]): RunText {
-  const system = messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
+  const system = messages
+    .filter((m) => m.role === 'system')
+    .map((m) => m.content)
+    .join('\n\n');
   const lastUser = [...messages].reverse().find((m) => m.role === 'user');
   return { prompt: lastUser?.content ?? '', ...(system.trim() ? { system } : {}) };
 }

@@ -134,12 +134,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       case 'GET /v1/models': {
         const models = await modelTags(options.ollamaHost(), options.defaultModel(), swarmAllowed());
         const created = (m: { modified_at?: string }) => Math.floor((Date.parse(m.modified_at ?? '') || 0) / 1000);
-        return sendJson(res, 200, { object: 'list', data: models.map((m) => ({ id: m.name, object: 'model', created: created(m), owned_by: 'swarm-compute' })) });
+        return sendJson(res, 200, {
+          object: 'list',
+          data: models.map((m) => ({ id: m.name, object: 'model', created: created(m), owned_by: 'swarm-compute' })),
+        });
       }
       case 'POST /api/show': {
         // model details (context length, template) are the local Ollama's to tell
         const body = await readBody(req);
-        const up = await upstreamJson(options.ollamaHost(), '/api/show', { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+        const up = await upstreamJson(options.ollamaHost(), '/api/show', {
+          method: 'POST',
+          body: JSON.stringify(body),
+          headers: { 'Content-Type': 'application/json' },
+        });
         if (up?.status === 200) return sendJson(res, 200, gatewayCapabilities(up.body));
         const asked = String((body as { model?: unknown; name?: unknown })?.model ?? (body as { name?: unknown })?.name ?? '');
         if (swarmAllowed() && sameModel(asked, options.defaultModel())) {
@@ -173,7 +180,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         }
         if (call.loadOnly) {
           // Ollama's "load the model" request: there is no prompt to run
-          return sendJson(res, 200, { ...(format.whole('', { startedNs, firstTokenNs: startedNs, endNs: process.hrtime.bigint(), promptChars: 0, pieces: 0, completionChars: 0 }) as object), done_reason: 'load' });
+          return sendJson(res, 200, {
+            ...(format.whole('', {
+              startedNs,
+              firstTokenNs: startedNs,
+              endNs: process.hrtime.bigint(),
+              promptChars: 0,
+              pieces: 0,
+              completionChars: 0,
+            }) as object),
+            done_reason: 'load',
+          });
         }
         return answer(ctx, call, format, res, startedNs);
       }
@@ -190,7 +207,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     route(req, res).catch((err: unknown) => {
       const openAi = (req.url ?? '').startsWith('/v1/');
       const [status, code, message] =
-        err instanceof BadRequest ? [400, 'invalid_request', err.message] : err instanceof TooLarge ? [413, 'too_large', `the request body is larger than ${MAX_BODY_BYTES} bytes`] : [500, 'internal_error', `internal error: ${(err as Error).message}`];
+        err instanceof BadRequest
+          ? [400, 'invalid_request', err.message]
+          : err instanceof TooLarge
+            ? [413, 'too_large', `the request body is larger than ${MAX_BODY_BYTES} bytes`]
+            : [500, 'internal_error', `internal error: ${(err as Error).message}`];
       if (status === 500) options.warn(`gateway: ${(err as Error).stack ?? String(err)}`);
       if (!res.headersSent) sendJson(res, status, openAi ? openAiError(status, code, message) : { error: message });
       else res.end();

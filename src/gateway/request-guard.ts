@@ -76,7 +76,11 @@ export function refusal(headers: IncomingHttpHeaders, options: GuardOptions): Re
       originHost = null;
     }
     if (originHost === null || !options.hosts.has(originHost)) {
-      return { status: 403, code: 'forbidden_origin', message: `requests from the web page ${origin} are refused: only programs on this machine may use the gateway` };
+      return {
+        status: 403,
+        code: 'forbidden_origin',
+        message: `requests from the web page ${origin} are refused: only programs on this machine may use the gateway`,
+      };
     }
   }
   const site = headers['sec-fetch-site'];

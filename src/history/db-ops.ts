@@ -25,9 +25,7 @@ export interface LoadOptions {
   repair: boolean;
 }
 
-export type LoadResult =
-  | { ok: true; migrated: boolean; version: number }
-  | { ok: false; reason: string };
+export type LoadResult = { ok: true; migrated: boolean; version: number } | { ok: false; reason: string };
 
 export interface ApplyResult {
   /** bytes of whole lines taken (applied or skipped); an unfinished last line is not taken */

@@ -7,8 +7,25 @@ import type { ApplyResult, ListChunk, LoadOptions, LoadResult, WriteOp } from '.
 import { parseJournalLine } from './journal-format';
 import { queryMetrics, querySpentSince } from './metrics-query';
 import { queryLocalModelStats } from './local-stats-query';
-import { insertReservation, paymentsInDb, reserveInDb, settleInDb, type LedgerPayment, type PaymentState, type ReservationLimits, type ReserveResult } from './payment-ledger';
-import { BLANK_TEXT, blankTextBefore, deleteConversation, queryConversation, queryConversations, queryNewestConversation, reclaimSpaceAfter } from './conversation-query';
+import {
+  insertReservation,
+  paymentsInDb,
+  reserveInDb,
+  settleInDb,
+  type LedgerPayment,
+  type PaymentState,
+  type ReservationLimits,
+  type ReserveResult,
+} from './payment-ledger';
+import {
+  BLANK_TEXT,
+  blankTextBefore,
+  deleteConversation,
+  queryConversation,
+  queryConversations,
+  queryNewestConversation,
+  reclaimSpaceAfter,
+} from './conversation-query';
 import { SELECT_COLUMNS } from './row-mapping';
 import { migrate, needsMigration, rollbackQuietly, schemaVersion } from './schema';
 import type { ConversationSummary, LocalModelStats, Metrics } from './types';

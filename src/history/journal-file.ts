@@ -101,4 +101,3 @@ export async function moveJournalAside(path: string, backup: string): Promise<st
     throw err;
   }
 }
-

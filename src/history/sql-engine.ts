@@ -47,8 +47,7 @@ function readWasmFile(explicit?: string): ArrayBuffer {
   const found = candidates.find((p) => existsSync(p));
   if (!found) {
     throw new Error(
-      `history: sql.js's ${WASM_NAME} was not found (looked in: ${candidates.join(', ') || 'nowhere'}); ` +
-        'the build must copy it next to the bundle',
+      `history: sql.js's ${WASM_NAME} was not found (looked in: ${candidates.join(', ') || 'nowhere'}); ` + 'the build must copy it next to the bundle',
     );
   }
   const bytes = readFileSync(found);
@@ -69,10 +68,7 @@ export function loadSqlJs(wasmPath?: string): Promise<SqlJsStatic> {
   const init = initSqlJs({ wasmBinary });
   loaded = init.catch((err: unknown) => {
     // sql.js keeps this failure for the rest of the process; say so.
-    throw new Error(
-      `history: sql.js failed to initialise (${err instanceof Error ? err.message : String(err)}); ` +
-        'restart the process to retry',
-    );
+    throw new Error(`history: sql.js failed to initialise (${err instanceof Error ? err.message : String(err)}); ` + 'restart the process to retry');
   });
   return loaded;
 }

@@ -216,7 +216,11 @@ class SqliteHistory implements HistoryStore, PaymentLedger {
 
   reservePayment(payment: PaymentReservation, limits: ReservationLimits): Promise<ReserveResult> {
     const op = { op: 'reserve' as const, payment };
-    return this.writeWith(op, () => this.host.reserve(op, limits), (r) => r.ok);
+    return this.writeWith(
+      op,
+      () => this.host.reserve(op, limits),
+      (r) => r.ok,
+    );
   }
 
   settlePayment(paymentHash: string, settlement: PaymentSettlement): Promise<void> {
@@ -318,7 +322,11 @@ class SqliteHistory implements HistoryStore, PaymentLedger {
   }
 
   private write(op: WriteOp): Promise<void> {
-    return this.writeWith(op, () => this.host.write(op), (changed) => changed).then(() => undefined);
+    return this.writeWith(
+      op,
+      () => this.host.write(op),
+      (changed) => changed,
+    ).then(() => undefined);
   }
 
   /** Under the lock: apply a change (`apply`), then journal `op` when `changedOf` says it changed something. */
@@ -357,9 +365,7 @@ class SqliteHistory implements HistoryStore, PaymentLedger {
   /** Under the lock: one line at the journal's end, durably; the journal is created when there is none. */
   private async append(op: WriteOp): Promise<void> {
     const line = journalLine(op);
-    const after = this.journal
-      ? await appendJournal(this.journalPath, line)
-      : await createJournal(this.journalPath, journalHeader(this.generation) + line);
+    const after = this.journal ? await appendJournal(this.journalPath, line) : await createJournal(this.journalPath, journalHeader(this.generation) + line);
     if (this.journal && after.ino !== this.journal.ino) {
       // cannot happen under the lock; if it did, the files are the truth
       this.stamp = undefined;
@@ -389,7 +395,7 @@ class SqliteHistory implements HistoryStore, PaymentLedger {
 
   /** Under the lock, after a sync: a new snapshot with everything, then the journal goes. */
   private async compact(): Promise<void> {
-    const generation = ((this.generation + 1) >>> 0) || 1;
+    const generation = (this.generation + 1) >>> 0 || 1;
     const bytes = await this.host.export();
     writeGeneration(bytes, generation);
     try {

@@ -90,8 +90,7 @@ export interface LocalModelStats {
 }
 
 /** What insert() takes: a run that names no conversation starts its own (its id, turn 1, question = prompt). */
-export type NewJobRecord = Omit<JobRecord, 'conversationId' | 'turn' | 'question'> &
-  Partial<Pick<JobRecord, 'conversationId' | 'turn' | 'question'>>;
+export type NewJobRecord = Omit<JobRecord, 'conversationId' | 'turn' | 'question'> & Partial<Pick<JobRecord, 'conversationId' | 'turn' | 'question'>>;
 
 /** One conversation in the list of past ones (newest activity first). */
 export interface ConversationSummary {

@@ -61,9 +61,7 @@ class WorkerDbHost implements DbHost {
     // execArgv: [] — not the host's flags: a loader such as `--import tsx` would
     // start its own machinery in the worker and slow its start several-fold
     this.worker =
-      launch.kind === 'file'
-        ? new Worker(launch.path, { workerData, execArgv: [] })
-        : new Worker(launch.code, { eval: true, workerData, execArgv: [] });
+      launch.kind === 'file' ? new Worker(launch.path, { workerData, execArgv: [] }) : new Worker(launch.code, { eval: true, workerData, execArgv: [] });
     this.worker.on('message', (reply: WorkerReply) => this.onReply(reply));
     this.worker.on('error', (err) => this.stop(new Error(`history: the database worker failed: ${err.message}`)));
     this.worker.on('messageerror', (err) => this.stop(new Error(`history: a message from the database worker was unreadable: ${err.message}`)));

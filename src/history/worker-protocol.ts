@@ -1,7 +1,22 @@
 // Messages between the store (any thread) and its database worker.
 
-export type WorkerMethod = 'load' | 'applyJournal' | 'write' | 'get' | 'list' | 'listMore' | 'metrics' | 'localStats' | 'spent' | 'reserve' | 'payments' | 'export' | 'close'
-  | 'conversation' | 'newestConversation' | 'conversations';
+export type WorkerMethod =
+  | 'load'
+  | 'applyJournal'
+  | 'write'
+  | 'get'
+  | 'list'
+  | 'listMore'
+  | 'metrics'
+  | 'localStats'
+  | 'spent'
+  | 'reserve'
+  | 'payments'
+  | 'export'
+  | 'close'
+  | 'conversation'
+  | 'newestConversation'
+  | 'conversations';
 
 export interface WorkerRequest {
   id: number;
@@ -9,9 +24,7 @@ export interface WorkerRequest {
   args: unknown[];
 }
 
-export type WorkerReply =
-  | { id: number; kind: 'result'; value: unknown }
-  | { id: number; kind: 'error'; name: string; message: string };
+export type WorkerReply = { id: number; kind: 'result'; value: unknown } | { id: number; kind: 'error'; name: string; message: string };
 
 export interface WorkerInit {
   /** sql-wasm.wasm, already found and validated by the caller */

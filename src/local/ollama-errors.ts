@@ -42,15 +42,7 @@ function afterWords(ctx: OllamaCallContext): string {
 
 const REFUSED = new Set(['ECONNREFUSED']);
 const DNS = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'EAI_NODATA']);
-const UNREACHABLE = new Set([
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EHOSTDOWN',
-  'ENETDOWN',
-  'EADDRNOTAVAIL',
-  'ETIMEDOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
+const UNREACHABLE = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'EADDRNOTAVAIL', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 const BROKEN = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_CLOSED']);
 
 export function displayHost(host: string): string {
@@ -106,7 +98,10 @@ export function abortError(cause: AbortCause, ctx: OllamaCallContext): LocalErro
     case 'cancelled':
       return localError('cancelled', 'Cancelled');
     case 'stalled':
-      return localError('timeout', `Ollama at ${host} sent nothing for ${spacedSeconds(ctx.stallMs ?? 0)}${afterWords(ctx) || (streamed ? ' in the middle of the answer' : '')}`);
+      return localError(
+        'timeout',
+        `Ollama at ${host} sent nothing for ${spacedSeconds(ctx.stallMs ?? 0)}${afterWords(ctx) || (streamed ? ' in the middle of the answer' : '')}`,
+      );
     case 'first-token': {
       const within = `no first token within ${spacedSeconds(ctx.firstTokenMs ?? 0)}`;
       const model = ctx.model ?? 'the model';
@@ -147,10 +142,7 @@ export function classifyOllamaError(err: unknown, ctx: OllamaCallContext): Local
     return localError('unavailable', `Ollama is not running at ${host}: start it with \`ollama serve\``);
   }
   if (codes.some((c) => DNS.has(c))) {
-    return localError(
-      'unavailable',
-      `Cannot resolve the Ollama host "${hostname(ctx.host)}" (${host}): check the host name in the Ollama host setting`,
-    );
+    return localError('unavailable', `Cannot resolve the Ollama host "${hostname(ctx.host)}" (${host}): check the host name in the Ollama host setting`);
   }
   const unreachable = codes.find((c) => UNREACHABLE.has(c));
   if (unreachable) {

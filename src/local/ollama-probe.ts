@@ -10,12 +10,7 @@ import { abortError, classifyOllamaError } from './ollama-errors';
 /** A health check should not wait as long as a generation may. */
 export const DEFAULT_PROBE_TIMEOUT_MS = 5000;
 
-async function probe<T>(
-  host: string,
-  signal: AbortSignal,
-  timeoutMs: number,
-  ask: (client: Ollama) => Promise<T>,
-): Promise<LocalProbe<T>> {
+async function probe<T>(host: string, signal: AbortSignal, timeoutMs: number, ask: (client: Ollama) => Promise<T>): Promise<LocalProbe<T>> {
   const scope = new RequestScope(signal, timeoutMs);
   try {
     if (scope.cause) throw new Error(scope.cause);
@@ -30,11 +25,7 @@ async function probe<T>(
 }
 
 /** Names of the installed models (GET /api/tags), e.g. ["llama3.2:latest"]. */
-export function listLocalModels(
-  host: string,
-  signal: AbortSignal,
-  timeoutMs = DEFAULT_PROBE_TIMEOUT_MS,
-): Promise<LocalProbe<string[]>> {
+export function listLocalModels(host: string, signal: AbortSignal, timeoutMs = DEFAULT_PROBE_TIMEOUT_MS): Promise<LocalProbe<string[]>> {
   return probe(host, signal, timeoutMs, async (client) => {
     const { models } = await client.list();
     if (!Array.isArray(models)) throw new Error('the /api/tags answer has no model list');
@@ -43,11 +34,7 @@ export function listLocalModels(
 }
 
 /** The daemon's version (GET /api/version), e.g. "0.6.5". */
-export function ollamaVersion(
-  host: string,
-  signal: AbortSignal,
-  timeoutMs = DEFAULT_PROBE_TIMEOUT_MS,
-): Promise<LocalProbe<string>> {
+export function ollamaVersion(host: string, signal: AbortSignal, timeoutMs = DEFAULT_PROBE_TIMEOUT_MS): Promise<LocalProbe<string>> {
   return probe(host, signal, timeoutMs, async (client) => {
     const { version } = await client.version();
     if (typeof version !== 'string') throw new Error('the /api/version answer has no version');
@@ -60,12 +47,7 @@ export function ollamaVersion(
  * Ollama ("llama3.2" matches "llama3.2:latest"). A missing model is
  * { ok: true, value: false }, not an error.
  */
-export async function hasModel(
-  host: string,
-  model: string,
-  signal: AbortSignal,
-  timeoutMs = DEFAULT_PROBE_TIMEOUT_MS,
-): Promise<LocalProbe<boolean>> {
+export async function hasModel(host: string, model: string, signal: AbortSignal, timeoutMs = DEFAULT_PROBE_TIMEOUT_MS): Promise<LocalProbe<boolean>> {
   const listed = await listLocalModels(host, signal, timeoutMs);
   if (!listed.ok) return listed;
   const wanted = withTag(model);

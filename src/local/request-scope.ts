@@ -76,7 +76,6 @@ export class RequestScope {
     this.touch();
   }
 
-
   get signal(): AbortSignal {
     return this.controller.signal;
   }

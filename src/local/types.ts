@@ -62,17 +62,10 @@ export type LocalOutcome =
     };
 
 /** What the lane tells while it waits for the first token. */
-export type LocalProgress =
-  | { type: 'loaded'; model: string; loaded: boolean }
-  | { type: 'first-token' };
+export type LocalProgress = { type: 'loaded'; model: string; loaded: boolean } | { type: 'first-token' };
 
 export interface LocalLane {
-  run(
-    request: LocalRequest,
-    signal: AbortSignal,
-    onToken: (text: string) => void,
-    onProgress?: (progress: LocalProgress) => void,
-  ): Promise<LocalOutcome>;
+  run(request: LocalRequest, signal: AbortSignal, onToken: (text: string) => void, onProgress?: (progress: LocalProgress) => void): Promise<LocalOutcome>;
 }
 
 /**

@@ -52,11 +52,7 @@ export function buildAnnouncementDeletion(eventIds: string[], secretKey: Uint8Ar
       kind: KIND_DELETION,
       created_at: nowSecs(),
       content: 'provider stopped serving',
-      tags: [
-        ['a', announcementAddress(getPublicKey(secretKey))],
-        ...eventIds.map((id) => ['e', id]),
-        ['k', String(KIND_HANDLER_INFO)],
-      ],
+      tags: [['a', announcementAddress(getPublicKey(secretKey))], ...eventIds.map((id) => ['e', id]), ['k', String(KIND_HANDLER_INFO)]],
     },
     secretKey,
   );

@@ -80,8 +80,6 @@ export class JobReplies {
   }
 
   private seal(text: string): string {
-    return this.job.encryption === 'nip04'
-      ? nip04Encrypt(this.secretKey, this.job.customer, text)
-      : encryptForProvider(text, this.keys, this.job.customer);
+    return this.job.encryption === 'nip04' ? nip04Encrypt(this.secretKey, this.job.customer, text) : encryptForProvider(text, this.keys, this.job.customer);
   }
 }

@@ -34,16 +34,7 @@ import { sameModel } from './model-name';
 import { RelayWriter } from './relay-writer';
 import { authSigner } from '../swarm/relay-auth';
 import { ServedJob } from './served-job';
-import type {
-  ProviderDeps,
-  ProviderEvent,
-  ProviderLog,
-  ProviderSettings,
-  ProviderStart,
-  ProviderStatus,
-  ProviderTuning,
-  ServedJobState,
-} from './types';
+import type { ProviderDeps, ProviderEvent, ProviderLog, ProviderSettings, ProviderStart, ProviderStatus, ProviderTuning, ServedJobState } from './types';
 import { WorkQueue } from './work-queue';
 
 export const DEFAULT_PROVIDER_TUNING: ProviderTuning = {
@@ -135,7 +126,10 @@ export class ModelProvider {
     for (const model of s.models) {
       if (!installed.value.some((name) => sameModel(name, model))) {
         const have = installed.value.length > 0 ? installed.value.join(', ') : 'none';
-        return fail('model-missing', `model "${model}" is not installed in Ollama at ${s.ollamaHost} (installed: ${have}); pull it first: ollama pull ${model}`);
+        return fail(
+          'model-missing',
+          `model "${model}" is not installed in Ollama at ${s.ollamaHost} (installed: ${have}); pull it first: ollama pull ${model}`,
+        );
       }
     }
 
@@ -157,12 +151,14 @@ export class ModelProvider {
         alreadyHave: (id) => this.seen.has(id),
         onevent: (event, url) => this.onJob(event, url),
       }),
-      this.withdrawals.connect().then(() =>
-        this.withdrawals!.subscribe(
-          { kinds: [KIND_DELETION], '#k': [String(KIND_TEXT_GENERATION)], since },
-          { alreadyHave: () => false, onevent: (event) => this.onWithdrawal(event) },
+      this.withdrawals
+        .connect()
+        .then(() =>
+          this.withdrawals!.subscribe(
+            { kinds: [KIND_DELETION], '#k': [String(KIND_TEXT_GENERATION)], since },
+            { alreadyHave: () => false, onevent: (event) => this.onWithdrawal(event) },
+          ),
         ),
-      ),
     ]);
     if (this.state !== 'starting') return fail('config', 'stopped while starting');
     this.state = 'serving';
@@ -206,7 +202,11 @@ export class ModelProvider {
     const admitted = this.active.size;
     const limit = Math.max(1, s.maxConcurrent) + Math.max(0, s.maxQueued);
     if (admitted >= limit) {
-      return this.refuse(job, `the provider is busy (${admitted} jobs being checked, awaiting payment, queued or running; it takes ${limit} at a time); try again later`, keys);
+      return this.refuse(
+        job,
+        `the provider is busy (${admitted} jobs being checked, awaiting payment, queued or running; it takes ${limit} at a time); try again later`,
+        keys,
+      );
     }
     const status = this.status();
     if (s.priceMsats > 0 && status.awaitingPayment >= this.tuning.maxAwaitingPayment) {

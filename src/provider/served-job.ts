@@ -211,10 +211,7 @@ export class ServedJob {
     const expirySecs = Math.max(1, Math.ceil(settings.paymentTimeoutMs / 1000));
     let invoice: { bolt11: string; paymentHash: string };
     try {
-      const tx = await wallet!.makeInvoice(
-        { amountMsats: price, description: `swarm-compute job ${this.id}`, expirySecs },
-        { signal: this.signal },
-      );
+      const tx = await wallet!.makeInvoice({ amountMsats: price, description: `swarm-compute job ${this.id}`, expirySecs }, { signal: this.signal });
       invoice = { bolt11: tx.invoice!, paymentHash: tx.paymentHash };
     } catch (err) {
       if (this.signal.aborted) {
@@ -295,7 +292,10 @@ export class ServedJob {
     stream.stop();
     if (this.signal.aborted) return this.endStopped();
     if (!outcome.ok) this.init.log.warn(`job ${this.id.slice(0, 12)}: ${outcome.error.message}`);
-    await this.fail(outcome.ok ? 'generation failed on the provider' : customerReason(outcome.error, model), !outcome.ok && outcome.error.kind === 'model-missing');
+    await this.fail(
+      outcome.ok ? 'generation failed on the provider' : customerReason(outcome.error, model),
+      !outcome.ok && outcome.error.kind === 'model-missing',
+    );
   }
 
   /** The job was stopped (shutdown or customer): end it the way the reason asks. */

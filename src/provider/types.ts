@@ -94,9 +94,7 @@ export type ServedJobState =
   | 'cancelled'; // the customer withdrew it (kind 5)
 
 export type ProviderEvent =
-  | { type: 'job'; jobId: string; customer: string; state: ServedJobState; message: string }
-  | { type: 'announced'; relays: string[] }
-  | { type: 'stopped' };
+  { type: 'job'; jobId: string; customer: string; state: ServedJobState; message: string } | { type: 'announced'; relays: string[] } | { type: 'stopped' };
 
 export interface ProviderStatus {
   serving: boolean;

@@ -31,12 +31,7 @@ export function encryptForProvider(plaintext: string, keys: Nip44Keys, provider:
  * opens it (wrong key, corrupt payload): the caller treats that as an
  * unreadable reply, never as an answer.
  */
-export function decryptFromProvider(
-  content: string,
-  secretKey: Uint8Array,
-  keys: Nip44Keys,
-  provider: string,
-): string | null {
+export function decryptFromProvider(content: string, secretKey: Uint8Array, keys: Nip44Keys, provider: string): string | null {
   if (content.length > MAX_CIPHERTEXT_CHARS) return null;
   try {
     return nip44Decrypt(content, keys.for(provider));

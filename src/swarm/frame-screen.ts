@@ -8,12 +8,7 @@
 // COUNT. Anything else, or any of these with the wrong shape, is garbage.
 
 export type GarbageKind =
-  | 'not JSON'
-  | 'not a message array'
-  | 'unknown message type'
-  | 'malformed EVENT'
-  | 'malformed event'
-  | 'malformed OK/EOSE/CLOSED/NOTICE/AUTH/COUNT';
+  'not JSON' | 'not a message array' | 'unknown message type' | 'malformed EVENT' | 'malformed event' | 'malformed OK/EOSE/CLOSED/NOTICE/AUTH/COUNT';
 
 const isString = (v: unknown): v is string => typeof v === 'string';
 const HEX64 = /^[0-9a-f]{64}$/;

@@ -36,7 +36,9 @@ export class GarbageReport {
     const tally = this.tallies.get(kind);
     if (!tally) {
       this.tallies.set(kind, { pending: 0, lastSaidAt: this.now() });
-      this.say(`relay ${this.url} sent a malformed frame (${kind}); dropped — more like it are counted and summarised every ${Math.round(this.intervalMs / 1000)} s`);
+      this.say(
+        `relay ${this.url} sent a malformed frame (${kind}); dropped — more like it are counted and summarised every ${Math.round(this.intervalMs / 1000)} s`,
+      );
       return;
     }
     tally.pending++;

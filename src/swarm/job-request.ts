@@ -51,10 +51,7 @@ export function buildJobRequest(request: SwarmRequest, secretKey: Uint8Array, ke
   if (request.encrypt) {
     const provider = request.providers[0];
     const content = encryptForProvider(JSON.stringify(inputTags(request)), keys, provider);
-    return finalizeEvent(
-      { kind: KIND_TEXT_GENERATION, created_at: nowSecs(), content, tags: [...routing, ['p', provider], ['encrypted']] },
-      secretKey,
-    );
+    return finalizeEvent({ kind: KIND_TEXT_GENERATION, created_at: nowSecs(), content, tags: [...routing, ['p', provider], ['encrypted']] }, secretKey);
   }
   const tags = [...inputTags(request), ...routing, ...request.providers.map((p) => ['p', p])];
   return finalizeEvent({ kind: KIND_TEXT_GENERATION, created_at: nowSecs(), content: '', tags }, secretKey);

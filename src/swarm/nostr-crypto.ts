@@ -22,7 +22,6 @@ export function loadFastCrypto(): Promise<boolean> {
   return loading;
 }
 
-
 /**
  * nostr-wasm's verifier fails on events larger than about 1 MB (900 kB
  * passes, 1 MB fails): a genuine large answer would be dropped as forged.

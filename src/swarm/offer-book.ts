@@ -32,7 +32,10 @@ export function screenOffer(offer: PaymentOffer, maxPriceMsats: number): { asked
   // Every refusal names what was asked and the cap (CLI.md: swarmError names any refused offer).
   const asked = `${askedMsats === null ? 'no amount' : `${askedMsats} msats`}, cap ${maxPriceMsats} msats`;
   if (!offer.bolt11) {
-    return { askedMsats, refusal: { kind: 'payment-failed', message: `provider ${who} asked for payment without a bolt11 invoice (${asked}; zaps are not supported): not paid` } };
+    return {
+      askedMsats,
+      refusal: { kind: 'payment-failed', message: `provider ${who} asked for payment without a bolt11 invoice (${asked}; zaps are not supported): not paid` },
+    };
   }
   if (!invoice?.ok) {
     return { askedMsats, refusal: { kind: 'payment-failed', message: `provider ${who} sent an invoice that does not decode (${asked}): not paid` } };
@@ -58,9 +61,7 @@ export class OfferBook {
 
   /** the offers a payer may still be asked about, cheapest first, then the earliest */
   candidates(isAllowed: (offer: Offer) => boolean): Offer[] {
-    return this.offers
-      .filter(isAllowed)
-      .sort((a, b) => (a.askedMsats ?? Infinity) - (b.askedMsats ?? Infinity) || a.receivedAt - b.receivedAt);
+    return this.offers.filter(isAllowed).sort((a, b) => (a.askedMsats ?? Infinity) - (b.askedMsats ?? Infinity) || a.receivedAt - b.receivedAt);
   }
 
   providers(): Set<string> {

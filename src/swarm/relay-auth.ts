@@ -103,16 +103,18 @@ export class RelayAuth {
     const relay = this.relay;
     if (!relay?.connected) return;
     // (a signer that throws leaves nostr-tools' promise unsettled: authenticated() is bounded anyway)
-    this.answered = relay.auth(async (template) => this.sign(template)).then(
-      () => {
-        this.lastFailure = null;
-        return true;
-      },
-      (e: unknown) => {
-        this.lastFailure = `the relay refused our NIP-42 authentication: ${e instanceof Error ? e.message : String(e)}`;
-        return false;
-      },
-    );
+    this.answered = relay
+      .auth(async (template) => this.sign(template))
+      .then(
+        () => {
+          this.lastFailure = null;
+          return true;
+        },
+        (e: unknown) => {
+          this.lastFailure = `the relay refused our NIP-42 authentication: ${e instanceof Error ? e.message : String(e)}`;
+          return false;
+        },
+      );
     this.markChallenged();
   }
 }

@@ -335,7 +335,14 @@ export class SwarmJob {
         // It may have been paid: it counts, the provider may still deliver, and no other invoice is paid.
         this.unconfirmed = { provider: offer.provider, amountMsats: outcome.unconfirmed.amountMsats, bolt11: offer.bolt11 };
         this.offerStates.set(offer, 'paid');
-        this.emit({ type: 'payment', jobId, provider: offer.provider, amountMsats: outcome.unconfirmed.amountMsats, outcome: 'refused', message: outcome.message });
+        this.emit({
+          type: 'payment',
+          jobId,
+          provider: offer.provider,
+          amountMsats: outcome.unconfirmed.amountMsats,
+          outcome: 'refused',
+          message: outcome.message,
+        });
         return false;
       }
       if (!outcome.ok) {
@@ -450,7 +457,8 @@ export class SwarmJob {
       this.fail('error', this.errors.join('; '));
     } else {
       const ignored = this.init.ignoredProviders?.().size ?? 0;
-      const others = ignored > 0 ? ` (${ignored} other provider${ignored === 1 ? '' : 's'} answered but ${ignored === 1 ? 'was' : 'were'} not among the named ones)` : '';
+      const others =
+        ignored > 0 ? ` (${ignored} other provider${ignored === 1 ? '' : 's'} answered but ${ignored === 1 ? 'was' : 'were'} not among the named ones)` : '';
       const whom = this.targeted ? 'no named provider' : 'no provider';
       this.fail('no-provider', `${whom} answered within ${secs} s on ${this.init.relays.join(', ')}${refused}${others}`);
     }

@@ -18,7 +18,11 @@ import { superseded } from './local-waiting';
  * Ollama now (`ollama`: not running → start it; running without the row's
  * model → pull).
  */
-export function entryFromRecord(r: JobRecord, ollama: OllamaStatus | null = null, context: ActionContext = { walletConnected: false, swarmRefused: false }): ChatEntry {
+export function entryFromRecord(
+  r: JobRecord,
+  ollama: OllamaStatus | null = null,
+  context: ActionContext = { walletConnected: false, swarmRefused: false },
+): ChatEntry {
   const lane = r.lane === 'local' || r.lane === 'swarm' ? r.lane : r.swarmStart ? 'swarm' : 'local';
   const state = r.state === 'completed' ? 'completed' : r.state === 'cancelled' ? 'cancelled' : 'failed';
   // a row never completed: still running in another window, or VS Code was closed mid-run

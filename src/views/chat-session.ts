@@ -171,7 +171,11 @@ export class ChatSession implements vscode.Disposable {
     if (this.conversationId === conversationId) this.stop();
     await (await this.engines.get()).history.deleteConversation(conversationId);
     this.log.info(`conversation ${conversationId} deleted`);
-    if (this.conversationId === conversationId) this.show(null, this.entries.filter((e) => e.state === 'running'));
+    if (this.conversationId === conversationId)
+      this.show(
+        null,
+        this.entries.filter((e) => e.state === 'running'),
+      );
   }
 
   private show(conversationId: string | null, entries: ChatEntry[]): void {
@@ -371,7 +375,11 @@ export class ChatSession implements vscode.Disposable {
   }
 
   /** A cloud model (allowOllamaCloud): the prompt leaves the machine for `remoteHost`; ask first, naming it. */
-  private async confirmRemoteModel(entry: ChatEntry | undefined, info: { model: string; remoteHost: string; prompt: string }, signal: AbortSignal): Promise<boolean> {
+  private async confirmRemoteModel(
+    entry: ChatEntry | undefined,
+    info: { model: string; remoteHost: string; prompt: string },
+    signal: AbortSignal,
+  ): Promise<boolean> {
     const request: ConsentRequest = {
       id: randomUUID(),
       prompt: info.prompt,
@@ -425,8 +433,7 @@ export class ChatSession implements vscode.Disposable {
         return;
       case 'payment': {
         const who = shortNpub(event.provider);
-        entry.status =
-          event.outcome === 'paid' ? `Paid ${formatSats(event.amountMsats)} to ${who}` : `Refused to pay ${who}: ${event.message}`;
+        entry.status = event.outcome === 'paid' ? `Paid ${formatSats(event.amountMsats)} to ${who}` : `Refused to pay ${who}: ${event.message}`;
         if (event.outcome === 'paid') entry.costMsats += event.amountMsats;
         else {
           // kept after the run ends (the status line is not): the provider was not paid, and may not answer again
@@ -444,7 +451,9 @@ export class ChatSession implements vscode.Disposable {
             `left out to fit the model's context (${event.contextTokens} tokens); ${event.earlierTurns} sent with the question.`;
           this.emit({ type: 'entry', entry });
         }
-        this.log.info(`conversation ${event.conversationId}: ${event.earlierTurns} earlier turn(s) sent, ${event.leftOutTurns} left out (context ${event.contextTokens} tokens)`);
+        this.log.info(
+          `conversation ${event.conversationId}: ${event.earlierTurns} earlier turn(s) sent, ${event.leftOutTurns} left out (context ${event.contextTokens} tokens)`,
+        );
         return;
       case 'done':
         return;
@@ -487,7 +496,10 @@ export class ChatSession implements vscode.Disposable {
         this.offline.delete(entry.id);
         const installed = ollamaStartable(readSettings().ollamaHost, findOnPath('ollama') !== null);
         // "start it with ollama serve" cannot help when there is no ollama program here
-        const localError = result.localErrorKind === 'unavailable' && !installed ? `Ollama is not installed on this machine (${readSettings().ollamaHost} does not answer).` : result.localError;
+        const localError =
+          result.localErrorKind === 'unavailable' && !installed
+            ? `Ollama is not installed on this machine (${readSettings().ollamaHost} does not answer).`
+            : result.localError;
         const parts = [localError && `Local: ${localError}`, offline ?? (result.swarmError && `Swarm: ${result.swarmError}`)].filter(Boolean);
         const actions = actionsForFailure(offline ? { ...result, swarmErrorKind: undefined } : result, {
           walletConnected: result.swarmErrorKind === 'payment-failed' && (await this.secrets.nwcUri()) !== null,
@@ -539,7 +551,6 @@ export function consentRequest(outbound: SwarmOutbound): ConsentRequest {
     ...(outbound.earlierTurns ? { earlierTurns: outbound.earlierTurns } : {}),
   };
 }
-
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

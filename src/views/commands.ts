@@ -137,7 +137,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         value ??
         (await vscode.window.showInputBox({
           title: 'Swarm Compute: Nostr secret key',
-          prompt: 'Your Nostr secret key (nsec1… or 64 hex characters). It is kept in VS Code\'s secret storage only. Leave empty to keep the current one.',
+          prompt: "Your Nostr secret key (nsec1… or 64 hex characters). It is kept in VS Code's secret storage only. Leave empty to keep the current one.",
           password: true,
           ignoreFocusOut: true,
           validateInput: (v) => (!v.trim() ? null : typeof parseNostrSecretKey(v) === 'string' ? (parseNostrSecretKey(v) as string) : null),
@@ -160,7 +160,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         value ??
         (await vscode.window.showInputBox({
           title: 'Swarm Compute: connect a Lightning wallet (Nostr Wallet Connect)',
-          prompt: 'Paste the nostr+walletconnect://… connection string from your wallet (Alby, Mutiny, Coinos…). Kept in secret storage only; payments never exceed swarmCompute.maxPriceMsats per job.',
+          prompt:
+            'Paste the nostr+walletconnect://… connection string from your wallet (Alby, Mutiny, Coinos…). Kept in secret storage only; payments never exceed swarmCompute.maxPriceMsats per job.',
           password: true,
           ignoreFocusOut: true,
           validateInput: (v) => (!v.trim() ? null : checkNwcUri(v)),
@@ -186,7 +187,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       await secrets.setNwcUri(input.trim());
       log.info(check.ok ? 'wallet connected (NWC)' : 'wallet saved without a successful check');
       const cap = formatSats(readSettings().maxPriceMsats);
-      if (check.ok) void vscode.window.showInformationMessage(`Swarm Compute: wallet connected. ${check.summary} Paid providers can answer, at most ${cap} a job.`);
+      if (check.ok)
+        void vscode.window.showInformationMessage(`Swarm Compute: wallet connected. ${check.summary} Paid providers can answer, at most ${cap} a job.`);
       else void vscode.window.showWarningMessage(`Swarm Compute: wallet saved, but it did not answer (${check.message}). Payments fail until it does.`);
       return true;
     }),
@@ -205,7 +207,12 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       let includeServed = options?.includeServed ?? false;
       const served = all.filter((r) => r.lane === 'served').length;
       if (!target && served > 0 && options?.includeServed === undefined) {
-        const leave = { label: 'Leave them out', description: 'recommended', detail: `The ${served} served job(s) keep only time, model, amount and outcome.`, include: false };
+        const leave = {
+          label: 'Leave them out',
+          description: 'recommended',
+          detail: `The ${served} served job(s) keep only time, model, amount and outcome.`,
+          include: false,
+        };
         const keep = { label: 'Include them', detail: "Strangers' prompts and the answers your model gave them go into the file.", include: true };
         const picked = await vscode.window.showQuickPick([leave, keep], {
           title: `Export History: ${served} job(s) you served for others`,
@@ -227,7 +234,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
         }));
       if (!uri) return undefined;
       await vscode.workspace.fs.writeFile(uri, Buffer.from(JSON.stringify(rows, null, 2) + '\n'));
-      log.info(`exported ${rows.length} history rows to ${uri.toString()}${served ? ` (served jobs' prompts ${includeServed ? 'included' : 'left out'})` : ''}`);
+      log.info(
+        `exported ${rows.length} history rows to ${uri.toString()}${served ? ` (served jobs' prompts ${includeServed ? 'included' : 'left out'})` : ''}`,
+      );
       if (!target) {
         void vscode.window.showInformationMessage(`Swarm Compute: exported ${rows.length} jobs.`, 'Open').then((a) => {
           if (a === 'Open') void vscode.window.showTextDocument(uri);
@@ -317,25 +326,27 @@ async function startSharing(sharing: ModelSharing, options: ShareOptions = {}): 
     );
     return outcome;
   }
-  void vscode.window.showErrorMessage(`Swarm Compute: cannot share ${s.model}: ${plainText(outcome.message)}`, ...outcome.fixes).then(async (fix?: ShareFix) => {
-    switch (fix) {
-      case 'Connect Wallet':
-        if (await vscode.commands.executeCommand<boolean>(COMMANDS.connectWallet)) await startSharing(sharing, { confirmed: true });
-        return;
-      case 'Pull Model':
-        await vscode.commands.executeCommand(COMMANDS.pullModel, s.model);
-        return;
-      case 'Start Ollama':
-        await vscode.commands.executeCommand(COMMANDS.startOllama);
-        return;
-      case 'Open Settings':
-        await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.share`);
-        return;
-      case 'Diagnose Connection':
-        await vscode.commands.executeCommand(COMMANDS.diagnoseConnection);
-        return;
-    }
-  });
+  void vscode.window
+    .showErrorMessage(`Swarm Compute: cannot share ${s.model}: ${plainText(outcome.message)}`, ...outcome.fixes)
+    .then(async (fix?: ShareFix) => {
+      switch (fix) {
+        case 'Connect Wallet':
+          if (await vscode.commands.executeCommand<boolean>(COMMANDS.connectWallet)) await startSharing(sharing, { confirmed: true });
+          return;
+        case 'Pull Model':
+          await vscode.commands.executeCommand(COMMANDS.pullModel, s.model);
+          return;
+        case 'Start Ollama':
+          await vscode.commands.executeCommand(COMMANDS.startOllama);
+          return;
+        case 'Open Settings':
+          await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.share`);
+          return;
+        case 'Diagnose Connection':
+          await vscode.commands.executeCommand(COMMANDS.diagnoseConnection);
+          return;
+      }
+    });
   return outcome;
 }
 
@@ -354,7 +365,9 @@ async function stopSharing(sharing: ModelSharing): Promise<boolean> {
   const { model, completed, failed } = sharing.status;
   await sharing.stop();
   const served = `${completed} job${completed === 1 ? '' : 's'} answered${failed ? `, ${failed} failed` : ''}`;
-  void vscode.window.showInformationMessage(`Swarm Compute: stopped sharing ${model ?? 'your model'} (${served}). Your announcement is withdrawn; no new jobs come in.`);
+  void vscode.window.showInformationMessage(
+    `Swarm Compute: stopped sharing ${model ?? 'your model'} (${served}). Your announcement is withdrawn; no new jobs come in.`,
+  );
   return true;
 }
 
@@ -395,7 +408,8 @@ export function errorActionHandler(deps: CommandDeps): (action: ErrorAction, ent
         return;
       case 'askSwarm': {
         const prompt = deps.session.promptOf(entryId);
-        if (prompt) await deps.session.ask(prompt, { mode: 'swarm-only', question: deps.session.questionOf(entryId), swarmReason: 'You chose “Ask the swarm instead”.' });
+        if (prompt)
+          await deps.session.ask(prompt, { mode: 'swarm-only', question: deps.session.questionOf(entryId), swarmReason: 'You chose “Ask the swarm instead”.' });
         return;
       }
     }

@@ -16,7 +16,10 @@ const TITLE_CHARS = 80;
 /** The first question in one line, markdown marks and code blocks left out. */
 export function conversationTitle(question: string): string {
   const withoutCode = question.replace(/(`{3,4})[^\n]*\n[\s\S]*?\n\1/g, ' ');
-  const line = withoutCode.replace(/[*_`#>]/g, '').replace(/\s+/g, ' ').trim();
+  const line = withoutCode
+    .replace(/[*_`#>]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (!line) return '(no question)';
   return line.length > TITLE_CHARS ? `${line.slice(0, TITLE_CHARS - 1)}…` : line;
 }
@@ -32,7 +35,9 @@ export function lanesSummary(c: ConversationSummary): string {
 export function conversationItem(c: ConversationSummary, now: Date = new Date()): ConversationItem {
   const when = new Date(c.updatedAt);
   const sameDay = when.toDateString() === now.toDateString();
-  const date = sameDay ? `today ${when.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}` : when.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+  const date = sameDay
+    ? `today ${when.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`
+    : when.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
   return {
     conversationId: c.conversationId,
     label: conversationTitle(c.title),

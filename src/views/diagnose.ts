@@ -95,8 +95,16 @@ export async function diagnoseCommand(secrets: SecretsStore, log: vscode.LogOutp
   for (const line of report.lines) log.info(line);
   const s = readSettings();
   const relaysUp = report.relays.filter((r) => r.reachable).length;
-  const localPart = usesLocal(s.mode) ? `Ollama ${report.ollama.running ? (report.ollama.modelPulled ? 'ready' : 'running, model missing') : 'not running'}` : null;
-  const walletWord = !report.walletConnected ? 'not connected' : report.wallet?.ok === false ? 'not answering' : report.wallet?.ok ? `answering${report.wallet.balanceMsats !== null ? ` (${formatSats(report.wallet.balanceMsats)})` : ''}` : 'connected';
+  const localPart = usesLocal(s.mode)
+    ? `Ollama ${report.ollama.running ? (report.ollama.modelPulled ? 'ready' : 'running, model missing') : 'not running'}`
+    : null;
+  const walletWord = !report.walletConnected
+    ? 'not connected'
+    : report.wallet?.ok === false
+      ? 'not answering'
+      : report.wallet?.ok
+        ? `answering${report.wallet.balanceMsats !== null ? ` (${formatSats(report.wallet.balanceMsats)})` : ''}`
+        : 'connected';
   const swarmPart = usesSwarm(s.mode) ? `relays ${relaysUp}/${report.relays.length} reachable, wallet ${walletWord}` : null;
   const summary = `Swarm Compute: ${[localPart, swarmPart].filter(Boolean).join('; ')}.`;
   const actions: string[] = ['Show Log'];

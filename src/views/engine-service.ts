@@ -37,19 +37,25 @@ export class EngineService implements vscode.Disposable {
       this.loaded,
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration(SECTION) || !this.engine) return;
-        void this.engine.then((engine) => {
-          engine.updateSettings(readSettings());
-          this.log.info('settings changed: the next run uses them');
-          if (e.affectsConfiguration(`${SECTION}.${KEEP_DAYS_KEY}`)) void applyKeepDays(engine, this.log);
-        }, () => {});
+        void this.engine.then(
+          (engine) => {
+            engine.updateSettings(readSettings());
+            this.log.info('settings changed: the next run uses them');
+            if (e.affectsConfiguration(`${SECTION}.${KEEP_DAYS_KEY}`)) void applyKeepDays(engine, this.log);
+          },
+          () => {},
+        );
       }),
       secrets.onDidChange((which) => {
         if (!this.engine) return;
-        void this.engine.then(async (engine) => {
-          if (which === 'nwcUri') engine.updateSecrets({ nwcUri: await secrets.nwcUri() });
-          else engine.updateSecrets({ secretKey: await secrets.nostrSecretKey() });
-          this.log.info(`${which === 'nwcUri' ? 'wallet connection' : 'Nostr key'} updated`);
-        }, () => {});
+        void this.engine.then(
+          async (engine) => {
+            if (which === 'nwcUri') engine.updateSecrets({ nwcUri: await secrets.nwcUri() });
+            else engine.updateSecrets({ secretKey: await secrets.nostrSecretKey() });
+            this.log.info(`${which === 'nwcUri' ? 'wallet connection' : 'Nostr key'} updated`);
+          },
+          () => {},
+        );
       }),
     );
   }
@@ -112,7 +118,11 @@ export class EngineService implements vscode.Disposable {
     while (this.holds.size > 0) await Promise.all([...this.holds]);
     const current = this.engine;
     this.engine = null;
-    if (current) await current.then((e) => e.dispose(), () => {});
+    if (current)
+      await current.then(
+        (e) => e.dispose(),
+        () => {},
+      );
   }
 
   dispose(): void {

@@ -36,7 +36,8 @@ export function supersededRows(oldestFirst: JobRecord[]): Set<string> {
   for (let i = 0; i + 1 < oldestFirst.length; i++) {
     const r = oldestFirst[i];
     const next = oldestFirst[i + 1];
-    if (r.state === 'failed' && r.swarmErrorKind === 'declined' && r.localOutcome === null && next.prompt === r.prompt && next.localOutcome !== null) hidden.add(r.id);
+    if (r.state === 'failed' && r.swarmErrorKind === 'declined' && r.localOutcome === null && next.prompt === r.prompt && next.localOutcome !== null)
+      hidden.add(r.id);
   }
   return hidden;
 }

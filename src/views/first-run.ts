@@ -72,11 +72,7 @@ export function installPlan(platform: NodeJS.Platform, onPath: (program: string)
 }
 
 /** The line under the model picker when Ollama gave no model list, and the one action that helps. */
-export function modelsProblem(
-  host: string,
-  error: string,
-  ollamaInstalled: boolean,
-): { message: string; action: 'installOllama' | 'startOllama' | null } {
+export function modelsProblem(host: string, error: string, ollamaInstalled: boolean): { message: string; action: 'installOllama' | 'startOllama' | null } {
   // another machine's Ollama: nothing to install or start here
   if (!isThisMachine(host)) return { message: `Ollama is not answering at ${host} (${error}).`, action: null };
   if (!ollamaInstalled) return { message: 'Ollama is not installed on this machine: install it for local answers, or use the swarm.', action: 'installOllama' };

@@ -35,7 +35,9 @@ export function endCounts(records: JobRecord[]): { failed: number; stopped: numb
 }
 
 /** What a row's lane column says: local / swarm / failed / stopped. */
-export function rowOutcome(r: Pick<JobRecord, 'state' | 'lane'> & Partial<Pick<JobRecord, 'swarmErrorKind' | 'localOutcome'>>): 'local' | 'swarm' | 'failed' | 'stopped' | 'not sent' {
+export function rowOutcome(
+  r: Pick<JobRecord, 'state' | 'lane'> & Partial<Pick<JobRecord, 'swarmErrorKind' | 'localOutcome'>>,
+): 'local' | 'swarm' | 'failed' | 'stopped' | 'not sent' {
   if (r.state === 'cancelled') return 'stopped';
   if (r.state === 'completed' && (r.lane === 'local' || r.lane === 'swarm')) return r.lane;
   // the user refused the send and nothing was tried: not a failure

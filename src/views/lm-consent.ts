@@ -23,8 +23,7 @@ export class LmConsent {
   constructor(
     private readonly state: vscode.Memento,
     private readonly log: vscode.LogOutputChannel,
-    private readonly present: LmConsentPresenter = (message, detail, buttons) =>
-      vscode.window.showWarningMessage(message, { modal: true, detail }, ...buttons),
+    private readonly present: LmConsentPresenter = (message, detail, buttons) => vscode.window.showWarningMessage(message, { modal: true, detail }, ...buttons),
   ) {}
 
   private all(): Record<string, LmConsentChoice> {
@@ -79,7 +78,10 @@ export class LmConsent {
     }
     if (signal.aborted) return false;
     if (picked === LM_BUTTONS.always) {
-      await this.set(caller, { choice: 'always', scope: { maxPriceMsats: request.maxPriceMsats, relays: request.relays, providers: request.providers, encrypt: request.encrypt } });
+      await this.set(caller, {
+        choice: 'always',
+        scope: { maxPriceMsats: request.maxPriceMsats, relays: request.relays, providers: request.providers, encrypt: request.encrypt },
+      });
       return true;
     }
     if (picked === LM_BUTTONS.never) {

@@ -17,13 +17,16 @@ function textOf(content: ReadonlyArray<unknown>, index: number): string {
       continue;
     }
     const p = part as { value?: unknown; callId?: unknown; mimeType?: unknown; data?: unknown };
-    if (typeof p?.callId === 'string') throw new UnsupportedContentError(`message ${index + 1} has a tool call or tool result: Swarm Compute models do not call tools`);
+    if (typeof p?.callId === 'string')
+      throw new UnsupportedContentError(`message ${index + 1} has a tool call or tool result: Swarm Compute models do not call tools`);
     if (typeof p?.mimeType === 'string') {
       if (p.mimeType.startsWith('text/') && p.data instanceof Uint8Array) {
         text += new TextDecoder().decode(p.data);
         continue;
       }
-      throw new UnsupportedContentError(`message ${index + 1} has ${p.mimeType.startsWith('image/') ? 'an image' : `${p.mimeType} data`}: Swarm Compute models take text only`);
+      throw new UnsupportedContentError(
+        `message ${index + 1} has ${p.mimeType.startsWith('image/') ? 'an image' : `${p.mimeType} data`}: Swarm Compute models take text only`,
+      );
     }
     if (typeof p?.value === 'string') text += p.value;
   }

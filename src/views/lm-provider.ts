@@ -118,7 +118,9 @@ export class SwarmLmProvider implements LanguageModelChatProvider<LmModel>, vsco
       } else if (!result.response.startsWith(streamed)) {
         this.log.warn(`language model request ${handle.id}: the final answer differs from what was streamed; the caller has the streamed text`);
       }
-      this.log.info(`language model request ${handle.id}: answered by the ${result.lane} lane${result.lane === 'swarm' ? ` for ${result.costMsats} msats` : ''}`);
+      this.log.info(
+        `language model request ${handle.id}: answered by the ${result.lane} lane${result.lane === 'swarm' ? ` for ${result.costMsats} msats` : ''}`,
+      );
     } finally {
       sub.dispose();
     }
@@ -126,7 +128,9 @@ export class SwarmLmProvider implements LanguageModelChatProvider<LmModel>, vsco
 
   async provideTokenCount(_model: LmModel, text: string | LanguageModelChatRequestMessage): Promise<number> {
     if (typeof text === 'string') return estimateTokens(text);
-    const parts = text.content.map((p) => (typeof p === 'string' ? p : typeof (p as { value?: unknown })?.value === 'string' ? (p as { value: string }).value : ''));
+    const parts = text.content.map((p) =>
+      typeof p === 'string' ? p : typeof (p as { value?: unknown })?.value === 'string' ? (p as { value: string }).value : '',
+    );
     return estimateTokens(parts.join(''));
   }
 

@@ -12,10 +12,7 @@ import { readSettings, SECTION } from './settings';
 import { SETTINGS, clampedNumber } from '../settings-schema';
 
 export type GatewayStatus =
-  | { state: 'off' }
-  | { state: 'starting' }
-  | { state: 'running'; url: string; allowSwarm: boolean }
-  | { state: 'failed'; error: string };
+  { state: 'off' } | { state: 'starting' } | { state: 'running'; url: string; allowSwarm: boolean } | { state: 'failed'; error: string };
 
 export type GatewayOutcome = { ok: true; url: string } | { ok: false; error: string };
 
@@ -27,7 +24,10 @@ const SEND_UNTIL_STOP = 'Allow Until the Gateway Stops';
 
 function gatewaySettings() {
   const c = vscode.workspace.getConfiguration(SECTION);
-  return { port: clampedNumber('gateway.port', c.get('gateway.port'), true), allowSwarm: c.get<boolean>('gateway.allowSwarm', SETTINGS['gateway.allowSwarm'].default) };
+  return {
+    port: clampedNumber('gateway.port', c.get('gateway.port'), true),
+    allowSwarm: c.get<boolean>('gateway.allowSwarm', SETTINGS['gateway.allowSwarm'].default),
+  };
 }
 
 export function gatewayLine(status: GatewayStatus): string | null {
@@ -89,7 +89,8 @@ export class LocalGateway implements vscode.Disposable {
       return { ok: true, url };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      const error = code === 'EADDRINUSE' ? `port ${port} is in use (another gateway, or Ollama itself?); change swarmCompute.gateway.port` : (e as Error).message;
+      const error =
+        code === 'EADDRINUSE' ? `port ${port} is in use (another gateway, or Ollama itself?); change swarmCompute.gateway.port` : (e as Error).message;
       this.gateway = null;
       this.set({ state: 'failed', error });
       return { ok: false, error };
@@ -133,7 +134,12 @@ export class LocalGateway implements vscode.Disposable {
       `Price cap: ${formatSats(outbound.maxPriceMsats)} per request`,
       `Encrypted for the provider: ${outbound.encrypt ? 'yes' : 'no (relays can read it)'}`,
     ].join('\n');
-    const answer = await vscode.window.showWarningMessage('Send this gateway request to the Nostr marketplace?', { modal: true, detail }, SEND_ONCE, SEND_UNTIL_STOP);
+    const answer = await vscode.window.showWarningMessage(
+      'Send this gateway request to the Nostr marketplace?',
+      { modal: true, detail },
+      SEND_ONCE,
+      SEND_UNTIL_STOP,
+    );
     if (answer === SEND_UNTIL_STOP) this.allowedUntilStop = true;
     return answer === SEND_ONCE || answer === SEND_UNTIL_STOP;
   }
@@ -158,9 +164,11 @@ export function registerGatewayCommands(gateway: LocalGateway): vscode.Disposabl
       const outcome = await gateway.start();
       if (outcome.ok) {
         const copy = 'Copy URL';
-        void vscode.window.showInformationMessage(`Swarm Compute: Local Gateway at ${outcome.url} (Ollama API /api, OpenAI API ${outcome.url}/v1).`, copy).then((a) => {
-          if (a === copy) void vscode.env.clipboard.writeText(outcome.url);
-        });
+        void vscode.window
+          .showInformationMessage(`Swarm Compute: Local Gateway at ${outcome.url} (Ollama API /api, OpenAI API ${outcome.url}/v1).`, copy)
+          .then((a) => {
+            if (a === copy) void vscode.env.clipboard.writeText(outcome.url);
+          });
       } else void vscode.window.showErrorMessage(`Swarm Compute: the Local Gateway did not start: ${outcome.error}`);
       return outcome;
     }),

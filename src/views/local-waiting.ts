@@ -32,8 +32,7 @@ export class SwarmTooOffer {
 
   /** true when this event ends the offer (a token, the swarm asked, the run done) */
   seen(event: RunEvent): boolean {
-    const ends =
-      event.type === 'token' || event.type === 'done' || (event.type === 'status' && (event.state === 'hedge' || event.state === 'fallback'));
+    const ends = event.type === 'token' || event.type === 'done' || (event.type === 'status' && (event.state === 'hedge' || event.state === 'fallback'));
     if (ends && !this.over) {
       this.over = true;
       this.dispose();

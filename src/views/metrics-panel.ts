@@ -94,7 +94,8 @@ export class MetricsPanel implements vscode.Disposable {
       ]);
       if (this.panel) webview.html = this.html(webview, metrics, summariseDays(records), records, today, localStats);
     } catch (err) {
-      if (this.panel) webview.html = this.page(webview, `<p class="error">The history could not be read: ${esc(err instanceof Error ? err.message : String(err))}</p>`);
+      if (this.panel)
+        webview.html = this.page(webview, `<p class="error">The history could not be read: ${esc(err instanceof Error ? err.message : String(err))}</p>`);
     }
   }
 
@@ -161,7 +162,9 @@ const PAD = 24;
 
 function axisLabels(days: DaySummary[], bw: number): string {
   return days
-    .map((d, i) => (i % 2 === days.length % 2 ? '' : `<text class="axis" x="${PAD + i * bw + bw / 2}" y="${H - 6}" text-anchor="middle">${d.day.slice(5)}</text>`))
+    .map((d, i) =>
+      i % 2 === days.length % 2 ? '' : `<text class="axis" x="${PAD + i * bw + bw / 2}" y="${H - 6}" text-anchor="middle">${d.day.slice(5)}</text>`,
+    )
     .join('');
 }
 

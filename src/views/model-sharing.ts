@@ -43,9 +43,7 @@ export function readShareSettings(): ShareSettings {
 /** What a failed start offers to do about it (labels of the notification's buttons). */
 export type ShareFix = 'Connect Wallet' | 'Pull Model' | 'Start Ollama' | 'Open Settings' | 'Diagnose Connection';
 
-export type ShareOutcome =
-  | { ok: true; pubkey: string; relays: string[]; announcedOn: string[] }
-  | { ok: false; message: string; fixes: ShareFix[] };
+export type ShareOutcome = { ok: true; pubkey: string; relays: string[]; announcedOn: string[] } | { ok: false; message: string; fixes: ShareFix[] };
 
 export interface SharingStatus {
   state: 'off' | 'starting' | 'serving' | 'stopping';
@@ -61,7 +59,18 @@ export interface SharingStatus {
   awaitingPayment: number;
 }
 
-const OFF: SharingStatus = { state: 'off', model: null, priceMsats: 0, pubkey: null, relays: [], completed: 0, failed: 0, running: 0, queued: 0, awaitingPayment: 0 };
+const OFF: SharingStatus = {
+  state: 'off',
+  model: null,
+  priceMsats: 0,
+  pubkey: null,
+  relays: [],
+  completed: 0,
+  failed: 0,
+  running: 0,
+  queued: 0,
+  awaitingPayment: 0,
+};
 
 export class ModelSharing implements vscode.Disposable {
   private provider: ModelProvider | null = null;

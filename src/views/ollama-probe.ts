@@ -22,7 +22,6 @@ async function getJson(url: string, signal: AbortSignal, timeoutMs: number): Pro
   return res.json();
 }
 
-
 /** Model names from GET /api/tags. */
 export async function listModels(host: string, signal: AbortSignal, timeoutMs = PROBE_TIMEOUT_MS): Promise<string[]> {
   const body = (await getJson(`${host}/api/tags`, signal, timeoutMs)) as { models?: { name?: unknown }[] };
@@ -31,7 +30,11 @@ export async function listModels(host: string, signal: AbortSignal, timeoutMs = 
 }
 
 /** Model names from GET /api/tags, with the remote host of each cloud model (`remote_host`). */
-export async function listModelPlaces(host: string, signal: AbortSignal, timeoutMs = PROBE_TIMEOUT_MS): Promise<{ models: string[]; remote: Record<string, string> }> {
+export async function listModelPlaces(
+  host: string,
+  signal: AbortSignal,
+  timeoutMs = PROBE_TIMEOUT_MS,
+): Promise<{ models: string[]; remote: Record<string, string> }> {
   const body = (await getJson(`${host}/api/tags`, signal, timeoutMs)) as { models?: { name?: unknown; remote_host?: unknown }[] };
   if (!Array.isArray(body.models)) throw new Error('the /api/tags answer has no model list');
   const remote: Record<string, string> = {};
@@ -58,7 +61,6 @@ function describe(err: unknown, host: string): string {
   if (e?.name === 'TimeoutError') return `Ollama at ${host} did not answer within ${PROBE_TIMEOUT_MS / 1000} s`;
   if (e?.name === 'AbortError') return 'cancelled';
   const code = e?.cause?.code;
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ECONNRESET')
-    return `Ollama is not running at ${host} (${code})`;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ECONNRESET') return `Ollama is not running at ${host} (${code})`;
   return e?.message ? `Ollama at ${host}: ${e.message}` : `Ollama at ${host} could not be reached`;
 }

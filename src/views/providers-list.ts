@@ -167,9 +167,7 @@ export class ProvidersList implements vscode.Disposable {
       }
       picker.items = items;
       picker.placeholder =
-        rows.length > 0
-          ? `${rows.length} provider(s) on ${found.reached.length} of ${relays.length} relay(s): choose one to prefer it`
-          : 'No provider found';
+        rows.length > 0 ? `${rows.length} provider(s) on ${found.reached.length} of ${relays.length} relay(s): choose one to prefer it` : 'No provider found';
     } catch (err) {
       picker.items = [{ label: '$(error) Providers could not be listed', detail: err instanceof Error ? err.message : String(err) }];
     } finally {

@@ -113,5 +113,4 @@ export function checkNwcUri(input: string): string | null {
   return null;
 }
 
-
 export { npubOf, shortNpub } from './npub';

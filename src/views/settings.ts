@@ -28,7 +28,8 @@ function nullableInt(value: unknown): number | null {
 export function readSettings(): EngineSettings {
   const c = vscode.workspace.getConfiguration(SECTION);
   // defaults from the one schema (src/settings-schema.ts); the engine validates the values and names a bad one
-  const get = <K extends keyof typeof SETTINGS>(key: K): (typeof SETTINGS)[K]['default'] => c.get(key, SETTINGS[key].default) as (typeof SETTINGS)[K]['default'];
+  const get = <K extends keyof typeof SETTINGS>(key: K): (typeof SETTINGS)[K]['default'] =>
+    c.get(key, SETTINGS[key].default) as (typeof SETTINGS)[K]['default'];
   const mode = get('mode') as Mode;
   return {
     mode: (MODES as readonly string[]).includes(mode) ? mode : SETTINGS.mode.default,

@@ -114,10 +114,12 @@ export class CostStatusBar implements vscode.Disposable {
   /** Recomputes; a call during a pass gets the next pass (which reads settings after the call), shared by all such calls. */
   refresh(): Promise<StatusSnapshot> {
     if (this.pending) {
-      this.next ??= this.pending.catch(() => undefined).then(() => {
-        this.next = null;
-        return this.refresh();
-      });
+      this.next ??= this.pending
+        .catch(() => undefined)
+        .then(() => {
+          this.next = null;
+          return this.refresh();
+        });
       return this.next;
     }
     this.pending = this.compute()
@@ -275,7 +277,9 @@ export class CostStatusBar implements vscode.Disposable {
     if (shared) md.appendMarkdown(`${shared}\n\n`);
     const gatewayShown = this.gateway ? gatewayLine(this.gateway.status) : null;
     if (gatewayShown) md.appendMarkdown(`${gatewayShown}\n\n`);
-    md.appendMarkdown('[Metrics](command:swarmCompute.showMetrics) · [Diagnose](command:swarmCompute.diagnoseConnection) · [Chat](command:swarmCompute.openChat)');
+    md.appendMarkdown(
+      '[Metrics](command:swarmCompute.showMetrics) · [Diagnose](command:swarmCompute.diagnoseConnection) · [Chat](command:swarmCompute.openChat)',
+    );
     return md;
   }
 

@@ -80,7 +80,7 @@ export function checkInvoice(input: InvoiceCheckInput): InvoiceCheck {
     ok: false,
     kind,
     reason,
-    message: message.endsWith(": not paid") ? message : `${message}: not paid`,
+    message: message.endsWith(': not paid') ? message : `${message}: not paid`,
     amountMsats,
     paymentHash,
   });
@@ -97,7 +97,10 @@ export function checkInvoice(input: InvoiceCheckInput): InvoiceCheck {
   paymentHash = invoice.paymentHash;
 
   if (job.closed?.state === 'finished' && job.closed.provider !== offer.provider) {
-    return refuse('job-finished', `the job already finished with provider ${short(job.closed.provider)}; offer of ${fmt(amountMsats)} from ${short(offer.provider)} ignored`);
+    return refuse(
+      'job-finished',
+      `the job already finished with provider ${short(job.closed.provider)}; offer of ${fmt(amountMsats)} from ${short(offer.provider)} ignored`,
+    );
   }
   if (input.isPaymentHashUsed(invoice.paymentHash)) {
     return refuse('already-paid', `invoice ${short(invoice.paymentHash)} (${fmt(amountMsats)}) was already paid; an invoice is paid once`);
@@ -110,10 +113,16 @@ export function checkInvoice(input: InvoiceCheckInput): InvoiceCheck {
   // Both flows carry the bolt11 inside the `amount` tag (NIP-90), so a
   // missing or malformed tag means the price was not stated: refuse in both.
   if (!validTag(offer.amountTagMsats)) {
-    return refuse('amount-tag-missing', `the provider's invoice asks ${amount} msats (cap ${fmtCap(maxPriceMsats)}) but the offer has no valid amount tag to check it against: not paid`);
+    return refuse(
+      'amount-tag-missing',
+      `the provider's invoice asks ${amount} msats (cap ${fmtCap(maxPriceMsats)}) but the offer has no valid amount tag to check it against: not paid`,
+    );
   }
   if (offer.amountTagMsats !== amount) {
-    return refuse('amount-mismatch', `the invoice asks ${amount} msats but the amount tag says ${offer.amountTagMsats} msats (cap ${fmtCap(maxPriceMsats)}): not paid`);
+    return refuse(
+      'amount-mismatch',
+      `the invoice asks ${amount} msats but the amount tag says ${offer.amountTagMsats} msats (cap ${fmtCap(maxPriceMsats)}): not paid`,
+    );
   }
   if (!validLimit(maxPriceMsats)) {
     return refuse('over-cap', `the max price (${String(maxPriceMsats)}) is not a whole number of msats ≥ 0`, 'price-too-high');

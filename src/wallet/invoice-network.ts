@@ -15,7 +15,10 @@ const PREFIXES: Record<LightningNetwork, string> = {
 
 /** The invoice's prefix letters ('lnbc', 'lntb', 'lntbs', 'lnbcrt', …), or null when it has none. */
 export function invoicePrefix(bolt11: string): string | null {
-  const lower = bolt11.trim().toLowerCase().replace(/^lightning:/, '');
+  const lower = bolt11
+    .trim()
+    .toLowerCase()
+    .replace(/^lightning:/, '');
   const sep = lower.lastIndexOf('1');
   if (sep < 0) return null;
   const m = /^ln([a-z]+)/.exec(lower.slice(0, sep));

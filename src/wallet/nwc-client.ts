@@ -172,7 +172,7 @@ export class NwcClient implements PaymentWallet {
       const info = await this.loadInfo();
       state.check();
       if (info.methods.length > 0 && !info.methods.includes(method)) {
-        throw new WalletError('NOT_IMPLEMENTED', nwcErrorMessage('NOT_IMPLEMENTED', method, 'not listed in the wallet\'s info event'));
+        throw new WalletError('NOT_IMPLEMENTED', nwcErrorMessage('NOT_IMPLEMENTED', method, "not listed in the wallet's info event"));
       }
       const relays = await this.connectedRelays();
       state.check();
@@ -211,7 +211,9 @@ export class NwcClient implements PaymentWallet {
               try {
                 body = this.decrypt(answer);
               } catch (e) {
-                return finish(() => reject(new WalletError('BAD_RESPONSE', `cannot read the wallet's answer to ${method}: ${oneLine((e as Error).message)}`, state.sent)));
+                return finish(() =>
+                  reject(new WalletError('BAD_RESPONSE', `cannot read the wallet's answer to ${method}: ${oneLine((e as Error).message)}`, state.sent)),
+                );
               }
               const error = body.error as Json | null | undefined;
               if (error && typeof error === 'object') {
@@ -280,7 +282,11 @@ export class NwcClient implements PaymentWallet {
       timer = setTimeout(() => {
         state.fail(
           state.sent
-            ? new WalletError('TIMEOUT', `no answer from the wallet within ${Math.round(timeoutMs / 1000)} s; it may still carry out the request, check the wallet`, true)
+            ? new WalletError(
+                'TIMEOUT',
+                `no answer from the wallet within ${Math.round(timeoutMs / 1000)} s; it may still carry out the request, check the wallet`,
+                true,
+              )
             : new WalletError('TIMEOUT', `could not reach the wallet within ${Math.round(timeoutMs / 1000)} s`),
         );
       }, timeoutMs);
@@ -326,14 +332,18 @@ export class NwcClient implements PaymentWallet {
         resolve(found);
       };
       const timer = setTimeout(end, this.opts.infoTimeoutMs);
-      const sub = pool.subscribeMany(relays, { kinds: [KIND_NWC_INFO], authors: [walletPubkey] }, {
-        onauth: this.onauth,
-        onevent: (e) => {
-          if (e.pubkey === walletPubkey && e.kind === KIND_NWC_INFO) found.push(e);
+      const sub = pool.subscribeMany(
+        relays,
+        { kinds: [KIND_NWC_INFO], authors: [walletPubkey] },
+        {
+          onauth: this.onauth,
+          onevent: (e) => {
+            if (e.pubkey === walletPubkey && e.kind === KIND_NWC_INFO) found.push(e);
+          },
+          oneose: end,
+          onclose: end,
         },
-        oneose: end,
-        onclose: end,
-      });
+      );
     });
     if (events.length === 0) {
       throw new WalletError(
@@ -348,10 +358,7 @@ export class NwcClient implements PaymentWallet {
     if (encryptions.includes('nip44_v2')) encryption = 'nip44_v2';
     else if (encryptions.length === 0 || encryptions.includes('nip04')) encryption = 'nip04';
     else {
-      throw new WalletError(
-        'UNSUPPORTED_ENCRYPTION',
-        `the wallet only speaks ${oneLine(encryptions.join(', '), 80)}; this client speaks nip44_v2 and nip04`,
-      );
+      throw new WalletError('UNSUPPORTED_ENCRYPTION', `the wallet only speaks ${oneLine(encryptions.join(', '), 80)}; this client speaks nip44_v2 and nip04`);
     }
     return { methods: info.content.split(/\s+/).filter(Boolean), encryptions, notifications: words('notifications'), encryption };
   }

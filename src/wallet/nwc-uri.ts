@@ -37,7 +37,10 @@ export function parseNwcUri(uri: string): NwcConnection {
   if (!HEX64.test(pubkeyPart)) {
     throw fail(`the wallet pubkey after "://" must be 64 hex characters, got ${pubkeyPart ? `"${pubkeyPart.slice(0, 70)}"` : 'nothing'}`);
   }
-  const relays = params.getAll('relay').flatMap((r) => r.split(/\s+/)).filter(Boolean);
+  const relays = params
+    .getAll('relay')
+    .flatMap((r) => r.split(/\s+/))
+    .filter(Boolean);
   if (relays.length === 0) throw fail('no relay= parameter (the relay the wallet listens on)');
   for (const relay of relays) {
     let ok = false;

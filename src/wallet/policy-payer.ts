@@ -146,9 +146,12 @@ export class PolicyPayer implements Payer {
       budgets: ledger
         ? { daily: null, monthly: null } // checked in the ledger, under its lock
         : {
-        daily: dailyBudgetMsats === null ? null : { limitMsats: dailyBudgetMsats, spentMsats: dailySpent + this.pendingSince(startOfUtcDay(nowForPeriods)) },
-        monthly:
-          monthlyBudgetMsats === null ? null : { limitMsats: monthlyBudgetMsats, spentMsats: monthlySpent + this.pendingSince(startOfUtcMonth(nowForPeriods)) },
+            daily:
+              dailyBudgetMsats === null ? null : { limitMsats: dailyBudgetMsats, spentMsats: dailySpent + this.pendingSince(startOfUtcDay(nowForPeriods)) },
+            monthly:
+              monthlyBudgetMsats === null
+                ? null
+                : { limitMsats: monthlyBudgetMsats, spentMsats: monthlySpent + this.pendingSince(startOfUtcMonth(nowForPeriods)) },
           },
     });
     if (!check.ok) return refused(check.kind, check.reason, check.message);
@@ -178,7 +181,11 @@ export class PolicyPayer implements Payer {
       } catch (e) {
         release();
         this.usedHashes.delete(paymentHash);
-        return refused('payment-failed', 'budget-unknown', `cannot reserve ${amountMsats} msats in the history database to check the budgets (${errText(e)}): not paid`);
+        return refused(
+          'payment-failed',
+          'budget-unknown',
+          `cannot reserve ${amountMsats} msats in the history database to check the budgets (${errText(e)}): not paid`,
+        );
       }
       if (!reserved.ok) {
         release();
@@ -284,7 +291,11 @@ function refusedByLedger(r: Exclude<ReserveResult, { ok: true }>, amount: number
         `the provider asks ${amount} msats, above the max price of ${r.limitMsats} msats (this job already paid or reserved ${r.spentMsats} msats): not paid`,
       );
     case 'already-paid':
-      return refused('payment-failed', 'already-paid', `invoice ${paymentHash.slice(0, 8)}… (${amount} msats) was already handed to the wallet (${r.state}); an invoice is paid once: not paid`);
+      return refused(
+        'payment-failed',
+        'already-paid',
+        `invoice ${paymentHash.slice(0, 8)}… (${amount} msats) was already handed to the wallet (${r.state}); an invoice is paid once: not paid`,
+      );
   }
 }
 

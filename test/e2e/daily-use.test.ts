@@ -17,7 +17,20 @@ import { startRelay, type TestRelay } from '../support/relay';
 import { startTestProvider, type TestProvider } from '../support/test-provider';
 import { startCustomer } from '../support/job-customer';
 import { projectRoot } from '../../scripts/vscode/host.mjs';
-import { activityItem, clearNotifications, notifications, openFile, runCommand, screenshotPath, sharingItem, step, startWorkbench, statusItem, widenSidebar, type Workbench } from './workbench';
+import {
+  activityItem,
+  clearNotifications,
+  notifications,
+  openFile,
+  runCommand,
+  screenshotPath,
+  sharingItem,
+  step,
+  startWorkbench,
+  statusItem,
+  widenSidebar,
+  type Workbench,
+} from './workbench';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -41,10 +54,14 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 20
 /** The frame whose document has `selector` (a webview's content frame). */
 async function frameWith(page: Page, selector: string, timeoutMs = 20_000): Promise<Frame> {
   let found: Frame | undefined;
-  await until(`a frame with ${selector}`, async () => {
-    for (const f of page.frames()) if (await f.$(selector).catch(() => null)) found = f;
-    return found !== undefined;
-  }, timeoutMs);
+  await until(
+    `a frame with ${selector}`,
+    async () => {
+      for (const f of page.frames()) if (await f.$(selector).catch(() => null)) found = f;
+      return found !== undefined;
+    },
+    timeoutMs,
+  );
   // tsx names functions with an __name helper: give the frame one, so functions can be evaluated there
   await found!.evaluate('window.__name = window.__name || ((f) => f); 0');
   return found!;
@@ -54,7 +71,11 @@ async function frameWith(page: Page, selector: string, timeoutMs = 20_000): Prom
 async function axeViolations(frame: Frame, include?: string): Promise<string[]> {
   await frame.evaluate(`${AXE_SOURCE}\n;0`);
   const found = (await frame.evaluate(async (sel) => {
-    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> };
+      }
+    ).axe;
     const r = await axe.run(sel ? { include: [sel] } : document, { resultTypes: ['violations'] });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
   }, include ?? null)) as { id: string; impact: string; targets: string[] }[];
@@ -126,7 +147,9 @@ describe('a day with Swarm Compute', () => {
       assert.ok((await block.locator('code.hljs .hljs-keyword').count()) > 0, 'keywords are highlighted');
       assert.ok(await block.locator('button.copy').isVisible());
       assert.ok(await entry.locator('.answer-actions button[data-copy-answer]').isVisible(), 'Copy answer');
-      const sizes = await entry.locator('.answer-body h1').evaluate((h) => [parseFloat(getComputedStyle(h).fontSize), parseFloat(getComputedStyle(document.body).fontSize)]);
+      const sizes = await entry
+        .locator('.answer-body h1')
+        .evaluate((h) => [parseFloat(getComputedStyle(h).fontSize), parseFloat(getComputedStyle(document.body).fontSize)]);
       assert.ok(sizes[0] <= sizes[1] * 1.3, `h1 is ${sizes[0]}px on a ${sizes[1]}px side bar`);
       await block.locator('button.insert').click();
       await page.locator('.monaco-editor .view-lines', { hasText: 'export const save = debounce' }).first().waitFor({ timeout: 10_000 });
@@ -151,16 +174,37 @@ describe('a day with Swarm Compute', () => {
 
       ollama.setModel('llama3.2', { reply: 'A second answer.', tokenDelayMs: 5 });
       await entries().nth(n).locator('.answer-actions button[data-action="regenerate"]').click();
-      await entries().nth(n + 1).and(wb.chat.locator('[data-state="completed"]')).waitFor({ timeout: 30_000 });
-      assert.match(await entries().nth(n + 1).locator('.answer-body').innerText(), /A second answer/);
+      await entries()
+        .nth(n + 1)
+        .and(wb.chat.locator('[data-state="completed"]'))
+        .waitFor({ timeout: 30_000 });
+      assert.match(
+        await entries()
+          .nth(n + 1)
+          .locator('.answer-body')
+          .innerText(),
+        /A second answer/,
+      );
 
-      await entries().nth(n + 1).locator('.answer-actions button[data-action="editResend"]').click();
+      await entries()
+        .nth(n + 1)
+        .locator('.answer-actions button[data-action="editResend"]')
+        .click();
       const prompt = wb.chat.locator('#prompt');
       await until('the question back in the input', async () => (await prompt.inputValue()) === 'Tell me a long story');
       await prompt.fill('Tell me a short story');
       await prompt.press('Enter');
-      await entries().nth(n + 2).and(wb.chat.locator('[data-state="completed"]')).waitFor({ timeout: 30_000 });
-      assert.match(await entries().nth(n + 2).locator('.question').innerText(), /short story/);
+      await entries()
+        .nth(n + 2)
+        .and(wb.chat.locator('[data-state="completed"]'))
+        .waitFor({ timeout: 30_000 });
+      assert.match(
+        await entries()
+          .nth(n + 2)
+          .locator('.question')
+          .innerText(),
+        /short story/,
+      );
       ollama.setModel('llama3.2', { reply: ANSWER, tokenDelayMs: 5 });
     }));
 
@@ -179,7 +223,10 @@ describe('a day with Swarm Compute', () => {
       await widenSidebar(page, 170);
       await until('the narrow side bar', async () => (await chatFrame.evaluate(() => document.documentElement.clientWidth)) <= 200);
       const narrow = await chatFrame.evaluate(() => {
-        const over = (sel: string) => Array.from(document.querySelectorAll<HTMLElement>(sel)).filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.className || e.id);
+        const over = (sel: string) =>
+          Array.from(document.querySelectorAll<HTMLElement>(sel))
+            .filter((e) => e.scrollWidth > e.clientWidth + 1)
+            .map((e) => e.className || e.id);
         const rows = new Set(['mode', 'model', 'refresh-models'].map((id) => Math.round(document.getElementById(id)!.getBoundingClientRect().top / 8)));
         return {
           width: document.documentElement.clientWidth,
@@ -237,7 +284,10 @@ describe('a day with Swarm Compute', () => {
       // one tab stop for the past: nothing focusable in entries but the current (newest) one
       const stops = await chatFrame.evaluate(() => {
         const all = Array.from(document.querySelectorAll<HTMLElement>('#log article.entry'));
-        const outside = all.slice(0, -1).flatMap((a) => [a, ...Array.from(a.querySelectorAll<HTMLElement>('button, a[href], [tabindex]'))]).filter((e) => e.tabIndex >= 0);
+        const outside = all
+          .slice(0, -1)
+          .flatMap((a) => [a, ...Array.from(a.querySelectorAll<HTMLElement>('button, a[href], [tabindex]'))])
+          .filter((e) => e.tabIndex >= 0);
         return { outside: outside.length, log: document.getElementById('log')!.tabIndex, entries: all.length };
       });
       assert.equal(stops.log, 0, 'the log takes focus');
@@ -252,7 +302,9 @@ describe('a day with Swarm Compute', () => {
       });
       assert.equal(focused, stops.entries - 2, 'ArrowUp moved to the entry before the newest');
       await page.keyboard.press('Tab');
-      const inEntry = await chatFrame.evaluate(() => (document.activeElement as HTMLElement).closest('article.entry') === Array.from(document.querySelectorAll('#log article.entry')).at(-2));
+      const inEntry = await chatFrame.evaluate(
+        () => (document.activeElement as HTMLElement).closest('article.entry') === Array.from(document.querySelectorAll('#log article.entry')).at(-2),
+      );
       assert.ok(inEntry, "Tab goes into that entry's buttons");
       // no old entry announces itself: nothing failed here while the view watched, so no alert at all
       assert.equal(await wb.chat.locator('.error[role="alert"]').count(), 0);
@@ -286,13 +338,20 @@ describe('a day with Swarm Compute', () => {
         await customer.close();
       }
       // back to idle as soon as the job is done
-      await until('the item to show the finished job and nothing running', async () => (await item.innerText()).trim().endsWith('serving llama3.2 · 1 job'), 10_000);
+      await until(
+        'the item to show the finished job and nothing running',
+        async () => (await item.innerText()).trim().endsWith('serving llama3.2 · 1 job'),
+        10_000,
+      );
       ollama.setModel('llama3.2', { reply: ANSWER, tokenDelayMs: 5 });
       await clearNotifications(page);
       await item.click();
       await item.waitFor({ state: 'detached', timeout: 20_000 });
       const texts = await notifications(page);
-      assert.ok(texts.some((t) => /stopped sharing llama3\.2 \(1 job answered\)/.test(t)), texts.join(' | '));
+      assert.ok(
+        texts.some((t) => /stopped sharing llama3\.2 \(1 job answered\)/.test(t)),
+        texts.join(' | '),
+      );
       await clearNotifications(page);
     }));
 
@@ -301,7 +360,13 @@ describe('a day with Swarm Compute', () => {
       const file = findFile(wb.dirs.sd, 'history.sqlite') ?? findFile(wb.dirs.ud, 'history.sqlite');
       assert.ok(file, 'the extension keeps its history in its global storage');
       // the CLI on the window's own data (it reads while the window keeps the file open)
-      const cli = JSON.parse(execFileSync(process.execPath, [join(projectRoot, 'dist/cli.js'), 'metrics', '--data-dir', dirname(file), '--json'], { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' })) as {
+      const cli = JSON.parse(
+        execFileSync(process.execPath, [join(projectRoot, 'dist/cli.js'), 'metrics', '--data-dir', dirname(file), '--json'], {
+          encoding: 'utf8',
+          timeout: 60_000,
+          killSignal: 'SIGKILL',
+        }),
+      ) as {
         localSuccess: number;
         swarmSuccess: number;
       };
@@ -319,7 +384,10 @@ describe('a day with Swarm Compute', () => {
       assert.equal(await card('stopped'), '1');
       assert.equal(await card('failed'), '0', 'the stopped run is not a failure');
       const rows = await metrics.evaluate(() => Array.from(document.querySelectorAll('tbody tr')).map((tr) => tr.textContent ?? ''));
-      assert.ok(rows.some((r) => /stopped/.test(r) && /Tell me a long story/.test(r)), rows.join('\n'));
+      assert.ok(
+        rows.some((r) => /stopped/.test(r) && /Tell me a long story/.test(r)),
+        rows.join('\n'),
+      );
       assert.ok(!rows.some((r) => /Be concise/.test(r)), 'no internal prompt');
       assert.deepEqual(await axeViolations(metrics), [], 'the metrics view');
       await clearNotifications(page);
@@ -352,13 +420,20 @@ describe('a day with Swarm Compute', () => {
       const served = rows.filter((r) => r.lane === 'served');
       assert.equal(served.length, 1);
       assert.equal(served[0].prompt, '', "the stranger's prompt is left out");
-      assert.ok(rows.some((r) => r.prompt === 'Tell me a short story'), 'your own prompts are in');
+      assert.ok(
+        rows.some((r) => r.prompt === 'Tell me a short story'),
+        'your own prompts are in',
+      );
     }));
 
   it('in the high-contrast theme the lane badges stay readable and axe finds nothing serious', () =>
     step(page, 'daily high contrast', async () => {
       await runCommand(page, 'Swarm Compute: Open Chat');
-      await page.locator('.monaco-editor .view-lines').first().click().catch(() => {});
+      await page
+        .locator('.monaco-editor .view-lines')
+        .first()
+        .click()
+        .catch(() => {});
       // Ctrl+K Ctrl+T: the theme picker
       await page.keyboard.press('Control+K');
       await page.keyboard.press('Control+T');

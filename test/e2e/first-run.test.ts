@@ -8,7 +8,18 @@ import type { Page } from 'playwright-core';
 import { closedPort } from '../support/ollama-standin';
 import { startRelay, type TestRelay } from '../support/relay';
 import { startNwcWallet, type NwcTestWallet } from '../support/nwc-wallet';
-import { activityItem, clearNotifications, notifications, runCommand, screenshotPath, step, startWorkbench, statusItem, widenSidebar, type Workbench } from './workbench';
+import {
+  activityItem,
+  clearNotifications,
+  notifications,
+  runCommand,
+  screenshotPath,
+  step,
+  startWorkbench,
+  statusItem,
+  widenSidebar,
+  type Workbench,
+} from './workbench';
 
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -55,8 +55,11 @@ describe('Local Gateway in a real VS Code', () => {
       const url = `http://127.0.0.1:${port}`;
       const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 90_000 });
       // the command returns before the port is open: wait for it to answer
-      for (const deadline = Date.now() + 60_000; ; ) {
-        const up = await fetch(`${url}/api/version`).then((r) => r.ok, () => false);
+      for (const deadline = Date.now() + 60_000; ;) {
+        const up = await fetch(`${url}/api/version`).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (up) break;
         if (Date.now() > deadline) throw new Error('the Local Gateway never answered');
         await new Promise((r) => setTimeout(r, 200));

@@ -79,7 +79,8 @@ describe(`Swarm Compute models for other extensions (VS Code ${host.vscodeVersio
       await runCommand(page, ASK);
       await notification(page, /LM Client: no swarm-compute model in vscode\.lm/);
       assert.equal(ollama.requests.filter((r) => r.path === '/api/chat').length, 0);
-    }));
+    }),
+  );
 
   it('VS Code’s Language Models editor lists the Swarm Compute models', { skip: !providerApi && 'no provider API before 1.104' }, () =>
     step(page, 'lm models editor', async () => {
@@ -89,7 +90,8 @@ describe(`Swarm Compute models for other extensions (VS Code ${host.vscodeVersio
       await page.screenshot({ path: screenshotPath('vscode-language-models.png') });
       await page.keyboard.press('Escape');
       await runCommand(page, 'View: Close All Editors');
-    }));
+    }),
+  );
 
   it('another extension gets a streamed local answer through vscode.lm', { skip: !providerApi && 'no provider API before 1.104' }, () =>
     step(page, 'lm local answer', async () => {
@@ -101,54 +103,63 @@ describe(`Swarm Compute models for other extensions (VS Code ${host.vscodeVersio
       assert.equal(chat.length, 1, 'one request to Ollama’s /api/chat');
       assert.deepEqual((chat[0].body as { messages: unknown }).messages, [{ role: 'user', content: 'Why is the sky blue?' }]);
       assert.equal(jobs(), 0, 'nothing went to the swarm');
-    }));
+    }),
+  );
 
-  it('with Ollama stopped, a modal asks before anything leaves; "Allow Once": the swarm answers, paid within the cap', { skip: !providerApi && 'no provider API before 1.104' }, () =>
-    step(page, 'lm swarm after modal', async () => {
-      await runCommand(page, 'Swarm Compute: Connect Wallet');
-      // the wallet's own (password) input box, not the palette's input it may reuse
-      const input = page.locator('.quick-input-widget input[type="password"]');
-      await input.waitFor({ state: 'visible' });
-      await input.fill(wallet.uri);
-      await page.keyboard.press('Enter');
-      await input.waitFor({ state: 'hidden' });
-      await ollama.stop();
-      await clearNotifications(page);
+  it(
+    'with Ollama stopped, a modal asks before anything leaves; "Allow Once": the swarm answers, paid within the cap',
+    { skip: !providerApi && 'no provider API before 1.104' },
+    () =>
+      step(page, 'lm swarm after modal', async () => {
+        await runCommand(page, 'Swarm Compute: Connect Wallet');
+        // the wallet's own (password) input box, not the palette's input it may reuse
+        const input = page.locator('.quick-input-widget input[type="password"]');
+        await input.waitFor({ state: 'visible' });
+        await input.fill(wallet.uri);
+        await page.keyboard.press('Enter');
+        await input.waitFor({ state: 'hidden' });
+        await ollama.stop();
+        await clearNotifications(page);
 
-      await runCommand(page, ASK);
-      const dialog = page.locator('.monaco-dialog-box');
-      await dialog.waitFor({ timeout: 30_000 });
-      const shown = await dialog.innerText();
-      assert.match(shown, /LM Client \(Swarm Compute tests\) \(swarm-compute-tests\.lm-client\) asks a Swarm Compute model/);
-      assert.ok(shown.includes(relay.url), 'the modal names the relay');
-      assert.match(shown, /at most 50 sats/);
-      assert.match(shown, /Why is the sky blue\?/, 'the modal shows what would be sent');
-      assert.match(shown, /local model could not answer/i);
-      assert.equal(jobs(), 0, 'nothing published while the modal is open');
-      await page.screenshot({ path: screenshotPath('lm-consent-modal.png') });
-      await dialog.getByRole('button', { name: 'Allow Once' }).click();
-      // the earlier test's local answer may still be listed: wait for this one's
-      const text = await notification(page, /LM Client answer from[^]*The swarm says/);
-      assert.match(text, /The swarm says: scattering\./);
-      assert.equal(jobs(), 1);
-      assert.equal(wallet.payments.length, 1, 'one invoice paid');
-      assert.ok(wallet.payments[0].amountMsats <= 50_000);
-    }));
+        await runCommand(page, ASK);
+        const dialog = page.locator('.monaco-dialog-box');
+        await dialog.waitFor({ timeout: 30_000 });
+        const shown = await dialog.innerText();
+        assert.match(shown, /LM Client \(Swarm Compute tests\) \(swarm-compute-tests\.lm-client\) asks a Swarm Compute model/);
+        assert.ok(shown.includes(relay.url), 'the modal names the relay');
+        assert.match(shown, /at most 50 sats/);
+        assert.match(shown, /Why is the sky blue\?/, 'the modal shows what would be sent');
+        assert.match(shown, /local model could not answer/i);
+        assert.equal(jobs(), 0, 'nothing published while the modal is open');
+        await page.screenshot({ path: screenshotPath('lm-consent-modal.png') });
+        await dialog.getByRole('button', { name: 'Allow Once' }).click();
+        // the earlier test's local answer may still be listed: wait for this one's
+        const text = await notification(page, /LM Client answer from[^]*The swarm says/);
+        assert.match(text, /The swarm says: scattering\./);
+        assert.equal(jobs(), 1);
+        assert.equal(wallet.payments.length, 1, 'one invoice paid');
+        assert.ok(wallet.payments[0].amountMsats <= 50_000);
+      }),
+  );
 
-  it('"Never" keeps that extension on the local model: nothing is sent then, and it is not asked again', { skip: !providerApi && 'no provider API before 1.104' }, () =>
-    step(page, 'lm never', async () => {
-      await clearNotifications(page);
-      await runCommand(page, ASK);
-      const dialog = page.locator('.monaco-dialog-box');
-      await dialog.waitFor({ timeout: 30_000 });
-      await dialog.getByRole('button', { name: 'Never (Local Only)' }).click();
-      await notification(page, /LM Client failed: .*declined/);
-      assert.equal(jobs(), 1, 'nothing more was published');
-      await clearNotifications(page);
-      await runCommand(page, ASK);
-      await notification(page, /LM Client failed: Swarm Compute could not answer \(local: /);
-      assert.equal(await dialog.count(), 0, 'not asked again');
-      assert.equal(jobs(), 1, 'still nothing more published');
-      assert.equal(wallet.payments.length, 1);
-    }));
+  it(
+    '"Never" keeps that extension on the local model: nothing is sent then, and it is not asked again',
+    { skip: !providerApi && 'no provider API before 1.104' },
+    () =>
+      step(page, 'lm never', async () => {
+        await clearNotifications(page);
+        await runCommand(page, ASK);
+        const dialog = page.locator('.monaco-dialog-box');
+        await dialog.waitFor({ timeout: 30_000 });
+        await dialog.getByRole('button', { name: 'Never (Local Only)' }).click();
+        await notification(page, /LM Client failed: .*declined/);
+        assert.equal(jobs(), 1, 'nothing more was published');
+        await clearNotifications(page);
+        await runCommand(page, ASK);
+        await notification(page, /LM Client failed: Swarm Compute could not answer \(local: /);
+        assert.equal(await dialog.count(), 0, 'not asked again');
+        assert.equal(jobs(), 1, 'still nothing more published');
+        assert.equal(wallet.payments.length, 1);
+      }),
+  );
 });

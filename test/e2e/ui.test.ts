@@ -9,7 +9,21 @@ import { startRelay, type TestRelay } from '../support/relay';
 import { startTestProvider, type TestProvider } from '../support/test-provider';
 import { startNwcWallet, type NwcTestWallet } from '../support/nwc-wallet';
 import { startCustomer } from '../support/job-customer';
-import { activityItem, clearNotifications, notifications, widenSidebar, step, openFile, runCommand, screenshotPath, selectLines, sharingItem, startWorkbench, statusItem, type Workbench } from './workbench';
+import {
+  activityItem,
+  clearNotifications,
+  notifications,
+  widenSidebar,
+  step,
+  openFile,
+  runCommand,
+  screenshotPath,
+  selectLines,
+  sharingItem,
+  startWorkbench,
+  statusItem,
+  type Workbench,
+} from './workbench';
 
 const SAMPLE = `export function debounce<T extends (...args: unknown[]) => void>(fn: T, waitMs: number): T {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -51,7 +65,10 @@ describe('Swarm Compute in a real VS Code', () => {
     ollama = await startOllamaStandin({ models: { 'llama3.2': { reply: LOCAL_ANSWER, tokenDelayMs: 40 } } });
     relay = await startRelay();
     wallet = await startNwcWallet({ relayUrl: relay.url });
-    provider = await startTestProvider({ relays: [relay.url], script: { payAfter: { amountMsats: 21_000 }, result: 'The swarm says: it waits, then runs once.' } });
+    provider = await startTestProvider({
+      relays: [relay.url],
+      script: { payAfter: { amountMsats: 21_000 }, result: 'The swarm says: it waits, then runs once.' },
+    });
     wb = await startWorkbench({
       settings: {
         'swarmCompute.mode': 'fallback',
@@ -84,21 +101,21 @@ describe('Swarm Compute in a real VS Code', () => {
 
   it('Explain Selection from the palette streams a local answer with its lane badge', () =>
     step(page, 'Explain Selection from the palette streams a local answer with its lane badge', async () => {
-    await openFile(page, 'debounce.ts');
-    await selectLines(page, 1, 7);
-    await runCommand(page, 'Swarm Compute: Explain Selection');
-    const entry = wb.chat.locator('article.entry').last();
-    await entry.waitFor({ timeout: 30_000 });
-    // streamed: part of the answer is on screen while the entry is still running
-    await wb.chat.locator('article.entry[data-state="running"] .answer-body', { hasText: 'returns a wrapper' }).waitFor({ timeout: 20_000 });
-    await wb.chat.locator('article.entry[data-state="completed"]').last().waitFor({ timeout: 30_000 });
-    assert.equal(await entry.locator('.badge').getAttribute('data-lane'), 'local');
-    assert.match(await entry.locator('.label').innerText(), /local[\s\S]*llama3\.2/);
-    assert.match(await entry.locator('.question').innerText(), /debounce\.ts/);
-    assert.equal(await entry.locator('.answer-body strong').innerText(), 'delays');
-    assert.equal(await entry.locator('.answer .code-block button.copy').count(), 1, 'code blocks get a copy button');
-    await clearNotifications(page);
-    await page.screenshot({ path: screenshotPath('explain-selection.png') });
+      await openFile(page, 'debounce.ts');
+      await selectLines(page, 1, 7);
+      await runCommand(page, 'Swarm Compute: Explain Selection');
+      const entry = wb.chat.locator('article.entry').last();
+      await entry.waitFor({ timeout: 30_000 });
+      // streamed: part of the answer is on screen while the entry is still running
+      await wb.chat.locator('article.entry[data-state="running"] .answer-body', { hasText: 'returns a wrapper' }).waitFor({ timeout: 20_000 });
+      await wb.chat.locator('article.entry[data-state="completed"]').last().waitFor({ timeout: 30_000 });
+      assert.equal(await entry.locator('.badge').getAttribute('data-lane'), 'local');
+      assert.match(await entry.locator('.label').innerText(), /local[\s\S]*llama3\.2/);
+      assert.match(await entry.locator('.question').innerText(), /debounce\.ts/);
+      assert.equal(await entry.locator('.answer-body strong').innerText(), 'delays');
+      assert.equal(await entry.locator('.answer .code-block button.copy').count(), 1, 'code blocks get a copy button');
+      await clearNotifications(page);
+      await page.screenshot({ path: screenshotPath('explain-selection.png') });
     }));
 
   it('the Ctrl+Alt+E keybinding explains the selection', () =>
@@ -115,24 +132,22 @@ describe('Swarm Compute in a real VS Code', () => {
 
   it('Stop cancels a streaming answer and closes the request to Ollama', () =>
     step(page, 'Stop cancels a streaming answer and closes the request to Ollama', async () => {
-    ollama.setModel('llama3.2', { tokens: Array.from({ length: 400 }, (_, i) => `word${i} `), tokenDelayMs: 60 });
-    const seen = ollama.requests.length;
-    const prompt = wb.chat.locator('#prompt');
-    await prompt.fill('Tell me a very long story');
-    await prompt.press('Enter');
-    const request = await ollama.waitForRequest(
-      (r) => ollama.requests.indexOf(r) >= seen && (r.path === '/api/generate' || r.path === '/api/chat'),
-    );
-    await wb.chat.locator('article.entry[data-state="running"] .answer-body', { hasText: 'word3' }).waitFor({ timeout: 20_000 });
-    await wb.chat.locator('#stop').click();
-    const stopped = wb.chat.locator('article.entry').last();
-    await wb.chat.locator('article.entry[data-state="cancelled"]').last().waitFor({ timeout: 10_000 });
-    assert.equal(await stopped.locator('.badge').getAttribute('data-lane'), 'cancelled');
-    await request.settled;
-    assert.ok(request.closedEarly, 'the HTTP request to Ollama was aborted');
-    assert.ok(request.tokensSent < 400);
-    assert.ok(await wb.chat.locator('#stop').isHidden());
-    ollama.setModel('llama3.2', { reply: LOCAL_ANSWER, tokenDelayMs: 40 });
+      ollama.setModel('llama3.2', { tokens: Array.from({ length: 400 }, (_, i) => `word${i} `), tokenDelayMs: 60 });
+      const seen = ollama.requests.length;
+      const prompt = wb.chat.locator('#prompt');
+      await prompt.fill('Tell me a very long story');
+      await prompt.press('Enter');
+      const request = await ollama.waitForRequest((r) => ollama.requests.indexOf(r) >= seen && (r.path === '/api/generate' || r.path === '/api/chat'));
+      await wb.chat.locator('article.entry[data-state="running"] .answer-body', { hasText: 'word3' }).waitFor({ timeout: 20_000 });
+      await wb.chat.locator('#stop').click();
+      const stopped = wb.chat.locator('article.entry').last();
+      await wb.chat.locator('article.entry[data-state="cancelled"]').last().waitFor({ timeout: 10_000 });
+      assert.equal(await stopped.locator('.badge').getAttribute('data-lane'), 'cancelled');
+      await request.settled;
+      assert.ok(request.closedEarly, 'the HTTP request to Ollama was aborted');
+      assert.ok(request.tokensSent < 400);
+      assert.ok(await wb.chat.locator('#stop').isHidden());
+      ollama.setModel('llama3.2', { reply: LOCAL_ANSWER, tokenDelayMs: 40 });
     }));
 
   it('Escape in the editor stops an answer started by Explain Selection', () =>
@@ -159,68 +174,69 @@ describe('Swarm Compute in a real VS Code', () => {
       await page.keyboard.press('Control+Alt+E');
       await page.waitForTimeout(500);
       const texts = await notifications(page);
-      assert.ok(texts.some((t) => /select some code first/i.test(t)), texts.join(' | '));
+      assert.ok(
+        texts.some((t) => /select some code first/i.test(t)),
+        texts.join(' | '),
+      );
       assert.equal(await wb.chat.locator('article.entry').count(), before, 'nothing was asked');
       await clearNotifications(page);
     }));
 
   it('a swarm job asks for consent, pays within the cap, and the status bar shows the spend', () =>
     step(page, 'a swarm job asks for consent, pays within the cap, and the status bar shows the spend', async () => {
-    const before = await statusItem(page).innerText();
-    assert.match(before, /0 sats/);
-    await runCommand(page, 'Swarm Compute: Connect Wallet');
-    // the wallet's own (password) input box, not the palette's input it may reuse
-    const input = page.locator('.quick-input-widget input[type="password"]');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(wallet.uri);
-    await page.keyboard.press('Enter');
-    await input.waitFor({ state: 'hidden' });
-    // Connect Wallet asks the wallet first (get_info, get_balance); it is saved once that answered
-    for (let i = 0; !(await notifications(page)).some((t) => /wallet connected\./.test(t)); i++) {
-      if (i > 50) throw new Error('the wallet was not connected');
-      await page.waitForTimeout(200);
-    }
-    await clearNotifications(page);
+      const before = await statusItem(page).innerText();
+      assert.match(before, /0 sats/);
+      await runCommand(page, 'Swarm Compute: Connect Wallet');
+      // the wallet's own (password) input box, not the palette's input it may reuse
+      const input = page.locator('.quick-input-widget input[type="password"]');
+      await input.waitFor({ state: 'visible' });
+      await input.fill(wallet.uri);
+      await page.keyboard.press('Enter');
+      await input.waitFor({ state: 'hidden' });
+      // Connect Wallet asks the wallet first (get_info, get_balance); it is saved once that answered
+      for (let i = 0; !(await notifications(page)).some((t) => /wallet connected\./.test(t)); i++) {
+        if (i > 50) throw new Error('the wallet was not connected');
+        await page.waitForTimeout(200);
+      }
+      await clearNotifications(page);
 
-    await wb.chat.locator('#mode').selectOption('swarm-only');
-    const prompt = wb.chat.locator('#prompt');
-    await prompt.fill('How does debounce work?');
-    await prompt.press('Enter');
-    const consent = wb.chat.locator('#consent');
-    await consent.waitFor({ timeout: 15_000 });
-    assert.match(await consent.locator('.consent-prompt').innerText(), /How does debounce work\?/, 'the consent shows what will be sent');
-    assert.ok((await consent.innerText()).includes(relay.url), 'the consent names the relays');
-    assert.equal(await consent.locator('[data-fact="cap"]').innerText(), 'at most 50 sats');
-    assert.match(await consent.locator('[data-fact="providers"]').innerText(), /any provider/);
-    assert.match(await consent.locator('.consent-reason').innerText(), /Swarm only/);
-    assert.equal(relay.received.filter((e) => e.kind === 5050).length, 0, 'nothing was published before the answer');
-    // no lane yet: the question waits for the answer, not the swarm
-    assert.equal(await wb.chat.locator('article.entry[data-state="running"] .badge').getAttribute('data-lane'), 'waiting');
-    await clearNotifications(page);
-    await page.screenshot({ path: screenshotPath('consent.png') });
-    await consent.getByRole('button', { name: 'Always allow' }).click();
-    await consent.waitFor({ state: 'hidden' });
+      await wb.chat.locator('#mode').selectOption('swarm-only');
+      const prompt = wb.chat.locator('#prompt');
+      await prompt.fill('How does debounce work?');
+      await prompt.press('Enter');
+      const consent = wb.chat.locator('#consent');
+      await consent.waitFor({ timeout: 15_000 });
+      assert.match(await consent.locator('.consent-prompt').innerText(), /How does debounce work\?/, 'the consent shows what will be sent');
+      assert.ok((await consent.innerText()).includes(relay.url), 'the consent names the relays');
+      assert.equal(await consent.locator('[data-fact="cap"]').innerText(), 'at most 50 sats');
+      assert.match(await consent.locator('[data-fact="providers"]').innerText(), /any provider/);
+      assert.match(await consent.locator('.consent-reason').innerText(), /Swarm only/);
+      assert.equal(relay.received.filter((e) => e.kind === 5050).length, 0, 'nothing was published before the answer');
+      // no lane yet: the question waits for the answer, not the swarm
+      assert.equal(await wb.chat.locator('article.entry[data-state="running"] .badge').getAttribute('data-lane'), 'waiting');
+      await clearNotifications(page);
+      await page.screenshot({ path: screenshotPath('consent.png') });
+      await consent.getByRole('button', { name: 'Always allow' }).click();
+      await consent.waitFor({ state: 'hidden' });
 
-    const entry = wb.chat.locator('article.entry[data-lane="swarm"][data-state="completed"]').last();
-    await entry.waitFor({ timeout: 45_000 });
-    assert.match(await entry.locator('.answer-body').innerText(), /The swarm says/);
-    const label = await entry.locator('.label').innerText();
-    assert.match(label, /swarm/);
-    assert.match(label, /npub1/);
-    assert.match(label, /21 sats/);
-    assert.equal(wallet.payments.length, 1, 'one invoice was paid');
-    await page.waitForFunction(
-      (id) => /21 sats/.test(document.getElementById(id)?.textContent ?? ''),
-      'swarm-compute.swarm-compute.swarmCompute.status',
-      { timeout: 20_000 },
-    );
-    assert.notEqual(await statusItem(page).innerText(), before);
-    await clearNotifications(page);
-    await page.screenshot({ path: screenshotPath('chat.png') });
-    await statusItem(page).hover();
-    await page.locator('.monaco-hover', { hasText: 'Spent today' }).waitFor({ timeout: 10_000 });
-    await page.screenshot({ path: screenshotPath('status-bar.png'), clip: { x: 700, y: 560, width: 700, height: 300 } });
-    await page.mouse.move(10, 10);
+      const entry = wb.chat.locator('article.entry[data-lane="swarm"][data-state="completed"]').last();
+      await entry.waitFor({ timeout: 45_000 });
+      assert.match(await entry.locator('.answer-body').innerText(), /The swarm says/);
+      const label = await entry.locator('.label').innerText();
+      assert.match(label, /swarm/);
+      assert.match(label, /npub1/);
+      assert.match(label, /21 sats/);
+      assert.equal(wallet.payments.length, 1, 'one invoice was paid');
+      await page.waitForFunction((id) => /21 sats/.test(document.getElementById(id)?.textContent ?? ''), 'swarm-compute.swarm-compute.swarmCompute.status', {
+        timeout: 20_000,
+      });
+      assert.notEqual(await statusItem(page).innerText(), before);
+      await clearNotifications(page);
+      await page.screenshot({ path: screenshotPath('chat.png') });
+      await statusItem(page).hover();
+      await page.locator('.monaco-hover', { hasText: 'Spent today' }).waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: screenshotPath('status-bar.png'), clip: { x: 700, y: 560, width: 700, height: 300 } });
+      await page.mouse.move(10, 10);
     }));
 
   it('Show Metrics charts the lanes and the spend', () =>
@@ -231,7 +247,9 @@ describe('Swarm Compute in a real VS Code', () => {
       const deadline = Date.now() + 15_000;
       while (!/Spent today/.test(text) && Date.now() < deadline) {
         for (const frame of page.frames()) {
-          const found = await frame.evaluate(() => (document.querySelector('h1')?.textContent === 'Swarm Compute metrics' ? document.body.innerText : '')).catch(() => '');
+          const found = await frame
+            .evaluate(() => (document.querySelector('h1')?.textContent === 'Swarm Compute metrics' ? document.body.innerText : ''))
+            .catch(() => '');
           if (found) text = found;
         }
         await page.waitForTimeout(200);
@@ -246,23 +264,26 @@ describe('Swarm Compute in a real VS Code', () => {
 
   it('a provider answer with script and HTML payloads renders as text and runs nothing', () =>
     step(page, 'a provider answer with script and HTML payloads renders as text and runs nothing', async () => {
-    provider.setScript({ result: PAYLOAD });
-    const prompt = wb.chat.locator('#prompt');
-    await prompt.fill('Show me HTML');
-    await prompt.press('Enter');
-    const entry = wb.chat.locator('article.entry[data-lane="swarm"][data-state="completed"]', { hasText: 'Here is your answer' }).last();
-    await entry.waitFor({ timeout: 45_000 });
-    const body = entry.locator('.answer-body');
-    const text = await body.innerText();
-    assert.match(text, /<script>window\.top\.__pwned = 'script';<\/script>/, 'the script tag is shown as text');
-    assert.match(text, /<img src=x onerror=/, 'the img tag is shown as text');
-    assert.equal(await body.locator('script, img, iframe').count(), 0, 'no element was created from the payload');
-    assert.equal(await body.locator('strong').innerText(), 'Bold');
-    const hrefs = await body.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
-    assert.ok(hrefs.every((h) => !h || !h.startsWith('javascript:')), `no javascript: link (${hrefs.join(', ')})`);
-    await page.waitForTimeout(500);
-    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned), undefined);
-    assert.deepEqual(dialogs, [], 'no alert ran');
+      provider.setScript({ result: PAYLOAD });
+      const prompt = wb.chat.locator('#prompt');
+      await prompt.fill('Show me HTML');
+      await prompt.press('Enter');
+      const entry = wb.chat.locator('article.entry[data-lane="swarm"][data-state="completed"]', { hasText: 'Here is your answer' }).last();
+      await entry.waitFor({ timeout: 45_000 });
+      const body = entry.locator('.answer-body');
+      const text = await body.innerText();
+      assert.match(text, /<script>window\.top\.__pwned = 'script';<\/script>/, 'the script tag is shown as text');
+      assert.match(text, /<img src=x onerror=/, 'the img tag is shown as text');
+      assert.equal(await body.locator('script, img, iframe').count(), 0, 'no element was created from the payload');
+      assert.equal(await body.locator('strong').innerText(), 'Bold');
+      const hrefs = await body.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      assert.ok(
+        hrefs.every((h) => !h || !h.startsWith('javascript:')),
+        `no javascript: link (${hrefs.join(', ')})`,
+      );
+      await page.waitForTimeout(500);
+      assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned), undefined);
+      assert.deepEqual(dialogs, [], 'no alert ran');
     }));
 
   it('the chat keeps its conversation and draft when hidden and shown again', () =>
@@ -272,12 +293,21 @@ describe('Swarm Compute in a real VS Code', () => {
       await page.locator('.activitybar a.action-label[aria-label^="Explorer"]').click();
       await page.locator('.part.sidebar .explorer-folders-view, .part.sidebar .explorer-viewlet').first().waitFor();
       await activityItem(page).click();
-      await wb.chat.locator('article.entry').nth(before - 1).waitFor({ timeout: 15_000 });
+      await wb.chat
+        .locator('article.entry')
+        .nth(before - 1)
+        .waitFor({ timeout: 15_000 });
       assert.equal(await wb.chat.locator('article.entry').count(), before);
       assert.equal(await wb.chat.locator('#prompt').inputValue(), 'a draft I have not sent');
       const models = await wb.chat.locator('#model option').allTextContents();
-      assert.ok(models.some((m) => m.startsWith('llama3.2')), models.join(','));
-      assert.ok(models.every((m) => !m.includes('not pulled')), models.join(','));
+      assert.ok(
+        models.some((m) => m.startsWith('llama3.2')),
+        models.join(','),
+      );
+      assert.ok(
+        models.every((m) => !m.includes('not pulled')),
+        models.join(','),
+      );
       // the picker holds the name as typed: choosing it saves "llama3.2", not "llama3.2:latest"
       assert.ok(models.includes('llama3.2') && !models.some((m) => m.endsWith(':latest')), models.join(','));
       assert.equal(await wb.chat.locator('#model').inputValue(), 'llama3.2');
@@ -315,33 +345,36 @@ describe('Swarm Compute in a real VS Code', () => {
 
   it('the conversation survives a reload of the window', () =>
     step(page, 'the conversation survives a reload of the window', async () => {
-    await page.reload();
-    await wb.open();
-    await activityItem(page).click();
-    const entries = wb.chat.locator('article.entry');
-    await entries.first().waitFor({ timeout: 30_000 });
-    await wb.chat.locator('article.entry', { hasText: 'Here is your answer' }).waitFor({ timeout: 15_000 });
-    // the newest answer is in view
-    await page.waitForTimeout(500);
-    const gap = await wb.chat.locator('#log').evaluate((l) => l.scrollHeight - l.scrollTop - l.clientHeight);
-    assert.ok(gap < 20, `the log is ${gap}px above its end`);
-    // the newest conversation is open again: the stopped Explain and the swarm answers that followed it
-    const lanesOf = () => wb.chat.locator('article.entry .badge').evaluateAll((bs) => bs.map((b) => (b as HTMLElement).dataset.lane));
-    const lanes = await lanesOf();
-    assert.ok(lanes.includes('swarm') && lanes.includes('cancelled'), lanes.join(','));
-    // Explain questions show their short title again, not the prompt sent to the model
-    const questions = await wb.chat.locator('article.entry .question').allInnerTexts();
-    assert.ok(questions.some((q) => /^\s*Explain debounce\.ts lines 2–3/.test(q)), questions.join(' | '));
-    assert.ok(!questions.some((q) => /Be concise/.test(q)), 'no internal prompt on screen');
-    // an older conversation comes back from Past Conversations, listed by its first question
-    await runCommand(page, 'Swarm Compute: Past Conversations');
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Explain debounce.ts lines 1–7' }).first();
-    await row.waitFor({ timeout: 10_000 });
-    assert.match(await row.innerText(), /1 turn · 1 local · free/);
-    await row.click();
-    await wb.chat.locator('article.entry .question', { hasText: 'lines 1–7' }).waitFor({ timeout: 10_000 });
-    assert.deepEqual(await lanesOf(), ['local']);
-    assert.match(await statusItem(page).innerText(), /(42|21) sats/);
+      await page.reload();
+      await wb.open();
+      await activityItem(page).click();
+      const entries = wb.chat.locator('article.entry');
+      await entries.first().waitFor({ timeout: 30_000 });
+      await wb.chat.locator('article.entry', { hasText: 'Here is your answer' }).waitFor({ timeout: 15_000 });
+      // the newest answer is in view
+      await page.waitForTimeout(500);
+      const gap = await wb.chat.locator('#log').evaluate((l) => l.scrollHeight - l.scrollTop - l.clientHeight);
+      assert.ok(gap < 20, `the log is ${gap}px above its end`);
+      // the newest conversation is open again: the stopped Explain and the swarm answers that followed it
+      const lanesOf = () => wb.chat.locator('article.entry .badge').evaluateAll((bs) => bs.map((b) => (b as HTMLElement).dataset.lane));
+      const lanes = await lanesOf();
+      assert.ok(lanes.includes('swarm') && lanes.includes('cancelled'), lanes.join(','));
+      // Explain questions show their short title again, not the prompt sent to the model
+      const questions = await wb.chat.locator('article.entry .question').allInnerTexts();
+      assert.ok(
+        questions.some((q) => /^\s*Explain debounce\.ts lines 2–3/.test(q)),
+        questions.join(' | '),
+      );
+      assert.ok(!questions.some((q) => /Be concise/.test(q)), 'no internal prompt on screen');
+      // an older conversation comes back from Past Conversations, listed by its first question
+      await runCommand(page, 'Swarm Compute: Past Conversations');
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Explain debounce.ts lines 1–7' }).first();
+      await row.waitFor({ timeout: 10_000 });
+      assert.match(await row.innerText(), /1 turn · 1 local · free/);
+      await row.click();
+      await wb.chat.locator('article.entry .question', { hasText: 'lines 1–7' }).waitFor({ timeout: 10_000 });
+      assert.deepEqual(await lanesOf(), ['local']);
+      assert.match(await statusItem(page).innerText(), /(42|21) sats/);
     }));
 
   it('lane badges and code stay readable in the dark and the light theme', () =>
@@ -357,14 +390,19 @@ describe('Swarm Compute in a real VS Code', () => {
         });
         assert.ok(badges.length > 0);
         for (const b of badges) assert.ok(b.ratio >= 4.5, `${theme}: ${b.lane} badge contrast ${b.ratio.toFixed(2)}:1`);
-        const code = await wb.chat.locator('.md code').first().evaluate((c) => getComputedStyle(c).borderTopStyle);
+        const code = await wb.chat
+          .locator('.md code')
+          .first()
+          .evaluate((c) => getComputedStyle(c).borderTopStyle);
         assert.equal(code, 'solid', `${theme}: inline code has a border`);
         await page.screenshot({ path: screenshotPath(`chat-${theme}.png`) });
       };
       await check('dark');
       // at a narrow side bar the pickers wrap instead of being cut off
       await widenSidebar(page, 260);
-      const boxes = await wb.chat.locator('#mode, #model').evaluateAll((els) => els.map((e) => [e.getBoundingClientRect().right, e.getBoundingClientRect().width, document.documentElement.clientWidth]));
+      const boxes = await wb.chat
+        .locator('#mode, #model')
+        .evaluateAll((els) => els.map((e) => [e.getBoundingClientRect().right, e.getBoundingClientRect().width, document.documentElement.clientWidth]));
       for (const [right, width, page] of boxes) {
         assert.ok(right <= page + 0.5, `a picker runs past the side bar (${right} > ${page})`);
         assert.ok(width >= 120, `a picker is squeezed to ${width}px`);
@@ -378,6 +416,9 @@ describe('Swarm Compute in a real VS Code', () => {
 
 /** WCAG relative luminance of a CSS rgb()/rgba() colour. */
 function luminance(colour: string): number {
-  const [r, g, b] = (colour.match(/[\d.]+/g) ?? []).slice(0, 3).map((v) => Number(v) / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+  const [r, g, b] = (colour.match(/[\d.]+/g) ?? [])
+    .slice(0, 3)
+    .map((v) => Number(v) / 255)
+    .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
   return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }

@@ -60,9 +60,7 @@ export async function startWorkbench(
   });
   const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
   page.on('pageerror', (e) => process.stderr.write(`[workbench page error] ${e.message}\n`));
-  const chat = page
-    .frameLocator(`iframe.webview.ready[src*="extensionId=${extensionId}"]`)
-    .frameLocator('#active-frame');
+  const chat = page.frameLocator(`iframe.webview.ready[src*="extensionId=${extensionId}"]`).frameLocator('#active-frame');
   const wb: Workbench = {
     page,
     browser,
@@ -110,9 +108,7 @@ export async function runCommand(page: Page, title: string, options: { opensQuic
       // box (1.139), so wait for the text to leave, not for the input to hide.
       await page.waitForFunction(
         (text) =>
-          !Array.from(document.querySelectorAll<HTMLInputElement>('.quick-input-widget input')).some(
-            (i) => i.value === text && i.getClientRects().length > 0,
-          ),
+          !Array.from(document.querySelectorAll<HTMLInputElement>('.quick-input-widget input')).some((i) => i.value === text && i.getClientRects().length > 0),
         `>${title}`,
         { timeout: 5000 },
       );

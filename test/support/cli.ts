@@ -47,4 +47,3 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun
     options.onSpawn?.(child);
   });
 }
-

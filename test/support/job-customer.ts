@@ -90,7 +90,10 @@ export async function startCustomer(relayUrls: string[]): Promise<JobCustomer> {
     async submit(spec) {
       const secret: string[][] = [['i', spec.prompt, 'text']];
       if (spec.model !== undefined) secret.push(['param', 'model', spec.model]);
-      const routing: string[][] = [['output', 'text/plain'], ['relays', ...relayUrls]];
+      const routing: string[][] = [
+        ['output', 'text/plain'],
+        ['relays', ...relayUrls],
+      ];
       if (spec.bidMsats !== undefined) routing.push(['bid', String(spec.bidMsats)]);
       const targets = (spec.providers ?? []).map((p) => ['p', p]);
       let tags: string[][];
@@ -107,7 +110,15 @@ export async function startCustomer(relayUrls: string[]): Promise<JobCustomer> {
     },
     async withdraw(jobId) {
       const event = finalizeEvent(
-        { kind: 5, created_at: Math.floor(Date.now() / 1000), content: 'cancelled', tags: [['e', jobId], ['k', '5050']] },
+        {
+          kind: 5,
+          created_at: Math.floor(Date.now() / 1000),
+          content: 'cancelled',
+          tags: [
+            ['e', jobId],
+            ['k', '5050'],
+          ],
+        },
         secretKey,
       );
       await publish(event);

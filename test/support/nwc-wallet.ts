@@ -153,7 +153,15 @@ export async function startNwcWallet(options: NwcWalletOptions): Promise<NwcTest
   });
   if (challenge) {
     const auth = finalizeEvent(
-      { kind: 22242, created_at: Math.floor(Date.now() / 1000), content: '', tags: [['relay', options.relayUrl], ['challenge', String((await challenge)[1])]] },
+      {
+        kind: 22242,
+        created_at: Math.floor(Date.now() / 1000),
+        content: '',
+        tags: [
+          ['relay', options.relayUrl],
+          ['challenge', String((await challenge)[1])],
+        ],
+      },
       walletSecret,
     );
     const ok = frame((m) => m[0] === 'OK' && m[1] === auth.id);
@@ -187,12 +195,15 @@ export async function startNwcWallet(options: NwcWalletOptions): Promise<NwcTest
   });
 
   function encryptFor(scheme: 'nip44_v2' | 'nip04', pubkey: string, text: string) {
-    return scheme === 'nip44_v2'
-      ? nip44.encrypt(text, nip44.getConversationKey(walletSecret, pubkey))
-      : nip04.encrypt(walletSecret, pubkey, text);
+    return scheme === 'nip44_v2' ? nip44.encrypt(text, nip44.getConversationKey(walletSecret, pubkey)) : nip04.encrypt(walletSecret, pubkey, text);
   }
 
-  async function respond(request: NostrEvent, scheme: 'nip44_v2' | 'nip04', method: string, body: { result?: unknown; error?: { code: string; message: string } }) {
+  async function respond(
+    request: NostrEvent,
+    scheme: 'nip44_v2' | 'nip04',
+    method: string,
+    body: { result?: unknown; error?: { code: string; message: string } },
+  ) {
     const content = JSON.stringify({ result_type: method, error: body.error ?? null, result: body.error ? null : body.result });
     const event = finalizeEvent(
       {

@@ -267,7 +267,7 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
 
     // Ollama answers an empty generate prompt by just loading the model.
     const loadOnly = kind === 'generate' && (b.prompt === undefined || b.prompt === '');
-    const tokens = loadOnly ? [] : behaviour.tokens ?? wordTokens(behaviour.reply ?? DEFAULT_REPLY);
+    const tokens = loadOnly ? [] : (behaviour.tokens ?? wordTokens(behaviour.reply ?? DEFAULT_REPLY));
     const piece = (text: string, done: boolean) => ({
       model: b.model,
       created_at: new Date().toISOString(),
@@ -340,7 +340,10 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
     if (behaviour.contextLength === null) return sendJson(res, 404, { error: '404 page not found' });
     return sendJson(res, 200, {
       modelfile: `FROM ${fullModelName(name)}`,
-      parameters: behaviour.numCtx !== undefined ? `num_ctx                        ${behaviour.numCtx}\nstop                           "<|eot_id|>"` : 'stop                           "<|eot_id|>"',
+      parameters:
+        behaviour.numCtx !== undefined
+          ? `num_ctx                        ${behaviour.numCtx}\nstop                           "<|eot_id|>"`
+          : 'stop                           "<|eot_id|>"',
       template: '{{ .Prompt }}',
       details: tagEntry(fullModelName(name)).details,
       model_info: { 'general.architecture': 'llama', 'llama.context_length': behaviour.contextLength ?? 131072 },

@@ -19,16 +19,12 @@ class MemoryRepository extends EventRepository {
   }
   upsert(event: RelayEvent) {
     if (this.events.some((e) => e.id === event.id)) return { isDuplicate: true };
-    const replaceable =
-      event.kind === 0 || event.kind === 3 || (event.kind >= 10000 && event.kind < 20000);
+    const replaceable = event.kind === 0 || event.kind === 3 || (event.kind >= 10000 && event.kind < 20000);
     const addressable = event.kind >= 30000 && event.kind < 40000;
     if (replaceable || addressable) {
       const d = event.tags.find((t) => t[0] === 'd')?.[1] ?? '';
       const idx = this.events.findIndex(
-        (e) =>
-          e.kind === event.kind &&
-          e.pubkey === event.pubkey &&
-          (!addressable || (e.tags.find((t) => t[0] === 'd')?.[1] ?? '') === d),
+        (e) => e.kind === event.kind && e.pubkey === event.pubkey && (!addressable || (e.tags.find((t) => t[0] === 'd')?.[1] ?? '') === d),
       );
       if (idx >= 0) {
         if (this.events[idx].created_at > event.created_at) return { isDuplicate: true };

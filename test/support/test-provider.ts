@@ -182,10 +182,14 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (ms <= 0 || signal.aborted) return resolve();
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 
@@ -273,7 +277,11 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
   }
 
   async function feedback(job: SeenJob, s: ProviderScript, status: string, extra: string, content = '', amount?: string[]): Promise<void> {
-    const tags = [['status', status, ...(extra ? [extra] : [])], ['e', job.event.id], ['p', job.event.pubkey]];
+    const tags = [
+      ['status', status, ...(extra ? [extra] : [])],
+      ['e', job.event.id],
+      ['p', job.event.pubkey],
+    ];
     if (amount) tags.push(amount);
     if (job.encrypted && content) tags.push(['encrypted']);
     const body = job.encrypted && content ? seal(job, s, content) : content;
@@ -316,7 +324,11 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
     await sleep(s.resultDelayMs ?? 0, signal);
     if (signal.aborted || s.result === null) return;
     const text = typeof s.result === 'function' ? s.result(job) : (s.result ?? `echo: ${job.prompt}`);
-    const tags = [['request', JSON.stringify(job.event)], ['e', job.event.id], ['p', job.event.pubkey]];
+    const tags = [
+      ['request', JSON.stringify(job.event)],
+      ['e', job.event.id],
+      ['p', job.event.pubkey],
+    ];
     if (!job.encrypted) {
       const i = job.event.tags.find((t) => t[0] === 'i');
       if (i) tags.push(i);
@@ -326,10 +338,7 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
     if (s.payAfter) {
       tags.push(['amount', String(s.payAfter.amountMsats), s.payAfter.bolt11 ?? makeInvoice({ amountMsats: s.payAfter.amountMsats })]);
     }
-    await publish(
-      { kind: RESULT_KIND, created_at: Math.floor(Date.now() / 1000), content: job.encrypted ? seal(job, s, text) : text, tags },
-      s,
-    );
+    await publish({ kind: RESULT_KIND, created_at: Math.floor(Date.now() / 1000), content: job.encrypted ? seal(job, s, text) : text, tags }, s);
   }
 
   return {
@@ -378,7 +387,15 @@ export type ForgeryMode = 'bad-signature' | 'other-job' | 'mixed-jobs';
  */
 export function forgedResult(job: Event, mode: ForgeryMode, content: string, secretKey = generateSecretKey()): Event {
   const otherJob = randomBytes(32).toString('hex');
-  const eTags = mode === 'other-job' ? [['e', otherJob]] : mode === 'mixed-jobs' ? [['e', otherJob], ['e', job.id]] : [['e', job.id]];
+  const eTags =
+    mode === 'other-job'
+      ? [['e', otherJob]]
+      : mode === 'mixed-jobs'
+        ? [
+            ['e', otherJob],
+            ['e', job.id],
+          ]
+        : [['e', job.id]];
   const tags = [...eTags, ['p', job.pubkey]];
   const created_at = Math.floor(Date.now() / 1000);
   const event = finalizeEvent({ kind: RESULT_KIND, created_at, content, tags }, secretKey);
@@ -397,7 +414,11 @@ export function signedResult(job: Event, content: string, secretKey: Uint8Array)
       kind: RESULT_KIND,
       created_at: Math.floor(Date.now() / 1000),
       content,
-      tags: [['request', JSON.stringify(job)], ['e', job.id], ['p', job.pubkey]],
+      tags: [
+        ['request', JSON.stringify(job)],
+        ['e', job.id],
+        ['p', job.pubkey],
+      ],
     },
     secretKey,
   );

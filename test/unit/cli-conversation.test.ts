@@ -68,9 +68,12 @@ test('a follow-up sends the earlier turns as Ollama chat messages; --json and th
 
   // --continue: the newest conversation
   await submitJson(['--continue', '--prompt', 'and the second line?', ...local(dir)]);
-  assert.deepEqual(chatBodies().at(-1)!.messages.map((x) => x.content), [
-    'Explain add()', 'It adds two numbers.', 'make that shorter', 'It adds two numbers.', 'and the second line?',
-  ]);
+  assert.deepEqual(
+    chatBodies()
+      .at(-1)!
+      .messages.map((x) => x.content),
+    ['Explain add()', 'It adds two numbers.', 'make that shorter', 'It adds two numbers.', 'and the second line?'],
+  );
 
   // a new submit begins a new conversation: the prompt alone, as before
   const fresh = await submitJson(['--prompt', 'unrelated', ...local(dir)]);
@@ -82,10 +85,17 @@ test('a follow-up sends the earlier turns as Ollama chat messages; --json and th
   const h = await runCli(['history', '--conversation', id, '--json', '--data-dir', dir]);
   assert.equal(h.code, 0, h.stderr);
   const rows = JSON.parse(h.stdout) as Record<string, unknown>[];
-  assert.deepEqual(rows.map((r) => r.prompt), ['Explain add()', 'make that shorter', 'and the second line?'], 'oldest first');
+  assert.deepEqual(
+    rows.map((r) => r.prompt),
+    ['Explain add()', 'make that shorter', 'and the second line?'],
+    'oldest first',
+  );
   assert.ok(rows.every((r) => r.conversationId === id));
   const all = JSON.parse((await runCli(['history', '--json', '--data-dir', dir])).stdout) as Record<string, unknown>[];
-  assert.deepEqual(all.map((r) => r.conversationId), [fresh.json.conversationId, id, id, id]);
+  assert.deepEqual(
+    all.map((r) => r.conversationId),
+    [fresh.json.conversationId, id, id, id],
+  );
 });
 
 test('an unknown conversation is exit 2 naming it, and nothing is sent', async () => {
@@ -136,7 +146,12 @@ test("turns that do not fit the model's context (/api/show) are left out oldest 
   // 50 tokens × 4 = 200 characters: two turns (106 each) and the prompt (10) do not fit; without the oldest they do
   const r = await submitJson(['--conversation', id, '--prompt', 'third turn', ...local(dir, 'tiny')]);
   assert.match(r.stderr, /1 earlier turn\(s\) left out to fit the model's context of 50 tokens; 1 sent with the prompt/);
-  assert.deepEqual(chatBodies().at(-1)!.messages.map((m) => m.content), [long('b'), 'Short.', 'third turn']);
+  assert.deepEqual(
+    chatBodies()
+      .at(-1)!
+      .messages.map((m) => m.content),
+    [long('b'), 'Short.', 'third turn'],
+  );
   assert.ok(ollama.requests.some((q) => q.path === '/api/show' && (q.body as { model: string }).model === 'tiny'));
 
   // no context length from Ollama: 8192 tokens (32768 characters) are assumed
@@ -156,7 +171,10 @@ test('a swarm follow-up carries the conversation in the i tag and the messages p
   const first = await submitJson(['--prompt', 'What is a relay?', ...swarm]);
   assert.equal(first.json.lane, 'swarm');
   const job1 = provider.jobs.at(-1)!;
-  assert.deepEqual(job1.event.tags.filter((t) => t[0] === 'i'), [['i', 'What is a relay?', 'text']]);
+  assert.deepEqual(
+    job1.event.tags.filter((t) => t[0] === 'i'),
+    [['i', 'What is a relay?', 'text']],
+  );
   assert.equal(job1.params.messages, undefined);
 
   await submitJson(['--conversation', String(first.json.conversationId), '--prompt', 'And a provider?', ...swarm]);
@@ -209,7 +227,18 @@ test('--keep-days blanks the texts of older rows and keeps their money and metri
   const dir = dataDir();
   const store = await openHistory(join(dir, 'history.sqlite'));
   const old = Date.now() - 40 * 86_400_000;
-  await store.insert(makeRecord('old-paid', { lane: 'swarm', localAttempted: false, localOutcome: null, swarmStart: 'direct', swarmOutcome: 'success', costMsats: 3000, prompt: 'old secret', submittedAt: old }));
+  await store.insert(
+    makeRecord('old-paid', {
+      lane: 'swarm',
+      localAttempted: false,
+      localOutcome: null,
+      swarmStart: 'direct',
+      swarmOutcome: 'success',
+      costMsats: 3000,
+      prompt: 'old secret',
+      submittedAt: old,
+    }),
+  );
   await store.insert(makeRecord('recent', { prompt: 'recent question', submittedAt: Date.now() - 86_400_000 }));
   await store.close();
   const metrics = async () => JSON.parse((await runCli(['metrics', '--json', '--data-dir', dir])).stdout);
@@ -221,11 +250,17 @@ test('--keep-days blanks the texts of older rows and keeps their money and metri
   assert.equal(h.code, 0, h.stderr);
   const rows = JSON.parse(h.stdout) as Record<string, unknown>[];
   const byPrompt = rows.map((r) => [r.prompt, r.response, r.costMsats]);
-  assert.deepEqual(byPrompt, [['recent question', 'response of recent', 0], ['', null, 3000]]);
+  assert.deepEqual(byPrompt, [
+    ['recent question', 'response of recent', 0],
+    ['', null, 3000],
+  ]);
   assert.deepEqual(await metrics(), before);
   // submit takes it too, before it runs
   const s = await runCli(['submit', '--json', '--keep-days', '1', '--prompt', 'now', ...local(dir)]);
   assert.equal(s.code, 0, s.stderr);
   const after = JSON.parse((await runCli(['history', '--json', '--data-dir', dir])).stdout) as Record<string, unknown>[];
-  assert.deepEqual(after.map((r) => r.prompt), ['now', '', '']);
+  assert.deepEqual(
+    after.map((r) => r.prompt),
+    ['now', '', ''],
+  );
 });

@@ -27,7 +27,11 @@ let provider: TestProvider;
 before(async () => {
   relay = await startRelay();
   ollama = await startOllamaStandin({
-    models: { llama3: { reply: LOCAL, tokenDelayMs: 5 }, slow: { reply: SLOW, tokenDelayMs: 150 }, crashy: { reply: SLOW, tokenDelayMs: 5, crashAfterTokens: 3 } },
+    models: {
+      llama3: { reply: LOCAL, tokenDelayMs: 5 },
+      slow: { reply: SLOW, tokenDelayMs: 150 },
+      crashy: { reply: SLOW, tokenDelayMs: 5, crashAfterTokens: 3 },
+    },
   });
   provider = await startTestProvider({ relays: [relay.url], script: { partials: ['Swarm ', 'gateway '], result: 'Swarm gateway answer.' } });
 });
@@ -106,7 +110,9 @@ test('Ollama API with the ollama client: version, tags, chat and generate, strea
     let genStreamed = '';
     for await (const part of await client.generate({ model: 'llama3', prompt: 'generate streamed', stream: true })) genStreamed += part.response;
     assert.equal(genStreamed, LOCAL);
-    const sent = ollama.requests.find((r) => (r.body as { prompt?: string })?.prompt === 'generate please' || JSON.stringify(r.body).includes('generate please'));
+    const sent = ollama.requests.find(
+      (r) => (r.body as { prompt?: string })?.prompt === 'generate please' || JSON.stringify(r.body).includes('generate please'),
+    );
     assert.ok(sent, 'the stand-in got the generate prompt');
     assert.match(JSON.stringify(sent.body), /be brief/, 'the system prompt reached Ollama');
 
@@ -132,7 +138,13 @@ test('OpenAI API with the openai client: models, a whole completion and a stream
     assert.deepEqual(models.data.map((m) => m.id).sort(), ['crashy:latest', 'llama3:latest', 'slow:latest']);
 
     const { data, response } = await client.chat.completions
-      .create({ model: 'llama3', messages: [{ role: 'system', content: 'terse' }, { role: 'user', content: 'hello there' }] })
+      .create({
+        model: 'llama3',
+        messages: [
+          { role: 'system', content: 'terse' },
+          { role: 'user', content: 'hello there' },
+        ],
+      })
       .withResponse();
     assert.equal(data.object, 'chat.completion');
     assert.match(data.id, /^chatcmpl-/);
@@ -143,7 +155,12 @@ test('OpenAI API with the openai client: models, a whole completion and a stream
     assert.equal(response.headers.get('x-swarm-compute-lane'), 'local');
     assert.equal(response.headers.get('x-swarm-compute-cost-msats'), '0');
 
-    const stream = await client.chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'stream please' }], stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: 'llama3',
+      messages: [{ role: 'user', content: 'stream please' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = '';
     const finishes: (string | null)[] = [];
     let usage;
@@ -181,11 +198,14 @@ test('a two-message conversation reaches Ollama as the conversation, not only th
     const sent = ollama.requests.slice(before).find((r) => r.path === '/api/chat' || r.path === '/api/generate')!;
     const body = sent.body as { messages?: { role: string; content: string }[]; prompt?: string };
     if (sent.path === '/api/chat') {
-      assert.deepEqual(body.messages!.map((m) => [m.role, m.content]), [
-        ['user', 'My name is Ada.'],
-        ['assistant', 'Hello Ada.'],
-        ['user', 'What is my name?'],
-      ]);
+      assert.deepEqual(
+        body.messages!.map((m) => [m.role, m.content]),
+        [
+          ['user', 'My name is Ada.'],
+          ['assistant', 'Hello Ada.'],
+          ['user', 'What is my name?'],
+        ],
+      );
     } else {
       // the lane still speaks /api/generate: the turns travel in the prompt, in order
       assert.equal(body.prompt, 'User: My name is Ada.\n\nAssistant: Hello Ada.\n\nUser: What is my name?');
@@ -231,12 +251,17 @@ test('the ollama client aborting a stream cancels the run too', async () => {
   });
 });
 
-test('Ollama failing in the middle of a stream: the stream ends with the error in each API\'s in-band shape, the row says failed', async () => {
+test("Ollama failing in the middle of a stream: the stream ends with the error in each API's in-band shape, the row says failed", async () => {
   await withGateway([], async (gw, dir) => {
     let ollamaText = '';
     await assert.rejects(
       (async () => {
-        for await (const part of await new Ollama({ host: gw.url }).chat({ model: 'crashy', messages: [{ role: 'user', content: 'crash ollama' }], stream: true })) ollamaText += part.message.content;
+        for await (const part of await new Ollama({ host: gw.url }).chat({
+          model: 'crashy',
+          messages: [{ role: 'user', content: 'crash ollama' }],
+          stream: true,
+        }))
+          ollamaText += part.message.content;
       })(),
       (e: Error) => /local|Ollama|connection|stream/i.test(e.message),
     );
@@ -251,7 +276,10 @@ test('Ollama failing in the middle of a stream: the stream ends with the error i
     );
     assert.equal(openAiText, 'w0 w1 w2 ');
     const rows = await history(dir);
-    assert.deepEqual(rows.map((r) => r.state), ['failed', 'failed']);
+    assert.deepEqual(
+      rows.map((r) => r.state),
+      ['failed', 'failed'],
+    );
   });
 });
 
@@ -266,16 +294,24 @@ test('with --allow-swarm, Ollama failing in the middle of a stream falls back as
     assert.match(text, /Local inference failed after 3 words[^]*the answer below is the swarm's/);
     assert.ok(text.endsWith('Swarm gateway answer.'), text);
     let ollamaText = '';
-    for await (const part of await new Ollama({ host: gw.url }).chat({ model: 'crashy', messages: [{ role: 'user', content: 'crash, then swarm again' }], stream: true })) ollamaText += part.message.content;
+    for await (const part of await new Ollama({ host: gw.url }).chat({
+      model: 'crashy',
+      messages: [{ role: 'user', content: 'crash, then swarm again' }],
+      stream: true,
+    }))
+      ollamaText += part.message.content;
     assert.ok(ollamaText.startsWith('w0 w1 w2 ') && ollamaText.endsWith('Swarm gateway answer.'), ollamaText);
   } finally {
     assert.equal((await gw.stop()).code, 0);
   }
   const rows = await history(dir);
-  assert.deepEqual(rows.map((r) => [r.state, r.lane, r.response]), [
-    ['completed', 'swarm', 'Swarm gateway answer.'],
-    ['completed', 'swarm', 'Swarm gateway answer.'],
-  ]);
+  assert.deepEqual(
+    rows.map((r) => [r.state, r.lane, r.response]),
+    [
+      ['completed', 'swarm', 'Swarm gateway answer.'],
+      ['completed', 'swarm', 'Swarm gateway answer.'],
+    ],
+  );
 });
 
 test('Host, Origin and token rules: DNS-rebinding Hosts and other origins get 403, a missing or wrong token 401', async () => {
@@ -299,25 +335,37 @@ test('Host, Origin and token rules: DNS-rebinding Hosts and other origins get 40
     assert.equal((await raw({ Host: `localhost:${gw.port}` })).status, 200);
 
     // a page of another origin, through the clients' own header options
-    await assert.rejects(openai(gw, 'x', { defaultHeaders: { Origin: 'http://attacker.example' } }).models.list(), (e: InstanceType<typeof OpenAI.APIError>) => {
-      assert.equal(e.status, 403);
-      assert.equal((e.error as { code: string }).code, 'forbidden_origin');
-      return true;
-    });
-    await assert.rejects(new Ollama({ host: gw.url, headers: { Origin: `http://localhost:${gw.port + 1}` } }).list(), (e: { status_code: number }) => e.status_code === 403);
+    await assert.rejects(
+      openai(gw, 'x', { defaultHeaders: { Origin: 'http://attacker.example' } }).models.list(),
+      (e: InstanceType<typeof OpenAI.APIError>) => {
+        assert.equal(e.status, 403);
+        assert.equal((e.error as { code: string }).code, 'forbidden_origin');
+        return true;
+      },
+    );
+    await assert.rejects(
+      new Ollama({ host: gw.url, headers: { Origin: `http://localhost:${gw.port + 1}` } }).list(),
+      (e: { status_code: number }) => e.status_code === 403,
+    );
     assert.equal((await raw({ Host: `127.0.0.1:${gw.port}`, Origin: `http://127.0.0.1:${gw.port}` })).status, 200, 'its own origin is fine');
     assert.equal((await raw({ Host: `127.0.0.1:${gw.port}`, 'Sec-Fetch-Site': 'cross-site' })).status, 403);
   });
 
   await withGateway(['--token', 'sekrit-token-1'], async (gw, dir) => {
-    await assert.rejects(openai(gw, 'wrong-token').chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'no token' }] }), (e: InstanceType<typeof OpenAI.APIError>) => {
-      assert.equal(e.status, 401);
-      return true;
-    });
+    await assert.rejects(
+      openai(gw, 'wrong-token').chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'no token' }] }),
+      (e: InstanceType<typeof OpenAI.APIError>) => {
+        assert.equal(e.status, 401);
+        return true;
+      },
+    );
     await assert.rejects(new Ollama({ host: gw.url }).list(), (e: { status_code: number }) => e.status_code === 401);
     const ok = await openai(gw, 'sekrit-token-1').chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'with token' }] });
     assert.equal(ok.choices[0].message.content, LOCAL);
-    const viaOllama = await new Ollama({ host: gw.url, headers: { Authorization: 'Bearer sekrit-token-1' } }).chat({ model: 'llama3', messages: [{ role: 'user', content: 'ollama with token' }] });
+    const viaOllama = await new Ollama({ host: gw.url, headers: { Authorization: 'Bearer sekrit-token-1' } }).chat({
+      model: 'llama3',
+      messages: [{ role: 'user', content: 'ollama with token' }],
+    });
     assert.equal(viaOllama.message.content, LOCAL);
     assert.deepEqual((await history(dir)).map((r) => r.prompt).sort(), ['ollama with token', 'with token'], 'refused requests left no row');
   });
@@ -333,18 +381,24 @@ test('Ollama down: without --allow-swarm nothing reaches a relay (503); with it 
   const dir = dataDir();
   const off = await startGatewayCli(['--ollama-host', down, '--relay', relay.url, '--data-dir', dir]);
   try {
-    await assert.rejects(openai(off).chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'swarm off' }] }), (e: InstanceType<typeof OpenAI.APIError>) => {
-      assert.equal(e.status, 503);
-      assert.equal((e.error as { code: string }).code, 'no_lane_available');
-      assert.match(e.message, /--allow-swarm/);
-      return true;
-    });
+    await assert.rejects(
+      openai(off).chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'swarm off' }] }),
+      (e: InstanceType<typeof OpenAI.APIError>) => {
+        assert.equal(e.status, 503);
+        assert.equal((e.error as { code: string }).code, 'no_lane_available');
+        assert.match(e.message, /--allow-swarm/);
+        return true;
+      },
+    );
     assert.deepEqual((await new Ollama({ host: off.url }).ps()).models, [], 'no models loaded where there is no Ollama');
-    await assert.rejects(new Ollama({ host: off.url }).chat({ model: 'llama3', messages: [{ role: 'user', content: 'swarm off too' }] }), (e: { status_code: number; error: string }) => {
-      assert.equal(e.status_code, 503);
-      assert.match(e.error, /not running|refused|unavailable/i);
-      return true;
-    });
+    await assert.rejects(
+      new Ollama({ host: off.url }).chat({ model: 'llama3', messages: [{ role: 'user', content: 'swarm off too' }] }),
+      (e: { status_code: number; error: string }) => {
+        assert.equal(e.status_code, 503);
+        assert.match(e.error, /not running|refused|unavailable/i);
+        return true;
+      },
+    );
   } finally {
     assert.equal((await off.stop()).code, 0);
   }
@@ -355,7 +409,9 @@ test('Ollama down: without --allow-swarm nothing reaches a relay (503); with it 
 
   const on = await startGatewayCli(['--allow-swarm', '--ollama-host', down, '--relay', relay.url, '--data-dir', dir, '--swarm-timeout-secs', '20']);
   try {
-    const { data, response } = await openai(on).chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'swarm on' }] }).withResponse();
+    const { data, response } = await openai(on)
+      .chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'swarm on' }] })
+      .withResponse();
     assert.equal(data.choices[0].message.content, 'Swarm gateway answer.');
     assert.equal(response.headers.get('x-swarm-compute-lane'), 'swarm');
     assert.equal(response.headers.get('x-swarm-compute-provider'), provider.pubkey);
@@ -363,9 +419,13 @@ test('Ollama down: without --allow-swarm nothing reaches a relay (503); with it 
     // tools read a model's capabilities before choosing it: text only, even when it is not on this machine
     const shown = await new Ollama({ host: on.url }).show({ model: 'llama3' });
     assert.deepEqual(shown.capabilities, ['completion']);
-    assert.ok((await new Ollama({ host: on.url }).list()).models.some((m) => m.name === 'llama3'), 'the swarm-answered model is listed');
+    assert.ok(
+      (await new Ollama({ host: on.url }).list()).models.some((m) => m.name === 'llama3'),
+      'the swarm-answered model is listed',
+    );
     let streamed = '';
-    for await (const part of await new Ollama({ host: on.url }).chat({ model: 'llama3', messages: [{ role: 'user', content: 'swarm stream' }], stream: true })) streamed += part.message.content;
+    for await (const part of await new Ollama({ host: on.url }).chat({ model: 'llama3', messages: [{ role: 'user', content: 'swarm stream' }], stream: true }))
+      streamed += part.message.content;
     assert.equal(streamed, 'Swarm gateway answer.');
   } finally {
     assert.equal((await on.stop()).code, 0);
@@ -378,13 +438,16 @@ test('Ollama down: without --allow-swarm nothing reaches a relay (503); with it 
 
 test('error shapes and codes: unknown model 404, bad request 400, above the price cap 402', async () => {
   await withGateway([], async (gw) => {
-    await assert.rejects(openai(gw).chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }), (e: InstanceType<typeof OpenAI.APIError>) => {
-      assert.equal(e.status, 404);
-      assert.deepEqual(Object.keys(e.error as object).sort(), ['code', 'message', 'param', 'type']);
-      assert.equal((e.error as { code: string }).code, 'model_not_found');
-      assert.match(e.message, /no-such-model/);
-      return true;
-    });
+    await assert.rejects(
+      openai(gw).chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }),
+      (e: InstanceType<typeof OpenAI.APIError>) => {
+        assert.equal(e.status, 404);
+        assert.deepEqual(Object.keys(e.error as object).sort(), ['code', 'message', 'param', 'type']);
+        assert.equal((e.error as { code: string }).code, 'model_not_found');
+        assert.match(e.message, /no-such-model/);
+        return true;
+      },
+    );
     await assert.rejects(new Ollama({ host: gw.url }).generate({ model: 'no-such-model', prompt: 'x' }), (e: { status_code: number; error: string }) => {
       assert.equal(e.status_code, 404);
       assert.match(e.error, /no-such-model/);
@@ -395,26 +458,35 @@ test('error shapes and codes: unknown model 404, bad request 400, above the pric
       assert.equal((e.error as { type: string }).type, 'invalid_request_error');
       return true;
     });
-    await assert.rejects(new Ollama({ host: gw.url }).chat({ model: '', messages: [{ role: 'user', content: 'x' }] }), (e: { status_code: number; error: string }) => {
-      assert.equal(e.status_code, 400);
-      assert.match(e.error, /model is required/);
-      return true;
-    });
+    await assert.rejects(
+      new Ollama({ host: gw.url }).chat({ model: '', messages: [{ role: 'user', content: 'x' }] }),
+      (e: { status_code: number; error: string }) => {
+        assert.equal(e.status_code, 400);
+        assert.match(e.error, /model is required/);
+        return true;
+      },
+    );
   });
 
   const pricey = await startTestProvider({ relays: [relay.url], script: { paymentRequired: { amountMsats: 5000 } } });
   try {
     const down = `http://127.0.0.1:${await closedPort()}`;
-    await withGateway(['--allow-swarm', '--ollama-host', down, '--relay', relay.url, '--provider', pricey.pubkey, '--max-price-msats', '1000'], async (gw, dir) => {
-      await assert.rejects(openai(gw).chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'too dear' }] }), (e: InstanceType<typeof OpenAI.APIError>) => {
-        assert.equal(e.status, 402);
-        assert.equal((e.error as { code: string }).code, 'payment_required');
-        assert.match(e.message, /5000/);
-        return true;
-      });
-      const row = (await history(dir))[0];
-      assert.equal(row.costMsats, 0);
-    });
+    await withGateway(
+      ['--allow-swarm', '--ollama-host', down, '--relay', relay.url, '--provider', pricey.pubkey, '--max-price-msats', '1000'],
+      async (gw, dir) => {
+        await assert.rejects(
+          openai(gw).chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'too dear' }] }),
+          (e: InstanceType<typeof OpenAI.APIError>) => {
+            assert.equal(e.status, 402);
+            assert.equal((e.error as { code: string }).code, 'payment_required');
+            assert.match(e.message, /5000/);
+            return true;
+          },
+        );
+        const row = (await history(dir))[0];
+        assert.equal(row.costMsats, 0);
+      },
+    );
   } finally {
     await pricey.stop();
   }
@@ -463,23 +535,45 @@ test('bad usage is exit 2 naming the flag, before anything listens', async () =>
 test('a paid provider: the budget stops the payment (402, nothing paid); within it the cost is in the headers', async () => {
   const wallet = await startNwcWallet({ relayUrl: relay.url });
   const invoice = makeInvoice({ amountMsats: 700 });
-  const paid = await startTestProvider({ relays: [relay.url], script: { paymentRequired: { amountMsats: 700, bolt11: invoice.bolt11 }, result: 'paid gateway answer' } });
+  const paid = await startTestProvider({
+    relays: [relay.url],
+    script: { paymentRequired: { amountMsats: 700, bolt11: invoice.bolt11 }, result: 'paid gateway answer' },
+  });
   const settle = setInterval(() => {
     if (wallet.payments.some((p) => p.bolt11 === invoice.bolt11)) paid.settle(invoice.bolt11);
   }, 20);
   const down = `http://127.0.0.1:${await closedPort()}`;
-  const base = ['--allow-swarm', '--ollama-host', down, '--relay', relay.url, '--provider', paid.pubkey, '--nwc', wallet.uri, '--offer-window-secs', '0.2', '--swarm-timeout-secs', '20'];
+  const base = [
+    '--allow-swarm',
+    '--ollama-host',
+    down,
+    '--relay',
+    relay.url,
+    '--provider',
+    paid.pubkey,
+    '--nwc',
+    wallet.uri,
+    '--offer-window-secs',
+    '0.2',
+    '--swarm-timeout-secs',
+    '20',
+  ];
   try {
     await withGateway([...base, '--daily-budget-msats', '500'], async (gw) => {
-      await assert.rejects(openai(gw).chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'over budget' }] }), (e: InstanceType<typeof OpenAI.APIError>) => {
-        assert.equal(e.status, 402);
-        assert.match(e.message, /daily budget/i);
-        return true;
-      });
+      await assert.rejects(
+        openai(gw).chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'over budget' }] }),
+        (e: InstanceType<typeof OpenAI.APIError>) => {
+          assert.equal(e.status, 402);
+          assert.match(e.message, /daily budget/i);
+          return true;
+        },
+      );
       assert.equal(wallet.payments.length, 0, 'nothing was paid');
     });
     await withGateway(base, async (gw, dir) => {
-      const { data, response } = await openai(gw).chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'worth paying' }] }).withResponse();
+      const { data, response } = await openai(gw)
+        .chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'worth paying' }] })
+        .withResponse();
       assert.equal(data.choices[0].message.content, 'paid gateway answer');
       assert.equal(response.headers.get('x-swarm-compute-lane'), 'swarm');
       assert.equal(response.headers.get('x-swarm-compute-cost-msats'), '700');

@@ -47,7 +47,20 @@ const base = (dir: string) => ['--relay', relay.url, '--ollama-host', ollama.url
 test('a model still loading: at the hedge time the swarm is asked too, streams first and wins; the Ollama request is aborted', async () => {
   const dir = dataDir();
   const seen = ollama.requests.length;
-  const r = await runCli(['submit', '--local-first', '--model', 'cold', '--hedge-after-secs', '0.3', '--provider', fast.pubkey, '--prompt', 'hedge me', '--json', ...base(dir)]);
+  const r = await runCli([
+    'submit',
+    '--local-first',
+    '--model',
+    'cold',
+    '--hedge-after-secs',
+    '0.3',
+    '--provider',
+    fast.pubkey,
+    '--prompt',
+    'hedge me',
+    '--json',
+    ...base(dir),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.lane, 'swarm');
@@ -77,8 +90,22 @@ test('the local model streams first after the hedge started: local wins, the swa
   try {
     const payments = wallet.payments.length;
     const r = await runCli([
-      'submit', '--local-first', '--model', 'late', '--hedge-after-secs', '0.2', '--provider', paid.pubkey,
-      '--nwc', wallet.uri, '--offer-window-secs', '0', '--prompt', 'race', '--json', ...base(dir),
+      'submit',
+      '--local-first',
+      '--model',
+      'late',
+      '--hedge-after-secs',
+      '0.2',
+      '--provider',
+      paid.pubkey,
+      '--nwc',
+      wallet.uri,
+      '--offer-window-secs',
+      '0',
+      '--prompt',
+      'race',
+      '--json',
+      ...base(dir),
     ]);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);

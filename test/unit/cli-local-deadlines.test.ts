@@ -62,12 +62,15 @@ test('a steady slow answer far longer than --local-timeout-secs completes locall
   assert.ok(out.durationMs > 2500, `the answer took ${out.durationMs} ms, past both deadlines`);
 });
 
-test('a stall after 5 words falls back to the swarm: the human warning counts the words, the answer is the swarm\'s', async () => {
+test("a stall after 5 words falls back to the swarm: the human warning counts the words, the answer is the swarm's", async () => {
   const dir = dataDir();
   const r = await runCli(['submit', '--local-first', '--model', 'stall', '--prompt', 'stall please', ...quick, ...base(dir)]);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.split('\n');
-  assert.match(lines[0], /^⚠ Local inference failed after 5 words: Ollama at http:\/\/127\.0\.0\.1:\d+ sent nothing for 1 s after 5 words - falling back to marketplace$/);
+  assert.match(
+    lines[0],
+    /^⚠ Local inference failed after 5 words: Ollama at http:\/\/127\.0\.0\.1:\d+ sent nothing for 1 s after 5 words - falling back to marketplace$/,
+  );
   assert.equal(lines[1], '✓ Completed on swarm');
   assert.equal(r.stdout.trim().split('\n').at(-1), 'Swarm answered.');
   const [row] = await history(dir);
@@ -152,7 +155,14 @@ for (const [args, flag] of [
     const dir = dataDir();
     const seen = ollama.requests.length;
     const before = relay.received.length;
-    const r = await runCli(['submit', '--prompt', 'x', ...((args as readonly string[]).includes("--local-only") ? [] : ["--local-first"]), ...args, ...base(dir)]);
+    const r = await runCli([
+      'submit',
+      '--prompt',
+      'x',
+      ...((args as readonly string[]).includes('--local-only') ? [] : ['--local-first']),
+      ...args,
+      ...base(dir),
+    ]);
     assert.equal(r.code, 2, r.stderr);
     assert.ok(r.stderr.includes(flag), r.stderr);
     assert.equal(ollama.requests.length, seen);

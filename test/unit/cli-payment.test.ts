@@ -45,8 +45,20 @@ async function paidProvider(amountMsats: number, amountTagMsats = amountMsats) {
 }
 
 const args = (dir: string, extra: string[] = []) => [
-  'submit', '--prompt', 'worth paying for', '--relay', relay.url, '--data-dir', dir, '--nwc', wallet.uri,
-  '--swarm-timeout-secs', '10', '--offer-window-secs', '0.2', ...extra,
+  'submit',
+  '--prompt',
+  'worth paying for',
+  '--relay',
+  relay.url,
+  '--data-dir',
+  dir,
+  '--nwc',
+  wallet.uri,
+  '--swarm-timeout-secs',
+  '10',
+  '--offer-window-secs',
+  '0.2',
+  ...extra,
 ];
 
 test('a paid provider within the cap: Cost shows what was paid, the wallet paid exactly once', async () => {
@@ -126,7 +138,20 @@ test('without a wallet, a paying provider fails with "no wallet configured" and 
   const dir = mkdtempSync(join(tmpdir(), 'sc-pay-'));
   const { provider, stop } = await paidProvider(700);
   try {
-    const r = await runCli(['submit', '--prompt', 'x', '--relay', relay.url, '--data-dir', dir, '--provider', provider.pubkey, '--swarm-timeout-secs', '10', '--json']);
+    const r = await runCli([
+      'submit',
+      '--prompt',
+      'x',
+      '--relay',
+      relay.url,
+      '--data-dir',
+      dir,
+      '--provider',
+      provider.pubkey,
+      '--swarm-timeout-secs',
+      '10',
+      '--json',
+    ]);
     assert.equal(r.code, 1);
     assert.match(JSON.parse(r.stdout).swarmError, /payment required, no wallet configured/);
   } finally {

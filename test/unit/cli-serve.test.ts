@@ -92,7 +92,10 @@ test('serve: a model Ollama does not have is a clear exit-2 error, and nothing i
   try {
     const r = await runCli(['serve', '--model', 'mistral', '--relay', relay.url, '--ollama-host', ollama.url, '--data-dir', dataDir('serve-nomodel')]);
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /model "mistral" is not installed in Ollama at http:\/\/127\.0\.0\.1:\d+ \(installed: .*llama3\.2:latest.*\); pull it first: ollama pull mistral/);
+    assert.match(
+      r.stderr,
+      /model "mistral" is not installed in Ollama at http:\/\/127\.0\.0\.1:\d+ \(installed: .*llama3\.2:latest.*\); pull it first: ollama pull mistral/,
+    );
     assert.deepEqual(relay.received, []);
   } finally {
     await relay.stop();
@@ -102,7 +105,17 @@ test('serve: a model Ollama does not have is a clear exit-2 error, and nothing i
 test('serve: Ollama not running is exit 1 saying so', async () => {
   const relay = await startRelay();
   try {
-    const r = await runCli(['serve', '--model', 'llama3.2', '--relay', relay.url, '--ollama-host', 'http://127.0.0.1:9', '--data-dir', dataDir('serve-noollama')]);
+    const r = await runCli([
+      'serve',
+      '--model',
+      'llama3.2',
+      '--relay',
+      relay.url,
+      '--ollama-host',
+      'http://127.0.0.1:9',
+      '--data-dir',
+      dataDir('serve-noollama'),
+    ]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /cannot ask Ollama which models it has/);
     assert.deepEqual(relay.received, []);
@@ -130,20 +143,52 @@ test('free: submit (the project client) gets its answer from serve, streamed; SI
     const nsec = readFileSync(join(serverDir, 'identity'), 'utf8').trim();
     assert.equal(getPublicKey(nip19.decode(nsec as `nsec1${string}`).data as Uint8Array), pubkey, 'the identity lives in the data dir');
 
-    const untargeted = await runCli(['submit', '--prompt', 'hello provider', '--model', 'llama3.2', '--stream', '--relay', relay.url, '--data-dir', buyerDir, '--swarm-timeout-secs', '15']);
+    const untargeted = await runCli([
+      'submit',
+      '--prompt',
+      'hello provider',
+      '--model',
+      'llama3.2',
+      '--stream',
+      '--relay',
+      relay.url,
+      '--data-dir',
+      buyerDir,
+      '--swarm-timeout-secs',
+      '15',
+    ]);
     assert.equal(untargeted.code, 0, untargeted.stderr + untargeted.stdout);
     assert.ok(untargeted.stdout.startsWith(ANSWER), `streamed first: ${untargeted.stdout}`);
     assert.match(untargeted.stdout, /✓ Completed on swarm\n/);
     assert.match(untargeted.stdout, new RegExp(`Provider: ${nip19.npubEncode(pubkey)}\\n`));
     assert.match(untargeted.stdout, /Cost: 0 msats/);
 
-    const targeted = await runCli(['submit', '--prompt', 'just you', '--model', 'llama3.2', '--provider', pubkey, '--json', '--relay', relay.url, '--data-dir', buyerDir, '--swarm-timeout-secs', '15']);
+    const targeted = await runCli([
+      'submit',
+      '--prompt',
+      'just you',
+      '--model',
+      'llama3.2',
+      '--provider',
+      pubkey,
+      '--json',
+      '--relay',
+      relay.url,
+      '--data-dir',
+      buyerDir,
+      '--swarm-timeout-secs',
+      '15',
+    ]);
     assert.equal(targeted.code, 0, targeted.stderr);
     const out = JSON.parse(targeted.stdout);
     assert.equal(out.response, ANSWER);
     assert.equal(out.provider, pubkey);
     const result = await relay.waitFor({ kinds: [6050], '#e': [out.jobId] });
-    for (const tag of ['request', 'e', 'p', 'i', 'amount']) assert.ok(result.tags.some((t) => t[0] === tag), `result has a ${tag} tag`);
+    for (const tag of ['request', 'e', 'p', 'i', 'amount'])
+      assert.ok(
+        result.tags.some((t) => t[0] === tag),
+        `result has a ${tag} tag`,
+      );
 
     const { run, ms } = await server.terminate();
     assert.equal(run.code, 0, run.stderr);
@@ -173,12 +218,40 @@ test('done when: one data dir serves for 700 msats, another submits and pays ove
   const buyerWallet = await startNwcWallet({ relayUrl: relay.url, ledger, balanceMsats: 100_000 });
   const serverDir = dataDir('seller');
   const buyerDir = dataDir('payer');
-  const server = serve(relay, ['--model', 'llama3.2', '--price-msats', '700', '--nwc', sellerWallet.uri, '--data-dir', serverDir, '--name', 'Test GPU', '--about', 'a spare card']);
+  const server = serve(relay, [
+    '--model',
+    'llama3.2',
+    '--price-msats',
+    '700',
+    '--nwc',
+    sellerWallet.uri,
+    '--data-dir',
+    serverDir,
+    '--name',
+    'Test GPU',
+    '--about',
+    'a spare card',
+  ]);
   try {
     const pubkey = (await server.announced).pubkey;
     const r = await runCli([
-      'submit', '--prompt', 'worth paying for', '--model', 'llama3.2', '--relay', relay.url, '--data-dir', buyerDir,
-      '--nwc', buyerWallet.uri, '--max-price-msats', '1000', '--offer-window-secs', '0.3', '--swarm-timeout-secs', '20',
+      'submit',
+      '--prompt',
+      'worth paying for',
+      '--model',
+      'llama3.2',
+      '--relay',
+      relay.url,
+      '--data-dir',
+      buyerDir,
+      '--nwc',
+      buyerWallet.uri,
+      '--max-price-msats',
+      '1000',
+      '--offer-window-secs',
+      '0.3',
+      '--swarm-timeout-secs',
+      '20',
     ]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /✓ Completed on swarm\n/);
@@ -215,11 +288,19 @@ test('done when: one data dir serves for 700 msats, another submits and pays ove
 
     const { run } = await server.terminate();
     assert.equal(run.code, 0, run.stderr);
-    assert.equal(relay.stored().some((e) => e.kind === 31990 && e.pubkey === pubkey), false, 'the relay dropped the announcement');
+    assert.equal(
+      relay.stored().some((e) => e.kind === 31990 && e.pubkey === pubkey),
+      false,
+      'the relay dropped the announcement',
+    );
     // the test relay (@nostr-relay/core) answers an identical REQ from a 1 s cache; a real relay would not
     await new Promise((r) => setTimeout(r, 1100));
     const after = JSON.parse((await runCli(['providers', '--json', '--relay', relay.url, '--data-dir', buyerDir])).stdout);
-    assert.equal(after.some((p: { pubkey: string }) => p.pubkey === pubkey), false, 'withdrawn on shutdown');
+    assert.equal(
+      after.some((p: { pubkey: string }) => p.pubkey === pubkey),
+      false,
+      'withdrawn on shutdown',
+    );
   } finally {
     server.child()?.kill('SIGKILL');
     await server.run.catch(() => undefined);
@@ -237,8 +318,21 @@ test('encrypted: submit --encrypt to the server gets its answer; the relay never
   try {
     assert.equal((await server.announced).pubkey, pubkey, 'SWARM_COMPUTE_NSEC is the identity');
     const r = await runCli([
-      'submit', '--prompt', 'classified prompt text', '--model', 'llama3.2', '--encrypt', '--provider', pubkey, '--json',
-      '--relay', relay.url, '--data-dir', dataDir('enc-buyer'), '--swarm-timeout-secs', '15',
+      'submit',
+      '--prompt',
+      'classified prompt text',
+      '--model',
+      'llama3.2',
+      '--encrypt',
+      '--provider',
+      pubkey,
+      '--json',
+      '--relay',
+      relay.url,
+      '--data-dir',
+      dataDir('enc-buyer'),
+      '--swarm-timeout-secs',
+      '15',
     ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).response, ANSWER);
@@ -259,7 +353,22 @@ test('SIGTERM mid-job: the running job gets an error feedback (or its result), t
   const customer = await startCustomer([relay.url]);
   try {
     const pubkey = (await server.announced).pubkey;
-    const client = runCli(['submit', '--prompt', 'a long story', '--model', 'slow', '--provider', pubkey, '--stream', '--relay', relay.url, '--data-dir', dataDir('sigterm-buyer'), '--swarm-timeout-secs', '30']);
+    const client = runCli([
+      'submit',
+      '--prompt',
+      'a long story',
+      '--model',
+      'slow',
+      '--provider',
+      pubkey,
+      '--stream',
+      '--relay',
+      relay.url,
+      '--data-dir',
+      dataDir('sigterm-buyer'),
+      '--swarm-timeout-secs',
+      '30',
+    ]);
     const job = await relay.waitFor({ kinds: [5050] });
     await relay.waitFor({ kinds: [7000], '#e': [job.id], '#p': [job.pubkey] });
     await ollama.waitForRequest((q) => promptOf(q.body) === 'a long story');
@@ -271,7 +380,10 @@ test('SIGTERM mid-job: the running job gets an error feedback (or its result), t
     const ended = replies.find((e) => e.kind === 6050 || statusOf(e) === 'error');
     assert.ok(ended, `the running job was told how it ended: ${replies.map((e) => statusOf(e) ?? e.kind).join(', ')}`);
     if (ended.kind !== 6050) assert.match(statusExtra(ended), /shut down before the answer was complete/);
-    assert.ok(relay.received.some((e) => e.kind === 5 && e.pubkey === pubkey && e.tags.some((t) => t[0] === 'a')), 'announcement deleted');
+    assert.ok(
+      relay.received.some((e) => e.kind === 5 && e.pubkey === pubkey && e.tags.some((t) => t[0] === 'a')),
+      'announcement deleted',
+    );
     const late = await customer.submit({ prompt: 'too late', model: 'slow' });
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual(repliesTo(relay, late.id), []);

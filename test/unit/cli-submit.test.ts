@@ -69,8 +69,14 @@ test('local-first, model missing: falls back to the swarm with the seed output',
   // the job the relay holds is the one reported, with the model asked for
   const job = await relay.waitFor({ ids: [jobId] });
   assert.equal(job.kind, 5050);
-  assert.deepEqual(job.tags.find((t) => t[0] === 'param' && t[1] === 'model'), ['param', 'model', 'mistral']);
-  assert.deepEqual(job.tags.find((t) => t[0] === 'i'), ['i', 'fallback please', 'text']);
+  assert.deepEqual(
+    job.tags.find((t) => t[0] === 'param' && t[1] === 'model'),
+    ['param', 'model', 'mistral'],
+  );
+  assert.deepEqual(
+    job.tags.find((t) => t[0] === 'i'),
+    ['i', 'fallback please', 'text'],
+  );
   const rows = await history(dir);
   assert.equal(rows.length, 1);
   assert.equal(rows[0].jobId, jobId);
@@ -81,9 +87,25 @@ test('local-first, model missing: falls back to the swarm with the seed output',
 
 test('local-first, both fail: exit 1 with both reasons', async () => {
   const dir = dataDir();
-  const r = await runCli(['submit', '--local-first', '--model', 'mistral', '--prompt', 'x', '--relay', 'ws://127.0.0.1:1', '--ollama-host', ollama.url, '--data-dir', dir]);
+  const r = await runCli([
+    'submit',
+    '--local-first',
+    '--model',
+    'mistral',
+    '--prompt',
+    'x',
+    '--relay',
+    'ws://127.0.0.1:1',
+    '--ollama-host',
+    ollama.url,
+    '--data-dir',
+    dir,
+  ]);
   assert.equal(r.code, 1, r.stderr);
-  assert.match(r.stdout, /✗ Job failed\nLocal error: model "mistral" is not pulled[^\n]*\nSwarm error: no relay could be reached: ws:\/\/127\.0\.0\.1:1[^\n]*\n/);
+  assert.match(
+    r.stdout,
+    /✗ Job failed\nLocal error: model "mistral" is not pulled[^\n]*\nSwarm error: no relay could be reached: ws:\/\/127\.0\.0\.1:1[^\n]*\n/,
+  );
   const [row] = await history(dir);
   assert.equal(row.state, 'failed');
   assert.equal(row.jobId === null, false);
@@ -95,7 +117,10 @@ test('swarm only (no mode flag) --json: one JSON object on stdout, no local atte
   const r = await runCli(['submit', '--prompt', 'direct', '--json', ...base(dir)]);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
-  assert.deepEqual(Object.keys(out).sort(), ['costMsats', 'durationMs', 'jobId', 'lane', 'localAttempted', 'localError', 'model', 'provider', 'response', 'swarmError', 'conversationId'].sort());
+  assert.deepEqual(
+    Object.keys(out).sort(),
+    ['costMsats', 'durationMs', 'jobId', 'lane', 'localAttempted', 'localError', 'model', 'provider', 'response', 'swarmError', 'conversationId'].sort(),
+  );
   assert.equal(out.lane, 'swarm');
   assert.equal(out.response, 'Swarm says hi.');
   assert.equal(out.localAttempted, false);
@@ -178,10 +203,27 @@ test('metrics and history are read back from the database by later processes', a
     fallbackRate: 50,
   });
   const rows = await history(dir);
-  assert.deepEqual(rows.map((r) => r.prompt), ['c', 'b', 'a']);
+  assert.deepEqual(
+    rows.map((r) => r.prompt),
+    ['c', 'b', 'a'],
+  );
   const limited = JSON.parse((await runCli(['history', '--json', '--limit', '1', '--data-dir', dir])).stdout);
   assert.equal(limited.length, 1);
-  for (const key of ['jobId', 'state', 'lane', 'localAttempted', 'provider', 'model', 'costMsats', 'durationMs', 'submittedAt', 'completedAt', 'error', 'prompt', 'response']) {
+  for (const key of [
+    'jobId',
+    'state',
+    'lane',
+    'localAttempted',
+    'provider',
+    'model',
+    'costMsats',
+    'durationMs',
+    'submittedAt',
+    'completedAt',
+    'error',
+    'prompt',
+    'response',
+  ]) {
     assert.ok(key in rows[0], `history JSON has ${key}`);
   }
   const human = await runCli(['metrics', '--data-dir', dir]);
@@ -251,7 +293,19 @@ test('SIGINT while waiting on the swarm: kind-5 deletion, row cancelled, exit 13
 
 test('fallback that succeeds on the swarm still reports why local failed (localError)', async () => {
   const dir = dataDir();
-  const r = await runCli(['submit', '--local-first', '--json', '--prompt', 'x', '--relay', relay.url, '--data-dir', dir, '--ollama-host', 'http://127.0.0.1:11499']);
+  const r = await runCli([
+    'submit',
+    '--local-first',
+    '--json',
+    '--prompt',
+    'x',
+    '--relay',
+    relay.url,
+    '--data-dir',
+    dir,
+    '--ollama-host',
+    'http://127.0.0.1:11499',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.lane, 'swarm');

@@ -22,10 +22,16 @@ test('turns from rows: cleared rows and served jobs say nothing; failed, stopped
 });
 
 test('fitConversation leaves out the oldest turns until system, turns and prompt fit in 4 characters a token', () => {
-  const turns = [{ user: 'a'.repeat(40), assistant: 'b'.repeat(40) }, { user: 'c'.repeat(10), assistant: 'd'.repeat(10) }];
+  const turns = [
+    { user: 'a'.repeat(40), assistant: 'b'.repeat(40) },
+    { user: 'c'.repeat(10), assistant: 'd'.repeat(10) },
+  ];
   const all = fitConversation(turns, 'now', 'sys', 100);
   assert.equal(all.leftOutTurns, 0);
-  assert.deepEqual(all.messages.map((m) => m.role), ['system', 'user', 'assistant', 'user', 'assistant', 'user']);
+  assert.deepEqual(
+    all.messages.map((m) => m.role),
+    ['system', 'user', 'assistant', 'user', 'assistant', 'user'],
+  );
   const cut = fitConversation(turns, 'now', 'sys', 20); // 80 characters: 3 + 20 + 3 fit, + 80 do not
   assert.deepEqual([cut.earlierTurns, cut.leftOutTurns], [1, 1]);
   assert.deepEqual(cut.messages.at(-1), { role: 'user', content: 'now' });
@@ -41,11 +47,18 @@ test('turns from messages a caller gave', () => {
     { role: 'user', content: 'q2' },
   ]);
   assert.equal(system, 'be brief');
-  assert.deepEqual(turns, [{ user: 'q1', assistant: 'a1' }, { user: 'q2', assistant: null }]);
+  assert.deepEqual(turns, [
+    { user: 'q1', assistant: 'a1' },
+    { user: 'q2', assistant: null },
+  ]);
 });
 
 test('the swarm text of a conversation, and the messages param read back strictly', () => {
-  const messages = [{ role: 'user' as const, content: 'q1' }, { role: 'assistant' as const, content: 'a1' }, { role: 'user' as const, content: 'q2' }];
+  const messages = [
+    { role: 'user' as const, content: 'q1' },
+    { role: 'assistant' as const, content: 'a1' },
+    { role: 'user' as const, content: 'q2' },
+  ];
   assert.equal(conversationText(messages), 'User: q1\n\nAssistant: a1\n\nUser: q2');
   assert.deepEqual(parseMessagesParam(JSON.stringify(messages)), messages);
   for (const bad of ['nope', '{}', '[]', '[{"role":"robot","content":"x"}]', '[{"role":"user","content":3}]', undefined]) {
@@ -68,6 +81,13 @@ test('a question asked again after it failed (a retry) is sent once', async () =
     { user: 'q2', assistant: 'a2' },
     { user: 'q3', assistant: null },
   ];
-  assert.deepEqual(withoutRetried(turns, 'q3'), [{ user: 'q1', assistant: 'a1' }, { user: 'q2', assistant: 'a2' }]);
-  assert.deepEqual(withoutRetried(turns, 'q4'), [{ user: 'q1', assistant: 'a1' }, { user: 'q2', assistant: 'a2' }, { user: 'q3', assistant: null }]);
+  assert.deepEqual(withoutRetried(turns, 'q3'), [
+    { user: 'q1', assistant: 'a1' },
+    { user: 'q2', assistant: 'a2' },
+  ]);
+  assert.deepEqual(withoutRetried(turns, 'q4'), [
+    { user: 'q1', assistant: 'a1' },
+    { user: 'q2', assistant: 'a2' },
+    { user: 'q3', assistant: null },
+  ]);
 });

@@ -20,8 +20,18 @@ after(async () => {
 async function engine() {
   return createEngine({
     settings: {
-      mode: 'local-only', model: 'llama3', ollamaHost: ollama.url, relays: [], maxPriceMsats: 0, localTimeoutSecs: 10, swarmTimeoutSecs: 10,
-      providers: [], encrypt: false, offerWindowSecs: 0, dailyBudgetMsats: null, monthlyBudgetMsats: null,
+      mode: 'local-only',
+      model: 'llama3',
+      ollamaHost: ollama.url,
+      relays: [],
+      maxPriceMsats: 0,
+      localTimeoutSecs: 10,
+      swarmTimeoutSecs: 10,
+      providers: [],
+      encrypt: false,
+      offerWindowSecs: 0,
+      dailyBudgetMsats: null,
+      monthlyBudgetMsats: null,
     },
     secretKey: new Uint8Array(32),
     nwcUri: null,
@@ -41,9 +51,16 @@ test('a run continues its conversation from the history: the row is its next tur
     const second = e.run({ prompt: 'shorter', conversationId: first.conversationId, system: 'Be brief.' });
     const events: RunEvent[] = [];
     for await (const ev of second.events) events.push(ev);
-    assert.deepEqual(events.find((ev) => ev.type === 'context'), {
-      type: 'context', conversationId: first.id, earlierTurns: 1, leftOutTurns: 0, contextTokens: 131072,
-    });
+    assert.deepEqual(
+      events.find((ev) => ev.type === 'context'),
+      {
+        type: 'context',
+        conversationId: first.id,
+        earlierTurns: 1,
+        leftOutTurns: 0,
+        contextTokens: 131072,
+      },
+    );
     assert.deepEqual(lastChat().messages, [
       { role: 'system', content: 'Be brief.' },
       { role: 'user', content: 'Explain this long prompt with code' },
@@ -51,7 +68,13 @@ test('a run continues its conversation from the history: the row is its next tur
       { role: 'user', content: 'shorter' },
     ]);
     const rows = await e.history.conversation(first.id);
-    assert.deepEqual(rows.map((r) => [r.turn, r.question, r.prompt]), [[1, '**Explain** `a.ts`', 'Explain this long prompt with code'], [2, 'shorter', 'shorter']]);
+    assert.deepEqual(
+      rows.map((r) => [r.turn, r.question, r.prompt]),
+      [
+        [1, '**Explain** `a.ts`', 'Explain this long prompt with code'],
+        [2, 'shorter', 'shorter'],
+      ],
+    );
   } finally {
     await e.dispose();
   }
@@ -62,7 +85,11 @@ test('turns a caller gives (a chat API client) go as they are, before the prompt
   try {
     const h = e.run({
       prompt: 'and now?',
-      messages: [{ role: 'system', content: 'sys' }, { role: 'user', content: 'q1' }, { role: 'assistant', content: 'a1' }],
+      messages: [
+        { role: 'system', content: 'sys' },
+        { role: 'user', content: 'q1' },
+        { role: 'assistant', content: 'a1' },
+      ],
     });
     await h.result;
     assert.deepEqual(lastChat().messages, [

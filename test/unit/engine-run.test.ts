@@ -80,7 +80,10 @@ test('a local run streams tokens in order, then done, and leaves one completed r
     const events = await collect(handle.events);
     const result = await handle.result;
     assert.equal(events[0].type, 'status');
-    assert.deepEqual(events.filter((e) => e.type === 'token').map((e) => e.type === 'token' && e.text), ['one ', 'two ', 'three']);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'token').map((e) => e.type === 'token' && e.text),
+      ['one ', 'two ', 'three'],
+    );
     assert.deepEqual(events.at(-1), { type: 'done', result });
     const rows = await engine.history.list(10);
     assert.equal(rows.length, 1);
@@ -106,7 +109,10 @@ test('a fallback run: fallback status, the job event, swarm partials as tokens, 
     const iJob = types.indexOf('job');
     const iDone = types.indexOf('done');
     assert.ok(iFallback >= 0 && iJob > iFallback && iDone === types.length - 1, types.join(','));
-    assert.deepEqual(events.filter((e) => e.type === 'token').map((e) => e.type === 'token' && `${e.lane}:${e.text}`), ['swarm:from ', 'swarm:the ']);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'token').map((e) => e.type === 'token' && `${e.lane}:${e.text}`),
+      ['swarm:from ', 'swarm:the '],
+    );
     const result = await handle.result;
     assert.equal(result.lane, 'swarm');
     const [row] = await engine.history.list(1);
@@ -193,7 +199,10 @@ test('bad settings are a ConfigError before anything runs, and leave no row', as
   const { engine } = await engineWith();
   try {
     engine.updateSettings(settings({ relays: ['http://nope'] }));
-    assert.throws(() => engine.run({ prompt: 'x' }), (e: unknown) => e instanceof ConfigError && /ws:\/\/ or wss:\/\//.test(e.message));
+    assert.throws(
+      () => engine.run({ prompt: 'x' }),
+      (e: unknown) => e instanceof ConfigError && /ws:\/\/ or wss:\/\//.test(e.message),
+    );
     engine.updateSettings(settings());
     assert.throws(() => engine.run({ prompt: '   ' }), /prompt must not be empty/);
     assert.equal((await engine.history.list(10)).length, 0);

@@ -97,7 +97,10 @@ function slowSwarm() {
     async run(_req, deps, signal) {
       calls++;
       started.open();
-      const r = await Promise.race([release.p.then(() => 'go' as const), new Promise<'stop'>((res) => signal.addEventListener('abort', () => res('stop'), { once: true }))]);
+      const r = await Promise.race([
+        release.p.then(() => 'go' as const),
+        new Promise<'stop'>((res) => signal.addEventListener('abort', () => res('stop'), { once: true })),
+      ]);
       if (r === 'stop') {
         stopped.open();
         return swarmCancelled;

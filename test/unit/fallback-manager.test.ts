@@ -92,7 +92,10 @@ test('default mode: local success answers locally and never contacts the swarm',
   assert.equal(trace.result.lane, 'local');
   assert.equal(trace.result.lane === 'local' && trace.result.response, 'local answer');
   assert.equal(s.calls.length, 0);
-  assert.deepEqual(events.filter((e) => e.type === 'token').map((e) => e.type === 'token' && e.text), ['local ', 'answer']);
+  assert.deepEqual(
+    events.filter((e) => e.type === 'token').map((e) => e.type === 'token' && e.text),
+    ['local ', 'answer'],
+  );
   assert.equal(events.at(-1)?.type, 'done');
 });
 
@@ -183,7 +186,10 @@ test('fallback disabled: local once, swarm error says "fallback disabled"', asyn
 test('forceLocal and forceSwarm together is a configuration error, before any lane runs', async () => {
   const l = localLane(localOk);
   const s = swarmLane(swarmOk);
-  await assert.rejects(() => run({ forceLocal: true, forceSwarm: true }, l.lane, s.lane), (e: unknown) => e instanceof ConfigError && /both/.test(e.message));
+  await assert.rejects(
+    () => run({ forceLocal: true, forceSwarm: true }, l.lane, s.lane),
+    (e: unknown) => e instanceof ConfigError && /both/.test(e.message),
+  );
   assert.equal(l.calls.length + s.calls.length, 0);
 });
 
@@ -191,7 +197,7 @@ test('a price above the cap comes back as Failed, never as a thrown error, and p
   const s = swarmLane(swarmFail('price-too-high', 'provider asks 5000 msats, above the cap of 1000 msats'));
   const { trace } = await run({ forceSwarm: true, maxPriceMsats: 1000 }, localLane(localOk).lane, s.lane);
   assert.equal(trace.result.lane, 'failed');
-  assert.match(trace.result.lane === 'failed' ? trace.result.swarmError ?? '' : '', /5000 msats.*1000 msats/);
+  assert.match(trace.result.lane === 'failed' ? (trace.result.swarmError ?? '') : '', /5000 msats.*1000 msats/);
   assert.equal((s.calls[0] as { maxPriceMsats: number }).maxPriceMsats, 1000);
 });
 

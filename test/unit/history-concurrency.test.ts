@@ -94,7 +94,11 @@ test('a writer killed with SIGKILL mid-loop leaves a readable database with ever
   const committed: string[] = [];
   // a few rounds, each killed at a different moment; big rows make saves slow
   // enough that some kills land inside a save
-  for (const [round, killAfter] of [[0, 5], [1, 12], [2, 20]] as const) {
+  for (const [round, killAfter] of [
+    [0, 5],
+    [1, 12],
+    [2, 20],
+  ] as const) {
     const w = startWriter(['loop', file, `r${round}`, '20000']);
     for (let n = 0; n < killAfter; n++) {
       const line = await nextLine(w.lines, 'committed');
@@ -224,7 +228,10 @@ test('a process that dies halfway through writing a compacted snapshot leaves th
   const file = await tempFile();
   const committed = await startCrashingWriter(file, 'compact', 6);
   const left = await readdir(join(file, '..'));
-  assert.ok(left.some((n) => n.startsWith('history.sqlite.tmp-')), `no half-written snapshot: ${left.join(', ')}`);
+  assert.ok(
+    left.some((n) => n.startsWith('history.sqlite.tmp-')),
+    `no half-written snapshot: ${left.join(', ')}`,
+  );
   assert.ok(left.includes('history.sqlite.journal'), 'the journal should still be there');
 
   const warnings: string[] = [];
@@ -321,7 +328,10 @@ test('a live lock is waited for, and a write gives up with the holder named afte
     } finally {
       sleeper.kill();
     }
-    assert.deepEqual((await store.exportAll()).map((r) => r.id), ['waited']);
+    assert.deepEqual(
+      (await store.exportAll()).map((r) => r.id),
+      ['waited'],
+    );
   } finally {
     await store.close();
   }

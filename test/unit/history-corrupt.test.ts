@@ -42,7 +42,10 @@ test('a file that is not SQLite is moved aside with its bytes, a fresh db works,
     assert.ok(warnings[0].includes(backup), warnings[0]);
     assert.deepEqual(await store.list(10), []);
     await store.insert(makeRecord('after'));
-    assert.deepEqual((await store.list(10)).map((r) => r.id), ['after']);
+    assert.deepEqual(
+      (await store.list(10)).map((r) => r.id),
+      ['after'],
+    );
   } finally {
     await store.close();
   }
@@ -66,7 +69,10 @@ test('a truncated database (SQLite header, pages missing) is treated as corrupt 
     const [backup] = await backups(dir);
     assert.deepEqual(await readFile(backup), cut);
     await again.insert(makeRecord('fresh'));
-    assert.deepEqual((await again.list(100)).map((r) => r.id), ['fresh']);
+    assert.deepEqual(
+      (await again.list(100)).map((r) => r.id),
+      ['fresh'],
+    );
   } finally {
     await again.close();
   }
@@ -86,7 +92,10 @@ test('a database replaced by garbage while a store is open is recovered on the n
     assert.equal(warnings.length, 1);
     assert.equal((await backups(dir)).length, 1);
     await store.insert(makeRecord('new'));
-    assert.deepEqual((await store.list(10)).map((r) => r.id), ['new']);
+    assert.deepEqual(
+      (await store.list(10)).map((r) => r.id),
+      ['new'],
+    );
   } finally {
     await store.close();
   }

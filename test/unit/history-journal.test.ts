@@ -66,7 +66,11 @@ test('a journal past its limit is folded into the database while the store stays
     assert.ok(readGeneration(bytes) > generation, 'the database file was not rewritten');
     const inFile = await idsInFile(file);
     const journal = await readFile(`${file}.journal`, 'utf8').catch(() => '');
-    const inJournal = journal.split('\n').slice(1).filter(Boolean).map((l) => JSON.parse(l).id as string);
+    const inJournal = journal
+      .split('\n')
+      .slice(1)
+      .filter(Boolean)
+      .map((l) => JSON.parse(l).id as string);
     assert.deepEqual([...inFile, ...inJournal].sort(), ids, 'every row is in the file or in the journal, once');
     assert.ok(journal.length < 8 * 1024, `journal still ${journal.length} bytes`);
     assert.equal((await store.list(100)).length, 30);
@@ -86,7 +90,10 @@ test('a journal left by a compaction that died before removing it is ignored and
 
   const reader = await openHistory(file);
   try {
-    assert.deepEqual((await reader.list(10)).map((r) => r.id), ['kept']);
+    assert.deepEqual(
+      (await reader.list(10)).map((r) => r.id),
+      ['kept'],
+    );
   } finally {
     await reader.close();
   }
@@ -124,7 +131,10 @@ test('a journal whose first line is not a header is not applied', async () => {
   await writeFile(`${file}.journal`, `{"historyJourn`); // died while creating it
   const store = await openHistory(file);
   try {
-    assert.deepEqual((await store.list(10)).map((r) => r.id), ['seed']);
+    assert.deepEqual(
+      (await store.list(10)).map((r) => r.id),
+      ['seed'],
+    );
     await store.insert(makeRecord('next'));
   } finally {
     await store.close();

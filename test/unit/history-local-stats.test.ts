@@ -27,7 +27,17 @@ test('local partial, load, TTFT, tokens/s, remote host and the hedge round-trip;
         hedgeLoserOutcome: 'stopped',
       }),
     );
-    const { localPartial: _a, localLoadMs: _b, localTtftMs: _c, localTokensPerSec: _d, localRemoteHost: _e, hedged: _f, hedgeWinner: _g, hedgeLoserOutcome: _h, ...older } = makeRecord('o', {
+    const {
+      localPartial: _a,
+      localLoadMs: _b,
+      localTtftMs: _c,
+      localTokensPerSec: _d,
+      localRemoteHost: _e,
+      hedged: _f,
+      hedgeWinner: _g,
+      hedgeLoserOutcome: _h,
+      ...older
+    } = makeRecord('o', {
       submittedAt: 1_700_000_000_001,
     });
     await store.insert(older);

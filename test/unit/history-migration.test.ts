@@ -55,7 +55,10 @@ test('a version-1 database is migrated in place with every row kept', async () =
   const store = await openHistory(file);
   try {
     const rows = await store.list(10);
-    assert.deepEqual(rows.map((r) => r.id), ['j3', 'j2', 'j1']);
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      ['j3', 'j2', 'j1'],
+    );
     const j1 = rows[2];
     assert.equal(j1.jobId, 'j1');
     assert.equal(j1.prompt, 'first prompt');
@@ -82,7 +85,35 @@ test('a version-1 database is migrated in place with every row kept', async () =
   assert.equal(version.values[0][0], SCHEMA_VERSION);
   const [cols] = await inspect(file, "SELECT name FROM pragma_table_info('jobs')");
   const names = cols.values.map((v) => v[0]);
-  for (const c of ['id', 'job_id', 'state', 'request', 'result', 'error', 'provider', 'payment_amount', 'payment_bolt11', 'submitted_at', 'completed_at', 'local_attempted', 'lane', 'model', 'local_outcome', 'local_error', 'swarm_start', 'swarm_outcome', 'swarm_error', 'cost_msats', 'fees_msats', 'payment_preimage', 'ttft_ms', 'duration_ms', 'local_error_kind', 'swarm_error_kind', 'payment_warning']) {
+  for (const c of [
+    'id',
+    'job_id',
+    'state',
+    'request',
+    'result',
+    'error',
+    'provider',
+    'payment_amount',
+    'payment_bolt11',
+    'submitted_at',
+    'completed_at',
+    'local_attempted',
+    'lane',
+    'model',
+    'local_outcome',
+    'local_error',
+    'swarm_start',
+    'swarm_outcome',
+    'swarm_error',
+    'cost_msats',
+    'fees_msats',
+    'payment_preimage',
+    'ttft_ms',
+    'duration_ms',
+    'local_error_kind',
+    'swarm_error_kind',
+    'payment_warning',
+  ]) {
     assert.ok(names.includes(c), `column ${c} missing`);
   }
   const [seed] = await inspect(file, 'SELECT job_id, state, local_attempted, provider FROM jobs WHERE local_attempted = 1;');
@@ -117,7 +148,10 @@ test('a version-2 database gains the error-kind and payment-warning columns, wit
   const store = await openHistory(file);
   try {
     const rows = await store.list(10);
-    assert.deepEqual(rows.map((r) => r.id), ['b', 'a']);
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      ['b', 'a'],
+    );
     const [b, a] = rows;
     assert.equal(a.localError, 'model "llama3" not found');
     assert.equal(a.localOutcome, 'failure');

@@ -12,7 +12,12 @@ import { makeRecord } from '../support/history-writer';
 
 const hash = (n: number) => n.toString(16).padStart(64, '0');
 const reservation = (n: number, amountMsats: number, jobId = `job-${n}`) => ({
-  paymentHash: hash(n), bolt11: `lnbc-test-${n}`, jobId, provider: 'p'.repeat(64), amountMsats, reservedAt: 1_800_000_000_000,
+  paymentHash: hash(n),
+  bolt11: `lnbc-test-${n}`,
+  jobId,
+  provider: 'p'.repeat(64),
+  amountMsats,
+  reservedAt: 1_800_000_000_000,
 });
 const daily = (limitMsats: number) => ({ capMsats: 10_000, daily: { limitMsats, sinceMs: 0 }, monthly: null });
 
@@ -88,7 +93,10 @@ test('metrics count unconfirmed money in the total and say how much; settling la
   const again = await openHistory(file);
   try {
     assert.equal((await again.get('row'))?.paymentState, 'failed');
-    assert.deepEqual((await again.paymentsIn(['failed'])).map((p) => p.paymentHash), [hash(7)]);
+    assert.deepEqual(
+      (await again.paymentsIn(['failed'])).map((p) => p.paymentHash),
+      [hash(7)],
+    );
   } finally {
     await again.close();
   }

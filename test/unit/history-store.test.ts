@@ -53,7 +53,10 @@ test('insert, update, get and list round-trip every field', async () => {
 
     await store.update('a', { jobId: 'e'.repeat(64), state: 'failed', error: 'boom', durationMs: 12.6, response: null });
     assert.deepEqual(await store.get('a'), { ...rec, jobId: 'e'.repeat(64), state: 'failed', error: 'boom', durationMs: 13, response: null });
-    assert.deepEqual((await store.list(10)).map((r) => r.id), ['a']);
+    assert.deepEqual(
+      (await store.list(10)).map((r) => r.id),
+      ['a'],
+    );
   });
 });
 
@@ -66,10 +69,19 @@ test('list is newest first, ties by insertion order, and honours the limit', asy
     await store.insert(makeRecord('tie-3', { submittedAt: 5000 }));
     await store.insert(makeRecord('newest', { submittedAt: 9000 }));
     await store.insert(makeRecord('middle', { submittedAt: 3000 }));
-    assert.deepEqual((await store.list(50)).map((r) => r.id), ['newest', 'tie-3', 'tie-2', 'tie-1', 'middle', 'old']);
-    assert.deepEqual((await store.list(2)).map((r) => r.id), ['newest', 'tie-3']);
+    assert.deepEqual(
+      (await store.list(50)).map((r) => r.id),
+      ['newest', 'tie-3', 'tie-2', 'tie-1', 'middle', 'old'],
+    );
+    assert.deepEqual(
+      (await store.list(2)).map((r) => r.id),
+      ['newest', 'tie-3'],
+    );
     assert.deepEqual(await store.list(0), []);
-    assert.deepEqual((await store.exportAll()).map((r) => r.id), ['newest', 'tie-3', 'tie-2', 'tie-1', 'middle', 'old']);
+    assert.deepEqual(
+      (await store.exportAll()).map((r) => r.id),
+      ['newest', 'tie-3', 'tie-2', 'tie-1', 'middle', 'old'],
+    );
     await assert.rejects(store.list(-1), /limit/);
   });
 });
@@ -119,7 +131,10 @@ test('reads never rewrite the file, and see other writers’ changes', async () 
     assert.equal(after.mtimeMs, before.mtimeMs, 'a read wrote the file');
 
     await b.insert(makeRecord('2', { submittedAt: 1_800_000_000_000 }));
-    assert.deepEqual((await a.list(10)).map((r) => r.id), ['2', '1']);
+    assert.deepEqual(
+      (await a.list(10)).map((r) => r.id),
+      ['2', '1'],
+    );
   } finally {
     await a.close();
     await b.close();
@@ -130,12 +145,38 @@ test('metrics follow CLI.md: counts, msats paid, rates; served rows excluded', a
   const file = await tempFile();
   await withStore(file, async (store) => {
     assert.deepEqual(await store.metrics(), {
-      localSuccess: 0, localFailure: 0, swarmFallback: 0, swarmDirect: 0,
-      swarmSuccess: 0, swarmFailure: 0, totalCostMsats: 0, localSuccessRate: 0, fallbackRate: 0,
+      localSuccess: 0,
+      localFailure: 0,
+      swarmFallback: 0,
+      swarmDirect: 0,
+      swarmSuccess: 0,
+      swarmFailure: 0,
+      totalCostMsats: 0,
+      localSuccessRate: 0,
+      fallbackRate: 0,
     });
     // only direct swarm jobs: no local attempt, so both rates are 0 (not NaN)
-    await store.insert(makeRecord('d1', { lane: 'swarm', localAttempted: false, localOutcome: null, swarmStart: 'direct', swarmOutcome: 'success', costMsats: 1000, feesMsats: 5 }));
-    await store.insert(makeRecord('d2', { lane: 'failed', localAttempted: false, localOutcome: null, swarmStart: 'direct', swarmOutcome: 'failure', swarmError: 'no relay could be reached' }));
+    await store.insert(
+      makeRecord('d1', {
+        lane: 'swarm',
+        localAttempted: false,
+        localOutcome: null,
+        swarmStart: 'direct',
+        swarmOutcome: 'success',
+        costMsats: 1000,
+        feesMsats: 5,
+      }),
+    );
+    await store.insert(
+      makeRecord('d2', {
+        lane: 'failed',
+        localAttempted: false,
+        localOutcome: null,
+        swarmStart: 'direct',
+        swarmOutcome: 'failure',
+        swarmError: 'no relay could be reached',
+      }),
+    );
     const direct = await store.metrics();
     assert.equal(direct.localSuccessRate, 0);
     assert.equal(direct.fallbackRate, 0);
@@ -143,7 +184,9 @@ test('metrics follow CLI.md: counts, msats paid, rates; served rows excluded', a
     assert.equal(direct.totalCostMsats, 1000);
 
     await store.insert(makeRecord('l1', { lane: 'local', localOutcome: 'success' }));
-    await store.insert(makeRecord('f1', { lane: 'swarm', localOutcome: 'failure', swarmStart: 'fallback', swarmOutcome: 'success', costMsats: 500, feesMsats: 10 }));
+    await store.insert(
+      makeRecord('f1', { lane: 'swarm', localOutcome: 'failure', swarmStart: 'fallback', swarmOutcome: 'success', costMsats: 500, feesMsats: 10 }),
+    );
     await store.insert(makeRecord('f2', { lane: 'failed', localOutcome: 'failure', swarmStart: 'fallback', swarmOutcome: 'failure' }));
     // still running: lane not known yet, it is a consumer job all the same
     await store.insert(makeRecord('run', { lane: null, state: 'processing', localOutcome: 'failure', swarmStart: 'fallback', swarmOutcome: null }));
@@ -190,7 +233,16 @@ test('the seed’s query works on the file with plain sql.js; seed columns are f
   const file = await tempFile();
   await withStore(file, async (s) => {
     await s.insert(makeRecord('local-first', { localAttempted: true, provider: null }));
-    await s.insert(makeRecord('direct', { localAttempted: false, localOutcome: null, lane: 'swarm', provider: 'ab'.repeat(32), costMsats: 1000, paymentBolt11: 'lnbc10n1x' }));
+    await s.insert(
+      makeRecord('direct', {
+        localAttempted: false,
+        localOutcome: null,
+        lane: 'swarm',
+        provider: 'ab'.repeat(32),
+        costMsats: 1000,
+        paymentBolt11: 'lnbc10n1x',
+      }),
+    );
     await s.insert(makeRecord('fallback', { localAttempted: true, localOutcome: 'failure', lane: 'swarm', provider: 'cd'.repeat(32) }));
     await s.update('direct', { costMsats: 900 });
   });
@@ -200,7 +252,10 @@ test('the seed’s query works on the file with plain sql.js; seed columns are f
     ['local-first', 'completed', 1, null],
     ['fallback', 'completed', 1, 'cd'.repeat(32)],
   ]);
-  const [row] = await plainQuery(file, "SELECT request, result, payment_amount, cost_msats, payment_bolt11, submitted_at, completed_at FROM jobs WHERE job_id = 'direct'");
+  const [row] = await plainQuery(
+    file,
+    "SELECT request, result, payment_amount, cost_msats, payment_bolt11, submitted_at, completed_at FROM jobs WHERE job_id = 'direct'",
+  );
   assert.deepEqual(row.values[0], ['prompt of direct', 'response of direct', 900, 900, 'lnbc10n1x', 1_700_000_000_000, 1_700_000_000_034]);
   const [indexes] = await plainQuery(file, "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' AND sql IS NOT NULL");
   const ddl = indexes.values.map((v) => String(v[0])).join('\n');
@@ -218,7 +273,10 @@ test('clear() empties the history for every instance and keeps a working file', 
     await b.clear();
     assert.deepEqual(await a.list(10), []);
     await a.insert(makeRecord('3'));
-    assert.deepEqual((await b.list(10)).map((r) => r.id), ['3']);
+    assert.deepEqual(
+      (await b.list(10)).map((r) => r.id),
+      ['3'],
+    );
   } finally {
     await a.close();
     await b.close();
@@ -237,7 +295,10 @@ test('clear() keeps the amounts of paid jobs (prompts and answers gone), so budg
     const before = await store.spentMsatsSince(now - 1000);
     await store.clear();
     const rows = await store.list(10);
-    assert.deepEqual(rows.map((r) => r.id), ['paid']);
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      ['paid'],
+    );
     assert.equal(rows[0].prompt, '');
     assert.equal(rows[0].response, null);
     assert.equal(rows[0].error, null);
@@ -263,11 +324,42 @@ test('close() lets queued work finish; later calls reject', async () => {
 test('toHistoryJson has exactly CLI.md’s history keys (and source, added for the gateway)', () => {
   const rec = makeRecord('id1', { jobId: 'j'.repeat(64), lane: 'swarm', provider: 'p', costMsats: 7, error: null });
   const json = toHistoryJson(rec);
-  assert.deepEqual(Object.keys(json).sort(), ['completedAt', 'costMsats', 'durationMs', 'error', 'jobId', 'lane', 'localAttempted', 'model', 'prompt', 'provider', 'response', 'source', 'state', 'submittedAt', 'conversationId'].sort());
+  assert.deepEqual(
+    Object.keys(json).sort(),
+    [
+      'completedAt',
+      'costMsats',
+      'durationMs',
+      'error',
+      'jobId',
+      'lane',
+      'localAttempted',
+      'model',
+      'prompt',
+      'provider',
+      'response',
+      'source',
+      'state',
+      'submittedAt',
+      'conversationId',
+    ].sort(),
+  );
   assert.deepEqual(json, {
-    jobId: 'j'.repeat(64), state: 'completed', lane: 'swarm', localAttempted: true, provider: 'p', model: 'llama3',
-    costMsats: 7, durationMs: 34, submittedAt: 1_700_000_000_000, completedAt: 1_700_000_000_034, error: null,
-    prompt: 'prompt of id1', response: 'response of id1', conversationId: 'id1', source: null,
+    jobId: 'j'.repeat(64),
+    state: 'completed',
+    lane: 'swarm',
+    localAttempted: true,
+    provider: 'p',
+    model: 'llama3',
+    costMsats: 7,
+    durationMs: 34,
+    submittedAt: 1_700_000_000_000,
+    completedAt: 1_700_000_000_034,
+    error: null,
+    prompt: 'prompt of id1',
+    response: 'response of id1',
+    conversationId: 'id1',
+    source: null,
   });
 });
 

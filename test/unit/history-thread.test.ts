@@ -26,7 +26,11 @@ async function bigHistory(file: string, rows: number): Promise<void> {
   const stmt = db.prepare(`INSERT INTO jobs (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
   db.exec('BEGIN');
   for (let i = 0; i < rows; i++) {
-    const rec = makeRecord(`job-${i}`, { prompt: `question ${i} `.padEnd(300, 'q'), response: `answer ${i} `.padEnd(500, 'a'), submittedAt: 1_700_000_000_000 + i });
+    const rec = makeRecord(`job-${i}`, {
+      prompt: `question ${i} `.padEnd(300, 'q'),
+      response: `answer ${i} `.padEnd(500, 'a'),
+      submittedAt: 1_700_000_000_000 + i,
+    });
     stmt.run(recordToRow(rec).values);
   }
   db.exec('COMMIT');
@@ -48,7 +52,10 @@ async function longestBlockMs(work: () => Promise<void>): Promise<number> {
 
 test('the database runs in a worker by default, and on this thread when asked', async () => {
   const file = await tempFile();
-  for (const [opts, expected] of [[{}, 'worker'], [{ thread: 'inline' }, 'inline']] as [HistoryOptions, string][]) {
+  for (const [opts, expected] of [
+    [{}, 'worker'],
+    [{ thread: 'inline' }, 'inline'],
+  ] as [HistoryOptions, string][]) {
     const store = await openHistory(file, opts);
     try {
       assert.equal(historyThread(store), expected);

@@ -38,6 +38,9 @@ test('a missing or broken sql-wasm.wasm is a clear error, raises no unhandled re
 
 test('run from source, the wasm is found in the installed sql.js', () => {
   const candidates = wasmCandidates();
-  assert.ok(candidates.some((p) => p.endsWith(join('node_modules', 'sql.js', 'dist', 'sql-wasm.wasm'))), candidates.join(', '));
+  assert.ok(
+    candidates.some((p) => p.endsWith(join('node_modules', 'sql.js', 'dist', 'sql-wasm.wasm'))),
+    candidates.join(', '),
+  );
   assert.deepEqual(wasmCandidates('/x/sql-wasm.wasm'), ['/x/sql-wasm.wasm']);
 });

@@ -23,7 +23,10 @@ test('a follow-up goes to /api/chat with its messages, and streams the chat answ
     assert.deepEqual(tokens, ['Sho', 'rter.']);
     // the model's place is looked up first (a cloud model must not get the prompt); the turns go to chat only
     const prompted = s.requests.filter((r) => r.path === '/api/chat' || r.path === '/api/generate');
-    assert.deepEqual(prompted.map((r) => r.path), ['/api/chat']);
+    assert.deepEqual(
+      prompted.map((r) => r.path),
+      ['/api/chat'],
+    );
     assert.deepEqual(prompted[0].body, { model: 'llama3.2', messages, stream: true });
   } finally {
     await s.stop();

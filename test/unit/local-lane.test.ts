@@ -166,7 +166,7 @@ test('a crash mid-stream → failed, keeping the text streamed so far', async ()
   );
 });
 
-test('an in-band error line mid-stream → failed with Ollama\'s message and the partial text', async () => {
+test("an in-band error line mid-stream → failed with Ollama's message and the partial text", async () => {
   await withStandin(
     async (s) => {
       const { outcome } = await run(req(s.url));
@@ -183,7 +183,7 @@ test('an in-band error line mid-stream → failed with Ollama\'s message and the
   );
 });
 
-test('HTTP 500 → failed with the body\'s error', async () => {
+test("HTTP 500 → failed with the body's error", async () => {
   await withStandin(
     async (s) => {
       const { outcome, elapsed } = await run(req(s.url));
@@ -296,6 +296,9 @@ test('messages, when given, are sent to /api/chat as they are (a conversation), 
     assert.ok(outcome.ok, JSON.stringify(outcome));
     const r = s.requests.find((x) => x.path === '/api/chat')!;
     assert.deepEqual((r.body as { messages: unknown }).messages, messages);
-    assert.equal(s.requests.some((x) => x.path === '/api/generate'), false);
+    assert.equal(
+      s.requests.some((x) => x.path === '/api/generate'),
+      false,
+    );
   });
 });

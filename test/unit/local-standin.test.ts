@@ -4,7 +4,10 @@ import assert from 'node:assert/strict';
 import { startOllamaStandin } from '../support/ollama-standin';
 
 async function ndjson(res: Response) {
-  return (await res.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return (await res.text())
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 test('generate and chat stream NDJSON chunks like Ollama, with a final done chunk', async () => {
@@ -14,7 +17,13 @@ test('generate and chat stream NDJSON chunks like Ollama, with a final done chun
     assert.equal(gen.status, 200);
     assert.equal(gen.headers.get('content-type'), 'application/x-ndjson');
     const g = await ndjson(gen);
-    assert.deepEqual(g.slice(0, 2).map((c) => [c.model, c.response, c.done]), [['llama3.2', 'Hi', false], ['llama3.2', ' there', false]]);
+    assert.deepEqual(
+      g.slice(0, 2).map((c) => [c.model, c.response, c.done]),
+      [
+        ['llama3.2', 'Hi', false],
+        ['llama3.2', ' there', false],
+      ],
+    );
     assert.ok(!Number.isNaN(Date.parse(g[0].created_at)));
     const last = g[2];
     assert.equal(last.done, true);
@@ -40,7 +49,7 @@ test('generate and chat stream NDJSON chunks like Ollama, with a final done chun
   }
 });
 
-test('unknown model → 404 with Ollama\'s error body; version and tags in Ollama\'s shape', async () => {
+test("unknown model → 404 with Ollama's error body; version and tags in Ollama's shape", async () => {
   const s = await startOllamaStandin({ version: '0.6.8' });
   try {
     const r = await fetch(`${s.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'phi4', prompt: 'x' }) });

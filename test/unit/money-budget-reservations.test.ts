@@ -37,8 +37,22 @@ async function twoAtOnce(budgetFlag: string) {
   const dir = mkdtempSync(join(tmpdir(), 'sc-budget-'));
   const before = wallet.payments.length;
   const args = [
-    'submit', '--prompt', 'worth paying for', '--relay', relay.url, '--data-dir', dir, '--nwc', wallet.uri,
-    '--provider', provider.pubkey, '--swarm-timeout-secs', '20', budgetFlag, '1000', '--json',
+    'submit',
+    '--prompt',
+    'worth paying for',
+    '--relay',
+    relay.url,
+    '--data-dir',
+    dir,
+    '--nwc',
+    wallet.uri,
+    '--provider',
+    provider.pubkey,
+    '--swarm-timeout-secs',
+    '20',
+    budgetFlag,
+    '1000',
+    '--json',
   ];
   const runs = await Promise.all([runCli(args, { timeoutMs: 90_000 }), runCli(args, { timeoutMs: 90_000 })]);
   const paid = wallet.payments.slice(before);
@@ -51,7 +65,11 @@ for (const [flag, name] of [
 ] as const) {
   test(`two submits at once on one data dir cannot together pass the ${name} budget`, async () => {
     const { dir, runs, paid } = await twoAtOnce(flag);
-    assert.equal(paid.reduce((sum, p) => sum + p.amountMsats, 0), 800, `the wallet paid ${paid.map((p) => p.amountMsats).join(' + ')}`);
+    assert.equal(
+      paid.reduce((sum, p) => sum + p.amountMsats, 0),
+      800,
+      `the wallet paid ${paid.map((p) => p.amountMsats).join(' + ')}`,
+    );
     const codes = runs.map((r) => r.code).sort();
     assert.deepEqual(codes, [0, 1], runs.map((r) => r.stderr + r.stdout).join('\n---\n'));
     const failed = JSON.parse(runs.find((r) => r.code === 1)!.stdout);

@@ -52,8 +52,18 @@ test('submit: the job completes over the good relay; garbage from the other give
   const provider = await startTestProvider({ relays: [good.url], script: { result: 'the answer' } });
   try {
     const r = await runCli([
-      'submit', '--prompt', 'through garbage', '--relay', good.url, '--relay', bad.url,
-      '--data-dir', mkdtempSync(join(tmpdir(), 'sc-garbage-')), '--swarm-timeout-secs', '15', '--json',
+      'submit',
+      '--prompt',
+      'through garbage',
+      '--relay',
+      good.url,
+      '--relay',
+      bad.url,
+      '--data-dir',
+      mkdtempSync(join(tmpdir(), 'sc-garbage-')),
+      '--swarm-timeout-secs',
+      '15',
+      '--json',
     ]);
     assert.equal(r.code, 0, r.stderr.slice(0, 3000));
     assert.equal(JSON.parse(r.stdout).response, 'the answer');
@@ -68,7 +78,19 @@ test('serve: answers a job from the good relay while the other sends garbage; qu
   let child: ChildProcess | null = null;
   const since = Math.floor(Date.now() / 1000) - 1;
   const run = runCli(
-    ['serve', '--relay', good.url, '--relay', bad.url, '--ollama-host', ollama.url, '--model', 'llama3.2', '--data-dir', mkdtempSync(join(tmpdir(), 'sc-garbage-serve-'))],
+    [
+      'serve',
+      '--relay',
+      good.url,
+      '--relay',
+      bad.url,
+      '--ollama-host',
+      ollama.url,
+      '--model',
+      'llama3.2',
+      '--data-dir',
+      mkdtempSync(join(tmpdir(), 'sc-garbage-serve-')),
+    ],
     { timeoutMs: 60_000, onSpawn: (c) => (child = c) },
   );
   const customer = await startCustomer([good.url]);

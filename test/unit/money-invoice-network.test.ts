@@ -31,8 +31,20 @@ async function offerTo(walletOptions: { network?: string | null }, network: 'mai
   const settle = setInterval(() => wallet.payments.forEach((p) => provider.settle(p.bolt11)), 20);
   try {
     const r = await runCli([
-      'submit', '--prompt', 'which network', '--relay', relay.url, '--data-dir', mkdtempSync(join(tmpdir(), 'sc-net-')),
-      '--nwc', wallet.uri, '--provider', provider.pubkey, '--swarm-timeout-secs', '10', '--json',
+      'submit',
+      '--prompt',
+      'which network',
+      '--relay',
+      relay.url,
+      '--data-dir',
+      mkdtempSync(join(tmpdir(), 'sc-net-')),
+      '--nwc',
+      wallet.uri,
+      '--provider',
+      provider.pubkey,
+      '--swarm-timeout-secs',
+      '10',
+      '--json',
     ]);
     return { r, invoice, paid: wallet.payments.length, asked: wallet.requests.filter((q) => q.method === 'pay_invoice').length };
   } finally {
@@ -42,7 +54,11 @@ async function offerTo(walletOptions: { network?: string | null }, network: 'mai
   }
 }
 
-for (const [network, prefix] of [['testnet', 'lntb'], ['signet', 'lntbs'], ['regtest', 'lnbcrt']] as const) {
+for (const [network, prefix] of [
+  ['testnet', 'lntb'],
+  ['signet', 'lntbs'],
+  ['regtest', 'lnbcrt'],
+] as const) {
   test(`a ${network} invoice (${prefix}…) offered to a mainnet wallet is refused by name; the wallet is not asked`, async () => {
     const { r, invoice, asked } = await offerTo({ network: 'mainnet' }, network);
     assert.equal(invoicePrefix(invoice.bolt11), prefix);

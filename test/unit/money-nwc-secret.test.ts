@@ -37,8 +37,21 @@ function secretFile(mode: number): string {
 }
 const submit = (extra: string[], env: Record<string, string> = {}) =>
   runCli(
-    ['submit', '--prompt', 'pay', '--relay', relay.url, '--provider', provider.pubkey, '--data-dir', mkdtempSync(join(tmpdir(), 'sc-nwc-dir-')),
-      '--swarm-timeout-secs', '10', '--json', ...extra],
+    [
+      'submit',
+      '--prompt',
+      'pay',
+      '--relay',
+      relay.url,
+      '--provider',
+      provider.pubkey,
+      '--data-dir',
+      mkdtempSync(join(tmpdir(), 'sc-nwc-dir-')),
+      '--swarm-timeout-secs',
+      '10',
+      '--json',
+      ...extra,
+    ],
     { env },
   );
 const secret = () => new URL(wallet.uri).searchParams.get('secret')!;
@@ -48,7 +61,10 @@ test('--nwc-file readable by others is refused, naming the file; nothing is sent
   const opened = relay.connectionsOpened();
   const r = await submit(['--nwc-file', file]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, new RegExp(`--nwc-file ${file.replace(/[.]/g, '\\.')} can be read or changed by other users \\(mode 0644\\); make it private first: chmod 600`));
+  assert.match(
+    r.stderr,
+    new RegExp(`--nwc-file ${file.replace(/[.]/g, '\\.')} can be read or changed by other users \\(mode 0644\\); make it private first: chmod 600`),
+  );
   assert.ok(!r.stderr.includes(secret()), 'the secret is never echoed');
   assert.equal(relay.connectionsOpened(), opened);
   const missing = await submit(['--nwc-file', join(tmpdir(), 'no-such-wallet-file')]);
@@ -81,11 +97,36 @@ test('--nwc on the command line still pays, and warns that other users can read 
 
 test('serve: --nwc-file readable by others is exit 2 naming it; --nwc on argv warns', async () => {
   const file = secretFile(0o640);
-  const r = await runCli(['serve', '--model', 'llama3.2', '--price-msats', '10', '--relay', relay.url, '--nwc-file', file, '--data-dir', mkdtempSync(join(tmpdir(), 'sc-nwc-serve-'))]);
+  const r = await runCli([
+    'serve',
+    '--model',
+    'llama3.2',
+    '--price-msats',
+    '10',
+    '--relay',
+    relay.url,
+    '--nwc-file',
+    file,
+    '--data-dir',
+    mkdtempSync(join(tmpdir(), 'sc-nwc-serve-')),
+  ]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--nwc-file .*wallet\.nwc can be read or changed by other users \(mode 0640\)/);
   // --nwc on argv: the warning comes first, before Ollama is asked (none listens here: exit 1 or 2 after it)
-  const w = await runCli(['serve', '--model', 'llama3.2', '--relay', relay.url, '--ollama-host', 'http://127.0.0.1:9', '--nwc', wallet.uri, '--price-msats', '10',
-    '--data-dir', mkdtempSync(join(tmpdir(), 'sc-nwc-serve-'))]);
+  const w = await runCli([
+    'serve',
+    '--model',
+    'llama3.2',
+    '--relay',
+    relay.url,
+    '--ollama-host',
+    'http://127.0.0.1:9',
+    '--nwc',
+    wallet.uri,
+    '--price-msats',
+    '10',
+    '--data-dir',
+    mkdtempSync(join(tmpdir(), 'sc-nwc-serve-')),
+  ]);
   assert.match(w.stderr, /^warning: --nwc puts the wallet secret on the command line/);
 });

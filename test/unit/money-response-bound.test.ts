@@ -36,7 +36,12 @@ function partial(job: Event, content: string, seq: number): Event {
       kind: 7000,
       created_at: Math.floor(Date.now() / 1000),
       content,
-      tags: [['status', 'partial'], ['e', job.id], ['p', job.pubkey], ['seq', String(seq)]],
+      tags: [
+        ['status', 'partial'],
+        ['e', job.id],
+        ['p', job.pubkey],
+        ['seq', String(seq)],
+      ],
     },
     providerKey,
   );
@@ -48,7 +53,12 @@ function resultWithInvoice(job: Event, content: string, bolt11: string, amountMs
       kind: 6050,
       created_at: Math.floor(Date.now() / 1000),
       content,
-      tags: [['request', JSON.stringify(job)], ['e', job.id], ['p', job.pubkey], ['amount', String(amountMsats), bolt11]],
+      tags: [
+        ['request', JSON.stringify(job)],
+        ['e', job.id],
+        ['p', job.pubkey],
+        ['amount', String(amountMsats), bolt11],
+      ],
     },
     providerKey,
   );

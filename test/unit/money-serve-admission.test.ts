@@ -74,7 +74,11 @@ test('150 jobs at once: 3 admitted, 147 busy errors at once without an Ollama ca
     assert.ok(refused.length >= 144, `refused ${refused.length}`);
     assert.match(statusExtra(repliesTo(relay, refused[0].id).find((e) => statusOf(e) === 'error')!), /the provider is busy .*it takes 3 at a time/);
     for (const job of refused) {
-      assert.deepEqual(repliesTo(relay, job.id).map((e) => statusOf(e) ?? `kind ${e.kind}`), ['error'], 'a refused job gets only the busy error');
+      assert.deepEqual(
+        repliesTo(relay, job.id).map((e) => statusOf(e) ?? `kind ${e.kind}`),
+        ['error'],
+        'a refused job gets only the busy error',
+      );
     }
     const perJobOllama = ollama.requests.slice(ollamaBefore).filter((r) => r.path !== '/api/tags' && r.path !== '/api/version');
     const prompts = new Set(perJobOllama.map((r) => JSON.stringify(r.body)));
@@ -99,7 +103,9 @@ test('a paid provider makes no invoice for a job past the admission bound', asyn
   const customer = await startCustomer([relay.url]);
   try {
     const provider = (await server.announced).pubkey;
-    const jobs = await Promise.all(Array.from({ length: 40 }, (_, i) => customer.submit({ prompt: `pay ${i}`, model: 'llama3.2', bidMsats: 100, providers: [provider] })));
+    const jobs = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => customer.submit({ prompt: `pay ${i}`, model: 'llama3.2', bidMsats: 100, providers: [provider] })),
+    );
     const asked = (job: Event) => repliesTo(relay, job.id).some((e) => statusOf(e) === 'payment-required');
     const busy = (job: Event) => repliesTo(relay, job.id).some((e) => statusOf(e) === 'error' && /busy/.test(statusExtra(e)));
     await until('every job to be invoiced or refused', () => jobs.every((j) => asked(j) || busy(j)));

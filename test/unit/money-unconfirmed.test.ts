@@ -38,8 +38,25 @@ after(async () => {
 const env = { SWARM_COMPUTE_PAY_TIMEOUT_MS: '1500' };
 const submit = (dir: string, extra: string[] = [], timeoutSecs = '12') =>
   runCli(
-    ['submit', '--prompt', 'pay me', '--relay', relay.url, '--data-dir', dir, '--nwc', wallet.uri,
-      '--max-price-msats', '2000', '--offer-window-secs', '1', '--swarm-timeout-secs', timeoutSecs, '--json', ...extra],
+    [
+      'submit',
+      '--prompt',
+      'pay me',
+      '--relay',
+      relay.url,
+      '--data-dir',
+      dir,
+      '--nwc',
+      wallet.uri,
+      '--max-price-msats',
+      '2000',
+      '--offer-window-secs',
+      '1',
+      '--swarm-timeout-secs',
+      timeoutSecs,
+      '--json',
+      ...extra,
+    ],
     { env, timeoutMs: 90_000 },
   );
 const payRequests = () => wallet.requests.filter((r) => r.method === 'pay_invoice').length;
@@ -56,7 +73,10 @@ test('a wallet that pays but answers late: counted in full as unconfirmed, no se
     wallet.setDelay('pay_invoice', 0);
   }
   assert.equal(payRequests() - askedBefore, 1, 'after an unconfirmed payment the job pays no other invoice');
-  assert.deepEqual(wallet.payments.slice(paidBefore).map((p) => p.amountMsats), [600]);
+  assert.deepEqual(
+    wallet.payments.slice(paidBefore).map((p) => p.amountMsats),
+    [600],
+  );
   const out = JSON.parse(r.stdout);
   assert.equal(out.costMsats, 600, r.stderr);
   assert.equal(out.paymentUnconfirmed, true);
@@ -98,7 +118,10 @@ test('a held payment (the wallet never answers) counts against later budgets and
     assert.match(JSON.parse(second.stdout).swarmError, /would pass the daily budget of 1000 msats \(600 msats spent/);
     assert.equal(payRequests() - askedBefore, 1, 'the budget stopped it before the wallet was asked');
     const rows = JSON.parse((await runCli(['history', '--json', '--data-dir', dir])).stdout);
-    assert.deepEqual(rows.map((x: { paymentState?: string }) => x.paymentState ?? null), [null, 'unconfirmed']);
+    assert.deepEqual(
+      rows.map((x: { paymentState?: string }) => x.paymentState ?? null),
+      [null, 'unconfirmed'],
+    );
   } finally {
     wallet.setMethodSilent('pay_invoice', false);
   }

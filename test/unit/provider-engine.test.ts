@@ -103,8 +103,7 @@ const errorFor = async (relay: TestRelay, jobId: string) => {
   }
   throw new Error(`no error feedback for ${jobId}: ${JSON.stringify(repliesTo(relay, jobId).map(statusOf))}`);
 };
-const generations = (prompt: string) =>
-  ollama.requests.filter((r) => (r.path === '/api/generate' || r.path === '/api/chat') && promptOf(r.body) === prompt);
+const generations = (prompt: string) => ollama.requests.filter((r) => (r.path === '/api/generate' || r.path === '/api/chat') && promptOf(r.body) === prompt);
 /** history rows once none is still in progress (the row is written just after the last reply) */
 async function settledRows(history: HistoryStore) {
   const deadline = Date.now() + 5000;
@@ -127,9 +126,18 @@ test('an untargeted free job: processing, throttled partial increments, then the
     const request = result.tags.find((t) => t[0] === 'request');
     assert.deepEqual(JSON.parse(request![1]), JSON.parse(JSON.stringify(job)), 'the job, stringified');
     assert.equal(result.tags.find((t) => t[0] === 'e')?.[1], job.id);
-    assert.deepEqual(result.tags.find((t) => t[0] === 'p'), ['p', h.customer.pubkey]);
-    assert.deepEqual(result.tags.find((t) => t[0] === 'i'), ['i', 'tell me about foxes', 'text']);
-    assert.deepEqual(result.tags.find((t) => t[0] === 'amount'), ['amount', '0']);
+    assert.deepEqual(
+      result.tags.find((t) => t[0] === 'p'),
+      ['p', h.customer.pubkey],
+    );
+    assert.deepEqual(
+      result.tags.find((t) => t[0] === 'i'),
+      ['i', 'tell me about foxes', 'text'],
+    );
+    assert.deepEqual(
+      result.tags.find((t) => t[0] === 'amount'),
+      ['amount', '0'],
+    );
 
     const replies = repliesTo(h.relay, job.id);
     assert.equal(statusOf(replies[0]), 'processing', 'processing comes first');
@@ -259,7 +267,11 @@ test('an encrypted NIP-44 job is answered sealed with NIP-44; neither prompt nor
     const job = await h.customer.submit({ prompt, model: 'llama3.2', providers: [h.pubkey], encrypt: 'nip44' });
     const result = await resultFor(h.relay, job.id);
     assert.ok(result.tags.some((t) => t[0] === 'encrypted'));
-    assert.equal(result.tags.some((t) => t[0] === 'i'), false, 'no clear i tag');
+    assert.equal(
+      result.tags.some((t) => t[0] === 'i'),
+      false,
+      'no clear i tag',
+    );
     assert.equal(result.content.includes('?iv='), false, 'NIP-44, not NIP-04');
     assert.equal(h.customer.open(result), REPLY);
     const partials = repliesTo(h.relay, job.id).filter((e) => statusOf(e) === 'partial');
@@ -297,7 +309,10 @@ test('an encrypted job for us that we cannot open gets an error feedback saying 
     const error = await errorFor(h.relay, job.id);
     assert.match(statusExtra(error), /could not decrypt the job/);
     assert.equal(error.content, '');
-    assert.equal(repliesTo(h.relay, job.id).some((e) => e.kind === 6050), false);
+    assert.equal(
+      repliesTo(h.relay, job.id).some((e) => e.kind === 6050),
+      false,
+    );
   } finally {
     await h.stop();
   }
@@ -397,14 +412,17 @@ test('stop with a job that finishes within the grace: it gets its result', async
     await h.provider.stop();
     const result = await resultFor(h.relay, job.id, 1000);
     assert.equal(result.content, REPLY);
-    assert.equal(repliesTo(h.relay, job.id).some((e) => statusOf(e) === 'error'), false);
+    assert.equal(
+      repliesTo(h.relay, job.id).some((e) => statusOf(e) === 'error'),
+      false,
+    );
   } finally {
     await h.stop();
   }
 });
 
 test("the customer's kind-5 withdrawal stops the generation; nothing more is sent for it", async () => {
-  const h = await harness({ models: ["slow"] }, {}, {}, 1);
+  const h = await harness({ models: ['slow'] }, {}, {}, 1);
   try {
     const job = await h.customer.submit({ prompt: 'withdraw me' });
     const g = await ollama.waitForRequest((r) => promptOf(r.body) === 'withdraw me');
@@ -415,7 +433,10 @@ test("the customer's kind-5 withdrawal stops the generation; nothing more is sen
     const count = repliesTo(h.relay, job.id).length;
     await sleep(400);
     assert.equal(repliesTo(h.relay, job.id).length, count, 'nothing after the withdrawal');
-    assert.equal(repliesTo(h.relay, job.id).some((e) => e.kind === 6050), false);
+    assert.equal(
+      repliesTo(h.relay, job.id).some((e) => e.kind === 6050),
+      false,
+    );
     const [row] = await settledRows(h.history);
     assert.equal(row.state, 'cancelled');
   } finally {
@@ -424,7 +445,7 @@ test("the customer's kind-5 withdrawal stops the generation; nothing more is sen
 });
 
 test('a withdrawal signed by someone other than the customer changes nothing', async () => {
-  const h = await harness({ models: ["slow"] }, {}, {}, 1);
+  const h = await harness({ models: ['slow'] }, {}, {}, 1);
   try {
     const job = await h.customer.submit({ prompt: 'not yours to cancel' });
     await ollama.waitForRequest((r) => promptOf(r.body) === 'not yours to cancel');
@@ -446,8 +467,17 @@ test('a relay that never answers is reported at start and does not hold up the r
   const dead = `ws://127.0.0.1:${(blackHole.address() as AddressInfo).port}`;
   const provider = new ModelProvider(
     {
-      models: ['llama3.2'], ollamaHost: ollama.url, relays: [dead, relay.url], priceMsats: 0, maxConcurrent: 1, maxQueued: 5,
-      maxPromptChars: 500, paymentTimeoutMs: 5000, jobTimeoutMs: 10_000, name: 'n', about: 'a',
+      models: ['llama3.2'],
+      ollamaHost: ollama.url,
+      relays: [dead, relay.url],
+      priceMsats: 0,
+      maxConcurrent: 1,
+      maxQueued: 5,
+      maxPromptChars: 500,
+      paymentTimeoutMs: 5000,
+      jobTimeoutMs: 10_000,
+      name: 'n',
+      about: 'a',
     },
     { secretKey: generateSecretKey(), wallet: null, history: null },
     { partialIntervalMs: 30, relayRetryMs: 0, relay: { connectTimeoutMs: 1500, publishTimeoutMs: 3000, eoseTimeoutMs: 1000, reconnectDelaysMs: [250] } },

@@ -16,23 +16,44 @@ const providerKey = generateSecretKey();
 const provider = getPublicKey(providerKey);
 const customerKey = generateSecretKey();
 const read = (event: Event) => readJob(event, 'ws://relay', provider, providerKey, new Nip44Keys(providerKey));
-const job = (tags: string[][], content = '') =>
-  finalizeEvent({ kind: 5050, created_at: Math.floor(Date.now() / 1000), content, tags }, customerKey);
+const job = (tags: string[][], content = '') => finalizeEvent({ kind: 5050, created_at: Math.floor(Date.now() / 1000), content, tags }, customerKey);
 
 test('readJob: prompt, model and bid from a clear job; untargeted and p-tagged-to-us jobs are accepted', () => {
-  const r = read(job([['i', 'hello', 'text'], ['param', 'model', 'llama3.2'], ['bid', '1500']]));
+  const r = read(
+    job([
+      ['i', 'hello', 'text'],
+      ['param', 'model', 'llama3.2'],
+      ['bid', '1500'],
+    ]),
+  );
   assert.equal(r.kind, 'accept');
   assert.ok(r.kind === 'accept');
   assert.equal(r.job.prompt, 'hello');
   assert.equal(r.job.model, 'llama3.2');
   assert.equal(r.job.bidMsats, 1500);
   assert.equal(r.job.encryption, null);
-  assert.equal(read(job([['i', 'x', 'text'], ['p', provider]])).kind, 'accept');
+  assert.equal(
+    read(
+      job([
+        ['i', 'x', 'text'],
+        ['p', provider],
+      ]),
+    ).kind,
+    'accept',
+  );
 });
 
 test('readJob: a job p-tagged only to others, or with a forged signature, is ignored (no reply)', () => {
   const other = getPublicKey(generateSecretKey());
-  assert.deepEqual(read(job([['i', 'x', 'text'], ['p', other]])), { kind: 'ignore', why: 'targeted at other providers' });
+  assert.deepEqual(
+    read(
+      job([
+        ['i', 'x', 'text'],
+        ['p', other],
+      ]),
+    ),
+    { kind: 'ignore', why: 'targeted at other providers' },
+  );
   const wire = JSON.stringify(job([['i', 'x', 'text']])); // as it comes off a relay
   const real = JSON.parse(wire) as Event;
   const forged = JSON.parse(wire) as Event;
@@ -44,7 +65,13 @@ test('readJob: a job p-tagged only to others, or with a forged signature, is ign
 });
 
 test('readJob: sealed params replace clear ones; unusable jobs are refused with a reason', () => {
-  const sealed = nip44Encrypt(JSON.stringify([['i', 'secret', 'text'], ['param', 'model', 'phi3']]), getConversationKey(customerKey, provider));
+  const sealed = nip44Encrypt(
+    JSON.stringify([
+      ['i', 'secret', 'text'],
+      ['param', 'model', 'phi3'],
+    ]),
+    getConversationKey(customerKey, provider),
+  );
   const r = read(job([['p', provider], ['encrypted'], ['bid', '10']], sealed));
   assert.ok(r.kind === 'accept');
   assert.equal(r.job.prompt, 'secret');
@@ -117,8 +144,15 @@ test('WorkQueue: a limit of 1 runs one at a time, in order; an aborted waiter le
   assert.equal(q.running, 0);
 });
 
-const announce = (key: Uint8Array, createdAt: number, content: unknown, tags: string[][] = [['k', '5050'], ['d', 'x']]) =>
-  finalizeEvent({ kind: 31990, created_at: createdAt, content: typeof content === 'string' ? content : JSON.stringify(content), tags }, key);
+const announce = (
+  key: Uint8Array,
+  createdAt: number,
+  content: unknown,
+  tags: string[][] = [
+    ['k', '5050'],
+    ['d', 'x'],
+  ],
+) => finalizeEvent({ kind: 31990, created_at: createdAt, content: typeof content === 'string' ? content : JSON.stringify(content), tags }, key);
 
 test('announcements: newest per pubkey, lenient content, expired and other kinds left out', () => {
   const a = generateSecretKey();
@@ -126,10 +160,20 @@ test('announcements: newest per pubkey, lenient content, expired and other kinds
   const now = Math.floor(Date.now() / 1000);
   const listings = newestPerProvider([
     announce(a, now - 100, { name: 'old', models: ['x'], priceMsats: 5 }),
-    announce(a, now - 10, { name: 'new', models: ['y'], priceMsats: 7 }, [['k', '5050'], ['d', 'other']]),
+    announce(a, now - 10, { name: 'new', models: ['y'], priceMsats: 7 }, [
+      ['k', '5050'],
+      ['d', 'other'],
+    ]),
     announce(b, now - 50, 'not json'),
-    announce(generateSecretKey(), now, { name: 'image dvm' }, [['k', '5100'], ['d', 'x']]),
-    announce(generateSecretKey(), now - 5000, { name: 'expired' }, [['k', '5050'], ['d', 'x'], ['expiration', String(now - 1)]]),
+    announce(generateSecretKey(), now, { name: 'image dvm' }, [
+      ['k', '5100'],
+      ['d', 'x'],
+    ]),
+    announce(generateSecretKey(), now - 5000, { name: 'expired' }, [
+      ['k', '5050'],
+      ['d', 'x'],
+      ['expiration', String(now - 1)],
+    ]),
   ]);
   assert.deepEqual(
     listings.map((l) => [l.pubkey, l.name, l.models, l.priceMsats]),
@@ -143,13 +187,20 @@ test('announcements: newest per pubkey, lenient content, expired and other kinds
 
 test('trackRecords: jobs, successes and the median duration of successes, per provider', () => {
   const row = (provider: string | null, state: JobRecord['state'], durationMs: number | null) => ({ provider, state, durationMs }) as JobRecord;
-  const records = trackRecords([row('p1', 'completed', 100), row('p1', 'completed', 300), row('p1', 'failed', 5), row('p1', 'completed', 200), row('p2', 'failed', 50), row(null, 'completed', 1)]);
+  const records = trackRecords([
+    row('p1', 'completed', 100),
+    row('p1', 'completed', 300),
+    row('p1', 'failed', 5),
+    row('p1', 'completed', 200),
+    row('p2', 'failed', 50),
+    row(null, 'completed', 1),
+  ]);
   assert.deepEqual(records.get('p1'), { jobs: 4, successes: 3, medianDurationMs: 200 });
   assert.deepEqual(records.get('p2'), { jobs: 1, successes: 0, medianDurationMs: null });
   assert.equal(records.size, 2);
 });
 
-test('readJob: a job signed with the provider\'s own key (the extension chat sharing one identity) is ignored', () => {
+test("readJob: a job signed with the provider's own key (the extension chat sharing one identity) is ignored", () => {
   const own = finalizeEvent({ kind: 5050, created_at: Math.floor(Date.now() / 1000), content: '', tags: [['i', 'x', 'text']] }, providerKey);
   assert.deepEqual(read(own), { kind: 'ignore', why: 'our own job' });
 });
@@ -157,7 +208,11 @@ test('readJob: a job signed with the provider\'s own key (the extension chat sha
 test('two identical partial increments in one second are distinct events (relays would drop a repeated id)', async () => {
   const { JobReplies } = await import('../../src/provider/job-replies');
   const event = job([['i', 'laugh', 'text']]);
-  const replies = new JobReplies({ event, id: event.id, customer: event.pubkey, relay: 'ws://relay', encryption: null }, providerKey, new Nip44Keys(providerKey));
+  const replies = new JobReplies(
+    { event, id: event.id, customer: event.pubkey, relay: 'ws://relay', encryption: null },
+    providerKey,
+    new Nip44Keys(providerKey),
+  );
   const a = replies.feedback('partial', { content: 'ha ' });
   const b = replies.feedback('partial', { content: 'ha ' });
   assert.equal(a.created_at, b.created_at);

@@ -98,8 +98,7 @@ const waitForStatus = async (jobId: string, status: string, timeoutMs = 10_000) 
   }
   throw new Error(`no ${status} feedback for ${jobId}; saw ${JSON.stringify(repliesTo(relay, jobId).map(statusOf))}`);
 };
-const generations = (prompt: string) =>
-  ollama.requests.filter((r) => (r.path === '/api/generate' || r.path === '/api/chat') && promptOf(r.body) === prompt);
+const generations = (prompt: string) => ollama.requests.filter((r) => (r.path === '/api/generate' || r.path === '/api/chat') && promptOf(r.body) === prompt);
 const invoiceRequests = () => sellerWallet.requests.filter((r) => r.method === 'make_invoice');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -118,12 +117,18 @@ test('a paid job: payment-required with the amount and a make_invoice bolt11; no
 
     await sleep(400);
     assert.equal(generations('paid question').length, 0, 'nothing generated before payment');
-    assert.ok(sellerWallet.requests.some((r) => r.method === 'lookup_invoice'), 'the provider asks its wallet');
+    assert.ok(
+      sellerWallet.requests.some((r) => r.method === 'lookup_invoice'),
+      'the provider asks its wallet',
+    );
 
     await buyer.payInvoice(amount[2]);
     const result = await relay.waitFor({ kinds: [6050], '#e': [job.id] });
     assert.equal(result.content, 'worth every sat');
-    assert.deepEqual(result.tags.find((t) => t[0] === 'amount'), ['amount', '500']);
+    assert.deepEqual(
+      result.tags.find((t) => t[0] === 'amount'),
+      ['amount', '500'],
+    );
     assert.equal(generations('paid question').length, 1);
     assert.equal(sellerWallet.balanceMsats(), sellerBefore + 500, 'the seller was paid');
     const replies = repliesTo(relay, job.id);
@@ -196,7 +201,10 @@ test('a wallet that cannot make the invoice: an error feedback, nothing to pay',
     const job = await p.customer.submit({ prompt: 'no invoice', providers: [p.pubkey] });
     const error = await waitForStatus(job.id, 'error');
     assert.match(statusExtra(error), /could not make an invoice/);
-    assert.equal(repliesTo(relay, job.id).some((e) => statusOf(e) === 'payment-required'), false);
+    assert.equal(
+      repliesTo(relay, job.id).some((e) => statusOf(e) === 'payment-required'),
+      false,
+    );
   } finally {
     sellerWallet.setError('make_invoice', null);
     await p.stop();
@@ -219,8 +227,17 @@ test('stopping while a job waits for payment: an error feedback tells the custom
 test('a price without a wallet does not start', async () => {
   const provider = new ModelProvider(
     {
-      models: ['llama3.2'], ollamaHost: ollama.url, relays: [relay.url], priceMsats: 10, maxConcurrent: 1, maxQueued: 1,
-      maxPromptChars: 10, paymentTimeoutMs: 1000, jobTimeoutMs: 1000, name: 'x', about: 'y',
+      models: ['llama3.2'],
+      ollamaHost: ollama.url,
+      relays: [relay.url],
+      priceMsats: 10,
+      maxConcurrent: 1,
+      maxQueued: 1,
+      maxPromptChars: 10,
+      paymentTimeoutMs: 1000,
+      jobTimeoutMs: 1000,
+      name: 'x',
+      about: 'y',
     },
     { secretKey: generateSecretKey(), wallet: null, history: null },
   );

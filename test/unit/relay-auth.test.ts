@@ -106,7 +106,10 @@ for (const mode of ['on-connect', 'on-refusal'] as const) {
       const listDir = dataDir();
       const listed = await runCli(['providers', '--json', '--relay', relay.url, '--data-dir', listDir]);
       assert.equal(listed.code, 0, listed.stderr);
-      assert.deepEqual(JSON.parse(listed.stdout).map((p: { pubkey: string }) => p.pubkey), [seller.pubkey]);
+      assert.deepEqual(
+        JSON.parse(listed.stdout).map((p: { pubkey: string }) => p.pubkey),
+        [seller.pubkey],
+      );
       // providers made an identity only because the relay asked for one
       assert.ok(existsSync(join(listDir, 'identity')));
     } finally {
@@ -140,7 +143,9 @@ test('the gateway with --allow-swarm falls back through an authenticating relay'
   );
   try {
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'x', maxRetries: 0 });
-    const { data, response } = await client.chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'gateway behind auth' }] }).withResponse();
+    const { data, response } = await client.chat.completions
+      .create({ model: 'llama3', messages: [{ role: 'user', content: 'gateway behind auth' }] })
+      .withResponse();
     assert.equal(data.choices[0].message.content, ANSWER);
     assert.equal(response.headers.get('x-swarm-compute-lane'), 'swarm');
     assert.ok(relay.authenticated.includes(gatewayKey.pubkey));
@@ -151,7 +156,7 @@ test('the gateway with --allow-swarm falls back through an authenticating relay'
   }
 });
 
-test('the NWC wallet connection answers its relay\'s challenge with the connection key', async () => {
+test("the NWC wallet connection answers its relay's challenge with the connection key", async () => {
   const relay = await startRelay({ requireAuth: 'on-connect' });
   const wallet = await startNwcWallet({ relayUrl: relay.url, authenticate: true, balanceMsats: 4242 });
   const client = new NwcClient(wallet.uri);

@@ -6,7 +6,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SETTINGS, clampedNumber, type SettingSpec } from '../../src/settings-schema';
-import { DEFAULT_LOCAL_STALL_SECS, DEFAULT_LOCAL_TIMEOUT_SECS, DEFAULT_MAX_PRICE_MSATS, DEFAULT_MODEL, DEFAULT_OFFER_WINDOW_SECS, DEFAULT_OLLAMA_HOST, DEFAULT_SWARM_TIMEOUT_SECS, PUBLIC_RELAYS } from '../../src/cli/defaults';
+import {
+  DEFAULT_LOCAL_STALL_SECS,
+  DEFAULT_LOCAL_TIMEOUT_SECS,
+  DEFAULT_MAX_PRICE_MSATS,
+  DEFAULT_MODEL,
+  DEFAULT_OFFER_WINDOW_SECS,
+  DEFAULT_OLLAMA_HOST,
+  DEFAULT_SWARM_TIMEOUT_SECS,
+  PUBLIC_RELAYS,
+} from '../../src/cli/defaults';
 import { DEFAULT_FALLBACK_CONFIG } from '../../src/fallback/config';
 
 interface Declared {
@@ -25,7 +34,12 @@ const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'),
 const declared = pkg.contributes.configuration.properties;
 
 test('package.json declares exactly the settings of the schema', () => {
-  assert.deepEqual(Object.keys(declared).map((k) => k.replace(/^swarmCompute\./, '')).sort(), Object.keys(SETTINGS).sort());
+  assert.deepEqual(
+    Object.keys(declared)
+      .map((k) => k.replace(/^swarmCompute\./, ''))
+      .sort(),
+    Object.keys(SETTINGS).sort(),
+  );
 });
 
 for (const [key, spec] of Object.entries(SETTINGS) as [string, SettingSpec<unknown>][]) {

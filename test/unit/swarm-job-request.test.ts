@@ -57,7 +57,10 @@ test('an encrypted job request seals i and param tags for the provider (NIP-44)'
   const job = buildJobRequest({ ...base, providers: [provider], encrypt: true }, sk, new Nip44Keys(sk));
   assert.ok(verifyEvent(job));
   assert.ok(!JSON.stringify(job).includes('private prompt'));
-  assert.deepEqual(job.tags.filter((t) => t[0] === 'p' || t[0] === 'encrypted'), [['p', provider], ['encrypted']]);
+  assert.deepEqual(
+    job.tags.filter((t) => t[0] === 'p' || t[0] === 'encrypted'),
+    [['p', provider], ['encrypted']],
+  );
   assert.ok(!job.tags.some((t) => t[0] === 'i' || t[0] === 'param'));
   const opened = JSON.parse(nip44Decrypt(job.content, getConversationKey(providerSk, getPublicKey(sk))));
   assert.deepEqual(opened, [
@@ -72,7 +75,10 @@ test('the deletion names the job and its kind', () => {
   const deletion = buildJobDeletion('c'.repeat(64), sk);
   assert.ok(verifyEvent(deletion));
   assert.equal(deletion.kind, 5);
-  assert.deepEqual(deletion.tags, [['e', 'c'.repeat(64)], ['k', '5050']]);
+  assert.deepEqual(deletion.tags, [
+    ['e', 'c'.repeat(64)],
+    ['k', '5050'],
+  ]);
 });
 
 test('replies are opened with NIP-44, else NIP-04; anything else is unreadable', () => {
@@ -108,7 +114,18 @@ test('the gate admits a signed answer for the job once, from an allowed author',
   assert.equal(gate.admit({ ...copy(), sig: 'e'.repeat(128) }), null, 'bad signature');
   assert.ok(gate.admit(copy()), 'a forged copy does not shadow the genuine event');
 
-  const other = finalizeEvent({ kind: 6050, created_at: now, content: 'x', tags: [['e', 'f'.repeat(64)], ['e', jobId]] }, providerSk);
+  const other = finalizeEvent(
+    {
+      kind: 6050,
+      created_at: now,
+      content: 'x',
+      tags: [
+        ['e', 'f'.repeat(64)],
+        ['e', jobId],
+      ],
+    },
+    providerSk,
+  );
   assert.equal(new JobEventGate(jobId, []).admit(other), null, 'also answers another job');
   const note = finalizeEvent({ kind: 1, created_at: now, content: 'x', tags: [['e', jobId]] }, providerSk);
   assert.equal(new JobEventGate(jobId, []).admit(note), null, 'not a NIP-90 reply kind');

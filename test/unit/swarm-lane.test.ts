@@ -60,10 +60,7 @@ interface Run {
   clientPubkey: string;
 }
 
-async function run(
-  req: SwarmRequest,
-  opts: { payer?: Payer; signal?: AbortSignal; onEvent?: (e: RunEvent) => void } = {},
-): Promise<Run> {
+async function run(req: SwarmRequest, opts: { payer?: Payer; signal?: AbortSignal; onEvent?: (e: RunEvent) => void } = {}): Promise<Run> {
   const secretKey = generateSecretKey();
   const events: RunEvent[] = [];
   const jobIds: string[] = [];
@@ -128,11 +125,26 @@ test('a job is answered: partials stream in order, then the result; sockets are 
     const job = await relay.waitFor({ ids: [outcome.jobId] });
     assert.equal(job.kind, 5050);
     assert.equal(job.pubkey, r.clientPubkey);
-    assert.deepEqual(job.tags.find((t) => t[0] === 'i'), ['i', 'Write a haiku about relays', 'text']);
-    assert.deepEqual(job.tags.find((t) => t[0] === 'param'), ['param', 'model', 'llama3']);
-    assert.deepEqual(job.tags.find((t) => t[0] === 'output'), ['output', 'text/plain']);
-    assert.deepEqual(job.tags.find((t) => t[0] === 'bid'), ['bid', '1000']);
-    assert.deepEqual(job.tags.find((t) => t[0] === 'relays'), ['relays', relay.url]);
+    assert.deepEqual(
+      job.tags.find((t) => t[0] === 'i'),
+      ['i', 'Write a haiku about relays', 'text'],
+    );
+    assert.deepEqual(
+      job.tags.find((t) => t[0] === 'param'),
+      ['param', 'model', 'llama3'],
+    );
+    assert.deepEqual(
+      job.tags.find((t) => t[0] === 'output'),
+      ['output', 'text/plain'],
+    );
+    assert.deepEqual(
+      job.tags.find((t) => t[0] === 'bid'),
+      ['bid', '1000'],
+    );
+    assert.deepEqual(
+      job.tags.find((t) => t[0] === 'relays'),
+      ['relays', relay.url],
+    );
     assert.equal(job.tags.filter((t) => t[0] === 'p').length, 0);
     assert.equal(provider.jobs[0].prompt, 'Write a haiku about relays');
 
@@ -181,7 +193,7 @@ test('a result from a provider that was not named is ignored', async () => {
     const outcome = ok(r.outcome);
     assert.equal(outcome.response, 'from the named provider');
     assert.equal(outcome.provider, named.pubkey);
-    assert.ok(!r.tokens.includes('stranger text'), 'the stranger\'s partial must not be streamed');
+    assert.ok(!r.tokens.includes('stranger text'), "the stranger's partial must not be streamed");
     // the stranger did answer first: the lane chose to ignore it
     const strangerResult = stranger.published.find((e) => e.kind === 6050);
     assert.ok(strangerResult, 'the stranger published a result');
@@ -353,7 +365,7 @@ test('a relay that restarts empty is reconnected and given the job again', async
 
 // ---- failures ---------------------------------------------------------
 
-test('a provider error ends the job with kind error and the provider\'s reason', async () => {
+test("a provider error ends the job with kind error and the provider's reason", async () => {
   const relay = await startRelay();
   const provider = await startTestProvider({ relays: [relay.url], script: { error: 'model llama3 is not loaded here' } });
   try {
@@ -369,7 +381,7 @@ test('a provider error ends the job with kind error and the provider\'s reason',
   }
 });
 
-test('untargeted: one provider\'s error does not end the job while another works', async () => {
+test("untargeted: one provider's error does not end the job while another works", async () => {
   const relay = await startRelay();
   const failing = await startTestProvider({ relays: [relay.url], script: { delayMs: 100, error: 'no GPU free' } });
   const working = await startTestProvider({ relays: [relay.url], script: { resultDelayMs: 800, result: 'answered anyway' } });
@@ -477,7 +489,10 @@ for (const scheme of ['nip44', 'nip04'] as const) {
       for (const secret of ['tangerine', 'secret-model', 'sealed']) assert.ok(!onRelay.includes(secret), `"${secret}" leaked`);
       const job = relay.received.find((e) => e.id === outcome.jobId)!;
       assert.ok(job.tags.some((t) => t[0] === 'encrypted'));
-      assert.deepEqual(job.tags.filter((t) => t[0] === 'p'), [['p', provider.pubkey]]);
+      assert.deepEqual(
+        job.tags.filter((t) => t[0] === 'p'),
+        [['p', provider.pubkey]],
+      );
       assert.ok(!job.tags.some((t) => t[0] === 'i' || t[0] === 'param'));
       const result = relay.received.find((e) => e.kind === 6050)!;
       assert.equal(result.content.includes('?iv='), scheme === 'nip04');
@@ -551,7 +566,10 @@ test('an offer within the cap and no wallet: payment-failed, "no wallet configur
 test('two offers on an untargeted job: the cheaper one within the cap is paid, once', async () => {
   const relay = await startRelay();
   const invoices = { dear: makeInvoice({ amountMsats: 800 }), cheap: makeInvoice({ amountMsats: 500 }), tooDear: makeInvoice({ amountMsats: 300_000 }) };
-  const dear = await startTestProvider({ relays: [relay.url], script: { paymentRequired: { amountMsats: 800, bolt11: invoices.dear }, result: 'dear answer' } });
+  const dear = await startTestProvider({
+    relays: [relay.url],
+    script: { paymentRequired: { amountMsats: 800, bolt11: invoices.dear }, result: 'dear answer' },
+  });
   const cheap = await startTestProvider({
     relays: [relay.url],
     script: { delayMs: 100, paymentRequired: { amountMsats: 500, bolt11: invoices.cheap }, result: 'cheap answer' },
@@ -676,7 +694,10 @@ test('cancel: a kind-5 deletion reaches the relay, the outcome is cancelled, not
     assert.equal(outcome.error.kind, 'cancelled');
     assert.equal(outcome.jobId, r.jobIds[0]);
     const deletion = await relay.waitFor({ kinds: [5], '#e': [r.jobIds[0]] }, 3000);
-    assert.deepEqual(deletion.tags.find((t) => t[0] === 'k'), ['k', '5050']);
+    assert.deepEqual(
+      deletion.tags.find((t) => t[0] === 'k'),
+      ['k', '5050'],
+    );
     assert.equal(deletion.pubkey, r.clientPubkey);
     // well past the offer window: still nothing paid
     await sleep(1200);

@@ -9,7 +9,15 @@ const ctx = { walletConnected: false, swarmRefused: false };
 
 test('a completed swarm turn: its question as asked, the answer, lane, short provider and what it cost', () => {
   const e = entryFromRecord(
-    makeRecord('r1', { lane: 'swarm', provider: 'ab'.repeat(32), costMsats: 2000, feesMsats: 5, question: '**Explain** `a.ts` line 1', prompt: 'Explain what this…', response: 'It adds.' }),
+    makeRecord('r1', {
+      lane: 'swarm',
+      provider: 'ab'.repeat(32),
+      costMsats: 2000,
+      feesMsats: 5,
+      question: '**Explain** `a.ts` line 1',
+      prompt: 'Explain what this…',
+      response: 'It adds.',
+    }),
   );
   assert.deepEqual(
     { question: e.question, answer: e.answer, state: e.state, lane: e.lane, cost: e.costMsats, error: e.error, warning: e.warning },
@@ -21,8 +29,14 @@ test('a completed swarm turn: its question as asked, the answer, lane, short pro
 test('a failed turn gets the actions of its stored error kinds, with no look at Ollama', () => {
   const e = entryFromRecord(
     makeRecord('r2', {
-      state: 'failed', lane: 'failed', response: 'half an', localOutcome: 'failure', localError: 'Ollama is not running', localErrorKind: 'unavailable',
-      swarmErrorKind: 'declined', swarmError: 'not sent: declined',
+      state: 'failed',
+      lane: 'failed',
+      response: 'half an',
+      localOutcome: 'failure',
+      localError: 'Ollama is not running',
+      localErrorKind: 'unavailable',
+      swarmErrorKind: 'declined',
+      swarmError: 'not sent: declined',
     }),
     null,
     ctx,
@@ -32,7 +46,14 @@ test('a failed turn gets the actions of its stored error kinds, with no look at 
   assert.equal(e.error?.message, 'Local: Ollama is not running\nSwarm: not sent: declined');
   // exactly what the live run offered for the same failure
   const live = actionsForFailure(
-    { lane: 'failed', localError: 'Ollama is not running', swarmError: 'not sent: declined', localErrorKind: 'unavailable', swarmErrorKind: 'declined', partialResponse: 'half an' },
+    {
+      lane: 'failed',
+      localError: 'Ollama is not running',
+      swarmError: 'not sent: declined',
+      localErrorKind: 'unavailable',
+      swarmErrorKind: 'declined',
+      partialResponse: 'half an',
+    },
     ctx,
   );
   assert.deepEqual(e.error?.actions, live);

@@ -17,7 +17,10 @@ test('Ollama not installed: install it, never "Start Ollama"', () => {
 });
 
 test('model missing: pull it; local-no-fallback offers the swarm once', () => {
-  const actions = actionsForFailure(failed({ localError: 'x', localErrorKind: 'model-missing', swarmError: 'fallback disabled', swarmErrorKind: 'disabled' }), ctx);
+  const actions = actionsForFailure(
+    failed({ localError: 'x', localErrorKind: 'model-missing', swarmError: 'fallback disabled', swarmErrorKind: 'disabled' }),
+    ctx,
+  );
   assert.deepEqual(actions, ['pullModel', 'askSwarm']);
 });
 

@@ -44,8 +44,19 @@ test('"Models not listed" says what to do and offers the one action that helps',
 });
 
 const entry = (over: Partial<ChatEntry>): ChatEntry => ({
-  id: 'a', question: 'q', answer: 'x', state: 'completed', lane: 'local', model: 'm', provider: null, costMsats: 0, durationMs: 1,
-  status: null, error: null, submittedAt: 0, ...over,
+  id: 'a',
+  question: 'q',
+  answer: 'x',
+  state: 'completed',
+  lane: 'local',
+  model: 'm',
+  provider: null,
+  costMsats: 0,
+  durationMs: 1,
+  status: null,
+  error: null,
+  submittedAt: 0,
+  ...over,
 });
 
 test('answer actions: regenerate, the swarm instead of a local answer, edit; retry after a failure or a stop', () => {
@@ -60,8 +71,13 @@ test('answer actions: regenerate, the swarm instead of a local answer, edit; ret
 });
 
 test('a refused swarm-only row answered locally right after is not shown again', () => {
-  const row = (id: string, over: Partial<JobRecord>) => ({ id, prompt: 'p', state: 'completed', swarmErrorKind: null, localOutcome: 'success', ...over }) as JobRecord;
-  const rows = [row('1', { state: 'failed', swarmErrorKind: 'declined', localOutcome: null }), row('2', {}), row('3', { state: 'failed', swarmErrorKind: 'declined', localOutcome: null })];
+  const row = (id: string, over: Partial<JobRecord>) =>
+    ({ id, prompt: 'p', state: 'completed', swarmErrorKind: null, localOutcome: 'success', ...over }) as JobRecord;
+  const rows = [
+    row('1', { state: 'failed', swarmErrorKind: 'declined', localOutcome: null }),
+    row('2', {}),
+    row('3', { state: 'failed', swarmErrorKind: 'declined', localOutcome: null }),
+  ];
   assert.deepEqual([...supersededRows(rows)], ['1']);
 });
 

@@ -4,7 +4,17 @@ import { countsLine, endCounts, questionTitle, rowOutcome } from '../../src/view
 import { explainPrompt } from '../../src/views/explain-prompt';
 import type { JobRecord, Metrics } from '../../src/history/types';
 
-const m: Metrics = { localSuccess: 6, localFailure: 3, swarmFallback: 2, swarmDirect: 1, swarmSuccess: 2, swarmFailure: 1, totalCostMsats: 0, localSuccessRate: 66.7, fallbackRate: 22.2 };
+const m: Metrics = {
+  localSuccess: 6,
+  localFailure: 3,
+  swarmFallback: 2,
+  swarmDirect: 1,
+  swarmSuccess: 2,
+  swarmFailure: 1,
+  totalCostMsats: 0,
+  localSuccessRate: 66.7,
+  fallbackRate: 22.2,
+};
 
 test('the tooltip counts answers the way `metrics` does: localSuccess and swarmSuccess', () => {
   assert.equal(countsLine(m), 'Answers: 6 local · 2 swarm · fallback rate 22%');
@@ -16,7 +26,10 @@ test('a stopped run is its own state, not a failure', () => {
   assert.equal(rowOutcome(row('cancelled', 'local')), 'stopped');
   assert.equal(rowOutcome(row('failed', null)), 'failed');
   assert.equal(rowOutcome(row('completed', 'swarm')), 'swarm');
-  assert.deepEqual(endCounts([row('cancelled', null), row('failed', null), row('failed', null), row('completed', 'local'), row('failed', 'served')]), { failed: 2, stopped: 1 });
+  assert.deepEqual(endCounts([row('cancelled', null), row('failed', null), row('failed', null), row('completed', 'local'), row('failed', 'served')]), {
+    failed: 2,
+    stopped: 1,
+  });
 });
 
 test('questions as asked: Explain prompts by their title, others cut at a word', () => {
@@ -27,7 +40,7 @@ test('questions as asked: Explain prompts by their title, others cut at a word',
 
 import { defaultExportPath, exportRows } from '../../src/views/history-export';
 
-test('Export History leaves out served jobs\' prompts and answers unless asked, and defaults to the home folder', () => {
+test("Export History leaves out served jobs' prompts and answers unless asked, and defaults to the home folder", () => {
   const rows = [
     { id: 'a', lane: 'local', prompt: 'mine', response: 'yes', error: null },
     { id: 'b', lane: 'served', prompt: "a stranger's secret", response: 'answer', error: null, costMsats: 2000 },

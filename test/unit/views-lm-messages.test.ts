@@ -27,7 +27,10 @@ test('a text data part is read as text', () => {
 });
 
 test('tool calls, tool results and images are refused by name, not dropped', () => {
-  assert.throws(() => toConversation([{ role: 1, content: [{ callId: 'c1', content: [] }] }]), (e: Error) => e instanceof UnsupportedContentError && /message 1 has a tool call/.test(e.message));
+  assert.throws(
+    () => toConversation([{ role: 1, content: [{ callId: 'c1', content: [] }] }]),
+    (e: Error) => e instanceof UnsupportedContentError && /message 1 has a tool call/.test(e.message),
+  );
   assert.throws(
     () => toConversation([{ role: 1, content: [text('look'), { mimeType: 'image/png', data: new Uint8Array([1]) }] }]),
     (e: Error) => e instanceof UnsupportedContentError && /message 1 has an image: Swarm Compute models take text only/.test(e.message),
@@ -36,7 +39,14 @@ test('tool calls, tool results and images are refused by name, not dropped', () 
 
 test('a conversation must end with a user message that has text; unknown roles are named', () => {
   assert.throws(() => toConversation([]), /must end with a user message/);
-  assert.throws(() => toConversation([{ role: 1, content: [text('hi')] }, { role: 2, content: [text('hello')] }]), /must end with a user message/);
+  assert.throws(
+    () =>
+      toConversation([
+        { role: 1, content: [text('hi')] },
+        { role: 2, content: [text('hello')] },
+      ]),
+    /must end with a user message/,
+  );
   assert.throws(() => toConversation([{ role: 1, content: [text('  ')] }]), /must end with a user message that has text/);
   assert.throws(() => toConversation([{ role: 9, content: [text('x')] }]), /message 1 has an unknown role \(9\)/);
 });

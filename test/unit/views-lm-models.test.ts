@@ -29,10 +29,24 @@ test('the configured model comes first, once, and every installed one follows, n
   const models = lmModels({ mode: 'fallback', model: 'llama3.2' }, installed);
   assert.deepEqual(
     models.map((m) => m.name),
-    ['Swarm Compute · llama3.2 (local → swarm)', 'Swarm Compute · qwen2.5-coder:7b (local → swarm)', 'Swarm Compute · gpt-oss:120b-cloud (remote ollama.com → swarm)'],
+    [
+      'Swarm Compute · llama3.2 (local → swarm)',
+      'Swarm Compute · qwen2.5-coder:7b (local → swarm)',
+      'Swarm Compute · gpt-oss:120b-cloud (remote ollama.com → swarm)',
+    ],
   );
-  assert.deepEqual(models.map((m) => m.id), ['llama3.2', 'qwen2.5-coder:7b', 'gpt-oss:120b-cloud']);
-  assert.deepEqual(models.map((m) => [m.family, m.version]), [['llama3.2', 'latest'], ['qwen2.5-coder', '7b'], ['gpt-oss', '120b-cloud']]);
+  assert.deepEqual(
+    models.map((m) => m.id),
+    ['llama3.2', 'qwen2.5-coder:7b', 'gpt-oss:120b-cloud'],
+  );
+  assert.deepEqual(
+    models.map((m) => [m.family, m.version]),
+    [
+      ['llama3.2', 'latest'],
+      ['qwen2.5-coder', '7b'],
+      ['gpt-oss', '120b-cloud'],
+    ],
+  );
   assert.match(models[2].tooltip, /forwards this model to https:\/\/ollama\.com: prompts leave this machine/);
   assert.ok(models.every((m) => m.capabilities.toolCalling === false && m.capabilities.imageInput === false));
 });
@@ -42,7 +56,10 @@ test('a configured model that is not pulled, or an Ollama that is down, still of
   assert.equal(notPulled[0].name, 'Swarm Compute · mistral (local → swarm)');
   assert.match(notPulled[0].tooltip, /Not pulled/);
   const down = lmModels({ mode: 'swarm-only', model: 'mistral' }, null);
-  assert.deepEqual(down.map((m) => m.name), ['Swarm Compute · mistral (swarm)']);
+  assert.deepEqual(
+    down.map((m) => m.name),
+    ['Swarm Compute · mistral (swarm)'],
+  );
   assert.match(down[0].tooltip, /Answered by the Nostr compute marketplace/);
 });
 

@@ -7,8 +7,19 @@ import { localModelTable } from '../../src/views/local-model-table';
 import type { ChatEntry } from '../../src/views/protocol';
 
 const entry = (over: Partial<ChatEntry> = {}): ChatEntry => ({
-  id: 'x', question: 'q', answer: '', state: 'running', lane: 'local', model: 'llama3', provider: null,
-  costMsats: 0, durationMs: null, status: null, error: null, submittedAt: 0, ...over,
+  id: 'x',
+  question: 'q',
+  answer: '',
+  state: 'running',
+  lane: 'local',
+  model: 'llama3',
+  provider: null,
+  costMsats: 0,
+  durationMs: null,
+  status: null,
+  error: null,
+  submittedAt: 0,
+  ...over,
 });
 
 test('a half local answer moves aside, marked, and the entry answers again for the swarm', () => {

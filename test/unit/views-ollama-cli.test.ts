@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { checkModelName, findOnPath, ollamaHostEnv, quoteArg } from '../../src/views/ollama-cli';
 
 test('checkModelName: Ollama names pass, shell syntax is refused', () => {
-  for (const ok of ['llama3', 'llama3.2:latest', 'qwen2.5-coder:7b', 'hf.co/org/model_x:Q4', 'registry.local:5000/ns/m:tag']) assert.equal(checkModelName(ok), null, ok);
-  for (const bad of ['', 'llama3; rm -rf ~', 'llama3 && curl x', '$(id)', '`id`', 'a b', '-rf', 'x|y', "a'b", 'a"b', 'x\ny']) assert.ok(checkModelName(bad), bad);
+  for (const ok of ['llama3', 'llama3.2:latest', 'qwen2.5-coder:7b', 'hf.co/org/model_x:Q4', 'registry.local:5000/ns/m:tag'])
+    assert.equal(checkModelName(ok), null, ok);
+  for (const bad of ['', 'llama3; rm -rf ~', 'llama3 && curl x', '$(id)', '`id`', 'a b', '-rf', 'x|y', "a'b", 'a"b', 'x\ny'])
+    assert.ok(checkModelName(bad), bad);
 });
 
 test('ollamaHostEnv: host:port from the URL', () => {

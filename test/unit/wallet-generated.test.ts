@@ -80,7 +80,8 @@ function scenario(rng: Rng): Scenario {
   const n = rng.int(1, 4);
   for (let i = 0; i < n; i++) {
     let invoice: TestInvoice;
-    if (offers.length > 0 && rng.chance(0.25)) invoice = rng.pick(offers).invoice; // the same invoice again
+    if (offers.length > 0 && rng.chance(0.25))
+      invoice = rng.pick(offers).invoice; // the same invoice again
     else {
       const amount = rng.chance(0.06) ? null : rng.pick([1, 500, 999, 1000, 1001, 2500, 5000, rng.int(1, 3000), rng.int(1, 3000)]);
       const age = rng.chance(0.6) ? rng.int(0, 30) : rng.pick([599, 600, 601, 3599, 3600, 3601, 7200]);
@@ -95,7 +96,13 @@ function scenario(rng: Rng): Scenario {
     const a = invoice.amountMsats ?? rng.int(1, 2000);
     const amountTagMsats = tag === 'same' ? invoice.amountMsats : tag === 'null' ? null : tag === 'plus' ? a + 1 : tag === 'minus' ? a - 1 : rng.int(0, 7000);
     offers.push({
-      offer: { jobId: rng.pick(jobs), provider: rng.pick(['a'.repeat(64), 'b'.repeat(64)]), amountTagMsats, bolt11: invoice.bolt11, flow: rng.pick(['pay-first', 'pay-after']) },
+      offer: {
+        jobId: rng.pick(jobs),
+        provider: rng.pick(['a'.repeat(64), 'b'.repeat(64)]),
+        amountTagMsats,
+        bolt11: invoice.bolt11,
+        flow: rng.pick(['pay-first', 'pay-after']),
+      },
       invoice,
       cancelFirst: rng.chance(0.07),
     });
@@ -210,7 +217,12 @@ test('400 generated bursts of concurrent offers: no payment breaks a rule', asyn
   for (let i = 0; i < 400; i++) {
     const s = scenario(rng);
     // more duplicates and the same job, to make offers race for the same hash, cap and budget
-    for (const o of s.offers) if (rng.chance(0.3)) Object.assign(o, { invoice: s.offers[0].invoice, offer: { ...o.offer, bolt11: s.offers[0].invoice.bolt11, amountTagMsats: s.offers[0].invoice.amountMsats } });
+    for (const o of s.offers)
+      if (rng.chance(0.3))
+        Object.assign(o, {
+          invoice: s.offers[0].invoice,
+          offer: { ...o.offer, bolt11: s.offers[0].invoice.bolt11, amountTagMsats: s.offers[0].invoice.amountMsats },
+        });
     const cancelled = new Set<string>();
     const wallet = new FakeWallet(rng, s.fees, cancelled);
     const payer = new PolicyPayer({
@@ -223,10 +235,11 @@ test('400 generated bursts of concurrent offers: no payment breaks a rule', asyn
         return s.history.filter((h) => h.atMs >= since).reduce((x, h) => x + h.msats, 0);
       },
     });
-    for (const o of s.offers) if (o.cancelFirst) {
-      payer.cancelJob(o.offer.jobId);
-      cancelled.add(o.offer.jobId);
-    }
+    for (const o of s.offers)
+      if (o.cancelFirst) {
+        payer.cancelJob(o.offer.jobId);
+        cancelled.add(o.offer.jobId);
+      }
     const outcomes = await Promise.all(s.offers.map((o) => payer.pay(o.offer, { maxPriceMsats: s.cap, signal: new AbortController().signal })));
     paidCount += outcomes.filter((o) => o.ok).length;
     assert.equal(outcomes.filter((o) => o.ok).length, wallet.paid.length);

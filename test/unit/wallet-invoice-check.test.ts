@@ -8,7 +8,13 @@ const nowSecs = NOW / 1000;
 
 function input(over: Partial<InvoiceCheckInput> & { bolt11: string; tag?: number | null; flow?: 'pay-first' | 'pay-after' }): InvoiceCheckInput {
   return {
-    offer: { jobId: 'job1', provider: 'a'.repeat(64), amountTagMsats: over.tag === undefined ? null : over.tag, bolt11: over.bolt11, flow: over.flow ?? 'pay-first' },
+    offer: {
+      jobId: 'job1',
+      provider: 'a'.repeat(64),
+      amountTagMsats: over.tag === undefined ? null : over.tag,
+      bolt11: over.bolt11,
+      flow: over.flow ?? 'pay-first',
+    },
     maxPriceMsats: 1000,
     nowMs: NOW,
     isPaymentHashUsed: () => false,
@@ -39,8 +45,7 @@ test('an invoice within the cap whose amount equals the tag may be paid, in both
 });
 
 test('each broken rule refuses the offer with a message naming the numbers', () => {
-  const at = (amountMsats: number | null, extra: Parameters<typeof makeInvoice>[0] = {}) =>
-    makeInvoice({ amountMsats, timestampSecs: nowSecs, ...extra });
+  const at = (amountMsats: number | null, extra: Parameters<typeof makeInvoice>[0] = {}) => makeInvoice({ amountMsats, timestampSecs: nowSecs, ...extra });
   const cases: { name: string; in: InvoiceCheckInput; reason: string; kind?: string; words: RegExp[] }[] = [
     { name: 'garbage', in: input({ bolt11: 'lnbc1garbage', tag: 10 }), reason: 'undecodable', words: [/BOLT-11/] },
     { name: 'empty', in: input({ bolt11: '', tag: 10 }), reason: 'undecodable', words: [/BOLT-11/] },
@@ -69,8 +74,18 @@ test('each broken rule refuses the offer with a message naming the numbers', () 
       reason: 'expired',
       words: [/expired/],
     },
-    { name: 'already paid', in: input({ bolt11: at(100).bolt11, tag: 100, isPaymentHashUsed: () => true }), reason: 'already-paid', words: [/already paid/, /100 msats/] },
-    { name: 'cancelled', in: input({ bolt11: at(100).bolt11, tag: 100, job: { closed: { state: 'cancelled' }, paidMsats: 0 } }), reason: 'job-cancelled', words: [/cancel/] },
+    {
+      name: 'already paid',
+      in: input({ bolt11: at(100).bolt11, tag: 100, isPaymentHashUsed: () => true }),
+      reason: 'already-paid',
+      words: [/already paid/, /100 msats/],
+    },
+    {
+      name: 'cancelled',
+      in: input({ bolt11: at(100).bolt11, tag: 100, job: { closed: { state: 'cancelled' }, paidMsats: 0 } }),
+      reason: 'job-cancelled',
+      words: [/cancel/],
+    },
     {
       name: 'finished with another provider',
       in: input({ bolt11: at(100).bolt11, tag: 100, job: { closed: { state: 'finished', provider: 'b'.repeat(64) }, paidMsats: 0 } }),
@@ -85,7 +100,11 @@ test('each broken rule refuses the offer with a message naming the numbers', () 
     },
     {
       name: 'monthly budget',
-      in: input({ bolt11: at(300).bolt11, tag: 300, budgets: { daily: { limitMsats: 10_000, spentMsats: 0 }, monthly: { limitMsats: 5000, spentMsats: 4701 } } }),
+      in: input({
+        bolt11: at(300).bolt11,
+        tag: 300,
+        budgets: { daily: { limitMsats: 10_000, spentMsats: 0 }, monthly: { limitMsats: 5000, spentMsats: 4701 } },
+      }),
       reason: 'monthly-budget',
       words: [/monthly budget of 5000 msats/, /4701 msats spent this month/],
     },
@@ -104,9 +123,15 @@ test('each broken rule refuses the offer with a message naming the numbers', () 
 
 test('edges: exactly the cap, exactly the budget, a job finished with this provider, cap of 0', () => {
   const inv = makeInvoice({ amountMsats: 1000, timestampSecs: nowSecs });
-  assert.equal(checkInvoice(input({ bolt11: inv.bolt11, tag: 1000, budgets: { daily: { limitMsats: 1500, spentMsats: 500 }, monthly: { limitMsats: 1000, spentMsats: 0 } } })).ok, true);
   assert.equal(
-    checkInvoice(input({ bolt11: inv.bolt11, tag: 1000, flow: 'pay-after', job: { closed: { state: 'finished', provider: 'a'.repeat(64) }, paidMsats: 0 } })).ok,
+    checkInvoice(
+      input({ bolt11: inv.bolt11, tag: 1000, budgets: { daily: { limitMsats: 1500, spentMsats: 500 }, monthly: { limitMsats: 1000, spentMsats: 0 } } }),
+    ).ok,
+    true,
+  );
+  assert.equal(
+    checkInvoice(input({ bolt11: inv.bolt11, tag: 1000, flow: 'pay-after', job: { closed: { state: 'finished', provider: 'a'.repeat(64) }, paidMsats: 0 } }))
+      .ok,
     true,
   );
   assert.equal(checkInvoice(input({ bolt11: inv.bolt11, tag: 1000, maxPriceMsats: 0 })).ok, false);

@@ -51,13 +51,16 @@ test('NWC URI: a valid URI is parsed; each mistake is named, the secret never ec
     [`nostr+walletconnect://${HEX}?relay=wss://r.example&secret=${'0'.repeat(64)}`, /not a valid secp256k1 secret key/],
   ];
   for (const [uri, message] of bad) {
-    assert.throws(() => parseNwcUri(uri), (e: unknown) => {
-      assert.ok(e instanceof ConfigError, uri);
-      assert.match((e as Error).message, /^NWC connection URI: /);
-      assert.match((e as Error).message, message);
-      assert.ok(!(e as Error).message.includes(SECRET.slice(0, 16)), 'secret leaked into the message');
-      return true;
-    });
+    assert.throws(
+      () => parseNwcUri(uri),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError, uri);
+        assert.match((e as Error).message, /^NWC connection URI: /);
+        assert.match((e as Error).message, message);
+        assert.ok(!(e as Error).message.includes(SECRET.slice(0, 16)), 'secret leaked into the message');
+        return true;
+      },
+    );
   }
 });
 
@@ -78,12 +81,21 @@ for (const encryption of ['nip44_v2', 'nip04', 'legacy'] as const) {
 
       // what the relay saw: a p-tagged request, encrypted, with an expiration; NIP-44 says so in a tag
       const request = relay.received.find((e) => e.kind === 23194)!;
-      assert.deepEqual(request.tags.find((t) => t[0] === 'p'), ['p', wallet.walletPubkey]);
+      assert.deepEqual(
+        request.tags.find((t) => t[0] === 'p'),
+        ['p', wallet.walletPubkey],
+      );
       assert.ok(!request.content.includes('pay_invoice') && !request.content.includes(invoice.bolt11));
-      assert.equal(request.tags.some((t) => t[0] === 'encryption' && t[1] === 'nip44_v2'), expected === 'nip44_v2');
+      assert.equal(
+        request.tags.some((t) => t[0] === 'encryption' && t[1] === 'nip44_v2'),
+        expected === 'nip44_v2',
+      );
       assert.ok(Number(request.tags.find((t) => t[0] === 'expiration')?.[1]) > Date.now() / 1000);
       const answer = relay.received.find((e) => e.kind === 23195)!;
-      assert.deepEqual(answer.tags.find((t) => t[0] === 'e'), ['e', request.id]);
+      assert.deepEqual(
+        answer.tags.find((t) => t[0] === 'e'),
+        ['e', request.id],
+      );
 
       assert.deepEqual(await client.getBalance(), { balanceMsats: 10_000_000 - 2100 - 7 });
       const made = await client.makeInvoice({ amountMsats: 777, description: 'job 1', expirySecs: 600 });
@@ -101,7 +113,7 @@ for (const encryption of ['nip44_v2', 'nip04', 'legacy'] as const) {
   });
 }
 
-test('two wallets on one ledger: the payer settles the provider\'s invoice', async () => {
+test("two wallets on one ledger: the payer settles the provider's invoice", async () => {
   const relay = await startRelay();
   const ledger = createLedger();
   const payerWallet = await startNwcWallet({ relayUrl: relay.url, ledger, encryption: 'nip44_v2' });
@@ -149,7 +161,7 @@ test('each NIP-47 error code becomes a clear one-line message', async () => {
         assert.ok(e instanceof WalletError);
         assert.equal(e.code, code === 'SOMETHING_NEW' ? 'OTHER' : code);
         assert.match(e.message, message);
-        assert.match(e.message, new RegExp(`route not found ${code}$`), 'the wallet\'s own words, on one line');
+        assert.match(e.message, new RegExp(`route not found ${code}$`), "the wallet's own words, on one line");
         assert.equal(e.mayHaveSucceeded, false);
         return true;
       });

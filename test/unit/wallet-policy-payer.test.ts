@@ -152,9 +152,23 @@ test('cancel before payment: nothing is paid (aborted signal, abort during the b
   assert.equal(b.payRequests, 0);
 
   // the payer checks the signal itself: a wallet that ignores it is never asked
-  const careless = { calls: 0, async payInvoice() { careless.calls++; return { preimage: '00'.repeat(32), feesPaidMsats: 0 }; } };
+  const careless = {
+    calls: 0,
+    async payInvoice() {
+      careless.calls++;
+      return { preimage: '00'.repeat(32), feesPaidMsats: 0 };
+    },
+  };
   const c2 = new AbortController();
-  const own = new PolicyPayer({ wallet: careless, dailyBudgetMsats: 1, monthlyBudgetMsats: null, spentMsatsSince: async () => { c2.abort(); return 0; } });
+  const own = new PolicyPayer({
+    wallet: careless,
+    dailyBudgetMsats: 1,
+    monthlyBudgetMsats: null,
+    spentMsatsSince: async () => {
+      c2.abort();
+      return 0;
+    },
+  });
   assert.equal(refusal(await own.pay(offer(makeInvoice({ amountMsats: 1 }), { jobId: newJob() }), ctx(1000, c2.signal))).reason, 'cancelled');
   assert.equal(careless.calls, 0);
 
@@ -166,7 +180,7 @@ test('cancel before payment: nothing is paid (aborted signal, abort during the b
   assert.equal(c.payRequests, 0);
 });
 
-test('a job finished with one provider: its pay-after invoice is paid, other providers\' offers are not', async () => {
+test("a job finished with one provider: its pay-after invoice is paid, other providers' offers are not", async () => {
   const p = payer();
   const job = newJob();
   p.finishJob(job, PROVIDER);
@@ -176,7 +190,10 @@ test('a job finished with one provider: its pay-after invoice is paid, other pro
   ]);
   assert.equal(refusal(result[0]).reason, 'job-finished');
   assert.equal(result[1].ok, true);
-  assert.deepEqual(payments.map((x) => x.amountMsats), [60]);
+  assert.deepEqual(
+    payments.map((x) => x.amountMsats),
+    [60],
+  );
 });
 
 test('cancel while the wallet is paying: the payment that went through is still reported', async () => {
@@ -200,7 +217,7 @@ test('cancel while the wallet is paying: the payment that went through is still 
   }
 });
 
-test('budgets: calendar day and month in UTC, from history plus this process\'s own payments', async () => {
+test("budgets: calendar day and month in UTC, from history plus this process's own payments", async () => {
   const now = Date.UTC(2025, 5, 15, 0, 0, 30); // 30 s after midnight UTC
   const history = [
     { atMs: Date.UTC(2025, 4, 31, 23, 0), msats: 50_000 }, // last month
@@ -224,7 +241,10 @@ test('budgets: calendar day and month in UTC, from history plus this process\'s 
   assert.equal(refusal(d.result[0]).reason, 'daily-budget');
   assert.equal(d.result[1].ok, true);
   assert.match(refusal(d.result[2]).message, /daily budget of 5000 msats \(5002 msats spent today/);
-  assert.deepEqual(d.payments.map((x) => x.amountMsats), [2000]);
+  assert.deepEqual(
+    d.payments.map((x) => x.amountMsats),
+    [2000],
+  );
   assert.ok(asked.every((s) => s === startOfUtcDay(now)) && startOfUtcDay(now) === Date.UTC(2025, 5, 15));
 
   asked.length = 0;
@@ -235,7 +255,10 @@ test('budgets: calendar day and month in UTC, from history plus this process\'s 
   ]);
   assert.match(refusal(m.result[0]).message, /would pass the monthly budget of 10000 msats \(7000 msats spent this month, UTC\)/);
   assert.equal(m.result[1].ok, true);
-  assert.deepEqual(m.payments.map((x) => x.amountMsats), [3000]);
+  assert.deepEqual(
+    m.payments.map((x) => x.amountMsats),
+    [3000],
+  );
   assert.ok(asked.every((s) => s === startOfUtcMonth(now)) && startOfUtcMonth(now) === Date.UTC(2025, 5, 1));
 
   // after the engine records a payment in history, it is not counted twice

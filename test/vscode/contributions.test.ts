@@ -15,8 +15,24 @@ describe('contributions', () => {
       assert.ok(registered.has(c.command), `${c.command} is registered`);
       assert.strictEqual(c.category, 'Swarm Compute', `${c.command} category`);
     }
-    for (const id of ['explainSelection', 'openChat', 'showMetrics', 'setNostrKey', 'connectWallet', 'diagnoseConnection', 'exportHistory', 'clearHistory', 'shareModel', 'stopSharing', 'toggleSharing', 'showProviders']) {
-      assert.ok(contributed.some((c) => c.command === `swarmCompute.${id}`), `swarmCompute.${id} is contributed`);
+    for (const id of [
+      'explainSelection',
+      'openChat',
+      'showMetrics',
+      'setNostrKey',
+      'connectWallet',
+      'diagnoseConnection',
+      'exportHistory',
+      'clearHistory',
+      'shareModel',
+      'stopSharing',
+      'toggleSharing',
+      'showProviders',
+    ]) {
+      assert.ok(
+        contributed.some((c) => c.command === `swarmCompute.${id}`),
+        `swarmCompute.${id} is contributed`,
+      );
     }
   });
 
@@ -24,7 +40,22 @@ describe('contributions', () => {
     const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON;
     const props: Record<string, { type: unknown; default: unknown; description?: string; markdownDescription?: string }> =
       pkg.contributes.configuration.properties;
-    for (const key of ['mode', 'model', 'ollamaHost', 'relays', 'maxPriceMsats', 'localTimeoutSecs', 'swarmTimeoutSecs', 'dailyBudgetMsats', 'monthlyBudgetMsats', 'encrypt', 'providers', 'share.model', 'share.priceMsats', 'share.maxConcurrent']) {
+    for (const key of [
+      'mode',
+      'model',
+      'ollamaHost',
+      'relays',
+      'maxPriceMsats',
+      'localTimeoutSecs',
+      'swarmTimeoutSecs',
+      'dailyBudgetMsats',
+      'monthlyBudgetMsats',
+      'encrypt',
+      'providers',
+      'share.model',
+      'share.priceMsats',
+      'share.maxConcurrent',
+    ]) {
       const p = props[`swarmCompute.${key}`];
       assert.ok(p, `swarmCompute.${key} is declared`);
       assert.ok(p.type, `${key} has a type`);

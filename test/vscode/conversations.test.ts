@@ -49,24 +49,39 @@ describe('conversations: explain, follow up, reopen, follow up, new chat', () =>
     // the first turn carries the code, its file, language and lines, and goes as a first turn always did
     // every local turn goes to /api/chat: a first turn is the explain prompt as its only user message
     const firstMessages = lastBody().messages ?? [];
-    assert.deepStrictEqual(firstMessages.filter((m) => m.role !== 'system').map((m) => m.role), ['user'], 'a first turn has no earlier turns');
+    assert.deepStrictEqual(
+      firstMessages.filter((m) => m.role !== 'system').map((m) => m.role),
+      ['user'],
+      'a first turn has no earlier turns',
+    );
     const first = { prompt: firstMessages.at(-1)!.content };
     assert.ok(first.prompt.includes('return a + b;') && first.prompt.includes('typescript') && /lines 2–4/.test(first.prompt), first.prompt);
 
     const followUp = await swarm.ask('make that shorter');
     assert.strictEqual(followUp?.result.lane, 'local');
     assert.strictEqual(swarm.conversationId, conversation, 'asking in the chat continues the open conversation');
-    assert.deepStrictEqual(lastBody().messages?.filter((m) => m.role !== 'system').map((m) => [m.role, m.content]), [
-      ['user', first.prompt],
-      ['assistant', 'It adds two numbers.'],
-      ['user', 'make that shorter'],
-    ]);
+    assert.deepStrictEqual(
+      lastBody()
+        .messages?.filter((m) => m.role !== 'system')
+        .map((m) => [m.role, m.content]),
+      [
+        ['user', first.prompt],
+        ['assistant', 'It adds two numbers.'],
+        ['user', 'make that shorter'],
+      ],
+    );
 
     // what a reloaded window reads: the file, through a store of its own
     const other = await openHistory(swarm.historyFile);
     try {
       const turns = await other.conversation(conversation!);
-      assert.deepStrictEqual(turns.map((t) => [t.turn, t.question.split('\n')[0]]), [[1, '**Explain** `Untitled-1` lines 2–4'], [2, 'make that shorter']]);
+      assert.deepStrictEqual(
+        turns.map((t) => [t.turn, t.question.split('\n')[0]]),
+        [
+          [1, '**Explain** `Untitled-1` lines 2–4'],
+          [2, 'make that shorter'],
+        ],
+      );
       const [listed] = await other.conversations(1);
       assert.deepStrictEqual([listed.conversationId, listed.turns, listed.localTurns], [conversation, 2, 2]);
     } finally {
@@ -79,8 +94,14 @@ describe('conversations: explain, follow up, reopen, follow up, new chat', () =>
     assert.strictEqual(swarm.conversationId, null);
     assert.strictEqual(await vscode.commands.executeCommand('swarmCompute.openConversation', conversation), true);
     const reopened = await swarm.chatEntries();
-    assert.deepStrictEqual(reopened.map((e) => e.question.split('\n')[0]), ['**Explain** `Untitled-1` lines 2–4', 'make that shorter']);
-    assert.deepStrictEqual(reopened.map((e) => e.answer), ['It adds two numbers.', 'It adds two numbers.']);
+    assert.deepStrictEqual(
+      reopened.map((e) => e.question.split('\n')[0]),
+      ['**Explain** `Untitled-1` lines 2–4', 'make that shorter'],
+    );
+    assert.deepStrictEqual(
+      reopened.map((e) => e.answer),
+      ['It adds two numbers.', 'It adds two numbers.'],
+    );
 
     // the next follow-up goes to the swarm: the consent card says the earlier turns go too, and how many
     await setSettings({ mode: 'swarm-only', relays: [relay.url], providers: [provider.pubkey], maxPriceMsats: 1000, swarmTimeoutSecs: 30 });
@@ -95,15 +116,26 @@ describe('conversations: explain, follow up, reopen, follow up, new chat', () =>
     const job = provider.jobs.at(-1)!;
     assert.ok(job.prompt?.startsWith(`User: ${first.prompt}\n\nAssistant: It adds two numbers.\n\nUser: make that shorter`), job.prompt ?? '');
     assert.ok(job.prompt?.endsWith('\n\nUser: and the second line?'));
-    assert.deepStrictEqual(JSON.parse(job.params.messages).map((m: { role: string }) => m.role), ['user', 'assistant', 'user', 'assistant', 'user']);
+    assert.deepStrictEqual(
+      JSON.parse(job.params.messages).map((m: { role: string }) => m.role),
+      ['user', 'assistant', 'user', 'assistant', 'user'],
+    );
 
     // and back on the local lane, every turn so far
     await setSettings({ mode: 'local-only' });
     await swarm.ask('thanks, one more');
-    assert.deepStrictEqual(lastBody().messages?.map((m) => m.content), [
-      first.prompt, 'It adds two numbers.', 'make that shorter', 'It adds two numbers.', 'and the second line?',
-      'Swarm: the second line returns the sum.', 'thanks, one more',
-    ]);
+    assert.deepStrictEqual(
+      lastBody().messages?.map((m) => m.content),
+      [
+        first.prompt,
+        'It adds two numbers.',
+        'make that shorter',
+        'It adds two numbers.',
+        'and the second line?',
+        'Swarm: the second line returns the sum.',
+        'thanks, one more',
+      ],
+    );
     assert.strictEqual(swarm.conversationId, conversation);
 
     // New Chat: the next question goes alone, in a conversation of its own
@@ -111,7 +143,10 @@ describe('conversations: explain, follow up, reopen, follow up, new chat', () =>
     const fresh = await swarm.ask('a fresh question');
     assert.deepStrictEqual(lastBody(), { model: 'llama3.2', messages: [{ role: 'user', content: 'a fresh question' }], stream: true });
     assert.notStrictEqual(swarm.conversationId, conversation);
-    assert.deepStrictEqual((await swarm.chatEntries()).map((e) => e.id), [fresh!.id]);
+    assert.deepStrictEqual(
+      (await swarm.chatEntries()).map((e) => e.id),
+      [fresh!.id],
+    );
 
     // delete the first conversation: its turns go from the list and the history
     assert.strictEqual(await vscode.commands.executeCommand('swarmCompute.deleteConversation', conversation), true);
@@ -129,7 +164,10 @@ describe('conversations: explain, follow up, reopen, follow up, new chat', () =>
     // 40 tokens = 160 characters: the first turn (100 + 6) does not fit beside the second (30 + 6) and this one
     const third = await swarm.ask('c'.repeat(30));
     assert.match(third!.entry.note ?? '', /^1 earlier turn of this conversation left out to fit the model's context \(40 tokens\); 1 sent/);
-    assert.deepStrictEqual(lastBody().messages?.map((m) => m.content), ['b'.repeat(30), 'Brief.', 'c'.repeat(30)]);
+    assert.deepStrictEqual(
+      lastBody().messages?.map((m) => m.content),
+      ['b'.repeat(30), 'Brief.', 'c'.repeat(30)],
+    );
     await setSettings({ model: 'llama3.2' });
   });
 });

@@ -81,9 +81,7 @@ describe('Explain Selection against the Ollama stand-in', () => {
     ollama.setModel('llama3.2', { tokens: Array.from({ length: 200 }, (_, i) => `w${i} `), tokenDelayMs: 50 });
     const seen = ollama.requests.length;
     const running = swarm.ask('write a long story');
-    const request = await ollama.waitForRequest(
-      (r) => ollama.requests.indexOf(r) >= seen && (r.path === '/api/generate' || r.path === '/api/chat'),
-    );
+    const request = await ollama.waitForRequest((r) => ollama.requests.indexOf(r) >= seen && (r.path === '/api/generate' || r.path === '/api/chat'));
     while (request.tokensSent < 3) await new Promise((r) => setTimeout(r, 20));
     assert.strictEqual(await vscode.commands.executeCommand('swarmCompute.stop'), true);
     const outcome = await running;

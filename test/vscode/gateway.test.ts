@@ -45,7 +45,11 @@ describe('Local Gateway', () => {
     const done = await client.chat.completions.create({ model: 'llama3.2', messages: [{ role: 'user', content: 'via the extension gateway' }] });
     assert.strictEqual(done.choices[0].message.content, ANSWER);
     let streamed = '';
-    for await (const part of await new Ollama({ host: outcome.url }).chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'streamed via the extension' }], stream: true })) {
+    for await (const part of await new Ollama({ host: outcome.url }).chat({
+      model: 'llama3.2',
+      messages: [{ role: 'user', content: 'streamed via the extension' }],
+      stream: true,
+    })) {
       streamed += part.message.content;
     }
     assert.strictEqual(streamed, ANSWER);
@@ -72,11 +76,14 @@ describe('Local Gateway', () => {
     const outcome = (await vscode.commands.executeCommand('swarmCompute.startGateway')) as GatewayOutcome;
     assert.ok(outcome.ok, JSON.stringify(outcome));
     const client = new OpenAI({ baseURL: `${outcome.url}/v1`, apiKey: 'unused', maxRetries: 0 });
-    await assert.rejects(client.chat.completions.create({ model: 'llama3.2', messages: [{ role: 'user', content: 'must stay here' }] }), (e: InstanceType<typeof OpenAI.APIError>) => {
-      assert.strictEqual(e.status, 503);
-      assert.match(e.message, /swarm is off/);
-      return true;
-    });
+    await assert.rejects(
+      client.chat.completions.create({ model: 'llama3.2', messages: [{ role: 'user', content: 'must stay here' }] }),
+      (e: InstanceType<typeof OpenAI.APIError>) => {
+        assert.strictEqual(e.status, 503);
+        assert.match(e.message, /swarm is off/);
+        return true;
+      },
+    );
     assert.ok(!relay.received.some((e) => e.kind === 5050), 'no job reached the relay');
     await vscode.commands.executeCommand('swarmCompute.stopGateway');
     await setSettings({ ollamaHost: ollama.url });

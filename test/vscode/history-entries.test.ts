@@ -4,11 +4,36 @@ import { explainPrompt } from '../../src/views/explain';
 import type { JobRecord } from '../../src/history/types';
 
 const row = (over: Partial<JobRecord>): JobRecord => ({
-  id: 'r1', jobId: 'r1', state: 'failed', lane: 'failed', model: 'llama3.2', prompt: 'hello', response: null, error: 'failed',
-  localAttempted: true, localOutcome: 'failure', localError: 'Ollama is not running', swarmStart: null, swarmOutcome: null, swarmError: null,
-  provider: null, costMsats: 0, feesMsats: 0, paymentBolt11: null, paymentPreimage: null, ttftMs: null, durationMs: 12,
-  submittedAt: 1, completedAt: 2, localErrorKind: null, swarmErrorKind: null, paymentWarning: null,
-  conversationId: over.id ?? 'r1', turn: 1, question: over.prompt ?? 'hello', ...over,
+  id: 'r1',
+  jobId: 'r1',
+  state: 'failed',
+  lane: 'failed',
+  model: 'llama3.2',
+  prompt: 'hello',
+  response: null,
+  error: 'failed',
+  localAttempted: true,
+  localOutcome: 'failure',
+  localError: 'Ollama is not running',
+  swarmStart: null,
+  swarmOutcome: null,
+  swarmError: null,
+  provider: null,
+  costMsats: 0,
+  feesMsats: 0,
+  paymentBolt11: null,
+  paymentPreimage: null,
+  ttftMs: null,
+  durationMs: 12,
+  submittedAt: 1,
+  completedAt: 2,
+  localErrorKind: null,
+  swarmErrorKind: null,
+  paymentWarning: null,
+  conversationId: over.id ?? 'r1',
+  turn: 1,
+  question: over.prompt ?? 'hello',
+  ...over,
 });
 const ollama = (running: boolean, models: string[] = []) => ({ running, version: null, models, modelPulled: false, error: null });
 const ctx = { walletConnected: false, swarmRefused: false };
@@ -43,7 +68,15 @@ describe('past conversations from the history', () => {
   });
 
   it('a stored swarm error kind gives its actions: payment failed → connect a wallet (unless one is connected)', () => {
-    const r = row({ localOutcome: null, localError: null, localAttempted: false, swarmStart: 'direct', swarmOutcome: 'failure', swarmError: 'no wallet', swarmErrorKind: 'payment-failed' });
+    const r = row({
+      localOutcome: null,
+      localError: null,
+      localAttempted: false,
+      swarmStart: 'direct',
+      swarmOutcome: 'failure',
+      swarmError: 'no wallet',
+      swarmErrorKind: 'payment-failed',
+    });
     const e = entryFromRecord(r, null, ctx);
     assert.ok(e.error?.actions.includes('connectWallet'), JSON.stringify(e.error));
     assert.ok(!e.error?.actions.includes('askSwarm'));
@@ -58,7 +91,15 @@ describe('past conversations from the history', () => {
   });
 
   it('the stored refused-payment warning is shown on the past answer', () => {
-    const answered = row({ state: 'completed', lane: 'swarm', response: 'unpaid answer', error: null, localOutcome: null, localError: null, paymentWarning: 'provider ab asked 500 msats without an invoice; the result was delivered unpaid' });
+    const answered = row({
+      state: 'completed',
+      lane: 'swarm',
+      response: 'unpaid answer',
+      error: null,
+      localOutcome: null,
+      localError: null,
+      paymentWarning: 'provider ab asked 500 msats without an invoice; the result was delivered unpaid',
+    });
     const e = entryFromRecord(answered, null, ctx);
     assert.strictEqual(e.error, null);
     assert.ok(e.warning?.includes('asked 500 msats without an invoice'), String(e.warning));

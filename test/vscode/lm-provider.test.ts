@@ -104,7 +104,9 @@ const providerApi = major > 1 || minor >= 104;
 
   it('answers a conversation from the local model, streamed in parts, with one history row (source vscode-lm, the caller)', async () => {
     const before = ollama.requests.length;
-    const r = await (await client()).ask('llama3.2', [
+    const r = await (
+      await client()
+    ).ask('llama3.2', [
       { role: 'user', content: 'What colour is the sky?' },
       { role: 'assistant', content: 'Blue.' },
       { role: 'user', content: 'Why is it blue?' },
@@ -175,7 +177,10 @@ const providerApi = major > 1 || minor >= 104;
       assert.strictEqual(r.error, null, JSON.stringify(r.error));
       assert.strictEqual(r.text, 'Swarm answers.', 'the partials, then the rest of the result');
       assert.deepStrictEqual(r.chunks, ['Swarm ', 'answers', '.']);
-      assert.ok(provider.jobs.some((j) => j.prompt === 'Say it from the swarm'), 'the provider got the job');
+      assert.ok(
+        provider.jobs.some((j) => j.prompt === 'Say it from the swarm'),
+        'the provider got the job',
+      );
       const [row] = await (await swarm.history()).list(1);
       assert.strictEqual(row.lane, 'swarm');
       assert.strictEqual(row.source, 'vscode-lm');

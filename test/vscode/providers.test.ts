@@ -85,7 +85,7 @@ describe('Show Providers', () => {
     await relay.stop();
   });
 
-  it('lists the announced providers with this machine\'s record; choosing one makes it a preferred provider', async () => {
+  it("lists the announced providers with this machine's record; choosing one makes it a preferred provider", async () => {
     const swarm = await api();
     const chosen = vscode.commands.executeCommand<string | undefined>('swarmCompute.showProviders');
     const picker = await until('the provider list', () => {

@@ -21,7 +21,18 @@ async function publishAuthenticated(url: string, secretKey: Uint8Array, event: E
       ws.on('message', (raw) => {
         const msg = JSON.parse(String(raw)) as unknown[];
         if (msg[0] === 'AUTH') {
-          const auth = finalizeEvent({ kind: 22242, created_at: Math.floor(Date.now() / 1000), content: '', tags: [['relay', url], ['challenge', String(msg[1])]] }, secretKey);
+          const auth = finalizeEvent(
+            {
+              kind: 22242,
+              created_at: Math.floor(Date.now() / 1000),
+              content: '',
+              tags: [
+                ['relay', url],
+                ['challenge', String(msg[1])],
+              ],
+            },
+            secretKey,
+          );
           authId = auth.id;
           ws.send(JSON.stringify(['AUTH', auth]));
         }
@@ -57,10 +68,18 @@ describe('Relays that ask for authentication (NIP-42)', () => {
     await relay.stop();
   });
 
-  it('Show Providers answers the challenge with the extension\'s key and lists what the relay holds', async () => {
+  it("Show Providers answers the challenge with the extension's key and lists what the relay holds", async () => {
     const dvm = generateSecretKey();
     const announcement = finalizeEvent(
-      { kind: 31990, created_at: Math.floor(Date.now() / 1000), content: JSON.stringify({ name: 'Auth DVM', models: ['llama3.2'], priceMsats: 0 }), tags: [['d', `dvm-${randomUUID()}`], ['k', '5050']] },
+      {
+        kind: 31990,
+        created_at: Math.floor(Date.now() / 1000),
+        content: JSON.stringify({ name: 'Auth DVM', models: ['llama3.2'], priceMsats: 0 }),
+        tags: [
+          ['d', `dvm-${randomUUID()}`],
+          ['k', '5050'],
+        ],
+      },
       dvm,
     );
     await publishAuthenticated(relay.url, dvm, announcement);
@@ -70,7 +89,10 @@ describe('Relays that ask for authentication (NIP-42)', () => {
       const p = swarm.providerPicker();
       return p && !p.busy && p.items.length > 0 ? p : null;
     });
-    assert.deepStrictEqual(picker.items.map((i) => i.pubkey), [getPublicKey(dvm)]);
+    assert.deepStrictEqual(
+      picker.items.map((i) => i.pubkey),
+      [getPublicKey(dvm)],
+    );
     assert.ok(relay.authenticated.includes(pubkey), 'the extension authenticated with its Nostr key');
     await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
     assert.strictEqual(await shown, undefined);

@@ -60,8 +60,14 @@ describe('Share My Model', () => {
     assert.strictEqual(result.content, ANSWER);
     assert.ok(result.tags.some((t) => t[0] === 'p' && t[1] === customer.pubkey));
     assert.ok(result.tags.some((t) => t[0] === 'request'));
-    assert.ok(repliesTo(relay, job.id).some((e) => e.kind === 7000 && statusOf(e) === 'processing'), 'processing feedback first');
-    assert.ok(ollama.requests.some((r) => JSON.stringify(r.body).includes('What do you serve?')), 'the local Ollama answered it');
+    assert.ok(
+      repliesTo(relay, job.id).some((e) => e.kind === 7000 && statusOf(e) === 'processing'),
+      'processing feedback first',
+    );
+    assert.ok(
+      ollama.requests.some((r) => JSON.stringify(r.body).includes('What do you serve?')),
+      'the local Ollama answered it',
+    );
 
     sharing = await until('the status bar to count the job', () => {
       const s = swarm.sharing();
@@ -74,7 +80,10 @@ describe('Share My Model', () => {
 
     assert.strictEqual(await vscode.commands.executeCommand('swarmCompute.toggleSharing'), true);
     const deletion = await relay.waitFor({ kinds: [5], authors: [pubkey] });
-    assert.ok(deletion.tags.some((t) => t[0] === 'a' && t[1].startsWith(`31990:${pubkey}:`)), JSON.stringify(deletion.tags));
+    assert.ok(
+      deletion.tags.some((t) => t[0] === 'a' && t[1].startsWith(`31990:${pubkey}:`)),
+      JSON.stringify(deletion.tags),
+    );
     assert.ok(!relay.stored().some((e) => e.kind === 31990 && e.pubkey === pubkey), 'the relay no longer holds the announcement');
     sharing = swarm.sharing();
     assert.strictEqual(sharing.status.state, 'off');
@@ -92,7 +101,7 @@ describe('Share My Model', () => {
     assert.strictEqual((await api()).sharing().status.state, 'off');
   });
 
-  it('for a price with a connected wallet: payment-required with the wallet\'s invoice, the answer once paid', async () => {
+  it("for a price with a connected wallet: payment-required with the wallet's invoice, the answer once paid", async () => {
     let wallet: NwcTestWallet | undefined;
     try {
       wallet = await startNwcWallet({ relayUrl: relay.url, balanceMsats: 0 });
@@ -104,18 +113,16 @@ describe('Share My Model', () => {
       assert.strictEqual(JSON.parse(announcements[announcements.length - 1].content).priceMsats, 2000);
 
       const job = await customer.submit({ prompt: 'Paid question', model: 'llama3.2', bidMsats: 2000 });
-      const asked = await until('payment-required feedback', () =>
-        repliesTo(relay, job.id).find((e) => e.kind === 7000 && statusOf(e) === 'payment-required'),
-      );
+      const asked = await until('payment-required feedback', () => repliesTo(relay, job.id).find((e) => e.kind === 7000 && statusOf(e) === 'payment-required'));
       const amount = asked.tags.find((t) => t[0] === 'amount');
       assert.strictEqual(amount?.[1], '2000');
       const invoice = [...wallet.ledger.invoices.values()].find((i) => i.bolt11 === amount?.[2]);
-      assert.ok(invoice, "the invoice was made by the connected wallet");
+      assert.ok(invoice, 'the invoice was made by the connected wallet');
       assert.ok(!repliesTo(relay, job.id).some((e) => e.kind === 6050), 'no answer before payment');
       wallet.markPaid(invoice!.paymentHash);
       const result = await relay.waitFor({ kinds: [6050], '#e': [job.id] }, 30_000);
       assert.strictEqual(result.content, ANSWER);
-      await until('the paid job to count as done', () => (api().then((a) => a.sharing().status.running === 0 && a.sharing().status.completed === 1)));
+      await until('the paid job to count as done', () => api().then((a) => a.sharing().status.running === 0 && a.sharing().status.completed === 1));
       assert.strictEqual(await vscode.commands.executeCommand('swarmCompute.stopSharing'), true);
     } finally {
       await vscode.commands.executeCommand('swarmCompute.stopSharing');

@@ -89,7 +89,10 @@ describe('fallback to the swarm from inside the extension', () => {
     assert.match(card.reason, /local model could not answer/i);
     assert.strictEqual(outcome?.result.lane, 'swarm', JSON.stringify(outcome?.result));
     assert.strictEqual(outcome!.entry.answer, 'Swarm says hi.');
-    assert.ok(provider.jobs.some((j) => j.prompt === 'Consent then hi'), 'the provider got the job');
+    assert.ok(
+      provider.jobs.some((j) => j.prompt === 'Consent then hi'),
+      'the provider got the job',
+    );
     assert.strictEqual(swarm.consentRequest(), null, 'the card is gone');
     const row = await (await swarm.history()).get(outcome!.id);
     assert.strictEqual(row!.swarmStart, 'fallback');
@@ -135,7 +138,10 @@ describe('fallback to the swarm from inside the extension', () => {
     try {
       const before = jobsOnRelay();
       const { outcome, card } = await askAnswering('Private question', 'cancel');
-      assert.ok(ollama.requests.some((r) => r.path === '/api/generate' || r.path === '/api/chat'), 'local was tried first');
+      assert.ok(
+        ollama.requests.some((r) => r.path === '/api/generate' || r.path === '/api/chat'),
+        'local was tried first',
+      );
       assert.match(card.reason, /llama runner process has terminated|500/);
       assert.ok(outcome);
       assert.strictEqual(outcome!.result.lane, 'failed');
@@ -175,7 +181,10 @@ describe('fallback to the swarm from inside the extension', () => {
       assert.strictEqual(jobsOnRelay(), before, 'no job reached the relay');
       // the same entry answers: no failed entry for the refused send, no duplicate of the question
       const asked = (await swarm.chatEntries()).filter((e) => e.question === 'Swarm or not');
-      assert.deepStrictEqual(asked.map((e) => [e.state, e.lane]), [['completed', 'local']]);
+      assert.deepStrictEqual(
+        asked.map((e) => [e.state, e.lane]),
+        [['completed', 'local']],
+      );
       assert.strictEqual(config().get('mode'), 'local-only');
     } finally {
       await swarm.setConsent(undefined);

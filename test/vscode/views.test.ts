@@ -57,7 +57,11 @@ describe('status bar, metrics, diagnose, export and clear', () => {
       assert.doesNotMatch(snapshot.text, /local down/);
       ollama.setModel('not-yet', { reply: 'here now' });
       // no refresh from the test: the status bar looks again on its own while the local model is missing
-      await until('the status bar to notice the pulled model', () => /\blocal\b/.test(swarm.status?.text ?? '') && !/not pulled/.test(swarm.status!.text), 15_000);
+      await until(
+        'the status bar to notice the pulled model',
+        () => /\blocal\b/.test(swarm.status?.text ?? '') && !/not pulled/.test(swarm.status!.text),
+        15_000,
+      );
     } finally {
       ollama.removeModel('not-yet');
       await setSettings({ mode: 'fallback', model: 'llama3.2' });
@@ -73,14 +77,15 @@ describe('status bar, metrics, diagnose, export and clear', () => {
     assert.strictEqual(report.ollama.running, true);
     assert.strictEqual(report.ollama.modelPulled, true);
     assert.ok(report.ollama.version);
-    assert.deepStrictEqual(report.relays.map((r) => [r.url, r.reachable]), [[relay.url, true]]);
+    assert.deepStrictEqual(
+      report.relays.map((r) => [r.url, r.reachable]),
+      [[relay.url, true]],
+    );
   });
 
   it('Show Metrics opens the metrics view', async () => {
     await vscode.commands.executeCommand('swarmCompute.showMetrics');
-    await until('a "Swarm Compute Metrics" tab', () =>
-      vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Swarm Compute Metrics'),
-    );
+    await until('a "Swarm Compute Metrics" tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Swarm Compute Metrics'));
   });
 
   it('Export History writes every row as JSON; Clear History empties it', async () => {
@@ -97,7 +102,10 @@ describe('status bar, metrics, diagnose, export and clear', () => {
     // rows that record money (a served, paid job) keep their amounts with the conversation blanked, so budgets hold
     const left = await history.list(10);
     assert.ok(!left.some((r) => r.id === outcome!.id), 'the conversation is gone');
-    assert.ok(left.every((r) => r.prompt === '' && r.response === null && (r.costMsats > 0 || r.feesMsats > 0)), JSON.stringify(left));
+    assert.ok(
+      left.every((r) => r.prompt === '' && r.response === null && (r.costMsats > 0 || r.feesMsats > 0)),
+      JSON.stringify(left),
+    );
     assert.strictEqual(await history.spentMsatsSince(0), spent);
   });
 });

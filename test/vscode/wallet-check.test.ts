@@ -31,7 +31,10 @@ describe('wallet check', () => {
     await vscode.commands.executeCommand('swarmCompute.disconnectWallet');
     const seen = wallet.requests.length;
     assert.strictEqual(await vscode.commands.executeCommand('swarmCompute.connectWallet', wallet.uri), true);
-    assert.deepStrictEqual(wallet.requests.slice(seen).map((r) => r.method), ['get_info', 'get_balance']);
+    assert.deepStrictEqual(
+      wallet.requests.slice(seen).map((r) => r.method),
+      ['get_info', 'get_balance'],
+    );
     const report = (await vscode.commands.executeCommand('swarmCompute.diagnoseConnection')) as DiagnoseReport;
     assert.strictEqual(report.wallet?.ok, true, JSON.stringify(report.wallet));
     assert.ok(report.wallet?.ok && report.wallet.balanceMsats === 123_000);

@@ -17,7 +17,8 @@ const quiet = { info() {}, warn() {}, error() {} };
 function runCli(cli: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env };
-    for (const k of Object.keys(env)) if (k.startsWith('SWARM_COMPUTE_') || k === 'OLLAMA_HOST' || k.startsWith('ELECTRON_') || k.startsWith('VSCODE_')) delete env[k];
+    for (const k of Object.keys(env))
+      if (k.startsWith('SWARM_COMPUTE_') || k === 'OLLAMA_HOST' || k.startsWith('ELECTRON_') || k.startsWith('VSCODE_')) delete env[k];
     const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
@@ -82,7 +83,16 @@ describe('one history file, several windows', () => {
           const prompt = `cli ${tag} ${i}`;
           expected.push(prompt);
           const run = await runCli(join(extensionPath, 'dist', 'cli.js'), [
-            'submit', '--prompt', prompt, '--local-only', '--model', 'llama3.2', '--ollama-host', ollama.url, '--data-dir', dirname(swarm.historyFile),
+            'submit',
+            '--prompt',
+            prompt,
+            '--local-only',
+            '--model',
+            'llama3.2',
+            '--ollama-host',
+            ollama.url,
+            '--data-dir',
+            dirname(swarm.historyFile),
           ]);
           assert.strictEqual(run.code, 0, run.stderr);
         }),
