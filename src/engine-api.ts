@@ -136,5 +136,11 @@ export interface Engine {
   /** e.g. when the user stores a new wallet URI */
   updateSecrets(secrets: { secretKey?: Uint8Array; nwcUri?: string | null }): void;
   readonly history: import('./history/types').HistoryStore;
+  /**
+   * Records a submit that was cancelled before it could start (a signal while
+   * its prompt was still being read): one row, state `cancelled`, nothing sent.
+   * Resolves to the row's id.
+   */
+  recordUnstarted(reason: string): Promise<string>;
   dispose(): Promise<void>;
 }

@@ -34,8 +34,8 @@ async function submitWith(opts: SubmitOptions, io: CliIo, createEngine: CreateEn
     // Said once the signal handlers are in place: a script (or a test) may signal from here on.
     io.stderr('Reading the prompt from standard input (end it with Ctrl-D)…\n');
     const read = await readStdin(io, controller.signal);
-    // Cancelled while the prompt was still being typed: nothing was started.
-    if (read === null) return EXIT_CANCELLED;
+    // Cancelled while the prompt was still being typed: nothing was started or sent, but the submit leaves its row.
+    if (read === null) return recordCancelledRead(opts, io, createEngine);
     prompt = read;
     if (!prompt.trim()) throw new UsageError('--prompt - read an empty prompt from standard input');
   }
@@ -141,6 +141,24 @@ async function conversationToContinue(opts: SubmitOptions, engine: Engine, histo
     throw new UsageError(`--conversation "${opts.conversationId}" is not a conversation in ${historyFile}`);
   }
   return opts.conversationId;
+}
+
+async function recordCancelledRead(opts: SubmitOptions, io: CliIo, createEngine: CreateEngine): Promise<number> {
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const engine = await createEngine({
+    settings: opts.settings,
+    // nothing will be sent: no identity is needed (or created)
+    secretKey: new Uint8Array(32),
+    nwcUri: null,
+    historyFile: join(opts.dataDir, 'history.sqlite'),
+    log: { info: () => {}, warn: (m) => io.stderr(`warning: ${m}\n`), error: (m) => io.stderr(`error: ${m}\n`) },
+  });
+  try {
+    await engine.recordUnstarted('cancelled while the prompt was read from standard input');
+  } finally {
+    await engine.dispose();
+  }
+  return EXIT_CANCELLED;
 }
 
 /** Standard input as text, or null when a signal cancelled the read. */

@@ -141,33 +141,9 @@ export class EngineCore implements Engine {
     // no earlier turn left to send: exactly a first turn (the prompt alone)
     const followUp = conversation !== null && conversation.earlierTurns > 0 ? conversation : null;
     const base: NewJobRecord = {
-      id,
-      jobId: id,
-      state: 'pending',
-      lane: null,
-      model: settings.model,
-      prompt: request.prompt,
+      ...pendingRecord(id, settings.model, request.prompt, submittedAt),
       question: request.question ?? request.prompt,
-      response: null,
-      error: null,
       localAttempted: !config.forceSwarm,
-      localOutcome: null,
-      localError: null,
-      swarmStart: null,
-      swarmOutcome: null,
-      swarmError: null,
-      provider: null,
-      costMsats: 0,
-      feesMsats: 0,
-      paymentBolt11: null,
-      paymentPreimage: null,
-      ttftMs: null,
-      durationMs: null,
-      submittedAt,
-      completedAt: null,
-      localErrorKind: null,
-      swarmErrorKind: null,
-      paymentWarning: null,
       conversationId,
       turn: earlier.turn,
       source: request.source ?? null,
@@ -244,6 +220,21 @@ export class EngineCore implements Engine {
     return trace.result;
   }
 
+  async recordUnstarted(reason: string, settingsModel = this.settings.model): Promise<string> {
+    const id = randomUUID();
+    const now = Date.now();
+    await this.parts.history.insert({
+      ...pendingRecord(id, settingsModel, '', now),
+      state: 'cancelled',
+      lane: 'failed',
+      localAttempted: false,
+      error: reason,
+      durationMs: 0,
+      completedAt: now,
+    });
+    return id;
+  }
+
   async dispose(): Promise<void> {
     await Promise.allSettled([...this.running]);
     await this.parts.history.close();
@@ -302,4 +293,36 @@ function recordPatch(
 function messagesBeforePrompt(messages: readonly import('../engine-api').ChatMessage[], prompt: string): readonly import('../engine-api').ChatMessage[] {
   const last = messages.at(-1);
   return last && last.role === 'user' && last.content === prompt ? messages.slice(0, -1) : messages;
+}
+
+/** A row as it is before anything ran: the one shape every run (and every unstarted one) begins from. */
+function pendingRecord(id: string, model: string, prompt: string, submittedAt: number): NewJobRecord {
+  return {
+    id,
+    jobId: id,
+    state: 'pending',
+    lane: null,
+    model,
+    prompt,
+    response: null,
+    error: null,
+    localAttempted: false,
+    localOutcome: null,
+    localError: null,
+    swarmStart: null,
+    swarmOutcome: null,
+    swarmError: null,
+    provider: null,
+    costMsats: 0,
+    feesMsats: 0,
+    paymentBolt11: null,
+    paymentPreimage: null,
+    ttftMs: null,
+    durationMs: null,
+    submittedAt,
+    completedAt: null,
+    localErrorKind: null,
+    swarmErrorKind: null,
+    paymentWarning: null,
+  };
 }

@@ -326,7 +326,7 @@ test('--stream prints the whole answer even when the partials covered only part 
   }
 });
 
-test('SIGTERM while --prompt - is still reading standard input: exit 130 at once', async () => {
+test('SIGTERM while --prompt - is still reading standard input: exit 130 at once, one cancelled row, nothing sent', async () => {
   const dir = dataDir();
   const r = await runCli(['submit', '--local-only', '--prompt', '-', ...base(dir)], {
     keepStdinOpen: true,
@@ -341,6 +341,13 @@ test('SIGTERM while --prompt - is still reading standard input: exit 130 at once
     timeoutMs: 10_000,
   });
   assert.equal(r.code, 130, r.stderr);
+  const h = await runCli(['history', '--json', '--data-dir', dir]);
+  assert.equal(h.code, 0, h.stderr);
+  const rows = JSON.parse(h.stdout) as { state: string; localAttempted: boolean; jobId: string; costMsats: number }[];
+  assert.deepEqual(
+    rows.map((row) => [row.state, row.localAttempted, row.costMsats]),
+    [['cancelled', false, 0]],
+  );
 });
 
 test('OLLAMA_HOST in Ollama\'s ":port" form is understood; a new data dir is private (0700)', async () => {
