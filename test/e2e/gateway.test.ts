@@ -48,6 +48,12 @@ describe('Local Gateway in a real VS Code', () => {
   });
 
   const dialog = () => page.locator('.monaco-dialog-box');
+  /** presses a button of the modal once it has finished opening (it takes the focus then), as a person would */
+  async function answerModal(name: string): Promise<void> {
+    await dialog().getByRole('button', { name }).waitFor();
+    await page.waitForFunction(() => document.activeElement?.closest('.monaco-dialog-box') != null, undefined, { timeout: 10_000 });
+    await dialog().getByRole('button', { name }).click();
+  }
 
   it('Ollama down: the modal names the prompt, relays and cap; Send Once sends it, Cancel keeps it here', () =>
     step(page, 'gateway consent modal', async () => {
@@ -73,7 +79,7 @@ describe('Local Gateway in a real VS Code', () => {
       assert.ok(text.includes(relay.url), 'the relays are named');
       assert.match(text, /3 sats/);
       assert.equal(relay.received.filter((e) => e.kind === 5050).length, 0, 'nothing was sent before the answer');
-      await dialog().getByRole('button', { name: 'Send Once' }).click();
+      await answerModal('Send Once');
       const { data, response } = await asked;
       assert.equal(data.choices[0].message.content, SWARM_ANSWER);
       assert.equal(response.headers.get('x-swarm-compute-lane'), 'swarm');
@@ -83,7 +89,7 @@ describe('Local Gateway in a real VS Code', () => {
       const declined = client.chat.completions.create({ model: 'llama3.2', messages: [{ role: 'user', content: 'Keep this one local' }] });
       await dialog().waitFor({ timeout: 30_000 });
       assert.match(await dialog().innerText(), /Keep this one local/);
-      await dialog().getByRole('button', { name: 'Cancel' }).click();
+      await answerModal('Cancel');
       await assert.rejects(declined, (e: InstanceType<typeof OpenAI.APIError>) => e.status === 503);
       assert.equal(relay.received.filter((e) => e.kind === 5050).length, 1, 'the declined request never reached the relay');
 
