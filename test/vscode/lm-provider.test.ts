@@ -204,7 +204,8 @@ const providerApi = major > 1 || minor >= 104;
         // a provider that ignores the deletion: it still sends its result with an invoice afterwards
         provider.setScript({ partials: ['one ', 'two '], chunkDelayMs: 50, resultDelayMs: 1500, payAfter: { amountMsats: 2000 }, result: 'one two, paid' });
         const r = await (await client()).ask('llama3.2', [{ role: 'user', content: 'Cancel me in the swarm' }], { cancelAfterChunks: 1 });
-        assert.strictEqual(r.chunks.length, 1, r.text);
+        // cancelled after its first piece (a second may already be on its way on a loaded machine), never the paid result
+        assert.ok(r.chunks.length >= 1 && !r.text.includes('paid'), r.text);
         assert.strictEqual(r.error?.name, 'Canceled', JSON.stringify(r.error));
         const job = provider.jobs.find((j) => j.prompt === 'Cancel me in the swarm');
         assert.ok(job, 'the job had been published');
