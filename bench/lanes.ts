@@ -8,7 +8,7 @@ import { AbstractRelay } from 'nostr-tools/abstract-relay';
 import { Relay, useWebSocketImplementation } from 'nostr-tools/relay';
 import { finalizeEvent, generateSecretKey, verifyEvent, type Event, type EventTemplate } from 'nostr-tools/pure';
 import WebSocket from 'ws';
-import type { Engine, EngineOptions, EngineSettings, Mode } from '../src/engine-api';
+import type { Engine, EngineOptions, EngineSettings, Mode } from '../src/engine/api';
 import type { ServerAddresses } from './servers';
 import { pairwise, since, summarize, type Row } from './stats';
 

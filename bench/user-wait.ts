@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSecretKey } from 'nostr-tools/pure';
-import type { Engine, EngineOptions, EngineSettings, Mode } from '../src/engine-api';
+import type { Engine, EngineOptions, EngineSettings, Mode } from '../src/engine/api';
 import { startRelay } from '../test/support/relay';
 import { startTestProvider } from '../test/support/test-provider';
 import { closedPort, startOllamaStandin, type ModelBehaviour, type OllamaStandin } from '../test/support/ollama-standin';

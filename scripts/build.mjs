@@ -42,8 +42,8 @@ const builds = [
     absWorkingDir: root,
   }),
 ];
-if (existsSync(join(root, 'src/engine.ts'))) {
-  builds.push(build({ ...common, entryPoints: ['src/engine.ts'], outfile: 'dist/engine.js' }));
+if (existsSync(join(root, 'src/engine-bundle.ts'))) {
+  builds.push(build({ ...common, entryPoints: ['src/engine-bundle.ts'], outfile: 'dist/engine.js' }));
 }
 // The history's database worker: src/history/worker-db-host.ts starts it from
 // next to whichever bundle runs (dist/engine.js, dist/cli.js).

@@ -4,22 +4,22 @@
 import * as vscode from 'vscode';
 import { getPublicKey } from 'nostr-tools/pure';
 import type { HistoryStore } from './history/types';
-import { ChatSession, type AskOptions, type AskOutcome } from './views/chat-session';
-import { ChatViewProvider, CHAT_VIEW_ID } from './views/chat-view';
-import { registerCommands, errorActionHandler, type CommandDeps } from './views/commands';
-import { Consent, type ConsentChoice } from './views/consent';
-import { EngineService } from './views/engine-service';
-import { MetricsPanel } from './views/metrics-panel';
-import type { ChatEntry, ConsentChoice as ConsentAnswer, ConsentRequest } from './views/protocol';
-import { SecretsStore } from './views/secrets';
-import { CostStatusBar, type StatusSnapshot } from './views/status-bar';
-import { ModelSharing, type SharingStatus } from './views/model-sharing';
-import { SharingStatusItem, type SharingSnapshot } from './views/sharing-status';
-import { ProvidersList, type ProviderPick } from './views/providers-list';
-import { registerConversationCommands } from './views/conversation-commands';
-import { LmConsent, type LmConsentChoice } from './views/lm-consent';
-import { SwarmLmProvider, registerLmProvider } from './views/lm-provider';
-import { LocalGateway, registerGatewayCommands, type GatewayStatus } from './views/local-gateway';
+import { ChatSession, type AskOptions, type AskOutcome } from './vscode/chat-session';
+import { ChatViewProvider, CHAT_VIEW_ID } from './vscode/chat-view';
+import { registerCommands, errorActionHandler, type CommandDeps } from './vscode/commands';
+import { Consent, type ConsentChoice } from './vscode/consent';
+import { WindowEngine } from './vscode/window-engine';
+import { MetricsPanel } from './vscode/metrics-panel';
+import type { ChatEntry, ConsentChoice as ConsentAnswer, ConsentRequest } from './ui-model/protocol';
+import { SecretsStore } from './vscode/secrets';
+import { CostStatusBar, type StatusSnapshot } from './vscode/status-bar';
+import { ModelSharing, type SharingStatus } from './vscode/model-sharing';
+import { SharingStatusItem, type SharingSnapshot } from './vscode/sharing-status';
+import { ProvidersList, type ProviderPick } from './vscode/providers-list';
+import { registerConversationCommands } from './vscode/conversation-commands';
+import { LmConsent, type LmConsentChoice } from './vscode/lm-consent';
+import { SwarmLmProvider, registerLmProvider } from './vscode/lm-provider';
+import { LocalGateway, registerGatewayCommands, type GatewayStatus } from './vscode/local-gateway';
 
 /** What the extension exports (used by its integration tests). */
 export interface SwarmComputeApi {
@@ -58,7 +58,7 @@ export interface SwarmComputeApi {
   gateway(): GatewayStatus;
 }
 
-let engines: EngineService | undefined;
+let engines: WindowEngine | undefined;
 let sharing: ModelSharing | undefined;
 let localGateway: LocalGateway | undefined;
 
@@ -79,7 +79,7 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
         if (a === set) void vscode.commands.executeCommand('swarmCompute.setNostrKey');
       });
   });
-  engines = new EngineService(context.globalStorageUri, secrets, log);
+  engines = new WindowEngine(context.globalStorageUri, secrets, log);
   const consent = new Consent(context.globalState);
   const session = new ChatSession(engines, consent, secrets, log);
   const metrics = new MetricsPanel(context.extensionUri, engines, session);

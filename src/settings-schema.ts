@@ -1,5 +1,5 @@
 // Every `swarmCompute.*` setting once: its type, default and range. The
-// extension reads its settings through this (src/views/settings.ts), the
+// extension reads its settings through this (src/vscode/settings.ts), the
 // command line takes its defaults from it (src/cli/defaults.ts), and a unit
 // test holds package.json's `contributes.configuration` to it, so a default
 // is changed here and nowhere else. The words users read (descriptions,

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
-import type { Engine, EngineOptions, Mode } from '../engine-api';
+import type { Engine, EngineOptions, Mode } from '../engine/api';
 import { UsageError, wholeNumber, type FlagSpec } from './args';
 import { loadOrCreateIdentity } from './identity';
 import type { CliIo } from './io';

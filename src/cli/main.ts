@@ -22,7 +22,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           io.stdout(SUBMIT_USAGE);
           return EXIT_OK;
         }
-        const { createEngine } = await import('../engine');
+        const { createEngine } = await import('../engine-bundle');
         return await runSubmit(opts, io, createEngine);
       }
       case 'metrics': {
@@ -107,7 +107,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           io.stdout(GATEWAY_USAGE);
           return EXIT_OK;
         }
-        const { createEngine } = await import('../engine');
+        const { createEngine } = await import('../engine-bundle');
         return await runGateway(opts, io, createEngine);
       }
       case 'providers': {

@@ -1,5 +1,5 @@
 import * as nip19 from 'nostr-tools/nip19';
-import type { EngineSettings, Mode } from '../engine-api';
+import type { EngineSettings, Mode } from '../engine/api';
 import { parseArgs, seconds, UsageError, wholeNumber, type FlagSpec } from './args';
 import {
   DEFAULT_HEDGE_AFTER_SECS,

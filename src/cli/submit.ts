@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Engine } from '../engine-api';
+import type { Engine } from '../engine/api';
 import type { FallbackResult } from '../fallback/result';
 import { UsageError } from './args';
 import { loadOrCreateIdentity } from './identity';
@@ -14,7 +14,7 @@ export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_CANCELLED = 130;
 
-type CreateEngine = (options: import('../engine-api').EngineOptions) => Promise<Engine>;
+type CreateEngine = (options: import('../engine/api').EngineOptions) => Promise<Engine>;
 
 /** Runs one submit to the end and returns the exit code. Never leaves a job unrecorded. */
 export async function runSubmit(opts: SubmitOptions, io: CliIo, createEngine: CreateEngine): Promise<number> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Engine, EngineSettings, Logger, RunHandle, RunRequest, SwarmOutbound } from '../engine-api';
+import type { Engine, EngineSettings, Logger, RunHandle, RunRequest, SwarmOutbound } from './api';
 import { ConfigError } from '../fallback/errors';
 import { FallbackManager, type FallbackTrace } from '../fallback/fallback-manager';
 import type { RunEvent } from '../fallback/events';
@@ -290,7 +290,7 @@ function recordPatch(
  * the whole conversation, the new question last; the engine sends `prompt`
  * itself as the last turn, so a trailing copy of it is not an earlier turn.
  */
-function messagesBeforePrompt(messages: readonly import('../engine-api').ChatMessage[], prompt: string): readonly import('../engine-api').ChatMessage[] {
+function messagesBeforePrompt(messages: readonly import('./api').ChatMessage[], prompt: string): readonly import('./api').ChatMessage[] {
   const last = messages.at(-1);
   return last && last.role === 'user' && last.content === prompt ? messages.slice(0, -1) : messages;
 }

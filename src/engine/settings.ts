@@ -1,6 +1,6 @@
 import { ConfigError } from '../fallback/errors';
 import { DEFAULT_LOCAL_STALL_SECS, type FallbackConfig } from '../fallback/config';
-import type { EngineSettings, Mode } from '../engine-api';
+import type { EngineSettings, Mode } from './api';
 
 export { MODES } from '../settings-schema';
 import { MODES } from '../settings-schema';

@@ -3,7 +3,7 @@ import type { Emit } from './events';
 import type { FailedResult, FallbackResult, HedgeFacts } from './result';
 import { localError } from './errors';
 import { runHedged, type HedgeRun } from './hedge';
-import type { SwarmOutbound } from '../engine-api';
+import type { SwarmOutbound } from '../engine/api';
 import type { LocalLane, LocalOutcome, LocalProgress, LocalRequest } from '../local/types';
 import { wordCount } from '../local/ollama-errors';
 import { DEFAULT_LOCAL_STALL_SECS } from './config';

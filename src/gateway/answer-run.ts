@@ -4,7 +4,7 @@
 // client going away aborts the run (Ollama's request aborted, a swarm job
 // deleted, nothing paid afterwards).
 import type { ServerResponse } from 'node:http';
-import type { Engine, RunHandle, RunRequest } from '../engine-api';
+import type { Engine, RunHandle, RunRequest } from '../engine/api';
 import { ConfigError } from '../fallback/errors';
 import type { AnswerFormat, AnswerStats } from './answer-format';
 import type { ChatCall } from './chat-call';

@@ -2,7 +2,7 @@
 // model, the conversation, and whether to stream. Everything the engine cannot
 // honour (images, tools, several choices) is refused by name rather than
 // silently dropped, so a tool never mistakes a partial answer for a full one.
-import type { ChatMessage } from '../engine-api';
+import type { ChatMessage } from '../engine/api';
 
 export class BadRequest extends Error {
   override name = 'BadRequest';

@@ -1,7 +1,7 @@
 // What a chat request asks: its last user message is the prompt (the engine
 // sends the earlier messages as the conversation's turns, to /api/chat and
 // as the swarm job's `messages` param); system messages joined.
-import type { ChatMessage } from '../engine-api';
+import type { ChatMessage } from '../engine/api';
 
 export interface RunText {
   /** the new question: the last user message */

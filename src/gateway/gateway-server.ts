@@ -3,7 +3,7 @@
 // the two APIs are small, and streaming wants direct control of each write.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Engine, RunRequest } from '../engine-api';
+import type { Engine, RunRequest } from '../engine/api';
 import { ollamaFormat, openAiError, openAiFormat } from './answer-format';
 import { answer, sendJson, type AnswerContext } from './answer-run';
 import { BadRequest, ollamaChatCall, ollamaGenerateCall, openAiChatCall, type ChatCall } from './chat-call';

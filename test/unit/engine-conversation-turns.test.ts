@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEngine } from '../../src/engine';
+import { createEngine } from '../../src/engine-bundle';
 import type { RunEvent } from '../../src/fallback/events';
 import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
 

@@ -7,8 +7,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSecretKey } from 'nostr-tools/pure';
-import { createEngine } from '../../src/engine';
-import type { EngineSettings } from '../../src/engine-api';
+import { createEngine } from '../../src/engine-bundle';
+import type { EngineSettings } from '../../src/engine/api';
 import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
 
 let ollama: OllamaStandin;

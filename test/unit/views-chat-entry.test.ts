@@ -1,8 +1,8 @@
 // The chat's entries as a projection of history rows, without an editor.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { entryFromRecord } from '../../src/views/chat-entry';
-import { actionsForFailure } from '../../src/views/error-actions';
+import { entryFromRecord } from '../../src/ui-model/chat-entry';
+import { actionsForFailure } from '../../src/ui-model/error-actions';
 import { makeRecord } from '../support/history-writer';
 
 const ctx = { walletConnected: false, swarmRefused: false };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { conversationItem, conversationTitle } from '../../src/views/conversation-list';
+import { conversationItem, conversationTitle } from '../../src/ui-model/conversation-list';
 
 test('a past conversation is listed by its first question, date, turns, lanes and cost', () => {
   assert.equal(conversationTitle('**Explain** `add.ts` lines 2–4\n\n```typescript\nreturn a + b;\n```'), 'Explain add.ts lines 2–4');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { actionsForFailure } from '../../src/views/error-actions';
+import { actionsForFailure } from '../../src/ui-model/error-actions';
 import type { FailedResult } from '../../src/fallback/result';
 
 const failed = (over: Partial<FailedResult>): FailedResult => ({ lane: 'failed', localError: null, swarmError: null, ...over });

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { installPlan, modelsProblem, needsSetup, setupContext } from '../../src/views/first-run';
-import { entryActions, supersededRows } from '../../src/views/entry-actions';
-import type { ChatEntry } from '../../src/views/protocol';
+import { installPlan, modelsProblem, needsSetup, setupContext } from '../../src/ui-model/first-run';
+import { entryActions, supersededRows } from '../../src/ui-model/entry-actions';
+import type { ChatEntry } from '../../src/ui-model/protocol';
 import type { JobRecord } from '../../src/history/types';
 
 const down = { running: false, version: null, models: [], modelPulled: false, error: 'x' };
@@ -81,7 +81,7 @@ test('a refused swarm-only row answered locally right after is not shown again',
   assert.deepEqual([...supersededRows(rows)], ['1']);
 });
 
-import { isThisMachine, ollamaStartable } from '../../src/views/first-run';
+import { isThisMachine, ollamaStartable } from '../../src/ui-model/first-run';
 
 test('another machine\'s Ollama is never "not installed here"', () => {
   assert.equal(isThisMachine('http://127.0.0.1:11434'), true);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { formatDuration, formatSats, withTag } from '../../src/views/format';
+import { formatDuration, formatSats, withTag } from '../../src/ui-model/format';
 
 test('formatSats: msats shown as sats, short for large amounts', () => {
   assert.equal(formatSats(0), '0 sats');
@@ -27,7 +27,7 @@ test('withTag: a model without a tag means :latest, a registry port is not a tag
 });
 
 test('questionFromPrompt: an Explain prompt from the history shows as its short question again', async () => {
-  const { explainPrompt, questionFromPrompt } = await import('../../src/views/explain-prompt');
+  const { explainPrompt, questionFromPrompt } = await import('../../src/ui-model/explain-prompt');
   for (const code of ['const x = 1;\nreturn x;', 'a ``` fence inside']) {
     const { prompt, question } = explainPrompt({ code, languageId: 'typescript', fileName: 'a.ts', startLine: 2, endLine: 3 });
     assert.equal(questionFromPrompt(prompt), question);
@@ -38,7 +38,7 @@ test('questionFromPrompt: an Explain prompt from the history shows as its short 
 });
 
 test('withoutLatest: the model name as people type it', async () => {
-  const { withoutLatest } = await import('../../src/views/format');
+  const { withoutLatest } = await import('../../src/ui-model/format');
   assert.equal(withoutLatest('llama3:latest'), 'llama3');
   assert.equal(withoutLatest('qwen2.5-coder:7b'), 'qwen2.5-coder:7b');
   assert.equal(withoutLatest('registry:5000/x'), 'registry:5000/x');

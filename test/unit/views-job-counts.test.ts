@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { countsLine, endCounts, questionTitle, rowOutcome } from '../../src/views/job-counts';
-import { explainPrompt } from '../../src/views/explain-prompt';
+import { countsLine, endCounts, questionTitle, rowOutcome } from '../../src/ui-model/job-counts';
+import { explainPrompt } from '../../src/ui-model/explain-prompt';
 import type { JobRecord, Metrics } from '../../src/history/types';
 
 const m: Metrics = {
@@ -38,7 +38,7 @@ test('questions as asked: Explain prompts by their title, others cut at a word',
   assert.equal(questionTitle('word '.repeat(30), 20), 'word word word word…');
 });
 
-import { defaultExportPath, exportRows } from '../../src/views/history-export';
+import { defaultExportPath, exportRows } from '../../src/ui-model/history-export';
 
 test("Export History leaves out served jobs' prompts and answers unless asked, and defaults to the home folder", () => {
   const rows = [

@@ -1,7 +1,7 @@
 // VS Code language-model messages → the engine's conversation, and the token estimate.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { estimateTokens, toConversation, UnsupportedContentError } from '../../src/views/lm-messages';
+import { estimateTokens, toConversation, UnsupportedContentError } from '../../src/ui-model/lm-messages';
 
 const text = (value: string) => ({ value });
 

@@ -2,7 +2,7 @@
 // marked, read from the Ollama stand-in's /api/tags over HTTP.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { listOllamaModels, lmModels, routeOf } from '../../src/views/lm-models';
+import { listOllamaModels, lmModels, routeOf } from '../../src/ui-model/lm-models';
 import { closedPort, startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
 
 let ollama: OllamaStandin;

@@ -2,9 +2,9 @@
 // local-model table (no vscode: pure functions and a timer).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { supersede, superseded, SwarmTooOffer } from '../../src/views/local-waiting';
-import { localModelTable } from '../../src/views/local-model-table';
-import type { ChatEntry } from '../../src/views/protocol';
+import { supersede, superseded, SwarmTooOffer } from '../../src/ui-model/local-waiting';
+import { localModelTable } from '../../src/ui-model/local-model-table';
+import type { ChatEntry } from '../../src/ui-model/protocol';
 
 const entry = (over: Partial<ChatEntry> = {}): ChatEntry => ({
   id: 'x',

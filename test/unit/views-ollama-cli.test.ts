@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkModelName, findOnPath, ollamaHostEnv, quoteArg } from '../../src/views/ollama-cli';
+import { checkModelName, findOnPath, ollamaHostEnv, quoteArg } from '../../src/local/ollama-cli';
 
 test('checkModelName: Ollama names pass, shell syntax is refused', () => {
   for (const ok of ['llama3', 'llama3.2:latest', 'qwen2.5-coder:7b', 'hf.co/org/model_x:Q4', 'registry.local:5000/ns/m:tag'])

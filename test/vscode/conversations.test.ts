@@ -7,7 +7,7 @@ import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standi
 import { startRelay, type TestRelay } from '../support/relay';
 import { startTestProvider, type TestProvider } from '../support/test-provider';
 import { api, closeEditors, editorWithSelection, resetSettings, setSettings, until } from './helpers';
-import type { AskOutcome } from '../../src/views/chat-session';
+import type { AskOutcome } from '../../src/vscode/chat-session';
 
 const CODE = 'export function add(a: number, b: number): number {\n  return a + b;\n}\n';
 const KEYS = ['mode', 'model', 'ollamaHost', 'relays', 'providers', 'maxPriceMsats', 'swarmTimeoutSecs'];

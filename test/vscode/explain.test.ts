@@ -2,7 +2,7 @@ import * as assert from 'node:assert';
 import * as vscode from 'vscode';
 import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
 import { api, closeEditors, editorWithSelection, resetSettings, setSettings } from './helpers';
-import type { AskOutcome } from '../../src/views/chat-session';
+import type { AskOutcome } from '../../src/vscode/chat-session';
 
 const CODE = 'export function add(a: number, b: number): number {\n  return a + b;\n}\n';
 const KEYS = ['mode', 'model', 'ollamaHost', 'relays'];

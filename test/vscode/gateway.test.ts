@@ -5,7 +5,7 @@ import { Ollama } from 'ollama';
 import { startRelay, type TestRelay } from '../support/relay';
 import { closedPort, startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
 import { api, resetSettings, setSettings, until } from './helpers';
-import type { GatewayOutcome } from '../../src/views/local-gateway';
+import type { GatewayOutcome } from '../../src/vscode/local-gateway';
 
 const KEYS = ['mode', 'model', 'ollamaHost', 'relays', 'gateway.port', 'gateway.allowSwarm'];
 const ANSWER = 'Answered through the Local Gateway.';

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert';
-import { entryFromRecord } from '../../src/views/chat-session';
-import { explainPrompt } from '../../src/views/explain';
+import { entryFromRecord } from '../../src/vscode/chat-session';
+import { explainPrompt } from '../../src/vscode/explain';
 import type { JobRecord } from '../../src/history/types';
 
 const row = (over: Partial<JobRecord>): JobRecord => ({

@@ -6,7 +6,7 @@ import { finalizeEvent, generateSecretKey, getPublicKey, type Event } from 'nost
 import { startRelay, type TestRelay } from '../support/relay';
 import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
 import { api, resetSettings, setSettings, until } from './helpers';
-import type { ShareOutcome } from '../../src/views/model-sharing';
+import type { ShareOutcome } from '../../src/vscode/model-sharing';
 
 const KEYS = ['relays', 'providers', 'model', 'ollamaHost', 'share.model', 'share.priceMsats'];
 

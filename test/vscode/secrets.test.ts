@@ -64,7 +64,7 @@ describe('a secret storage that does not keep secrets', () => {
   };
 
   it('warns once when a generated key cannot be read back', async () => {
-    const { SecretsStore } = await import('../../src/views/secrets');
+    const { SecretsStore } = await import('../../src/vscode/secrets');
     const warnings: string[] = [];
     const store = new SecretsStore(forgetful(false), memento(), (why) => warnings.push(why));
     await store.nostrSecretKey();
@@ -74,7 +74,7 @@ describe('a secret storage that does not keep secrets', () => {
   });
 
   it('warns on the next activation when the key made last time is gone', async () => {
-    const { SecretsStore } = await import('../../src/views/secrets');
+    const { SecretsStore } = await import('../../src/vscode/secrets');
     const state = memento();
     const first: string[] = [];
     const a = new SecretsStore(forgetful(true), state, (why) => first.push(why));

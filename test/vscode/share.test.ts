@@ -6,7 +6,7 @@ import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standi
 import { repliesTo, startCustomer, statusOf, type JobCustomer } from '../support/job-customer';
 import { startNwcWallet, type NwcTestWallet } from '../support/nwc-wallet';
 import { api, resetSettings, setSettings, until } from './helpers';
-import type { ShareOutcome } from '../../src/views/model-sharing';
+import type { ShareOutcome } from '../../src/vscode/model-sharing';
 
 const KEYS = ['model', 'ollamaHost', 'relays', 'share.model', 'share.priceMsats', 'share.maxConcurrent'];
 const ANSWER = 'Shared from VS Code.';

@@ -4,9 +4,9 @@ import { startRelay, type TestRelay } from '../support/relay';
 import { startTestProvider, type TestProvider } from '../support/test-provider';
 import { closedPort, startOllamaStandin } from '../support/ollama-standin';
 import { api, config, resetSettings, setSettings, until } from './helpers';
-import { findOnPath } from '../../src/views/ollama-cli';
-import type { AskOutcome } from '../../src/views/chat-session';
-import type { ConsentChoice, ConsentRequest } from '../../src/views/protocol';
+import { findOnPath } from '../../src/local/ollama-cli';
+import type { AskOutcome } from '../../src/vscode/chat-session';
+import type { ConsentChoice, ConsentRequest } from '../../src/ui-model/protocol';
 
 /** what a down Ollama offers on this machine */
 const ollamaFix = () => (findOnPath('ollama') ? 'startOllama' : 'installOllama');

@@ -7,7 +7,7 @@ import { startRelay, type TestRelay } from '../support/relay';
 import { startNwcWallet, type NwcTestWallet } from '../support/nwc-wallet';
 import { closedPort } from '../support/ollama-standin';
 import { api, resetSettings, setSettings } from './helpers';
-import type { DiagnoseReport } from '../../src/views/diagnose';
+import type { DiagnoseReport } from '../../src/vscode/diagnose';
 
 describe('wallet check', () => {
   let relay: TestRelay;

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { generateSecretKey } from 'nostr-tools/pure';
 import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
 import { api, EXTENSION_ID, resetSettings, setSettings } from './helpers';
-import type { Engine, EngineOptions, EngineSettings } from '../../src/engine-api';
+import type { Engine, EngineOptions, EngineSettings } from '../../src/engine/api';
 
 const KEYS = ['mode', 'model', 'ollamaHost'];
 const quiet = { info() {}, warn() {}, error() {} };

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { ChatSession } from './chat-session';
 import type { ChatViewProvider } from './chat-view';
-import { conversationItem } from './conversation-list';
+import { conversationItem } from '../ui-model/conversation-list';
 
 export const CONVERSATION_COMMANDS = {
   newChat: 'swarmCompute.newChat',

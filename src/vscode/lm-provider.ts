@@ -7,9 +7,9 @@
 // a swarm job withdrawn, nothing paid after). Nothing goes to the swarm
 // without the caller's consent (lm-consent.ts).
 import * as vscode from 'vscode';
-import type { Mode } from '../engine-api';
+import type { Mode } from '../engine/api';
 import type { FailedResult } from '../fallback/result';
-import type { EngineService } from './engine-service';
+import type { WindowEngine } from './window-engine';
 import type { LmConsent } from './lm-consent';
 import type {
   LanguageModelChatProvider,
@@ -18,8 +18,8 @@ import type {
   PrepareLanguageModelChatModelOptions,
   ProvideLanguageModelChatResponseOptions,
 } from './lm-api';
-import { estimateTokens, toConversation, UnsupportedContentError } from './lm-messages';
-import { LM_VENDOR, listOllamaModels, lmModels, type LmModel } from './lm-models';
+import { estimateTokens, toConversation, UnsupportedContentError } from '../ui-model/lm-messages';
+import { LM_VENDOR, listOllamaModels, lmModels, type LmModel } from '../ui-model/lm-models';
 import { readSettings, SECTION, usesSwarm } from './settings';
 
 /** The history rows of these runs carry this source. */
@@ -33,7 +33,7 @@ export class SwarmLmProvider implements LanguageModelChatProvider<LmModel>, vsco
   private readonly disposables: vscode.Disposable[] = [this.changed];
 
   constructor(
-    private readonly engines: EngineService,
+    private readonly engines: WindowEngine,
     private readonly consent: LmConsent,
     private readonly log: vscode.LogOutputChannel,
   ) {

@@ -1,5 +1,5 @@
 // The one protocol between the extension host and the chat webview, imported
-// by both sides (src/views/chat-view.ts and webview/chat.ts). A discriminated
+// by both sides (src/vscode/chat-view.ts and webview/chat.ts). A discriminated
 // union per direction; the host posts nothing before the webview's `ready`.
 // Type-only at runtime: no vscode, no Node.
 

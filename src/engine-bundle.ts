@@ -1,6 +1,6 @@
 // Wires the engine from plain values: the same engine for the CLI and the
 // extension (which passes settings, secrets and its global storage path).
-import type { Engine, EngineOptions } from './engine-api';
+import type { Engine, EngineOptions } from './engine/api';
 import { EngineCore } from './engine/engine-core';
 import { openHistory } from './history/sqlite-history';
 import { OllamaLane } from './local/ollama-lane';
@@ -43,7 +43,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   );
 }
 
-export type { Engine, EngineOptions } from './engine-api';
+export type { Engine, EngineOptions } from './engine/api';
 
 // Provider mode and discovery for the extension ("Share My Model", the
 // provider list): in this bundle, so the extension loads them on first use.

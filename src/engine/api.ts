@@ -1,13 +1,13 @@
 // The engine's public shape, shared by the CLI and the extension. The
-// implementation is src/engine.ts; views and CLI import only these types.
-import type { RunEvent } from './fallback/events';
-import type { FallbackResult } from './fallback/result';
-import type { ChatMessage } from './chat-message';
+// implementation is engine-core.ts, wired by createEngine in src/engine-bundle.ts; the VS Code adapter and the CLI import only these types.
+import type { RunEvent } from '../fallback/events';
+import type { FallbackResult } from '../fallback/result';
+import type { ChatMessage } from '../chat-message';
 
-export type { ChatMessage } from './chat-message';
+export type { ChatMessage } from '../chat-message';
 
 /** The four modes, named once in the settings schema. */
-export type Mode = (typeof import('./settings-schema').MODES)[number];
+export type Mode = (typeof import('../settings-schema').MODES)[number];
 
 export interface EngineSettings {
   mode: Mode;
@@ -125,7 +125,7 @@ export interface EngineOptions {
 }
 
 /**
- * Built by `createEngine(options)` in src/engine.ts (async: opens history).
+ * Built by `createEngine(options)` in src/engine-bundle.ts (async: opens history).
  * `run` never throws for lane failures: they end as a `Failed` result.
  * It throws ConfigError (src/fallback/errors.ts) synchronously for bad settings.
  */
@@ -135,7 +135,7 @@ export interface Engine {
   updateSettings(settings: EngineSettings): void;
   /** e.g. when the user stores a new wallet URI */
   updateSecrets(secrets: { secretKey?: Uint8Array; nwcUri?: string | null }): void;
-  readonly history: import('./history/types').HistoryStore;
+  readonly history: import('../history/types').HistoryStore;
   /**
    * Records a submit that was cancelled before it could start (a signal while
    * its prompt was still being read): one row, state `cancelled`, nothing sent.

@@ -4,9 +4,9 @@ import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import type { AskOutcome, ChatSession } from './chat-session';
 import type { ChatViewProvider } from './chat-view';
-import { explainPrompt, type ExplainInput } from './explain-prompt';
+import { explainPrompt, type ExplainInput } from '../ui-model/explain-prompt';
 
-export { explainPrompt, questionFromPrompt, type ExplainInput } from './explain-prompt';
+export { explainPrompt, questionFromPrompt, type ExplainInput } from '../ui-model/explain-prompt';
 
 export function selectionInput(editor: vscode.TextEditor): ExplainInput | null {
   const sel = editor.selection;

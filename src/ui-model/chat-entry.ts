@@ -6,7 +6,7 @@ import type { JobRecord } from '../history/types';
 import { actionsForFailure, type ActionContext } from './error-actions';
 import { withTag } from './format';
 import { shortNpub } from './npub';
-import type { OllamaStatus } from './ollama-probe';
+import type { OllamaStatus } from '../probes/ollama-status';
 import type { ChatEntry, ErrorAction } from './protocol';
 import { superseded } from './local-waiting';
 

@@ -9,8 +9,8 @@ import { npubEncode } from 'nostr-tools/nip19';
 import type { ModelProvider } from '../provider/model-provider';
 import type { ProviderSettings, ProviderStartErrorKind } from '../provider/types';
 import type { NwcClient } from '../wallet/nwc-client';
-import { loadEngineModule, type EngineService } from './engine-service';
-import { formatSats } from './format';
+import { loadEngineModule, type WindowEngine } from './window-engine';
+import { formatSats } from '../ui-model/format';
 import type { SecretsStore } from './secrets';
 import { readSettings, SECTION } from './settings';
 import { SETTINGS, clampedNumber } from '../settings-schema';
@@ -85,7 +85,7 @@ export class ModelSharing implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [this.changed];
 
   constructor(
-    private readonly engines: EngineService,
+    private readonly engines: WindowEngine,
     private readonly secrets: SecretsStore,
     private readonly log: vscode.LogOutputChannel,
   ) {

@@ -5,8 +5,8 @@
 // wider send asks again, as in the chat), "Never" keeps that caller on the
 // local model from then on. Kept in globalState: a preference, not a secret.
 import * as vscode from 'vscode';
-import type { SwarmOutbound } from '../engine-api';
-import { beyondScope, type ConsentScope } from './consent-scope';
+import type { SwarmOutbound } from '../engine/api';
+import { beyondScope, type ConsentScope } from '../ui-model/consent-scope';
 import { describeSend } from './consent';
 import { consentRequest } from './chat-session';
 

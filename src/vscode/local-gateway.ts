@@ -4,10 +4,10 @@
 // is on, and then only after a modal says what would be sent where and at
 // what price cap: a request from another tool is not the user typing.
 import * as vscode from 'vscode';
-import type { Mode, RunRequest, SwarmOutbound } from '../engine-api';
+import type { Mode, RunRequest, SwarmOutbound } from '../engine/api';
 import type { Gateway } from '../gateway/gateway-server';
-import { loadEngineModule, type EngineService } from './engine-service';
-import { formatSats } from './format';
+import { loadEngineModule, type WindowEngine } from './window-engine';
+import { formatSats } from '../ui-model/format';
 import { readSettings, SECTION } from './settings';
 import { SETTINGS, clampedNumber } from '../settings-schema';
 
@@ -47,7 +47,7 @@ export class LocalGateway implements vscode.Disposable {
   private readonly configWatch: vscode.Disposable;
 
   constructor(
-    private readonly engines: EngineService,
+    private readonly engines: WindowEngine,
     private readonly log: vscode.LogOutputChannel,
     private readonly consent: GatewayConsent = (outbound) => this.askModal(outbound),
   ) {

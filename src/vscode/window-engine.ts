@@ -3,13 +3,13 @@
 // starting VS Code costs nothing until the user asks for something.
 import * as vscode from 'vscode';
 import { join } from 'node:path';
-import type { Engine, Logger } from '../engine-api';
+import type { Engine, Logger } from '../engine/api';
 import { readSettings, SECTION } from './settings';
 import type { SecretsStore } from './secrets';
 import { applyKeepDays, KEEP_DAYS_KEY } from './history-retention';
 
 /** dist/engine.js: the engine, and the provider and discovery parts built on it. */
-export type EngineModule = typeof import('../engine');
+export type EngineModule = typeof import('../engine-bundle');
 
 let engineModule: EngineModule | null = null;
 
@@ -20,7 +20,7 @@ export function loadEngineModule(): EngineModule {
   return engineModule;
 }
 
-export class EngineService implements vscode.Disposable {
+export class WindowEngine implements vscode.Disposable {
   private engine: Promise<Engine> | null = null;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly holds = new Set<Promise<void>>();

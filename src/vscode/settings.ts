@@ -2,7 +2,7 @@
 // be written as npub or hex; the engine gets hex.
 import * as vscode from 'vscode';
 import { decode } from 'nostr-tools/nip19';
-import type { EngineSettings, Mode } from '../engine-api';
+import type { EngineSettings, Mode } from '../engine/api';
 import { MODES, SETTINGS, clampedNumber } from '../settings-schema';
 
 export const SECTION = 'swarmCompute';

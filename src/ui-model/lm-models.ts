@@ -3,7 +3,7 @@
 // route it takes ("local → swarm", …). Ollama's cloud models (`remote_host` in
 // /api/tags) are not local: the prompt leaves the machine, so they say so.
 // No vscode import (plain fetch), unit-tested against the Ollama stand-in.
-import type { Mode } from '../engine-api';
+import type { Mode } from '../engine/api';
 import { withTag } from './format';
 
 export const LM_VENDOR = 'swarm-compute';

@@ -5,10 +5,10 @@
 import * as vscode from 'vscode';
 import { npubEncode } from 'nostr-tools/nip19';
 import type { ProviderListing, TrackRecord } from '../provider/provider-directory';
-import { loadEngineModule, type EngineService } from './engine-service';
-import { formatDuration, formatSats } from './format';
+import { loadEngineModule, type WindowEngine } from './window-engine';
+import { formatDuration, formatSats } from '../ui-model/format';
 import { providerHex, readSettings, SECTION, usesSwarm, writeSetting } from './settings';
-import { MODE_LABELS } from './protocol';
+import { MODE_LABELS } from '../ui-model/protocol';
 
 export interface ProviderPick extends vscode.QuickPickItem {
   /** hex; absent on the "nothing found" row */
@@ -62,7 +62,7 @@ export class ProvidersList implements vscode.Disposable {
   private picker: vscode.QuickPick<ProviderPick> | null = null;
 
   constructor(
-    private readonly engines: EngineService,
+    private readonly engines: WindowEngine,
     private readonly log: vscode.LogOutputChannel,
     /** this machine's Nostr public key (hex), to mark its own announcement */
     private readonly ownPubkey: () => Promise<string | null> = async () => null,

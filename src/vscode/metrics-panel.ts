@@ -3,12 +3,12 @@
 // run finishes while it is open.
 import * as vscode from 'vscode';
 import type { JobRecord, Metrics } from '../history/types';
-import type { EngineService } from './engine-service';
+import type { WindowEngine } from './window-engine';
 import type { ChatSession } from './chat-session';
-import { formatDuration, formatSats } from './format';
-import { localModelTable } from './local-model-table';
+import { formatDuration, formatSats } from '../ui-model/format';
+import { localModelTable } from '../ui-model/local-model-table';
 import type { LocalModelStats } from '../history/types';
-import { answerCounts, endCounts, questionTitle, rowOutcome } from './job-counts';
+import { answerCounts, endCounts, questionTitle, rowOutcome } from '../ui-model/job-counts';
 
 const DAYS = 14;
 const ROWS = 5000;
@@ -55,7 +55,7 @@ export class MetricsPanel implements vscode.Disposable {
 
   constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly engines: EngineService,
+    private readonly engines: WindowEngine,
     session: ChatSession,
   ) {
     this.disposables.push(

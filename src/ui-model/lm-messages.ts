@@ -1,7 +1,7 @@
 // What VS Code's language model API hands a provider, turned into the plain
 // conversation the engine runs ({role, content}[]), and the token estimate.
 // No vscode import: parts are told apart by shape, so it is unit-tested alone.
-import type { ChatMessage } from '../engine-api';
+import type { ChatMessage } from '../engine/api';
 
 /** LanguageModelChatMessageRole: User = 1, Assistant = 2, System = 3 (newer VS Code). */
 const ROLES: Record<number, ChatMessage['role']> = { 1: 'user', 2: 'assistant', 3: 'system' };

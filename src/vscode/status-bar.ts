@@ -3,19 +3,19 @@
 // rate) and theme colours for warnings. A click opens the metrics view.
 import * as vscode from 'vscode';
 import type { Metrics } from '../history/types';
-import type { EngineService } from './engine-service';
+import type { WindowEngine } from './window-engine';
 import type { ChatSession } from './chat-session';
-import { formatSats } from './format';
-import { probeOllama, type OllamaStatus } from './ollama-probe';
-import { probeRelays, type RelayStatus } from './relay-probe';
+import { formatSats } from '../ui-model/format';
+import { probeOllama, type OllamaStatus } from '../probes/ollama-status';
+import { probeRelays, type RelayStatus } from '../probes/relay-probe';
 import { readSettings, SECTION, usesLocal, usesSwarm } from './settings';
-import { MODE_LABELS } from './protocol';
+import { MODE_LABELS } from '../ui-model/protocol';
 import type { ModelSharing } from './model-sharing';
 import { sharingLine } from './sharing-status';
 import { gatewayLine, type LocalGateway } from './local-gateway';
-import { needsSetup, setupContext, type SetupFacts } from './first-run';
-import { findOnPath } from './ollama-cli';
-import { countsLine } from './job-counts';
+import { needsSetup, setupContext, type SetupFacts } from '../ui-model/first-run';
+import { findOnPath } from '../local/ollama-cli';
+import { countsLine } from '../ui-model/job-counts';
 import type { SecretsStore } from './secrets';
 
 const OLLAMA_EVERY_MS = 60_000;
@@ -59,7 +59,7 @@ export class CostStatusBar implements vscode.Disposable {
   readonly onDidChangeOllama = this.ollamaChanged.event;
 
   constructor(
-    private readonly engines: EngineService,
+    private readonly engines: WindowEngine,
     session: ChatSession,
     private readonly log: vscode.LogOutputChannel,
     private readonly sharing: ModelSharing,

@@ -6,15 +6,15 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import type { ChatSession, SessionEvent } from './chat-session';
 import type { Consent } from './consent';
-import type { ChatMode, ConsentChoice, ConsentRequest, ErrorAction, HostMessage, ModelList, WebviewMessage } from './protocol';
-import { listModelPlaces } from './ollama-probe';
-import { withoutLatest } from './format';
+import type { ChatMode, ConsentChoice, ConsentRequest, ErrorAction, HostMessage, ModelList, WebviewMessage } from '../ui-model/protocol';
+import { listModelPlaces } from '../probes/ollama-status';
+import { withoutLatest } from '../ui-model/format';
 import { readSettings, SECTION, writeSetting, MODES, usesSwarm } from './settings';
-import { entryActions } from './entry-actions';
-import { modelsProblem } from './first-run';
-import { findOnPath } from './ollama-cli';
+import { entryActions } from '../ui-model/entry-actions';
+import { modelsProblem } from '../ui-model/first-run';
+import { findOnPath } from '../local/ollama-cli';
 import { insertAtCursor } from './insert-code';
-import type { ChatEntry } from './protocol';
+import type { ChatEntry } from '../ui-model/protocol';
 
 export const CHAT_VIEW_ID = 'swarmCompute.chat';
 

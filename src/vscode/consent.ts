@@ -7,11 +7,11 @@
 import * as vscode from 'vscode';
 import { readSettings, writeSetting } from './settings';
 import { npubOf } from './secrets';
-import { formatSats } from './format';
-import { beyondScope, type ConsentScope } from './consent-scope';
+import { formatSats } from '../ui-model/format';
+import { beyondScope, type ConsentScope } from '../ui-model/consent-scope';
 
 export { beyondScope, type ConsentScope };
-import type { ConsentChoice as Answer, ConsentRequest } from './protocol';
+import type { ConsentChoice as Answer, ConsentRequest } from '../ui-model/protocol';
 
 export { formatSats };
 

@@ -1,7 +1,7 @@
 // Applies swarmCompute.history.keepDays to the window's history: when the
 // engine opens, and when the setting changes.
 import * as vscode from 'vscode';
-import type { Engine } from '../engine-api';
+import type { Engine } from '../engine/api';
 import { retentionCutoff } from '../history/retention';
 import { SECTION } from './settings';
 import { SETTINGS } from '../settings-schema';

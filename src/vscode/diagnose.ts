@@ -1,14 +1,14 @@
 // Diagnose Connection: is Ollama running (version, model pulled), which relay
 // answers, is a wallet connected; each finding with what to do about it.
 import * as vscode from 'vscode';
-import { probeOllama, type OllamaStatus } from './ollama-probe';
-import { probeRelays, type RelayStatus } from './relay-probe';
+import { probeOllama, type OllamaStatus } from '../probes/ollama-status';
+import { probeRelays, type RelayStatus } from '../probes/relay-probe';
 import { readSettings, usesLocal, usesSwarm } from './settings';
 import type { SecretsStore } from './secrets';
-import { MODE_LABELS } from './protocol';
-import type { WalletCheck } from './wallet-check';
-import { formatSats } from './format';
-import { findOnPath } from './ollama-cli';
+import { MODE_LABELS } from '../ui-model/protocol';
+import type { WalletCheck } from '../probes/wallet-connection';
+import { formatSats } from '../ui-model/format';
+import { findOnPath } from '../local/ollama-cli';
 
 export interface DiagnoseReport {
   mode: string;

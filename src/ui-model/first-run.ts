@@ -1,7 +1,7 @@
 // The first-run picture: is anything set up yet (a local model ready, a
 // wallet, or an answer ever given), and how Ollama is installed on the
 // machine the extension runs on. No vscode here: unit-tested on its own.
-import type { OllamaStatus } from './ollama-probe';
+import type { OllamaStatus } from '../probes/ollama-status';
 
 export interface SetupFacts {
   /** the ollama program is on PATH */

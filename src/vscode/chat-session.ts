@@ -4,29 +4,29 @@
 // It decides nothing about lanes itself: the engine does.
 import * as vscode from 'vscode';
 import { randomUUID } from 'node:crypto';
-import type { Mode, RunRequest, SwarmOutbound } from '../engine-api';
+import type { Mode, RunRequest, SwarmOutbound } from '../engine/api';
 import type { RunEvent } from '../fallback/events';
 import type { FallbackResult } from '../fallback/result';
 import type { ConversationSummary, JobRecord } from '../history/types';
-import type { ChatEntry, ConsentRequest } from './protocol';
-import type { EngineService } from './engine-service';
+import type { ChatEntry, ConsentRequest } from '../ui-model/protocol';
+import type { WindowEngine } from './window-engine';
 import type { Consent } from './consent';
-import { formatSats } from './format';
+import { formatSats } from '../ui-model/format';
 import { readSettings } from './settings';
 import { npubOf, shortNpub, type SecretsStore } from './secrets';
-import { actionsForFailure } from './error-actions';
-import { probeOllama, type OllamaStatus } from './ollama-probe';
-import { supersede, superseded, SwarmTooOffer } from './local-waiting';
-import { entryFromRecord } from './chat-entry';
+import { actionsForFailure } from '../ui-model/error-actions';
+import { probeOllama, type OllamaStatus } from '../probes/ollama-status';
+import { supersede, superseded, SwarmTooOffer } from '../ui-model/local-waiting';
+import { entryFromRecord } from '../ui-model/chat-entry';
 
-export { entryFromRecord } from './chat-entry';
-import { questionFromPrompt } from './explain-prompt';
-import { withTag } from './format';
-import { supersededRows } from './entry-actions';
-import { relaysOffline } from './offline-check';
-import { findOnPath } from './ollama-cli';
-import { plainText } from './plain-text';
-import { ollamaStartable } from './first-run';
+export { entryFromRecord } from '../ui-model/chat-entry';
+import { questionFromPrompt } from '../ui-model/explain-prompt';
+import { withTag } from '../ui-model/format';
+import { supersededRows } from '../ui-model/entry-actions';
+import { relaysOffline } from '../probes/offline-check';
+import { findOnPath } from '../local/ollama-cli';
+import { plainText } from '../ui-model/plain-text';
+import { ollamaStartable } from '../ui-model/first-run';
 
 export type SessionEvent =
   | { type: 'entry'; entry: ChatEntry; replaces?: string }
@@ -71,7 +71,7 @@ export class ChatSession implements vscode.Disposable {
   readonly onDidChange = this.emitter.event;
 
   constructor(
-    private readonly engines: EngineService,
+    private readonly engines: WindowEngine,
     private readonly consent: Consent,
     private readonly secrets: SecretsStore,
     private readonly log: vscode.LogOutputChannel,
