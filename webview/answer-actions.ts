@@ -1,8 +1,8 @@
 // The row of buttons under an ended answer (Regenerate, Ask the swarm instead,
 // Edit and resend, Retry, Copy answer). The host decides which (ChatEntry.actions);
 // this only draws them and reports the click.
-import type { ChatEntry, ErrorAction, WebviewMessage } from '../src/views/protocol';
-import { ERROR_ACTION_LABELS } from '../src/views/protocol';
+import type { ChatEntry, ErrorAction, WebviewMessage } from '../src/ui-model/protocol';
+import { ERROR_ACTION_LABELS } from '../src/ui-model/protocol';
 
 const ICONS: Partial<Record<ErrorAction, string>> = {
   retry: 'refresh',

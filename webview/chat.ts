@@ -4,9 +4,9 @@
 // with DOMPurify, and the CSP allows no script but this one.
 import { Marked } from 'marked';
 import DOMPurify from 'dompurify';
-import type { ChatEntry, ChatMode, ConsentChoice, ConsentRequest, HostMessage, ModelList, WebviewMessage, WebviewState } from '../src/views/protocol';
-import { ERROR_ACTION_LABELS, MODE_LABELS } from '../src/views/protocol';
-import { formatDuration, formatSats, withTag, withoutLatest } from '../src/views/format';
+import type { ChatEntry, ChatMode, ConsentChoice, ConsentRequest, HostMessage, ModelList, WebviewMessage, WebviewState } from '../src/ui-model/protocol';
+import { ERROR_ACTION_LABELS, MODE_LABELS } from '../src/ui-model/protocol';
+import { formatDuration, formatSats, withTag, withoutLatest } from '../src/ui-model/format';
 import { renderAnswerActions } from './answer-actions';
 import { decorateCodeBlocks } from './code-blocks';
 import { announceError, installKeyboard } from './keyboard';

@@ -26,7 +26,7 @@ import swift from 'highlight.js/lib/languages/swift';
 import typescript from 'highlight.js/lib/languages/typescript';
 import xml from 'highlight.js/lib/languages/xml';
 import yaml from 'highlight.js/lib/languages/yaml';
-import type { WebviewMessage } from '../src/views/protocol';
+import type { WebviewMessage } from '../src/ui-model/protocol';
 
 const LANGUAGES = {
   bash,
