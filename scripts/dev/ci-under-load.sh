@@ -10,9 +10,12 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 rev=$(git -C "$repo" rev-parse HEAD)
 mkdir -p "$work"
 # one busy core for as long as the runs last
-node -e 'for (;;) {}' &
-spinner=$!
-trap 'kill $spinner 2>/dev/null' EXIT
+spinner=none
+if [ "${NO_SPIN:-}" != 1 ]; then
+  node -e 'for (;;) {}' &
+  spinner=$!
+  trap 'kill $spinner 2>/dev/null' EXIT
+fi
 echo "commit $rev, $runs clean-clone runs, spinner pid $spinner ($(nproc) cores)" | tee "$work/summary.txt"
 for i in $(seq 1 "$runs"); do
   dir="$work/run-$i"
