@@ -67,24 +67,37 @@ test('the database runs in a worker by default, and on this thread when asked', 
   }
 });
 
-test('with a big history in the worker, the event loop keeps turning and long lists arrive whole', async () => {
-  const file = await tempFile();
+test('with a big history in the worker, the event loop keeps turning and long lists arrive whole', async (t) => {
   const rows = 30_000;
-  await bigHistory(file, rows);
-  let all = 0;
-  const blocked = await longestBlockMs(async () => {
-    const store = await openHistory(file);
-    try {
-      await store.metrics();
-      await store.insert(makeRecord('new', { submittedAt: 1_800_000_000_000 }));
-      assert.equal((await store.list(1))[0].id, 'new');
-      all = (await store.exportAll()).length;
-    } finally {
-      await store.close(); // folds the journal in: an export and a save of the whole file
-    }
-  });
-  assert.equal(all, rows + 1);
-  // Generous (the suite runs two files at once on two cores, GC included): it
-  // catches the host thread being held for whole sql.js operations, not jitter.
-  assert.ok(blocked < 250, `the event loop was blocked for ${blocked.toFixed(1)} ms`);
+  // The same work on the same history, once in the worker and once on this
+  // thread, in this run: how long the host thread was held is compared
+  // between the two, not against a fixed time (a loaded machine stretches both).
+  async function sameWork(options: HistoryOptions): Promise<{ blocked: number; all: number }> {
+    const file = await tempFile();
+    await bigHistory(file, rows);
+    let all = 0;
+    const blocked = await longestBlockMs(async () => {
+      const store = await openHistory(file, options);
+      try {
+        await store.metrics();
+        await store.insert(makeRecord('new', { submittedAt: 1_800_000_000_000 }));
+        assert.equal((await store.list(1))[0].id, 'new');
+        all = (await store.exportAll()).length;
+      } finally {
+        await store.close(); // folds the journal in: an export and a save of the whole file
+      }
+    });
+    return { blocked, all };
+  }
+  const inline = await sameWork({ thread: 'inline' });
+  const worker = await sameWork({});
+  assert.equal(worker.all, rows + 1);
+  assert.equal(inline.all, rows + 1);
+  t.diagnostic(`longest hold of the event loop: worker ${worker.blocked.toFixed(1)} ms, this thread ${inline.blocked.toFixed(1)} ms`);
+  // On this thread whole sql.js operations (load, check, export, save) hold the
+  // loop; in the worker only receiving the exported rows does.
+  assert.ok(
+    worker.blocked * 2 < inline.blocked,
+    `the event loop was blocked for ${worker.blocked.toFixed(1)} ms with the worker, ${inline.blocked.toFixed(1)} ms on this thread`,
+  );
 });
