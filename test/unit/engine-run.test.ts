@@ -11,6 +11,7 @@ import { createEngine } from '../../src/engine-bundle';
 import type { EngineSettings } from '../../src/engine/api';
 import type { RunEvent } from '../../src/fallback/events';
 import { ConfigError } from '../../src/fallback/errors';
+import { refusalWarning } from '../../src/engine/finished-run';
 import { startRelay, type TestRelay } from '../support/relay';
 import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
 import { startTestProvider, type TestProvider } from '../support/test-provider';
@@ -184,7 +185,9 @@ test('a refused payment: the swarm error kind and the refusal warning are kept o
     assert.ok(refusals.length > 0, JSON.stringify(events));
     const last = refusals.at(-1)!;
     const [row] = await engine.history.list(1);
-    assert.equal(row.paymentWarning, last.type === 'payment' ? last.message : null);
+    // the sentence the answer shows (who asked for how much, and why it was refused), the same live and reopened
+    assert.equal(row.paymentWarning, last.type === 'payment' ? refusalWarning(last) : null);
+    assert.ok(last.type === 'payment' && row.paymentWarning?.endsWith(last.message), String(row.paymentWarning));
     assert.equal(row.swarmErrorKind, result.lane === 'failed' ? result.swarmErrorKind : undefined);
     assert.equal(row.swarmErrorKind, 'price-too-high');
     assert.equal(row.localErrorKind, null);
