@@ -13,6 +13,7 @@ import type { RunEvent } from '../../src/fallback/events';
 import { ConfigError } from '../../src/fallback/errors';
 import { refusalWarning } from '../../src/engine/finished-run';
 import { startRelay, type TestRelay } from '../support/relay';
+import { testSettings } from '../support/engine-settings';
 import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
 import { startTestProvider, type TestProvider } from '../support/test-provider';
 
@@ -38,21 +39,7 @@ after(async () => {
 });
 
 function settings(over: Partial<EngineSettings> = {}): EngineSettings {
-  return {
-    mode: 'fallback',
-    model: 'llama3',
-    ollamaHost: ollama.url,
-    relays: [relay.url],
-    maxPriceMsats: 1000,
-    localTimeoutSecs: 10,
-    swarmTimeoutSecs: 10,
-    providers: [],
-    encrypt: false,
-    offerWindowSecs: 0,
-    dailyBudgetMsats: null,
-    monthlyBudgetMsats: null,
-    ...over,
-  };
+  return testSettings({ ollamaHost: ollama.url, relays: [relay.url], ...over });
 }
 
 async function engineWith(over: Partial<EngineSettings> = {}) {
