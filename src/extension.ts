@@ -80,8 +80,9 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
       });
   });
   engines = new WindowEngine(context.globalStorageUri, secrets, log);
-  const consent = new Consent(context.globalState);
-  const session = new ChatSession(engines, consent, secrets, log);
+  // the consent card is the chat's (an awaited request); `chat` is made below, before anything can ask
+  const consent: Consent = new Consent(context.globalState, (request, signal) => chat.askConsent(request, signal));
+  const session: ChatSession = new ChatSession(engines, consent, secrets, log);
   const metrics = new MetricsPanel(context.extensionUri, engines, session);
   const share = (sharing = new ModelSharing(engines, secrets, log));
   const providers = new ProvidersList(
@@ -91,9 +92,8 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
     () => secrets.nostrSecretKey(),
   );
   const deps: Partial<CommandDeps> = { session, consent, engines, secrets, metrics, sharing: share, providers, log };
-  const chat = new ChatViewProvider(context.extensionUri, session, consent, (a, id) => errorActionHandler(deps as CommandDeps)(a, id), log);
+  const chat: ChatViewProvider = new ChatViewProvider(context.extensionUri, session, (a, id) => errorActionHandler(deps as CommandDeps)(a, id), log);
   deps.chat = chat;
-  consent.setPresenter((request, signal) => chat.askConsent(request, signal));
   const gateway = (localGateway = new LocalGateway(engines, log));
   const statusBar = new CostStatusBar(engines, session, log, share, gateway, secrets);
   const sharingItem = new SharingStatusItem(share);

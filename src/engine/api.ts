@@ -60,9 +60,11 @@ export interface RunRequest {
   /**
    * Asked right before anything is sent to the swarm (after a local failure,
    * or first in swarm-only mode). false = nothing leaves the machine and the
-   * run ends as Failed with swarmError "not sent: …". Absent = allowed.
+   * run ends as Failed with swarmError "not sent: …". 'local' = not sent,
+   * and a run that tried nothing locally (swarm only) is answered by the
+   * local model instead, in the same run and row. Absent = allowed.
    */
-  confirmSwarm?: (outbound: SwarmOutbound, signal: AbortSignal) => Promise<boolean>;
+  confirmSwarm?: (outbound: SwarmOutbound, signal: AbortSignal) => Promise<SwarmConsent>;
   /**
    * Fallback mode: when this signal aborts while local has sent no token, the
    * swarm job starts as well (after consent), as hedging does — the chat's
@@ -80,6 +82,9 @@ export interface RunRequest {
   /** who asked through `source`, when known (e.g. the requesting extension's id) */
   caller?: string;
 }
+
+/** The answer to "may this go to the swarm?": yes, no, or no and use the local model instead. */
+export type SwarmConsent = boolean | 'local';
 
 /** What would leave the machine, shown to the user when asking consent. */
 export interface SwarmOutbound {
@@ -101,8 +106,12 @@ export interface RunHandle {
   readonly id: string;
   /** the conversation this run is a turn of */
   readonly conversationId: string;
+  /** when the run was submitted (the row's submittedAt) */
+  readonly submittedAt: number;
   readonly events: AsyncIterable<RunEvent>;
   readonly result: Promise<FallbackResult>;
+  /** the run's one shape once its row is written (engine/finished-run.ts): what the chat shows */
+  readonly finished: Promise<import('./finished-run').RunSummary>;
 }
 
 export interface Logger {

@@ -10,7 +10,9 @@ import type { SwarmLane } from '../swarm/types';
 import type { Payer } from '../wallet/types';
 import { EventChannel } from './event-channel';
 import { fallbackConfigFor, validateSettings } from './settings';
-import { lastLoadMs, localRecordFields } from './local-record';
+import { lastLoadMs } from './local-record';
+import { summarizeRun, type RunSummary } from './finished-run';
+import { recordPatch, totalsOf } from './row-patch';
 import {
   DEFAULT_CONTEXT_TOKENS,
   fitConversation,
@@ -81,10 +83,14 @@ export class EngineCore implements Engine {
     // a new conversation is named after its first run
     const conversationId = request.conversationId ?? id;
     const channel = new EventChannel<RunEvent>();
-    const result = this.execute(id, conversationId, request, settings, config, signal, channel).finally(() => channel.close());
-    this.running.add(result);
-    void result.finally(() => this.running.delete(result)).catch(() => {});
-    return { id, conversationId, events: channel, result };
+    const submittedAt = Date.now();
+    const done = this.execute(id, conversationId, request, settings, config, signal, channel, submittedAt).finally(() => channel.close());
+    this.running.add(done);
+    void done.finally(() => this.running.delete(done)).catch(() => {});
+    const finished = done.then((d) => d.run);
+    // a caller that only awaits the result does not leave `finished` rejected unobserved
+    finished.catch(() => {});
+    return { id, conversationId, submittedAt, events: channel, result: done.then((d) => d.result), finished };
   }
 
   /**
@@ -117,21 +123,16 @@ export class EngineCore implements Engine {
     config: ReturnType<typeof fallbackConfigFor>,
     signal: AbortSignal,
     channel: EventChannel<RunEvent>,
-  ): Promise<FallbackResult> {
+    submittedAt: number,
+  ): Promise<{ result: FallbackResult; run: RunSummary }> {
     const { history, log } = this.parts;
-    const submittedAt = Date.now();
     const earlier = await this.earlierTurns(request, conversationId);
     let conversation: FittedConversation | null = null;
+    let fitted: RunEvent | null = null;
     if (earlier.turns.length > 0) {
       const contextTokens = (await ollamaContextTokens(settings.ollamaHost, settings.model, signal)) ?? DEFAULT_CONTEXT_TOKENS;
       conversation = fitConversation(earlier.turns, request.prompt, earlier.system, contextTokens);
-      channel.push({
-        type: 'context',
-        conversationId,
-        earlierTurns: conversation.earlierTurns,
-        leftOutTurns: conversation.leftOutTurns,
-        contextTokens,
-      });
+      fitted = { type: 'context', conversationId, earlierTurns: conversation.earlierTurns, leftOutTurns: conversation.leftOutTurns, contextTokens };
       if (conversation.leftOutTurns > 0) {
         log.info(
           `conversation ${conversationId}: ${conversation.leftOutTurns} earlier turn(s) left out to fit ${settings.model}'s context of ${contextTokens} tokens`,
@@ -153,33 +154,37 @@ export class EngineCore implements Engine {
     // costs latency there); nothing goes to the swarm before it is, so a
     // crash after a job was sent or paid still leaves its row.
     const inserted = history.insert(base).catch((e) => log.error(`history: could not record the job: ${(e as Error).message}`));
+    // "Use local instead" (the consent card's Never): nothing is sent, and a run that tried nothing locally answers locally
+    let localInstead = false;
     const confirmSwarm = async (outbound: SwarmOutbound, sig: AbortSignal) => {
       await inserted;
-      return request.confirmSwarm ? request.confirmSwarm(outbound, sig) : true;
+      const answer = request.confirmSwarm ? await request.confirmSwarm(outbound, sig) : true;
+      if (answer === 'local') localInstead = config.forceSwarm;
+      return answer === true;
     };
 
-    let publishedJobId: string | null = null;
-    let paymentWarning: string | null = null;
+    const events: RunEvent[] = [];
     let pendingWrite: Promise<void> = inserted;
     const emit = (event: RunEvent) => {
-      // the last refused payment's warning is kept with the row, shown again on past answers
-      if (event.type === 'payment' && event.outcome === 'refused') paymentWarning = event.message;
+      // the refused swarm-only attempt is not the run's end when the local model answers next
+      if (event.type === 'done' && localInstead && event.result.lane === 'failed' && !event.result.cancelled) return;
       if (event.type === 'job') {
-        publishedJobId = event.jobId;
         // The row carries the NIP-90 id from the moment a relay holds the job,
         // so a crash afterwards still leaves a findable trace.
         pendingWrite = pendingWrite
           .then(() => history.update(id, { jobId: event.jobId, state: 'processing', swarmStart: config.forceSwarm ? 'direct' : 'fallback' }))
           .catch((e) => log.warn(`history: could not record job id: ${(e as Error).message}`));
       }
+      events.push(event);
       channel.push(event);
     };
+    if (fitted) emit(fitted);
 
     let trace: FallbackTrace;
     const { payer, close: closePayer } = this.parts.makePayer(this.nwcUri, settings);
-    try {
-      trace = await this.manager.run(
-        config,
+    const lanes = (c: typeof config, confirm?: typeof confirmSwarm) =>
+      this.manager.run(
+        c,
         {
           prompt: request.prompt,
           model: settings.model,
@@ -189,7 +194,7 @@ export class EngineCore implements Engine {
           hedgeNow: request.hedgeNow,
           confirmRemoteModel: request.confirmRemoteModel,
           ...(followUp ? { messages: followUp.messages, earlierTurns: followUp.earlierTurns } : {}),
-          confirmSwarm,
+          ...(confirm ? { confirmSwarm: confirm } : {}),
           swarm: {
             relays: settings.relays,
             providers: settings.providers,
@@ -203,6 +208,15 @@ export class EngineCore implements Engine {
         emit,
         signal,
       );
+    try {
+      trace = await lanes(config, confirmSwarm);
+      if (localInstead && trace.result.lane === 'failed' && !trace.cancelled) {
+        log.info(`run ${id}: the swarm was refused for good; asking the local model`);
+        const asked = trace.consentMs;
+        localInstead = false;
+        trace = await lanes(fallbackConfigFor(settings, 'local-only'));
+        trace = { ...trace, consentMs: trace.consentMs + asked };
+      }
     } catch (e) {
       closePayer();
       // A bug, not a lane failure: keep the row honest, then surface it.
@@ -213,11 +227,10 @@ export class EngineCore implements Engine {
     closePayer();
     await pendingWrite;
     const completedAt = Date.now();
-    await history.update(id, {
-      ...recordPatch(trace, publishedJobId, paymentWarning, completedAt - submittedAt - trace.consentMs, completedAt),
-      ...localRecordFields(trace),
-    });
-    return trace.result;
+    const start = { id, question: base.question ?? request.prompt, model: settings.model, submittedAt, lane: config.forceSwarm ? 'swarm' : 'local' } as const;
+    const run = summarizeRun(start, events, totalsOf(trace, completedAt - submittedAt - trace.consentMs));
+    await history.update(id, recordPatch(trace, run, completedAt));
+    return { result: trace.result, run };
   }
 
   async recordUnstarted(reason: string, settingsModel = this.settings.model): Promise<string> {
@@ -239,50 +252,6 @@ export class EngineCore implements Engine {
     await Promise.allSettled([...this.running]);
     await this.parts.history.close();
   }
-}
-
-function recordPatch(
-  trace: FallbackTrace,
-  publishedJobId: string | null,
-  paymentWarning: string | null,
-  durationMs: number,
-  completedAt: number,
-): Partial<JobRecord> {
-  const { result, local, swarm, cancelled } = trace;
-  // A cancelled attempt is neither a success nor a failure of its lane.
-  const localOutcome = local === null ? null : local.ok ? 'success' : local.error.kind === 'cancelled' ? null : 'failure';
-  const swarmOutcome = swarm === null ? null : swarm.ok ? 'success' : swarm.error.kind === 'cancelled' ? null : 'failure';
-  const errorParts: string[] = [];
-  if (result.lane === 'failed') {
-    if (result.localError) errorParts.push(`local: ${result.localError}`);
-    if (result.swarmError) errorParts.push(`swarm: ${result.swarmError}`);
-  }
-  return {
-    ...(publishedJobId ? { jobId: publishedJobId } : {}),
-    state: cancelled ? 'cancelled' : result.lane === 'failed' ? 'failed' : 'completed',
-    lane: result.lane,
-    response: result.lane === 'failed' ? (result.partialResponse ?? null) : result.response,
-    error: errorParts.length ? errorParts.join('; ') : null,
-    localAttempted: local !== null,
-    localOutcome,
-    localError: local && !local.ok ? local.error.message : null,
-    swarmStart: trace.swarmStart,
-    swarmOutcome,
-    swarmError: swarm && !swarm.ok ? swarm.error.message : null,
-    provider: swarm ? swarm.provider : null,
-    costMsats: swarm ? swarm.costMsats : 0,
-    feesMsats: swarm ? swarm.feesMsats : 0,
-    paymentBolt11: swarm ? swarm.paymentBolt11 : null,
-    paymentPreimage: swarm && swarm.ok ? swarm.paymentPreimage : null,
-    paymentState: swarm?.paymentState ?? null,
-    ttftMs: local?.ok ? local.ttftMs : swarm?.ok ? swarm.ttftMs : local && !local.ok ? local.ttftMs : null,
-    durationMs,
-    completedAt,
-    // the kinds behind the messages, so past conversations offer the same actions after a reload
-    localErrorKind: local && !local.ok ? local.error.kind : null,
-    swarmErrorKind: (result.lane === 'failed' ? result.swarmErrorKind : undefined) ?? (swarm && !swarm.ok ? swarm.error.kind : null),
-    paymentWarning,
-  };
 }
 
 /**

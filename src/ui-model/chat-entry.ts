@@ -1,85 +1,75 @@
-// A history row as the chat shows it: a pure projection (no vscode, no I/O),
-// so the chat's entries are tested without an editor (test/unit/views-chat-entry.test.ts).
-import type { LocalErrorKind } from '../fallback/errors';
+// A run as the chat shows it: a pure projection of the run's one shape
+// (engine/finished-run.ts), live or read back from a history row, so the
+// chat's entries are tested without an editor (test/unit/views-chat-entry.test.ts).
+import { runOfRecord, type RunSummary } from '../engine/finished-run';
 import type { FailedResult } from '../fallback/result';
 import type { JobRecord } from '../history/types';
 import { actionsForFailure, type ActionContext } from './error-actions';
-import { withTag } from './format';
 import { shortNpub } from './npub';
-import type { OllamaStatus } from '../probes/ollama-status';
 import type { ChatEntry, ErrorAction } from './protocol';
 import { superseded } from './local-waiting';
 
-/**
- * A past run as a chat entry. A failed row's actions come from the error kinds
- * the history stored with it (schema v3), the same ones the live run had.
- * Rows from before that have messages only: their actions are worked out from
- * what the row says happened (local failed, the swarm never asked) and from
- * Ollama now (`ollama`: not running → start it; running without the row's
- * model → pull).
- */
-export function entryFromRecord(
-  r: JobRecord,
-  ollama: OllamaStatus | null = null,
-  context: ActionContext = { walletConnected: false, swarmRefused: false },
-): ChatEntry {
-  const lane = r.lane === 'local' || r.lane === 'swarm' ? r.lane : r.swarmStart ? 'swarm' : 'local';
-  const state = r.state === 'completed' ? 'completed' : r.state === 'cancelled' ? 'cancelled' : 'failed';
-  // a row never completed: still running in another window, or VS Code was closed mid-run
-  const unfinished = r.completedAt === null && state === 'failed';
-  let actions: ErrorAction[] = [];
-  if (state === 'failed' && !unfinished) {
-    const pulled = ollama?.running && ollama.models.some((m) => withTag(m) === withTag(r.model));
-    const failed: FailedResult = {
-      lane: 'failed',
-      localError: r.localError,
-      swarmError: r.swarmError,
-      localErrorKind:
-        r.localErrorKind !== null
-          ? (r.localErrorKind as LocalErrorKind)
-          : r.localOutcome !== 'failure' || !ollama
-            ? undefined
-            : !ollama.running
-              ? 'unavailable'
-              : pulled
-                ? undefined
-                : 'model-missing',
-      // stored; else: local failed and the swarm was never reached (declined, or not allowed by the mode)
-      swarmErrorKind:
-        r.swarmErrorKind !== null
-          ? (r.swarmErrorKind as NonNullable<FailedResult['swarmErrorKind']>)
-          : r.localOutcome === 'failure' && r.swarmStart === null
-            ? 'declined'
-            : undefined,
-      partialResponse: r.response ?? undefined,
-    };
-    actions = actionsForFailure(failed, context);
-  }
+export interface EntryContext extends ActionContext {
+  /** the Ollama URL, named when Ollama is not installed here */
+  ollamaHost?: string;
+  /** no relay answered before consent was asked, so nothing was asked or sent (live only: said once, plainly) */
+  offline?: string | null;
+}
+
+const NO_CONTEXT: EntryContext = { walletConnected: false, swarmRefused: false };
+
+/** The run as an entry: its state, answer, what it cost, and (failed) what can be done about it. */
+export function entryOfRun(run: RunSummary, ctx: EntryContext = NO_CONTEXT): ChatEntry {
+  const running = run.state === 'running';
   return {
-    id: r.id,
-    question: r.question || r.prompt,
-    answer: r.response ?? '',
-    state,
-    lane,
-    model: r.model,
-    provider: shortNpub(r.provider),
-    costMsats: r.costMsats + r.feesMsats,
-    durationMs: r.durationMs,
-    status: null,
-    error:
-      state === 'failed'
-        ? {
-            message: unfinished
-              ? 'This run did not finish here (it may still be running in another window).'
-              : [r.localError && `Local: ${r.localError}`, r.swarmError && `Swarm: ${r.swarmError}`].filter(Boolean).join('\n') || r.error || 'The run failed.',
-            actions,
-          }
-        : null,
-    // the refused payment stays visible on the past answer, as it was when the run ended
-    warning: r.paymentWarning ? `Not paid: ${r.paymentWarning}` : null,
-    // a half local answer the swarm then replaced stays visible after a reload, marked as it was
-    superseded: r.localPartial && r.lane !== 'local' ? superseded(r.localPartial, r.lane === 'swarm') : null,
-    remoteHost: r.localRemoteHost ?? null,
-    submittedAt: r.submittedAt,
+    id: run.id,
+    question: run.question,
+    answer: run.answer,
+    state: run.state,
+    lane: run.lane,
+    model: run.model,
+    provider: shortNpub(run.provider),
+    costMsats: run.costMsats,
+    durationMs: running ? null : run.durationMs,
+    status: running ? run.progress : null,
+    error: run.state === 'failed' ? failure(run, ctx) : null,
+    awaiting: null,
+    // the refused payment stays visible on the answer, as it was when the run ended
+    warning: run.paymentWarning ? `Not paid: ${run.paymentWarning}` : null,
+    // a half local answer the swarm then took over stays visible, marked
+    superseded: run.localPartial && (running || run.answer !== run.localPartial) ? superseded(run.localPartial, running ? null : run.lane === 'swarm') : null,
+    askSwarmToo: false,
+    remoteHost: run.remoteHost,
+    note: run.leftOut
+      ? `${run.leftOut.leftOutTurns} earlier turn${run.leftOut.leftOutTurns === 1 ? '' : 's'} of this conversation ` +
+        `left out to fit the model's context (${run.leftOut.contextTokens} tokens); ${run.leftOut.earlierTurns} sent with the question.`
+      : null,
+    submittedAt: run.submittedAt,
   };
+}
+
+/** A past run as a chat entry: the same projection, from the row read back as a run. */
+export function entryFromRecord(r: JobRecord, ctx: EntryContext = NO_CONTEXT): ChatEntry {
+  return entryOfRun(runOfRecord(r), ctx);
+}
+
+function failure(run: RunSummary, ctx: EntryContext): { message: string; actions: ErrorAction[] } {
+  if (run.unfinished) return { message: 'This run did not finish here (it may still be running in another window).', actions: [] };
+  // "start it with ollama serve" cannot help when there is no ollama program here
+  const localError =
+    run.localErrorKind === 'unavailable' && ctx.ollamaInstalled === false && ctx.ollamaHost
+      ? `Ollama is not installed on this machine (${ctx.ollamaHost} does not answer).`
+      : run.localError;
+  const swarm = ctx.offline ?? (run.swarmError && `Swarm: ${run.swarmError}`);
+  const message = [localError && `Local: ${localError}`, swarm].filter(Boolean).join('\n') || run.error || 'The run failed.';
+  const failed: FailedResult = {
+    lane: 'failed',
+    localError: run.localError,
+    swarmError: run.swarmError,
+    localErrorKind: run.localErrorKind ?? undefined,
+    // offline: the swarm was not asked for want of a relay, not declined
+    swarmErrorKind: ctx.offline ? undefined : (run.swarmErrorKind ?? undefined),
+    partialResponse: run.answer || undefined,
+  };
+  return { message, actions: actionsForFailure(failed, ctx) };
 }

@@ -25,6 +25,12 @@ export function entryActions(e: ChatEntry, ctx: EntryContext): ErrorAction[] {
   return out.filter((a) => !fixes.includes(a));
 }
 
+/** An entry as the chat shows it now: with what can be done with it, and no offer of the swarm after "never". */
+export function presentEntry(e: ChatEntry, ctx: EntryContext): ChatEntry {
+  const error = e.error && ctx.swarmRefused ? { ...e.error, actions: e.error.actions.filter((a) => a !== 'askSwarm') } : e.error;
+  return { ...e, error, actions: entryActions({ ...e, error }, ctx) };
+}
+
 /**
  * Rows the chat does not show again after a reload: a swarm-only run refused
  * with "Never (local only)" that was answered locally right after (the next

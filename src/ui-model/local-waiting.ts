@@ -1,24 +1,15 @@
 // What the chat shows about a local attempt that is slow or stopped: the
 // "Ask the swarm too" offer once half the first-token deadline is gone, and
-// a half local answer kept visible — marked superseded — while the swarm
-// answers in the same entry. No vscode here.
+// the note on a half local answer kept visible — marked superseded — while
+// the swarm answers in the same entry (engine/finished-run.ts moves it aside). No vscode here.
 import type { RunEvent } from '../fallback/events';
 import { wordCount } from '../local/ollama-errors';
-import type { ChatEntry } from './protocol';
 
 export function superseded(text: string, answeredBySwarm: boolean | null): { text: string; note: string } {
   const n = wordCount(text);
   const words = `${n} word${n === 1 ? '' : 's'}`;
   const after = answeredBySwarm === null ? 'asking the swarm' : answeredBySwarm ? 'answered by the swarm' : 'the swarm did not answer';
   return { text, note: `local stopped after ${words} — ${after}` };
-}
-
-/** Local failed after streaming: its text moves aside, the entry's answer starts again for the swarm. */
-export function supersede(entry: ChatEntry): boolean {
-  if (!entry.answer || entry.lane !== 'local') return false;
-  entry.superseded = superseded(entry.answer, null);
-  entry.answer = '';
-  return true;
 }
 
 /** Fires `offer` once after `afterMs`, unless a token or the swarm came first. */

@@ -1,7 +1,9 @@
 // The one protocol between the extension host and the chat webview, imported
 // by both sides (src/vscode/chat-view.ts and webview/chat.ts). A discriminated
 // union per direction; the host posts nothing before the webview's `ready`.
-// Type-only at runtime: no vscode, no Node.
+// An entry travels whole (its state lives in the session: webview/chat.ts only
+// draws it); a question the host awaits (the consent card) is a request with
+// an id that the webview answers once (HostRequests). No vscode, no Node.
 
 export type ChatMode = 'fallback' | 'local-only' | 'swarm-only' | 'local-no-fallback';
 
@@ -112,6 +114,21 @@ export interface ModelList {
   action?: ErrorAction | null;
 }
 
+/** What the host asks the webview and awaits one answer to: method → what it shows, and what comes back. */
+export interface HostRequests {
+  /** the consent card (replacing any other) */
+  consent: { params: ConsentRequest; result: ConsentChoice };
+}
+
+export type HostRequest = { [M in keyof HostRequests]: { type: 'request'; id: string; method: M; params: HostRequests[M]['params'] } }[keyof HostRequests];
+
+export type WebviewResponse = { [M in keyof HostRequests]: { type: 'response'; id: string; method: M; result: HostRequests[M]['result'] } }[keyof HostRequests];
+
+/** What the chat session says as it goes: the entries and whether it is answering (chat-session.ts emits exactly these). */
+export type SessionMessage =
+  /** add an entry, or replace the one with the same id */
+  { type: 'entry'; entry: ChatEntry } | { type: 'busy'; busy: boolean } | { type: 'cleared' };
+
 export type HostMessage =
   | {
       type: 'init';
@@ -120,21 +137,17 @@ export type HostMessage =
       model: string;
       models: ModelList;
       busy: boolean;
-      consent: ConsentRequest | null;
+      /** a request still waiting for its answer (the consent card) */
+      pending: HostRequest | null;
     }
-  /** show the consent card (replacing any other) */
-  | { type: 'consent'; request: ConsentRequest }
-  | { type: 'consentDone'; id: string }
-  /** add an entry, or replace the one with the same id (or, with `replaces`, the one with that id, in its place) */
-  | { type: 'entry'; entry: ChatEntry; replaces?: string }
+  | SessionMessage
+  | HostRequest
+  /** the request was answered elsewhere or is no longer asked (the run stopped) */
+  | { type: 'requestDone'; id: string }
   /** put text into the prompt input (Edit and resend) */
   | { type: 'draft'; text: string }
-  | { type: 'token'; id: string; text: string }
-  | { type: 'status'; id: string; lane: 'local' | 'swarm'; text: string }
-  | { type: 'busy'; busy: boolean }
   | { type: 'settings'; mode: ChatMode; model: string }
   | { type: 'models'; models: ModelList }
-  | { type: 'cleared' }
   | { type: 'focusInput' };
 
 export type WebviewMessage =
@@ -146,7 +159,7 @@ export type WebviewMessage =
   | { type: 'refreshModels' }
   | { type: 'action'; action: ErrorAction; entryId: string }
   | { type: 'copy'; text: string }
-  | { type: 'consent'; id: string; choice: ConsentChoice }
+  | WebviewResponse
   /** start the swarm job alongside the waiting local attempt of this entry */
   | { type: 'askSwarmToo'; entryId: string }
   /** insert a code block at the cursor of the active editor */

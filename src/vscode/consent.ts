@@ -1,19 +1,16 @@
-// Asks right before a prompt would leave the machine for the swarm (the
-// engine's confirmSwarm hook calls it): allow once, always, or never (which
-// switches to local only), showing what will be sent and why now. The
-// question appears in the chat (a card with the prompt and the buttons) when
-// the chat is there, else as a notification. "Always" and "never" are
-// remembered in globalState (a preference, not a secret).
+// Stores and shows consent; decides nothing (ui-model/consent-policy.ts does).
+// The question appears in the chat (the consent card, an awaited request)
+// when the chat is there, else as a notification. "Always allow" and what it
+// covered are kept in globalState (a preference, not a secret); "Never" is
+// kept once, as the mode: local only.
 import * as vscode from 'vscode';
+import type { SwarmConsent } from '../engine/api';
 import { readSettings, writeSetting } from './settings';
-import { npubOf } from './secrets';
 import { formatSats } from '../ui-model/format';
-import { beyondScope, type ConsentScope } from '../ui-model/consent-scope';
-
-export { beyondScope, type ConsentScope };
+import { npubOf } from '../ui-model/npub';
+import { afterAnswer, beforeSending, scopeOf, type ConsentOutcome, type ConsentStep, type StoredConsent } from '../ui-model/consent-policy';
+import type { ConsentScope } from '../ui-model/consent-scope';
 import type { ConsentChoice as Answer, ConsentRequest } from '../ui-model/protocol';
-
-export { formatSats };
 
 export type ConsentChoice = 'always' | 'never' | undefined;
 const KEY = 'swarmCompute.swarmConsent';
@@ -24,20 +21,23 @@ const SCOPE_KEY = 'swarmCompute.swarmConsentScope';
 export type ConsentPresenter = (request: ConsentRequest, signal: AbortSignal) => Promise<Answer | undefined>;
 
 export class Consent {
-  private presenter: ConsentPresenter | null = null;
+  constructor(
+    private readonly state: vscode.Memento,
+    private readonly present: ConsentPresenter,
+  ) {}
 
-  constructor(private readonly state: vscode.Memento) {}
-
-  get choice(): ConsentChoice {
-    return this.state.get<ConsentChoice>(KEY);
+  /** "always", or nothing remembered ("never" is the mode: see swarmRefused in consent-policy.ts) */
+  get choice(): 'always' | undefined {
+    return this.state.get<string>(KEY) === 'always' ? 'always' : undefined;
   }
 
-  get scope(): ConsentScope | undefined {
-    return this.state.get<ConsentScope>(SCOPE_KEY);
+  private get stored(): StoredConsent {
+    return { always: this.choice === 'always', scope: this.state.get<ConsentScope>(SCOPE_KEY) };
   }
 
-  /** "Always allow" from the API or a card: what it covers is what would be sent now (or what the card showed). */
+  /** From the API: "always" covers what would be sent now; "never" is local only; undefined asks again. */
   async set(choice: ConsentChoice, scope?: ConsentScope): Promise<void> {
+    if (choice === 'never') return this.remember({ verdict: 'local', remember: { mode: 'local-only' } }, false);
     await this.state.update(KEY, choice);
     await this.state.update(SCOPE_KEY, choice === 'always' ? (scope ?? currentScope()) : undefined);
   }
@@ -47,62 +47,40 @@ export class Consent {
     await this.set(undefined);
   }
 
-  /** Why "Always allow" does not cover this send (empty: it does); null when "always" was not chosen. */
-  changesSinceAlways(request: ConsentRequest): string[] | null {
-    if (this.choice !== 'always') return null;
-    const scope = this.scope;
-    // "always" kept from a version that did not record what it covered: ask once more
-    if (!scope) return ['what “Always allow” covered was not recorded'];
-    return beyondScope(scope, request);
+  /** Send now, or ask first (and with what reason). */
+  step(request: ConsentRequest): ConsentStep {
+    return beforeSending(this.stored, request);
   }
 
-  /** true when "Always allow" was chosen and covers this send */
-  covers(request: ConsentRequest): boolean {
-    return this.changesSinceAlways(request)?.length === 0;
-  }
-
-  setPresenter(presenter: ConsentPresenter): void {
-    this.presenter = presenter;
-  }
-
-  /** true when the prompt may go to the swarm now */
-  async ask(request: ConsentRequest, signal: AbortSignal): Promise<boolean> {
-    const changes = this.changesSinceAlways(request);
-    if (changes?.length === 0) return true;
-    if (changes) request = { ...request, reason: `${request.reason} You chose “Always allow” before, but since then ${changes.join('; ')}.` };
-    const answer = (await this.presenter?.(request, signal)) ?? (await this.askWithNotification(request, signal));
+  /** Asks (the request from step()) and carries out what the answer means for what is remembered. */
+  async ask(request: ConsentRequest, signal: AbortSignal): Promise<SwarmConsent> {
+    const answer = (await this.present(request, signal)) ?? (await this.askWithNotification(request, signal));
     if (signal.aborted) return false;
-    if (answer === 'always') {
-      await this.set('always', { maxPriceMsats: request.maxPriceMsats, relays: request.relays, providers: request.providers, encrypt: request.encrypt });
-      return true;
-    }
-    if (answer === 'never') {
-      await this.set('never');
-      await writeSetting('mode', 'local-only');
+    const outcome = afterAnswer(answer, request);
+    await this.remember(outcome, true);
+    return outcome.verdict;
+  }
+
+  private async remember(outcome: ConsentOutcome, tell: boolean): Promise<void> {
+    const what = outcome.remember;
+    if (!what) return;
+    if ('always' in what) return this.set('always', what.always);
+    await this.set(undefined);
+    await writeSetting('mode', what.mode);
+    if (tell)
       void vscode.window.showInformationMessage(
         'Swarm Compute now answers with your local model only. Change it with the mode picker or the swarmCompute.mode setting.',
       );
-      return false;
-    }
-    return answer === 'once';
-  }
-
-  /**
-   * A one-off question that changes no remembered choice (a cloud model's
-   * host): true only for "allow" (once or always, taken as once).
-   */
-  async askOnce(request: ConsentRequest, signal: AbortSignal): Promise<boolean> {
-    const answer = (await this.presenter?.(request, signal)) ?? (await this.askWithNotification(request, signal));
-    return !signal.aborted && (answer === 'once' || answer === 'always');
   }
 
   private async askWithNotification(request: ConsentRequest, signal: AbortSignal): Promise<Answer> {
-    const labels: Record<Exclude<Answer, 'cancel'>, string> = { once: 'Allow once', always: 'Always allow', never: 'Never (local only)' };
+    const labels: Partial<Record<Exclude<Answer, 'cancel'>, string>> = request.remoteHost
+      ? { once: 'Allow once' }
+      : { once: 'Allow once', always: 'Always allow', never: 'Never (local only)' };
+    const title = request.remoteHost ? `Send this prompt to Ollama cloud (${request.remoteHost})?` : 'Send this prompt to the Nostr compute marketplace?';
     const question = vscode.window.showWarningMessage(
-      `Send this prompt to the Nostr compute marketplace? ${request.reason} ${describeSend(request)} It starts: “${request.prompt.slice(0, 160)}${request.prompt.length > 160 ? '…' : ''}”`,
-      labels.once,
-      labels.always,
-      labels.never,
+      `${title} ${request.reason} ${request.remoteHost ? '' : `${describeSend(request)} `}It starts: “${request.prompt.slice(0, 160)}${request.prompt.length > 160 ? '…' : ''}”`,
+      ...Object.values(labels),
     );
     const stopped = new Promise<undefined>((resolve) => signal.addEventListener('abort', () => resolve(undefined), { once: true }));
     const picked = await Promise.race([question, stopped]);
@@ -123,5 +101,5 @@ export function describeSend(r: ConsentRequest): string {
 
 function currentScope(): ConsentScope {
   const s = readSettings();
-  return { maxPriceMsats: s.maxPriceMsats, relays: s.relays, providers: s.providers.map(npubOf), encrypt: s.encrypt };
+  return scopeOf({ maxPriceMsats: s.maxPriceMsats, relays: s.relays, providers: s.providers.map(npubOf), encrypt: s.encrypt });
 }

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { SwarmOutbound } from '../engine/api';
 import { beyondScope, type ConsentScope } from '../ui-model/consent-scope';
 import { describeSend } from './consent';
-import { consentRequest } from './chat-session';
+import { consentRequest } from '../ui-model/consent-policy';
 
 const KEY = 'swarmCompute.lmConsent';
 

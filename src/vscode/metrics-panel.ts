@@ -59,8 +59,8 @@ export class MetricsPanel implements vscode.Disposable {
     session: ChatSession,
   ) {
     this.disposables.push(
-      session.onDidChange((e) => {
-        if (e.type === 'finished' && this.panel) void this.update();
+      session.onDidFinish(() => {
+        if (this.panel) void this.update();
       }),
     );
   }

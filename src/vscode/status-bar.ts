@@ -74,12 +74,10 @@ export class CostStatusBar implements vscode.Disposable {
     this.item.show();
     this.disposables.push(
       this.item,
-      session.onDidChange((e) => {
-        if (e.type === 'finished') {
-          if (e.result.lane !== 'local') this.relaysCheckedAt = 0;
-          this.ollamaCheckedAt = 0;
-          void this.refresh();
-        }
+      session.onDidFinish((e) => {
+        if (e.result.lane !== 'local') this.relaysCheckedAt = 0;
+        this.ollamaCheckedAt = 0;
+        void this.refresh();
       }),
       engines.onDidLoad(() => void this.refresh()),
       sharing.onDidChange(() => void this.refresh()),

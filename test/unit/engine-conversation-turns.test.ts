@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createEngine } from '../../src/engine-bundle';
 import type { RunEvent } from '../../src/fallback/events';
 import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
+import { testSettings } from '../support/engine-settings';
 
 let ollama: OllamaStandin;
 before(async () => {
@@ -19,20 +20,7 @@ after(async () => {
 
 async function engine() {
   return createEngine({
-    settings: {
-      mode: 'local-only',
-      model: 'llama3',
-      ollamaHost: ollama.url,
-      relays: [],
-      maxPriceMsats: 0,
-      localTimeoutSecs: 10,
-      swarmTimeoutSecs: 10,
-      providers: [],
-      encrypt: false,
-      offerWindowSecs: 0,
-      dailyBudgetMsats: null,
-      monthlyBudgetMsats: null,
-    },
+    settings: testSettings({ mode: 'local-only', ollamaHost: ollama.url, maxPriceMsats: 0 }),
     secretKey: new Uint8Array(32),
     nwcUri: null,
     historyFile: join(mkdtempSync(join(tmpdir(), 'sc-engine-conv-')), 'history.sqlite'),

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSecretKey } from 'nostr-tools/pure';
 import { createEngine } from '../../src/engine-bundle';
+import { testSettings } from '../support/engine-settings';
 import type { EngineSettings } from '../../src/engine/api';
 import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
 
@@ -18,20 +19,7 @@ before(async () => {
 after(() => ollama.stop());
 
 async function engine() {
-  const settings: EngineSettings = {
-    mode: 'local-only',
-    model: 'llama3',
-    ollamaHost: ollama.url,
-    relays: [],
-    maxPriceMsats: 1000,
-    localTimeoutSecs: 10,
-    swarmTimeoutSecs: 10,
-    providers: [],
-    encrypt: false,
-    offerWindowSecs: 0,
-    dailyBudgetMsats: null,
-    monthlyBudgetMsats: null,
-  };
+  const settings: EngineSettings = testSettings({ mode: 'local-only', ollamaHost: ollama.url });
   return createEngine({
     settings,
     secretKey: generateSecretKey(),

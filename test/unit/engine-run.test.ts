@@ -11,7 +11,9 @@ import { createEngine } from '../../src/engine-bundle';
 import type { EngineSettings } from '../../src/engine/api';
 import type { RunEvent } from '../../src/fallback/events';
 import { ConfigError } from '../../src/fallback/errors';
+import { refusalWarning } from '../../src/engine/finished-run';
 import { startRelay, type TestRelay } from '../support/relay';
+import { testSettings } from '../support/engine-settings';
 import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
 import { startTestProvider, type TestProvider } from '../support/test-provider';
 
@@ -37,21 +39,7 @@ after(async () => {
 });
 
 function settings(over: Partial<EngineSettings> = {}): EngineSettings {
-  return {
-    mode: 'fallback',
-    model: 'llama3',
-    ollamaHost: ollama.url,
-    relays: [relay.url],
-    maxPriceMsats: 1000,
-    localTimeoutSecs: 10,
-    swarmTimeoutSecs: 10,
-    providers: [],
-    encrypt: false,
-    offerWindowSecs: 0,
-    dailyBudgetMsats: null,
-    monthlyBudgetMsats: null,
-    ...over,
-  };
+  return testSettings({ ollamaHost: ollama.url, relays: [relay.url], ...over });
 }
 
 async function engineWith(over: Partial<EngineSettings> = {}) {
@@ -184,7 +172,9 @@ test('a refused payment: the swarm error kind and the refusal warning are kept o
     assert.ok(refusals.length > 0, JSON.stringify(events));
     const last = refusals.at(-1)!;
     const [row] = await engine.history.list(1);
-    assert.equal(row.paymentWarning, last.type === 'payment' ? last.message : null);
+    // the sentence the answer shows (who asked for how much, and why it was refused), the same live and reopened
+    assert.equal(row.paymentWarning, last.type === 'payment' ? refusalWarning(last) : null);
+    assert.ok(last.type === 'payment' && row.paymentWarning?.endsWith(last.message), String(row.paymentWarning));
     assert.equal(row.swarmErrorKind, result.lane === 'failed' ? result.swarmErrorKind : undefined);
     assert.equal(row.swarmErrorKind, 'price-too-high');
     assert.equal(row.localErrorKind, null);

@@ -2,33 +2,25 @@
 // local-model table (no vscode: pure functions and a timer).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { supersede, superseded, SwarmTooOffer } from '../../src/ui-model/local-waiting';
+import { superseded, SwarmTooOffer } from '../../src/ui-model/local-waiting';
+import { foldRun, startRun } from '../../src/engine/finished-run';
+import { entryOfRun } from '../../src/ui-model/chat-entry';
+import type { RunEvent } from '../../src/fallback/events';
 import { localModelTable } from '../../src/ui-model/local-model-table';
-import type { ChatEntry } from '../../src/ui-model/protocol';
-
-const entry = (over: Partial<ChatEntry> = {}): ChatEntry => ({
-  id: 'x',
-  question: 'q',
-  answer: '',
-  state: 'running',
-  lane: 'local',
-  model: 'llama3',
-  provider: null,
-  costMsats: 0,
-  durationMs: null,
-  status: null,
-  error: null,
-  submittedAt: 0,
-  ...over,
-});
 
 test('a half local answer moves aside, marked, and the entry answers again for the swarm', () => {
-  const e = entry({ answer: 'one two three ' });
-  assert.equal(supersede(e), true);
+  const fallback: RunEvent = { type: 'status', lane: 'swarm', state: 'fallback', message: 'Local inference failed - falling back to marketplace' };
+  const streamed = foldRun(startRun({ id: 'e', question: 'q', model: 'llama3', submittedAt: 0, lane: 'local' }), {
+    type: 'token',
+    lane: 'local',
+    text: 'one two three ',
+  });
+  const e = entryOfRun(foldRun(streamed, fallback));
   assert.equal(e.answer, '');
   assert.deepEqual(e.superseded, { text: 'one two three ', note: 'local stopped after 3 words — asking the swarm' });
   assert.equal(superseded('one two three ', true).note, 'local stopped after 3 words — answered by the swarm');
-  assert.equal(supersede(entry({ answer: '' })), false, 'nothing streamed: nothing to keep');
+  const nothing = foldRun(startRun({ id: 'e', question: 'q', model: 'llama3', submittedAt: 0, lane: 'local' }), fallback);
+  assert.equal(entryOfRun(nothing).superseded, null, 'nothing streamed: nothing to keep');
 });
 
 test('"Ask the swarm too" is offered after the time unless a token came first', async () => {
