@@ -5,7 +5,8 @@
 import type { Event } from 'nostr-tools/pure';
 import { verifyEvent } from '../swarm/nostr-crypto';
 import type { JobRecord } from '../history/types';
-import { DEFAULT_RELAY_TUNING, RelayGroup, type RelayFailure, type RelayGroupTuning } from '../swarm/relay-group';
+import { DEFAULT_RELAY_TUNING, RelayGroup, type RelayGroupTuning } from '../swarm/relay-group';
+import type { RelayFailure } from '../swarm/relay-connection';
 import { KIND_TEXT_GENERATION } from '../swarm/types';
 import type { AuthSigner } from '../swarm/relay-auth';
 import { KIND_HANDLER_INFO } from './announcement';

@@ -10,7 +10,8 @@ import { KIND_FEEDBACK, KIND_TEXT_RESULT, type SwarmDeps, type SwarmLane, type S
 import { Nip44Keys, decryptFromProvider } from './encryption';
 import { buildJobDeletion, buildJobRequest } from './job-request';
 import { JobEventGate } from './event-gate';
-import { DEFAULT_RELAY_TUNING, RelayGroup, type RelayFailure, type RelayGroupTuning } from './relay-group';
+import { DEFAULT_RELAY_TUNING, RelayGroup, type RelayGroupTuning } from './relay-group';
+import type { RelayFailure } from './relay-connection';
 import { SwarmJob } from './swarm-job';
 import { authSigner } from './relay-auth';
 

@@ -63,8 +63,4 @@ export class OfferBook {
   candidates(isAllowed: (offer: Offer) => boolean): Offer[] {
     return this.offers.filter(isAllowed).sort((a, b) => (a.askedMsats ?? Infinity) - (b.askedMsats ?? Infinity) || a.receivedAt - b.receivedAt);
   }
-
-  providers(): Set<string> {
-    return new Set(this.offers.map((o) => o.provider));
-  }
 }

@@ -9,12 +9,14 @@
 // before the wallet is asked: that is what holds across processes. The
 // reservation is released only when the wallet says the payment failed; a
 // payment without a clear answer stays counted as 'unconfirmed'.
-import { createHash } from 'node:crypto';
 import type { PaymentLedger, PaymentSettlement, ReserveResult } from '../history/payment-ledger';
 import { checkInvoice } from './invoice-check';
 import { networkMismatch, walletNetwork } from './invoice-network';
 import { WalletError } from './wallet-error';
-import type { PaidInvoice, Payer, PaymentContext, PaymentOffer, PaymentOutcome, PaymentRefusalReason, PaymentWallet } from './types';
+import { startOfUtcDay, startOfUtcMonth } from './budget-periods';
+import { preimageMatches } from './payment-proof';
+import { cancelled, errText, refused, refusedByLedger } from './payment-refusals';
+import type { PaidInvoice, Payer, PaymentContext, PaymentOffer, PaymentOutcome, PaymentWallet } from './types';
 
 export interface PolicyPayerOptions {
   wallet: PaymentWallet;
@@ -57,16 +59,6 @@ interface Pending {
   paymentHash: string;
   msats: number;
   atMs: number;
-}
-
-export function startOfUtcDay(ms: number): number {
-  const d = new Date(ms);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
-}
-
-export function startOfUtcMonth(ms: number): number {
-  const d = new Date(ms);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
 }
 
 export class PolicyPayer implements Payer {
@@ -264,49 +256,4 @@ export class PolicyPayer implements Payer {
   private inFlight(p: Pending): boolean {
     return !this.records.some((r) => r.paymentHash === p.paymentHash);
   }
-}
-
-/** sha256(preimage) = payment hash: the proof that the invoice was paid. */
-export function preimageMatches(preimage: string, paymentHash: string): boolean {
-  if (!/^[0-9a-fA-F]{64}$/.test(preimage)) return false;
-  return createHash('sha256').update(Buffer.from(preimage, 'hex')).digest('hex') === paymentHash.toLowerCase();
-}
-
-function refusedByLedger(r: Exclude<ReserveResult, { ok: true }>, amount: number, paymentHash: string): PaymentOutcome {
-  switch (r.reason) {
-    case 'daily-budget':
-    case 'monthly-budget': {
-      const period = r.reason === 'daily-budget' ? 'daily' : 'monthly';
-      const when = period === 'daily' ? 'today' : 'this month';
-      return refused(
-        'payment-failed',
-        r.reason,
-        `paying ${amount} msats would pass the ${period} budget of ${r.limitMsats} msats (${r.spentMsats} msats spent or reserved ${when}, UTC): not paid`,
-      );
-    }
-    case 'over-cap':
-      return refused(
-        'price-too-high',
-        'over-cap',
-        `the provider asks ${amount} msats, above the max price of ${r.limitMsats} msats (this job already paid or reserved ${r.spentMsats} msats): not paid`,
-      );
-    case 'already-paid':
-      return refused(
-        'payment-failed',
-        'already-paid',
-        `invoice ${paymentHash.slice(0, 8)}… (${amount} msats) was already handed to the wallet (${r.state}); an invoice is paid once: not paid`,
-      );
-  }
-}
-
-function cancelled(): PaymentOutcome {
-  return refused('payment-failed', 'cancelled', 'the job was cancelled before payment: nothing paid');
-}
-
-function refused(kind: 'price-too-high' | 'payment-failed', reason: PaymentRefusalReason, message: string): PaymentOutcome {
-  return { ok: false, kind, reason, message };
-}
-
-function errText(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').trim().slice(0, 240);
 }

@@ -6,7 +6,7 @@
 // unconfirmed, and counted.
 import type { LedgerPayment, PaymentLedger } from '../history/payment-ledger';
 import { decodeInvoice } from './invoice-check';
-import type { NwcTransaction } from './nwc-client';
+import type { NwcTransaction } from './nwc-results';
 import { WalletError } from './wallet-error';
 
 export interface LookupWallet {

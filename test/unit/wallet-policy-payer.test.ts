@@ -4,7 +4,8 @@ import { startRelay, type TestRelay } from '../support/relay';
 import { startNwcWallet, type NwcTestWallet } from '../support/nwc-wallet';
 import { makeInvoice, type TestInvoice } from '../support/invoices';
 import { NwcClient } from '../../src/wallet/nwc-client';
-import { PolicyPayer, startOfUtcDay, startOfUtcMonth, type PolicyPayerOptions } from '../../src/wallet/policy-payer';
+import { PolicyPayer, type PolicyPayerOptions } from '../../src/wallet/policy-payer';
+import { startOfUtcDay, startOfUtcMonth } from '../../src/wallet/budget-periods';
 import type { PaymentOffer, PaymentOutcome } from '../../src/wallet/types';
 
 // One relay and one NIP-47 wallet for the file; each test counts what it adds.
