@@ -11,6 +11,7 @@ import type { Payer } from '../wallet/types';
 import { EventChannel } from './event-channel';
 import { fallbackConfigFor, validateSettings } from './settings';
 import { lastLoadMs, localRecordFields } from './local-record';
+import { pendingRecord } from './pending-record';
 import {
   DEFAULT_CONTEXT_TOKENS,
   fitConversation,
@@ -293,36 +294,4 @@ function recordPatch(
 function messagesBeforePrompt(messages: readonly import('./api').ChatMessage[], prompt: string): readonly import('./api').ChatMessage[] {
   const last = messages.at(-1);
   return last && last.role === 'user' && last.content === prompt ? messages.slice(0, -1) : messages;
-}
-
-/** A row as it is before anything ran: the one shape every run (and every unstarted one) begins from. */
-function pendingRecord(id: string, model: string, prompt: string, submittedAt: number): NewJobRecord {
-  return {
-    id,
-    jobId: id,
-    state: 'pending',
-    lane: null,
-    model,
-    prompt,
-    response: null,
-    error: null,
-    localAttempted: false,
-    localOutcome: null,
-    localError: null,
-    swarmStart: null,
-    swarmOutcome: null,
-    swarmError: null,
-    provider: null,
-    costMsats: 0,
-    feesMsats: 0,
-    paymentBolt11: null,
-    paymentPreimage: null,
-    ttftMs: null,
-    durationMs: null,
-    submittedAt,
-    completedAt: null,
-    localErrorKind: null,
-    swarmErrorKind: null,
-    paymentWarning: null,
-  };
 }

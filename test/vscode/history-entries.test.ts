@@ -1,35 +1,19 @@
 import * as assert from 'node:assert';
 import { entryFromRecord } from '../../src/vscode/chat-session';
 import { explainPrompt } from '../../src/vscode/explain';
+import { pendingRecord } from '../../src/engine/pending-record';
 import type { JobRecord } from '../../src/history/types';
 
 const row = (over: Partial<JobRecord>): JobRecord => ({
-  id: 'r1',
-  jobId: 'r1',
+  ...pendingRecord('r1', 'llama3.2', 'hello', 1),
   state: 'failed',
   lane: 'failed',
-  model: 'llama3.2',
-  prompt: 'hello',
-  response: null,
   error: 'failed',
   localAttempted: true,
   localOutcome: 'failure',
   localError: 'Ollama is not running',
-  swarmStart: null,
-  swarmOutcome: null,
-  swarmError: null,
-  provider: null,
-  costMsats: 0,
-  feesMsats: 0,
-  paymentBolt11: null,
-  paymentPreimage: null,
-  ttftMs: null,
   durationMs: 12,
-  submittedAt: 1,
   completedAt: 2,
-  localErrorKind: null,
-  swarmErrorKind: null,
-  paymentWarning: null,
   conversationId: over.id ?? 'r1',
   turn: 1,
   question: over.prompt ?? 'hello',
