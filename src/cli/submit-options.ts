@@ -95,7 +95,7 @@ export function parseSubmitOptions(argv: string[], env: NodeJS.ProcessEnv): Subm
   const localOnly = a.booleans.has('local-only');
   const noFallback = a.booleans.has('no-fallback');
   if (localOnly && localFirst) throw new UsageError('--local-only and --local-first cannot be combined: choose one');
-  // --no-fallback means "local once, nothing else" (FallbackConfig.enabled=false).
+  // --no-fallback means "local once, nothing else" (mode 'local-no-fallback').
   const mode: Mode = localOnly ? 'local-only' : noFallback ? 'local-no-fallback' : localFirst ? 'fallback' : 'swarm-only';
 
   const model = str('model') ?? DEFAULT_MODEL;

@@ -144,7 +144,7 @@ export class EngineCore implements Engine {
     const base: NewJobRecord = {
       ...pendingRecord(id, settings.model, request.prompt, submittedAt),
       question: request.question ?? request.prompt,
-      localAttempted: !config.forceSwarm,
+      localAttempted: config.mode !== 'swarm-only',
       conversationId,
       turn: earlier.turn,
       source: request.source ?? null,
@@ -170,7 +170,7 @@ export class EngineCore implements Engine {
         // The row carries the NIP-90 id from the moment a relay holds the job,
         // so a crash afterwards still leaves a findable trace.
         pendingWrite = pendingWrite
-          .then(() => history.update(id, { jobId: event.jobId, state: 'processing', swarmStart: config.forceSwarm ? 'direct' : 'fallback' }))
+          .then(() => history.update(id, { jobId: event.jobId, state: 'processing', swarmStart: config.mode === 'swarm-only' ? 'direct' : 'fallback' }))
           .catch((e) => log.warn(`history: could not record job id: ${(e as Error).message}`));
       }
       channel.push(event);
