@@ -39,6 +39,15 @@ export interface ServedJobInit {
 
 type StopReason = 'shutdown' | 'customer';
 
+/** What the customer is told when the provider shuts down before the job ended, by how far it got. */
+const SHUTDOWN_REASONS: Record<ServedJobPhase, string> = {
+  checking: 'the provider shut down before starting the job',
+  payment: 'the provider shut down; do not pay its invoice',
+  queued: 'the provider shut down before starting the job',
+  running: 'the provider shut down before the answer was complete',
+  done: 'the provider shut down before starting the job',
+};
+
 /** What a customer is told when generation fails: no host names or paths of ours. */
 function customerReason(error: LocalError, model: string): string {
   switch (error.kind) {
@@ -259,13 +268,7 @@ export class ServedJob {
       this.init.onState('cancelled', 'the customer withdrew the job');
       return;
     }
-    const reason =
-      this.phase === 'running'
-        ? 'the provider shut down before the answer was complete'
-        : this.phase === 'payment'
-          ? 'the provider shut down; do not pay its invoice'
-          : 'the provider shut down before starting the job';
-    await this.fail(reason);
+    await this.fail(SHUTDOWN_REASONS[this.phase]);
   }
 
   private async fail(reason: string, revealsInput = false): Promise<void> {
