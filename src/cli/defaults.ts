@@ -37,3 +37,8 @@ export function normalizeOllamaHost(raw: string): string {
   if (!url.port && url.protocol === 'http:' && !raw.includes(':80')) url.port = '11434';
   return url.toString().replace(/\/$/, '');
 }
+
+/** The history database in a data dir (CLI.md: --data-dir). */
+export function historyPath(dataDir: string): string {
+  return join(dataDir, 'history.sqlite');
+}

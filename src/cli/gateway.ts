@@ -1,12 +1,10 @@
 // `swarm-compute gateway` (CLI.md): Ollama's and OpenAI's APIs on a local
 // port, every request run as a `submit --local-first` would be. It has no one
 // to ask for consent, so nothing goes to the swarm without --allow-swarm.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { isIP } from 'node:net';
 import type { Engine, EngineOptions, Mode } from '../engine/api';
 import { UsageError, wholeNumber, type FlagSpec } from './args';
-import { loadOrCreateIdentity } from './identity';
+import { cliEngineOptions } from './engine-options';
 import type { CliIo } from './io';
 import { parseSubmitOptions, SUBMIT_FLAGS, type SubmitOptions } from './submit-options';
 import { DEFAULT_GATEWAY_PORT } from '../gateway/gateway-server';
@@ -110,17 +108,9 @@ type CreateEngine = (options: EngineOptions) => Promise<Engine>;
 export async function runGateway(opts: GatewayCliOptions, io: CliIo, createEngine: CreateEngine): Promise<number> {
   const { startGateway } = await import('../gateway/gateway-server');
   const s = opts.submit;
-  mkdirSync(s.dataDir, { recursive: true, mode: 0o700 });
   // without the swarm there is no relay to sign for: no identity is made
   const usesSwarm = s.settings.mode === 'fallback';
-  const secretKey = usesSwarm ? loadOrCreateIdentity(s.dataDir, io.env) : new Uint8Array(32);
-  const engine = await createEngine({
-    settings: s.settings,
-    secretKey,
-    nwcUri: s.nwcUri,
-    historyFile: join(s.dataDir, 'history.sqlite'),
-    log: { info: () => {}, warn: (m) => io.stderr(`warning: ${m}\n`), error: (m) => io.stderr(`error: ${m}\n`) },
-  });
+  const engine = await createEngine(cliEngineOptions(s, io, usesSwarm));
   let stopRequested!: () => void;
   const stop = new Promise<void>((resolve) => (stopRequested = resolve));
   const stopSignals = io.onSignal(() => stopRequested());

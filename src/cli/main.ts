@@ -1,6 +1,5 @@
-import { join } from 'node:path';
 import { parseArgs, UsageError, wholeNumber } from './args';
-import { defaultDataDir } from './defaults';
+import { defaultDataDir, historyPath } from './defaults';
 import { processIo, type CliIo } from './io';
 import { parseSubmitOptions } from './submit-options';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runSubmit } from './submit';
@@ -9,7 +8,7 @@ import { ConfigError } from '../fallback/errors';
 
 async function openStore(dataDir: string, io: CliIo) {
   const { openHistory } = await import('../history/sqlite-history');
-  return openHistory(join(dataDir, 'history.sqlite'), { onWarning: (m: string) => io.stderr(`warning: ${m}\n`) });
+  return openHistory(historyPath(dataDir), { onWarning: (m: string) => io.stderr(`warning: ${m}\n`) });
 }
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
@@ -74,7 +73,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           // a conversation's turns oldest first (CLI.md "Conversations"); else the newest runs
           const rows = conversation !== undefined ? await store.conversation(conversation.trim()) : await store.list(limit);
           if (conversation !== undefined && rows.length === 0) {
-            throw new UsageError(`--conversation "${conversation}" is not a conversation in ${join(dataDir, 'history.sqlite')}`);
+            throw new UsageError(`--conversation "${conversation}" is not a conversation in ${historyPath(dataDir)}`);
           }
           if (a.booleans.has('json')) io.stdout(`${JSON.stringify(rows.map(toHistoryJson))}\n`);
           else if (rows.length === 0) io.stdout('No jobs yet.\n');

@@ -4,7 +4,6 @@
 // to every local user in the process list, so it earns a warning.
 import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from './args';
-import { nwcUri } from './submit-options';
 
 export interface NwcSource {
   uri: string | null;
@@ -56,4 +55,22 @@ function readNwcFile(path: string): string {
     .find((l) => l !== '' && !l.startsWith('#'));
   if (!line) throw new UsageError(`--nwc-file ${path} holds no nostr+walletconnect:// URI`);
   return nwcUri(`--nwc-file ${path}`, line);
+}
+
+export function nwcUri(label: string, raw: string): string {
+  const value = raw.trim();
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {
+    url = null;
+  }
+  if (!url || !/^nostr\+walletconnect:$/i.test(url.protocol)) {
+    throw new UsageError(`${label} must be a nostr+walletconnect://<wallet pubkey>?relay=…&secret=… URI`);
+  }
+  const pubkey = url.host || url.pathname.replace(/^\/+/, '');
+  if (!/^[0-9a-f]{64}$/i.test(pubkey)) throw new UsageError(`${label}: the wallet public key after nostr+walletconnect:// must be 64 hex characters`);
+  if (!url.searchParams.get('relay')) throw new UsageError(`${label} has no relay= parameter`);
+  if (!/^[0-9a-f]{64}$/i.test(url.searchParams.get('secret') ?? '')) throw new UsageError(`${label} needs a secret= parameter of 64 hex characters`);
+  return value;
 }

@@ -1,11 +1,10 @@
 // `swarm-compute providers`: kind-5050 providers found through NIP-89, with
 // what this machine's history knows of each (CLI.md).
-import { join } from 'node:path';
 import * as nip19 from 'nostr-tools/nip19';
 import { parseArgs, seconds, type FlagSpec } from './args';
-import { defaultDataDir } from './defaults';
+import { defaultDataDir, historyPath } from './defaults';
 import type { CliIo } from './io';
-import { relaysFrom } from './serve';
+import { relaysFrom } from './common-flags';
 import type { ProviderJson } from '../provider/provider-directory';
 
 export const PROVIDERS_FLAGS: Record<string, FlagSpec> = {
@@ -71,7 +70,7 @@ export async function runProviders(opts: ProvidersOptions, io: CliIo): Promise<n
     return 1;
   }
   for (const f of found.failed) io.stderr(`warning: relay ${f.url} could not be reached (${f.reason})\n`);
-  const history = await openHistory(join(opts.dataDir, 'history.sqlite'), { onWarning: (m) => io.stderr(`warning: ${m}\n`) });
+  const history = await openHistory(historyPath(opts.dataDir), { onWarning: (m) => io.stderr(`warning: ${m}\n`) });
   let records;
   try {
     records = trackRecords(await history.exportAll());

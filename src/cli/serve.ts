@@ -1,24 +1,19 @@
 // `swarm-compute serve`: provider mode from the command line (CLI.md). The
 // work is the ModelProvider's (src/provider); this file turns flags into its
 // settings, prints what happens, and stops it on SIGINT/SIGTERM.
-import { join } from 'node:path';
 import * as nip19 from 'nostr-tools/nip19';
-import { parseArgs, seconds, UsageError, wholeNumber, type FlagSpec, type ParsedArgs } from './args';
-import { DEFAULT_OLLAMA_HOST, PUBLIC_RELAYS, defaultDataDir, normalizeOllamaHost } from './defaults';
+import { parseArgs, seconds, UsageError, wholeNumber, type FlagSpec } from './args';
+import { CONNECTION_FLAGS, dataDirFrom, ollamaHostFrom, relaysFrom } from './common-flags';
+import { historyPath } from './defaults';
 import { loadOrCreateIdentity } from './identity';
 import type { CliIo } from './io';
-import { relayUrl } from './submit-options';
 import { nwcFrom } from './nwc-source';
 import type { ProviderSettings, ProviderTuning } from '../provider/types';
 
 export const SERVE_FLAGS: Record<string, FlagSpec> = {
   model: { type: 'list' },
   'price-msats': { type: 'string' },
-  relay: { type: 'list' },
-  'ollama-host': { type: 'string' },
-  nwc: { type: 'string' },
-  'nwc-file': { type: 'string' },
-  'data-dir': { type: 'string' },
+  ...CONNECTION_FLAGS,
   'max-concurrent': { type: 'string' },
   'max-queued': { type: 'string' },
   'max-prompt-chars': { type: 'string' },
@@ -26,7 +21,6 @@ export const SERVE_FLAGS: Record<string, FlagSpec> = {
   'job-timeout-secs': { type: 'string' },
   name: { type: 'string' },
   about: { type: 'string' },
-  help: { type: 'boolean' },
 };
 
 export interface ServeOptions {
@@ -39,33 +33,6 @@ export interface ServeOptions {
 }
 
 export const DEFAULT_MAX_PROMPT_CHARS = 32_000;
-
-/** --relay flags, else SWARM_COMPUTE_RELAYS, else the public relays (as for submit). */
-export function relaysFrom(a: ParsedArgs, env: NodeJS.ProcessEnv): string[] {
-  let relays: string[];
-  const flags = a.lists.get('relay');
-  if (flags) relays = flags.map((r) => relayUrl('--relay', r));
-  else if (env.SWARM_COMPUTE_RELAYS && env.SWARM_COMPUTE_RELAYS.trim()) {
-    relays = env.SWARM_COMPUTE_RELAYS.split(',')
-      .map((r) => r.trim())
-      .filter(Boolean)
-      .map((r) => relayUrl('SWARM_COMPUTE_RELAYS', r));
-  } else relays = PUBLIC_RELAYS;
-  return [...new Set(relays)];
-}
-
-function ollamaHostFrom(a: ParsedArgs, env: NodeJS.ProcessEnv): string {
-  const raw = a.strings.get('ollama-host') ?? env.OLLAMA_HOST ?? DEFAULT_OLLAMA_HOST;
-  const label = a.strings.has('ollama-host') ? '--ollama-host' : env.OLLAMA_HOST ? 'OLLAMA_HOST' : 'ollama host';
-  try {
-    const host = normalizeOllamaHost(raw);
-    const proto = new URL(host).protocol;
-    if (proto === 'http:' || proto === 'https:') return host;
-  } catch {
-    // reported below
-  }
-  throw new UsageError(`${label} must be an http:// or https:// URL (or host:port), got "${raw}"`);
-}
 
 export function parseServeOptions(argv: string[], env: NodeJS.ProcessEnv): ServeOptions {
   const a = parseArgs(argv, SERVE_FLAGS, 'serve');
@@ -88,8 +55,7 @@ export function parseServeOptions(argv: string[], env: NodeJS.ProcessEnv): Serve
   if (priceMsats > 0 && !nwc) {
     throw new UsageError(`--price-msats ${priceMsats} needs a wallet to make invoices: give --nwc or set SWARM_COMPUTE_NWC (or --nwc-file PATH)`);
   }
-  const dataDir = str('data-dir') ?? defaultDataDir(env);
-  if (!dataDir.trim()) throw new UsageError('--data-dir must not be empty');
+  const dataDir = dataDirFrom(a, env);
   const name = (str('name') ?? 'swarm-compute provider').trim();
   if (!name) throw new UsageError('--name must not be empty');
   const about =
@@ -145,7 +111,7 @@ export async function runServe(opts: ServeOptions, io: CliIo, tuning: Partial<Pr
       wallet = client;
     }
     const { openHistory } = await import('../history/sqlite-history');
-    const history = await openHistory(join(opts.dataDir, 'history.sqlite'), { onWarning: (m) => io.stderr(`warning: ${m}\n`) });
+    const history = await openHistory(historyPath(opts.dataDir), { onWarning: (m) => io.stderr(`warning: ${m}\n`) });
     closers.push(() => history.close());
 
     const { ModelProvider } = await import('../provider/model-provider');

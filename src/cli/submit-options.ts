@@ -10,15 +10,13 @@ import {
   DEFAULT_OFFER_WINDOW_SECS,
   DEFAULT_SWARM_TIMEOUT_SECS,
   DEFAULT_MODEL,
-  DEFAULT_OLLAMA_HOST,
   JOB_TYPES,
-  PUBLIC_RELAYS,
-  defaultDataDir,
-  normalizeOllamaHost,
 } from './defaults';
+import { CONNECTION_FLAGS, dataDirFrom, ollamaHostFrom, relaysFrom } from './common-flags';
 import { nwcFrom } from './nwc-source';
 
 export const SUBMIT_FLAGS: Record<string, FlagSpec> = {
+  ...CONNECTION_FLAGS,
   prompt: { type: 'string' },
   'job-type': { type: 'string' },
   model: { type: 'string' },
@@ -31,13 +29,8 @@ export const SUBMIT_FLAGS: Record<string, FlagSpec> = {
   'hedge-after-secs': { type: 'string' },
   'allow-ollama-cloud': { type: 'boolean' },
   'swarm-timeout-secs': { type: 'string' },
-  relay: { type: 'list' },
   provider: { type: 'list' },
   encrypt: { type: 'boolean' },
-  'ollama-host': { type: 'string' },
-  nwc: { type: 'string' },
-  'nwc-file': { type: 'string' },
-  'data-dir': { type: 'string' },
   stream: { type: 'boolean' },
   json: { type: 'boolean' },
   'offer-window-secs': { type: 'string' },
@@ -47,7 +40,6 @@ export const SUBMIT_FLAGS: Record<string, FlagSpec> = {
   conversation: { type: 'string' },
   continue: { type: 'boolean' },
   'keep-days': { type: 'string' },
-  help: { type: 'boolean' },
 };
 
 export interface SubmitOptions {
@@ -69,17 +61,6 @@ export interface SubmitOptions {
   keepDays: number | null;
 }
 
-export function relayUrl(label: string, raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    throw new UsageError(`${label} must be a ws:// or wss:// URL, got "${raw}"`);
-  }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new UsageError(`${label} must be a ws:// or wss:// URL, got "${raw}"`);
-  return raw.trim();
-}
-
 export function providerPubkey(raw: string): string {
   const value = raw.trim();
   if (/^[0-9a-fA-F]{64}$/.test(value)) return value.toLowerCase();
@@ -92,24 +73,6 @@ export function providerPubkey(raw: string): string {
     }
   }
   throw new UsageError(`--provider must be a 64-hex public key or an npub1… key, got "${raw}"`);
-}
-
-export function nwcUri(label: string, raw: string): string {
-  const value = raw.trim();
-  let url: URL | null = null;
-  try {
-    url = new URL(value);
-  } catch {
-    url = null;
-  }
-  if (!url || !/^nostr\+walletconnect:$/i.test(url.protocol)) {
-    throw new UsageError(`${label} must be a nostr+walletconnect://<wallet pubkey>?relay=…&secret=… URI`);
-  }
-  const pubkey = url.host || url.pathname.replace(/^\/+/, '');
-  if (!/^[0-9a-f]{64}$/i.test(pubkey)) throw new UsageError(`${label}: the wallet public key after nostr+walletconnect:// must be 64 hex characters`);
-  if (!url.searchParams.get('relay')) throw new UsageError(`${label} has no relay= parameter`);
-  if (!/^[0-9a-f]{64}$/i.test(url.searchParams.get('secret') ?? '')) throw new UsageError(`${label} needs a secret= parameter of 64 hex characters`);
-  return value;
 }
 
 function envNumber(env: NodeJS.ProcessEnv, name: string): number | null {
@@ -132,7 +95,7 @@ export function parseSubmitOptions(argv: string[], env: NodeJS.ProcessEnv): Subm
   const localOnly = a.booleans.has('local-only');
   const noFallback = a.booleans.has('no-fallback');
   if (localOnly && localFirst) throw new UsageError('--local-only and --local-first cannot be combined: choose one');
-  // --no-fallback means "local once, nothing else" (FallbackConfig.enabled=false).
+  // --no-fallback means "local once, nothing else" (mode 'local-no-fallback').
   const mode: Mode = localOnly ? 'local-only' : noFallback ? 'local-no-fallback' : localFirst ? 'fallback' : 'swarm-only';
 
   const model = str('model') ?? DEFAULT_MODEL;
@@ -158,16 +121,7 @@ export function parseSubmitOptions(argv: string[], env: NodeJS.ProcessEnv): Subm
   const maxResponseBytes =
     str('max-response-bytes') !== undefined ? wholeNumber('--max-response-bytes', str('max-response-bytes')!, 1) : DEFAULT_MAX_RESPONSE_BYTES;
 
-  let relays: string[];
-  const relayFlags = a.lists.get('relay');
-  if (relayFlags) relays = relayFlags.map((r) => relayUrl('--relay', r));
-  else if (env.SWARM_COMPUTE_RELAYS && env.SWARM_COMPUTE_RELAYS.trim()) {
-    relays = env.SWARM_COMPUTE_RELAYS.split(',')
-      .map((r) => r.trim())
-      .filter(Boolean)
-      .map((r) => relayUrl('SWARM_COMPUTE_RELAYS', r));
-  } else relays = PUBLIC_RELAYS;
-  relays = [...new Set(relays)];
+  const relays = relaysFrom(a, env);
 
   const providers = [...new Set((a.lists.get('provider') ?? []).map(providerPubkey))];
   const encrypt = a.booleans.has('encrypt');
@@ -175,21 +129,11 @@ export function parseSubmitOptions(argv: string[], env: NodeJS.ProcessEnv): Subm
     throw new UsageError(`--encrypt needs exactly one --provider (the job is encrypted to it), got ${providers.length}`);
   }
 
-  let ollamaHost: string;
-  const hostRaw = str('ollama-host') ?? env.OLLAMA_HOST ?? DEFAULT_OLLAMA_HOST;
-  const hostLabel = str('ollama-host') !== undefined ? '--ollama-host' : env.OLLAMA_HOST ? 'OLLAMA_HOST' : 'ollama host';
-  try {
-    ollamaHost = normalizeOllamaHost(hostRaw);
-    const proto = new URL(ollamaHost).protocol;
-    if (proto !== 'http:' && proto !== 'https:') throw new Error();
-  } catch {
-    throw new UsageError(`${hostLabel} must be an http:// or https:// URL (or host:port), got "${hostRaw}"`);
-  }
+  const ollamaHost = ollamaHostFrom(a, env);
 
   const { uri: nwc, warnings } = nwcFrom(str, env);
 
-  const dataDir = str('data-dir') ?? defaultDataDir(env);
-  if (!dataDir.trim()) throw new UsageError('--data-dir must not be empty');
+  const dataDir = dataDirFrom(a, env);
 
   const conversationId = str('conversation') ?? null;
   const continueNewest = a.booleans.has('continue');

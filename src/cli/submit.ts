@@ -1,9 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Engine } from '../engine/api';
 import type { FallbackResult } from '../fallback/result';
 import { UsageError } from './args';
-import { loadOrCreateIdentity } from './identity';
+import { historyPath } from './defaults';
+import { cliEngineOptions } from './engine-options';
 import { humanSummary, submitJson, type SubmitFacts } from './output';
 import type { SubmitOptions } from './submit-options';
 import type { CliIo } from './io';
@@ -40,25 +39,14 @@ async function submitWith(opts: SubmitOptions, io: CliIo, createEngine: CreateEn
     if (!prompt.trim()) throw new UsageError('--prompt - read an empty prompt from standard input');
   }
   for (const w of opts.warnings ?? []) io.stderr(`warning: ${w}\n`);
-  // The data dir holds prompts and keys: private from the start, whichever command creates it.
-  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
-  const usesSwarm = opts.settings.mode === 'fallback' || opts.settings.mode === 'swarm-only';
   // local-only never needs (or creates) a Nostr identity: it opens no relay connection.
-  const secretKey = usesSwarm ? loadOrCreateIdentity(opts.dataDir, io.env) : new Uint8Array(32);
-
-  const engine = await createEngine({
-    settings: opts.settings,
-    secretKey,
-    nwcUri: opts.nwcUri,
-    historyFile: join(opts.dataDir, 'history.sqlite'),
-    log: { info: () => {}, warn: (m) => io.stderr(`warning: ${m}\n`), error: (m) => io.stderr(`error: ${m}\n`) },
-    payTimeoutMs: payTimeoutFromEnv(io.env),
-  });
+  const usesSwarm = opts.settings.mode === 'fallback' || opts.settings.mode === 'swarm-only';
+  const engine = await createEngine({ ...cliEngineOptions(opts, io, usesSwarm), payTimeoutMs: payTimeoutFromEnv(io.env) });
 
   try {
     const cutoff = opts.keepDays !== null ? retentionCutoff(opts.keepDays) : null;
     if (cutoff !== null) await engine.history.blankTextBefore(cutoff);
-    const conversationId = await conversationToContinue(opts, engine, join(opts.dataDir, 'history.sqlite'));
+    const conversationId = await conversationToContinue(opts, engine, historyPath(opts.dataDir));
     const handle = engine.run({ prompt, ...(conversationId ? { conversationId } : {}) }, controller.signal);
     const progress = (line: string) => (opts.json ? io.stderr(line) : io.stdout(line));
     let streamedAny = false;
@@ -144,15 +132,8 @@ async function conversationToContinue(opts: SubmitOptions, engine: Engine, histo
 }
 
 async function recordCancelledRead(opts: SubmitOptions, io: CliIo, createEngine: CreateEngine): Promise<number> {
-  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
-  const engine = await createEngine({
-    settings: opts.settings,
-    // nothing will be sent: no identity is needed (or created)
-    secretKey: new Uint8Array(32),
-    nwcUri: null,
-    historyFile: join(opts.dataDir, 'history.sqlite'),
-    log: { info: () => {}, warn: (m) => io.stderr(`warning: ${m}\n`), error: (m) => io.stderr(`error: ${m}\n`) },
-  });
+  // nothing will be sent: no identity is needed (or created), no wallet
+  const engine = await createEngine(cliEngineOptions({ ...opts, nwcUri: null }, io, false));
   try {
     await engine.recordUnstarted('cancelled while the prompt was read from standard input');
   } finally {

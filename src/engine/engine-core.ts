@@ -13,6 +13,7 @@ import { fallbackConfigFor, validateSettings } from './settings';
 import { lastLoadMs } from './local-record';
 import { summarizeRun, type RunSummary } from './finished-run';
 import { recordPatch, totalsOf } from './row-patch';
+import { pendingRecord } from './pending-record';
 import {
   DEFAULT_CONTEXT_TOKENS,
   fitConversation,
@@ -144,7 +145,7 @@ export class EngineCore implements Engine {
     const base: NewJobRecord = {
       ...pendingRecord(id, settings.model, request.prompt, submittedAt),
       question: request.question ?? request.prompt,
-      localAttempted: !config.forceSwarm,
+      localAttempted: config.mode !== 'swarm-only',
       conversationId,
       turn: earlier.turn,
       source: request.source ?? null,
@@ -159,7 +160,7 @@ export class EngineCore implements Engine {
     const confirmSwarm = async (outbound: SwarmOutbound, sig: AbortSignal) => {
       await inserted;
       const answer = request.confirmSwarm ? await request.confirmSwarm(outbound, sig) : true;
-      if (answer === 'local') localInstead = config.forceSwarm;
+      if (answer === 'local') localInstead = config.mode === 'swarm-only';
       return answer === true;
     };
 
@@ -172,7 +173,7 @@ export class EngineCore implements Engine {
         // The row carries the NIP-90 id from the moment a relay holds the job,
         // so a crash afterwards still leaves a findable trace.
         pendingWrite = pendingWrite
-          .then(() => history.update(id, { jobId: event.jobId, state: 'processing', swarmStart: config.forceSwarm ? 'direct' : 'fallback' }))
+          .then(() => history.update(id, { jobId: event.jobId, state: 'processing', swarmStart: config.mode === 'swarm-only' ? 'direct' : 'fallback' }))
           .catch((e) => log.warn(`history: could not record job id: ${(e as Error).message}`));
       }
       events.push(event);
@@ -227,7 +228,13 @@ export class EngineCore implements Engine {
     closePayer();
     await pendingWrite;
     const completedAt = Date.now();
-    const start = { id, question: base.question ?? request.prompt, model: settings.model, submittedAt, lane: config.forceSwarm ? 'swarm' : 'local' } as const;
+    const start = {
+      id,
+      question: base.question ?? request.prompt,
+      model: settings.model,
+      submittedAt,
+      lane: config.mode === 'swarm-only' ? 'swarm' : 'local',
+    } as const;
     const run = summarizeRun(start, events, totalsOf(trace, completedAt - submittedAt - trace.consentMs));
     await history.update(id, recordPatch(trace, run, completedAt));
     return { result: trace.result, run };
@@ -262,36 +269,4 @@ export class EngineCore implements Engine {
 function messagesBeforePrompt(messages: readonly import('./api').ChatMessage[], prompt: string): readonly import('./api').ChatMessage[] {
   const last = messages.at(-1);
   return last && last.role === 'user' && last.content === prompt ? messages.slice(0, -1) : messages;
-}
-
-/** A row as it is before anything ran: the one shape every run (and every unstarted one) begins from. */
-function pendingRecord(id: string, model: string, prompt: string, submittedAt: number): NewJobRecord {
-  return {
-    id,
-    jobId: id,
-    state: 'pending',
-    lane: null,
-    model,
-    prompt,
-    response: null,
-    error: null,
-    localAttempted: false,
-    localOutcome: null,
-    localError: null,
-    swarmStart: null,
-    swarmOutcome: null,
-    swarmError: null,
-    provider: null,
-    costMsats: 0,
-    feesMsats: 0,
-    paymentBolt11: null,
-    paymentPreimage: null,
-    ttftMs: null,
-    durationMs: null,
-    submittedAt,
-    completedAt: null,
-    localErrorKind: null,
-    swarmErrorKind: null,
-    paymentWarning: null,
-  };
 }

@@ -7,11 +7,9 @@ import { MODES } from '../settings-schema';
 
 export function fallbackConfigFor(settings: EngineSettings, mode: Mode = settings.mode): FallbackConfig {
   return {
-    enabled: mode !== 'local-no-fallback',
+    mode,
     maxPriceMsats: settings.maxPriceMsats,
     localTimeoutSecs: settings.localTimeoutSecs,
-    forceLocal: mode === 'local-only',
-    forceSwarm: mode === 'swarm-only',
     localStallSecs: settings.localStallSecs ?? DEFAULT_LOCAL_STALL_SECS,
     // hedging only means something when local may fall back to the swarm
     hedgeAfterSecs: mode === 'fallback' ? (settings.hedgeAfterSecs ?? 0) : 0,

@@ -1,21 +1,22 @@
 import { ConfigError } from './errors';
-import { SETTINGS } from '../settings-schema';
+import type { Mode } from '../engine/api';
+import { MODES, SETTINGS } from '../settings-schema';
 
 /**
- * The seed's FallbackConfig. Precedence, checked in this order:
- *  1. forceLocal && forceSwarm → ConfigError (no silent pick).
- *  2. forceLocal  → local only; the swarm is never contacted (no relay connection).
- *  3. forceSwarm  → swarm only; no local attempt (wins over enabled=false).
- *  4. enabled=false → local once; no swarm even when local fails.
- *  5. otherwise   → local first, swarm when local fails at any point before its `done` chunk.
+ * What one run may do. The mode is the plan, one case each (the manager
+ * follows it as it is; nothing turns it into flags and back):
+ *  - 'fallback'          → local first; the swarm when local fails at any point
+ *                          before its `done` chunk (or, with hedgeAfterSecs,
+ *                          also while local has sent no token).
+ *  - 'local-only'        → local only; the swarm is never contacted (no relay connection).
+ *  - 'swarm-only'        → the swarm only; no local attempt.
+ *  - 'local-no-fallback' → local once; no swarm even when local fails.
  */
 export interface FallbackConfig {
-  enabled: boolean;
+  mode: Mode;
   maxPriceMsats: number;
   /** deadline for the local model's FIRST token */
   localTimeoutSecs: number;
-  forceLocal: boolean;
-  forceSwarm: boolean;
   /** once local tokens flow, how long the stream may go silent (default 30) */
   localStallSecs?: number;
   /** fallback mode: this long without a local token starts the swarm job too (0/absent = off) */
@@ -26,24 +27,19 @@ export interface FallbackConfig {
 
 export const DEFAULT_LOCAL_STALL_SECS = SETTINGS.localStallSecs.default;
 
-/** The seed's defaults, taken from the one settings schema. */
+/** The defaults, taken from the one settings schema. */
 export const DEFAULT_FALLBACK_CONFIG: FallbackConfig = {
-  enabled: true,
+  mode: SETTINGS.mode.default,
   maxPriceMsats: SETTINGS.maxPriceMsats.default,
   localTimeoutSecs: SETTINGS.localTimeoutSecs.default,
-  forceLocal: false,
-  forceSwarm: false,
   localStallSecs: DEFAULT_LOCAL_STALL_SECS,
   hedgeAfterSecs: SETTINGS.hedgeAfterSecs.default,
   allowOllamaCloud: SETTINGS.allowOllamaCloud.default,
 };
 
-export type Plan = 'local-only' | 'swarm-only' | 'local-no-fallback' | 'local-then-swarm';
-
-export function planFor(config: FallbackConfig): Plan {
-  if (config.forceLocal && config.forceSwarm) {
-    throw new ConfigError('forceLocal and forceSwarm are both set: choose local only or swarm only, not both');
-  }
+/** Throws ConfigError for a config no run can follow, before anything runs. */
+export function checkFallbackConfig(config: FallbackConfig): void {
+  if (!MODES.includes(config.mode)) throw new ConfigError(`mode must be one of ${MODES.join(', ')}, got "${config.mode}"`);
   if (!Number.isSafeInteger(config.maxPriceMsats) || config.maxPriceMsats < 0) {
     throw new ConfigError(`maxPriceMsats must be a whole number ≥ 0, got ${config.maxPriceMsats}`);
   }
@@ -56,8 +52,4 @@ export function planFor(config: FallbackConfig): Plan {
   if (config.hedgeAfterSecs !== undefined && !(config.hedgeAfterSecs >= 0)) {
     throw new ConfigError(`hedgeAfterSecs must be a number ≥ 0, got ${config.hedgeAfterSecs}`);
   }
-  if (config.forceLocal) return 'local-only';
-  if (config.forceSwarm) return 'swarm-only';
-  if (!config.enabled) return 'local-no-fallback';
-  return 'local-then-swarm';
 }

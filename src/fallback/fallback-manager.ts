@@ -1,14 +1,15 @@
-import { planFor, type FallbackConfig } from './config';
-import type { Emit } from './events';
-import type { FailedResult, FallbackResult, HedgeFacts } from './result';
+import { checkFallbackConfig, DEFAULT_LOCAL_STALL_SECS, type FallbackConfig } from './config';
+import type { Emit, RunEvent } from './events';
+import type { FailedResult, HedgeFacts } from './result';
 import { localError } from './errors';
 import { runHedged, type HedgeRun } from './hedge';
 import type { SwarmOutbound } from '../engine/api';
 import type { LocalLane, LocalOutcome, LocalProgress, LocalRequest } from '../local/types';
 import { wordCount } from '../local/ollama-errors';
-import { DEFAULT_LOCAL_STALL_SECS } from './config';
-import type { SwarmDeps, SwarmLane, SwarmOutcome, SwarmRequest } from '../swarm/types';
-import type { RunEvent } from './events';
+import type { SwarmDeps, SwarmLane, SwarmRequest } from '../swarm/types';
+import { hedgeTrace, localFailure, localPartialOf, swarmTrace, type FallbackTrace } from './trace';
+
+export type { FallbackTrace, HedgeTrace } from './trace';
 
 export const FALLBACK_DISABLED = 'fallback disabled';
 export const SWARM_DECLINED = 'not sent: sending this prompt to the swarm was declined';
@@ -34,25 +35,6 @@ export interface FallbackRequest {
   confirmSwarm?: (outbound: SwarmOutbound, signal: AbortSignal) => Promise<boolean>;
 }
 
-/** What happened, in enough detail for the history row and metrics. */
-export interface FallbackTrace {
-  result: FallbackResult;
-  /** how long the run waited on the consent question (not part of durationMs) */
-  consentMs: number;
-  cancelled: boolean;
-  local: LocalOutcome | null;
-  swarm: SwarmOutcome | null;
-  swarmStart: 'direct' | 'fallback' | null;
-  /** when the swarm job was started alongside a slow local attempt: who won, how the other ended */
-  hedge?: HedgeTrace | null;
-}
-
-export interface HedgeTrace {
-  winner: 'local' | 'swarm' | null;
-  /** how the losing lane ended: 'stopped' (the winner stopped it), 'failed', 'declined' (no consent) */
-  loserOutcome: 'stopped' | 'failed' | 'declined' | null;
-}
-
 /**
  * Decides the lane and runs it. Pure: no sockets of its own, no vscode; the
  * lanes are injected. Never throws for lane failures (only ConfigError for a
@@ -66,7 +48,8 @@ export class FallbackManager {
   ) {}
 
   async run(config: FallbackConfig, request: FallbackRequest, swarmDeps: Omit<SwarmDeps, 'emit'>, emit: Emit, signal: AbortSignal): Promise<FallbackTrace> {
-    const plan = planFor(config);
+    checkFallbackConfig(config);
+    const { mode } = config;
     const started = Date.now();
     // Time spent waiting on the user's consent is not the job's: left out of durationMs.
     let consentMs = 0;
@@ -89,14 +72,14 @@ export class FallbackManager {
       reason,
       ...(request.earlierTurns ? { earlierTurns: request.earlierTurns } : {}),
     });
-    const hedgeAfterMs = plan === 'local-then-swarm' ? (config.hedgeAfterSecs ?? 0) * 1000 : 0;
+    const hedgeAfterMs = mode === 'fallback' ? (config.hedgeAfterSecs ?? 0) * 1000 : 0;
 
     let local: LocalOutcome | null = null;
     let hedge: HedgeRun | null = null;
     let hedgeFacts: HedgeFacts = {};
-    if (plan !== 'swarm-only') {
+    if (mode !== 'swarm-only') {
       emit({ type: 'status', lane: 'local', state: 'started', message: `Asking ${request.model} on ${request.ollamaHost}` });
-      if (plan === 'local-then-swarm' && (hedgeAfterMs > 0 || request.hedgeNow)) {
+      if (mode === 'fallback' && (hedgeAfterMs > 0 || request.hedgeNow)) {
         hedge = await runHedged(
           this.lanes,
           {
@@ -144,15 +127,14 @@ export class FallbackManager {
       }
       // the hedge's swarm job answered (or ended) after local failed or lost: that is the result
       if (hedge?.swarm && (hedge.winner === 'swarm' || hedge.winner === null)) {
-        return this.finish(emit, this.swarmTrace(hedge.swarm, local, 'fallback', elapsed(), signal, hedgeFacts, hedge));
+        return this.finish(emit, swarmTrace(hedge.swarm, local, 'fallback', elapsed(), signal, hedgeFacts, hedge));
       }
       const cancelled = local.error.kind === 'cancelled' || signal.aborted;
       const stop = (swarmError: string | null, swarmErrorKind?: FailedResult['swarmErrorKind']): FallbackTrace =>
         this.finish(emit, {
           result: {
             lane: 'failed',
-            localError: local!.ok ? null : local!.error.message,
-            localErrorKind: local!.ok ? undefined : local!.error.kind,
+            ...localFailure(local),
             swarmError,
             swarmErrorKind,
             partialResponse: local!.ok ? undefined : local!.partial || undefined,
@@ -166,9 +148,9 @@ export class FallbackManager {
           swarmStart: null,
           hedge: hedgeTrace(hedge),
         });
-      if (cancelled) return stop(plan === 'local-only' ? null : 'not attempted: cancelled', plan === 'local-only' ? undefined : 'cancelled');
-      if (plan === 'local-only') return stop(null);
-      if (plan === 'local-no-fallback') return stop(FALLBACK_DISABLED, 'disabled');
+      if (cancelled) return stop(mode === 'local-only' ? null : 'not attempted: cancelled', mode === 'local-only' ? undefined : 'cancelled');
+      if (mode === 'local-only') return stop(null);
+      if (mode === 'local-no-fallback') return stop(FALLBACK_DISABLED, 'disabled');
       if (hedge?.consent === 'declined') return stop(SWARM_DECLINED, 'declined');
       // Any failure before the `done` chunk goes to the swarm, also after tokens
       // streamed: the half answer is kept as localPartial, never as the answer.
@@ -189,8 +171,7 @@ export class FallbackManager {
           {
             result: {
               lane: 'failed',
-              localError: local && !local.ok ? local.error.message : null,
-              localErrorKind: local && !local.ok ? local.error.kind : undefined,
+              ...localFailure(local),
               swarmError: cancelled ? 'not attempted: cancelled' : SWARM_DECLINED,
               swarmErrorKind: cancelled ? 'cancelled' : 'declined',
               ...localPartialOf(local),
@@ -209,56 +190,7 @@ export class FallbackManager {
     }
 
     const swarm = await this.lanes.swarm.run(swarmRequest, { ...swarmDeps, emit }, signal);
-    return this.finish(emit, this.swarmTrace(swarm, local, local ? 'fallback' : 'direct', elapsed(), signal, hedgeFacts, hedge), consentMs);
-  }
-
-  private swarmTrace(
-    swarm: SwarmOutcome,
-    local: LocalOutcome | null,
-    swarmStart: 'direct' | 'fallback',
-    durationMs: number,
-    signal: AbortSignal,
-    hedgeFacts: HedgeFacts,
-    hedge: HedgeRun | null,
-  ): Omit<FallbackTrace, 'consentMs'> {
-    if (swarm.ok) {
-      return {
-        result: {
-          lane: 'swarm',
-          jobId: swarm.jobId,
-          provider: swarm.provider,
-          costMsats: swarm.costMsats,
-          durationMs,
-          response: swarm.response,
-          ...localPartialOf(local),
-          ...hedgeFacts,
-        },
-        cancelled: false,
-        local,
-        swarm,
-        swarmStart,
-        hedge: hedgeTrace(hedge),
-      };
-    }
-    const cancelled = swarm.error.kind === 'cancelled' || signal.aborted;
-    return {
-      result: {
-        lane: 'failed',
-        localError: local && !local.ok ? local.error.message : null,
-        localErrorKind: local && !local.ok ? local.error.kind : undefined,
-        swarmError: swarm.error.message,
-        swarmErrorKind: swarm.error.kind,
-        partialResponse: swarm.partial || undefined,
-        ...localPartialOf(local),
-        cancelled: cancelled || undefined,
-        ...hedgeFacts,
-      },
-      cancelled,
-      local,
-      swarm,
-      swarmStart,
-      hedge: hedgeTrace(hedge),
-    };
+    return this.finish(emit, swarmTrace(swarm, local, local ? 'fallback' : 'direct', elapsed(), signal, hedgeFacts, hedge), consentMs);
   }
 
   private finish(emit: Emit, trace: Omit<FallbackTrace, 'consentMs'>, consentMs = 0): FallbackTrace {
@@ -309,10 +241,6 @@ function afterWords(partial: string): string {
   return n > 0 ? ` after ${n} word${n === 1 ? '' : 's'}` : '';
 }
 
-function localPartialOf(local: LocalOutcome | null): { localPartial?: string } {
-  return local && !local.ok && local.partial ? { localPartial: local.partial } : {};
-}
-
 function fallbackStatus(local: LocalOutcome): RunEvent {
   const failed = local.ok ? null : local;
   return {
@@ -321,15 +249,4 @@ function fallbackStatus(local: LocalOutcome): RunEvent {
     state: 'fallback',
     message: `Local inference failed${afterWords(failed?.partial ?? '')}: ${failed?.error.message ?? 'no answer'} - falling back to marketplace`,
   };
-}
-
-function hedgeTrace(hedge: HedgeRun | null): HedgeTrace | null {
-  if (!hedge?.hedged) return null;
-  const { winner, local, swarm, consent } = hedge;
-  let loserOutcome: HedgeTrace['loserOutcome'] = null;
-  if (consent === 'declined') loserOutcome = 'declined';
-  else if (winner === 'local') loserOutcome = swarm && !swarm.ok && swarm.error.kind !== 'cancelled' ? 'failed' : 'stopped';
-  else if (winner === 'swarm') loserOutcome = !local.ok && local.error.kind !== 'cancelled' ? 'failed' : 'stopped';
-  else loserOutcome = 'failed';
-  return { winner, loserOutcome };
 }

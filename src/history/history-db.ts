@@ -5,27 +5,12 @@
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 import type { ApplyResult, ListChunk, LoadOptions, LoadResult, WriteOp } from './db-ops';
 import { parseJournalLine } from './journal-format';
+import { structuralProblem } from './sqlite-header';
 import { queryMetrics, querySpentSince } from './metrics-query';
 import { queryLocalModelStats } from './local-stats-query';
-import {
-  insertReservation,
-  paymentsInDb,
-  reserveInDb,
-  settleInDb,
-  type LedgerPayment,
-  type PaymentState,
-  type ReservationLimits,
-  type ReserveResult,
-} from './payment-ledger';
-import {
-  BLANK_TEXT,
-  blankTextBefore,
-  deleteConversation,
-  queryConversation,
-  queryConversations,
-  queryNewestConversation,
-  reclaimSpaceAfter,
-} from './conversation-query';
+import { paymentsInDb, reserveInDb, type LedgerPayment, type PaymentState, type ReservationLimits, type ReserveResult } from './payment-ledger';
+import { queryConversation, queryConversations, queryNewestConversation, reclaimSpaceAfter } from './conversation-query';
+import { applyOp } from './apply-op';
 import { SELECT_COLUMNS } from './row-mapping';
 import { migrate, needsMigration, rollbackQuietly, schemaVersion } from './schema';
 import type { ConversationSummary, LocalModelStats, Metrics } from './types';
@@ -34,39 +19,12 @@ const NEWLINE = 0x0a;
 const MAX_CACHED_STATEMENTS = 32;
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/**
- * What can be told from the bytes alone, before SQLite reads a page: the
- * magic, a sane page size, and a file at least as long as its header says
- * (the one damage an atomically replaced file realistically suffers is being
- * cut short: a full disk, a partial copy). Returns why not, or null.
- */
-export function structuralProblem(bytes: Uint8Array): string | null {
-  if (bytes.length === 0) return null; // SQLite treats an empty file as an empty database
-  if (bytes.length < 100) return `only ${bytes.length} bytes, shorter than a SQLite header`;
-  const magic = 'SQLite format 3\u0000';
-  for (let i = 0; i < magic.length; i++) {
-    if (bytes[i] !== magic.charCodeAt(i)) return 'file is not a database (no SQLite header)';
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const rawPageSize = view.getUint16(16);
-  const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
-  if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) return `invalid page size ${rawPageSize}`;
-  // the in-header page count is valid when the change counter matches version-valid-for
-  const pages = view.getUint32(28);
-  if (pages > 0 && view.getUint32(24) === view.getUint32(92) && bytes.length < pages * pageSize) {
-    return `database disk image is malformed: truncated to ${bytes.length} of ${pages * pageSize} bytes`;
-  }
-  return null;
-}
-
 export class HistoryDb {
   private db: Database | null = null;
   private readonly statements = new Map<string, Statement>();
   private metricsCache: Metrics | null = null;
   /** the list being read out (list/listMore) */
   private cursor: Statement | null = null;
-  /** rows the last blankBefore write blanked */
-  private blanked = 0;
 
   constructor(private readonly SQL: SqlJsStatic) {}
 
@@ -116,7 +74,7 @@ export class HistoryDb {
           continue;
         }
         try {
-          this.run(db, op, true);
+          applyOp(db, op, true, (sql) => this.statement(sql));
           applied++;
         } catch {
           skipped++;
@@ -136,14 +94,13 @@ export class HistoryDb {
     const db = this.open();
     db.exec('BEGIN');
     try {
-      this.blanked = 0;
-      const changed = this.run(db, op, false);
+      const { changed, blanked } = applyOp(db, op, false, (sql) => this.statement(sql));
       db.exec('COMMIT');
       if (changed) this.metricsCache = null;
       if (changed && op.op === 'blankBefore') {
         // VACUUM rebuilds the database under the prepared statements: start them afresh
         this.freeStatements();
-        reclaimSpaceAfter(db, this.blanked);
+        reclaimSpaceAfter(db, blanked);
       }
       return changed;
     } catch (err) {
@@ -304,56 +261,5 @@ export class HistoryDb {
       }
     }
     this.statements.clear();
-  }
-
-  /**
-   * One change. A replayed insert whose id is already there is skipped (the
-   * journal is only ever replayed onto the snapshot it extends, so this
-   * means nothing was lost); a fresh one is refused.
-   */
-  private run(db: Database, op: WriteOp, replaying: boolean): boolean {
-    switch (op.op) {
-      case 'insert': {
-        if (this.exists(op.id)) {
-          if (replaying) return false;
-          throw new Error(`history: a job with id ${op.id} is already recorded`);
-        }
-        this.statement(`INSERT INTO jobs (${op.columns.join(', ')}) VALUES (${op.columns.map(() => '?').join(', ')})`).run(op.values);
-        return true;
-      }
-      case 'update': {
-        if (op.columns.length === 0) return false;
-        this.statement(`UPDATE jobs SET ${op.columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`).run([...op.values, op.id]);
-        return db.getRowsModified() > 0;
-      }
-      case 'clear': {
-        // Conversations go; the record of money spent stays (amounts only, no
-        // prompt or answer), or clearing history would reset the budgets.
-        db.run('DELETE FROM jobs WHERE cost_msats = 0 AND fees_msats = 0');
-        let changed = db.getRowsModified() > 0;
-        db.run(`UPDATE jobs SET ${BLANK_TEXT} WHERE request <> '' OR COALESCE(question, '') <> ''`);
-        changed = db.getRowsModified() > 0 || changed;
-        return changed;
-      }
-      case 'reserve':
-        return insertReservation(db, op.payment);
-      case 'settle':
-        return settleInDb(db, op.paymentHash, op.settlement);
-      case 'deleteConversation':
-        return deleteConversation(db, op.conversationId);
-      case 'blankBefore':
-        this.blanked = blankTextBefore(db, op.beforeMs);
-        return this.blanked > 0;
-    }
-  }
-
-  private exists(id: string): boolean {
-    const stmt = this.statement('SELECT 1 FROM jobs WHERE id = ?');
-    try {
-      stmt.bind([id]);
-      return stmt.step();
-    } finally {
-      stmt.reset();
-    }
   }
 }

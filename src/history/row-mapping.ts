@@ -135,64 +135,58 @@ export interface SqlAssignment {
 export function recordToRow(input: NewJobRecord): SqlAssignment {
   const record = withConversationDefaults({ ...input });
   if (!Number.isSafeInteger(record.turn) || record.turn < 1) bad('turn', 'a whole number ≥ 1', record.turn);
-  const columns: string[] = [];
-  const values: SqlValue[] = [];
+  const row: SqlAssignment = { columns: [], values: [] };
   for (const c of COLUMNS) {
     const absent = !(c.field in record) || record[c.field] === undefined;
     if (absent && c.missing === undefined) bad(c.field, 'present', undefined);
     // a question that is the prompt itself (most runs) is not stored twice: NULL reads back as the prompt
     const value = absent ? c.missing! : c.field === 'question' && record.question === record.prompt ? null : c.toSql(record[c.field], c.field);
-    columns.push(c.column);
-    values.push(value);
-    const mirror = MIRRORS[c.field];
-    if (mirror) {
-      columns.push(mirror);
-      values.push(value);
-    }
+    assign(row, c, value);
   }
-  return { columns, values };
+  return row;
 }
 
 /** The columns a patch sets; undefined values are left alone. `id` cannot change. */
 export function patchToRow(patch: Partial<JobRecord>): SqlAssignment {
-  const columns: string[] = [];
-  const values: SqlValue[] = [];
+  const row: SqlAssignment = { columns: [], values: [] };
   for (const c of COLUMNS) {
     const value = patch[c.field];
     if (value === undefined) continue;
     if (c.field === 'id') throw new TypeError('history: a job record’s id cannot be changed');
-    const sql = c.toSql(value, c.field);
-    columns.push(c.column);
-    values.push(sql);
-    const mirror = MIRRORS[c.field];
-    if (mirror) {
-      columns.push(mirror);
-      values.push(sql);
-    }
+    assign(row, c, c.toSql(value, c.field));
   }
-  return { columns, values };
+  return row;
+}
+
+/** One field's value into its column, and into the legacy column that mirrors it (MIRRORS). */
+function assign(row: SqlAssignment, c: Column, value: SqlValue): void {
+  row.columns.push(c.column);
+  row.values.push(value);
+  const mirror = MIRRORS[c.field];
+  if (mirror) {
+    row.columns.push(mirror);
+    row.values.push(value);
+  }
 }
 
 export const SELECT_COLUMNS = COLUMNS.map((c) => c.column).join(', ');
 
 /** A row read as values in SELECT_COLUMNS order (what crosses the thread boundary). */
 export function valuesToRecord(values: SqlValue[]): JobRecord {
-  const out: Record<string, unknown> = {};
-  for (let i = 0; i < COLUMNS.length; i++) {
-    const value = COLUMNS[i].fromSql(values[i] ?? null);
-    // an optional column left empty is left out, as a record without it was written
-    if (value === null && COLUMNS[i].optional) continue;
-    out[COLUMNS[i].field] = value;
-  }
-  return withConversationDefaults(out);
+  return recordFrom((_, i) => values[i]);
 }
 
 export function rowToRecord(row: Record<string, SqlValue>): JobRecord {
+  return recordFrom((c) => row[c.column]);
+}
+
+function recordFrom(read: (c: Column, index: number) => SqlValue | undefined): JobRecord {
   const out: Record<string, unknown> = {};
-  for (const c of COLUMNS) {
-    const value = c.fromSql(row[c.column] ?? null);
-    if (value === null && c.optional) continue;
-    out[c.field] = value;
+  for (let i = 0; i < COLUMNS.length; i++) {
+    const c = COLUMNS[i];
+    const value = c.fromSql(read(c, i) ?? null);
+    // an optional column left empty is left out, as a record without it was written
+    if (value !== null || !c.optional) out[c.field] = value;
   }
   return withConversationDefaults(out);
 }

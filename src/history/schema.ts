@@ -122,21 +122,14 @@ const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    up: (db) =>
-      db.exec(`
-        ALTER TABLE jobs ADD COLUMN local_error_kind TEXT;
-        ALTER TABLE jobs ADD COLUMN swarm_error_kind TEXT;
-        ALTER TABLE jobs ADD COLUMN payment_warning TEXT;
-      `),
+    up: (db) => addColumns(db, 'local_error_kind TEXT', 'swarm_error_kind TEXT', 'payment_warning TEXT'),
   },
   {
     version: 4,
     up: (db) => {
       db.create_function('legacy_question', (prompt: unknown) => (typeof prompt === 'string' ? legacyExplainQuestion(prompt) : null));
+      addColumns(db, 'conversation_id TEXT', 'turn INTEGER', 'question TEXT');
       db.exec(`
-        ALTER TABLE jobs ADD COLUMN conversation_id TEXT;
-        ALTER TABLE jobs ADD COLUMN turn INTEGER;
-        ALTER TABLE jobs ADD COLUMN question TEXT;
         UPDATE jobs SET conversation_id = id, turn = 1, question = legacy_question(request);
         CREATE INDEX idx_jobs_conversation ON jobs(conversation_id, turn);
       `);
@@ -145,33 +138,35 @@ const MIGRATIONS: readonly Migration[] = [
   {
     version: 5,
     up: (db) =>
-      db.exec(`
-        ALTER TABLE jobs ADD COLUMN local_partial TEXT;
-        ALTER TABLE jobs ADD COLUMN local_load_ms INTEGER;
-        ALTER TABLE jobs ADD COLUMN local_ttft_ms INTEGER;
-        ALTER TABLE jobs ADD COLUMN local_tokens_per_sec REAL;
-        ALTER TABLE jobs ADD COLUMN local_remote_host TEXT;
-        ALTER TABLE jobs ADD COLUMN hedged INTEGER NOT NULL DEFAULT 0;
-        ALTER TABLE jobs ADD COLUMN hedge_winner TEXT;
-        ALTER TABLE jobs ADD COLUMN hedge_loser_outcome TEXT;
-      `),
+      addColumns(
+        db,
+        'local_partial TEXT',
+        'local_load_ms INTEGER',
+        'local_ttft_ms INTEGER',
+        'local_tokens_per_sec REAL',
+        'local_remote_host TEXT',
+        'hedged INTEGER NOT NULL DEFAULT 0',
+        'hedge_winner TEXT',
+        'hedge_loser_outcome TEXT',
+      ),
   },
   {
     version: 6,
     up: (db) => {
       db.exec(PAYMENTS_TABLE);
-      db.exec('ALTER TABLE jobs ADD COLUMN payment_state TEXT');
+      addColumns(db, 'payment_state TEXT');
     },
   },
   {
     version: 7,
-    up: (db) =>
-      db.exec(`
-        ALTER TABLE jobs ADD COLUMN source TEXT;
-        ALTER TABLE jobs ADD COLUMN caller TEXT;
-      `),
+    up: (db) => addColumns(db, 'source TEXT', 'caller TEXT'),
   },
 ];
+
+/** Most steps only add columns to jobs (`name TYPE [constraints]` each). */
+function addColumns(db: Database, ...columns: string[]): void {
+  db.exec(columns.map((c) => `ALTER TABLE jobs ADD COLUMN ${c};`).join('\n'));
+}
 
 /** ROLLBACK unless SQLite already rolled back on its own (then it would throw). */
 export function rollbackQuietly(db: Database): void {

@@ -10,14 +10,7 @@
 //   others get no reply at all. A job that is for us but cannot be served
 //   (model, size, bid, unreadable, busy) gets an `error` feedback saying why
 //   and no history row; an accepted job gets one history row (lane 'served').
-// - A job naming no model gets the first offered model; a job naming a model
-//   this provider does not offer is refused even when Ollama happens to have it.
-// - Admission (CLI.md serve): a job counts from the moment its event is read
-//   — checking, awaiting payment, queued, generating — and at most
-//   maxConcurrent + maxQueued are admitted; past that a job gets a busy
-//   `error` at once, before any invoice or Ollama call. Only generation takes
-//   a WorkQueue slot. Busy limits are checked before an invoice is made, so a
-//   paid job is never refused after payment.
+// - Which jobs are taken and which refused: admission.ts.
 import { getPublicKey, type Event } from 'nostr-tools/pure';
 import { loadFastCrypto, verifyEvent } from '../swarm/nostr-crypto';
 import type { Filter } from 'nostr-tools/filter';
@@ -27,10 +20,11 @@ import type { LocalLane } from '../local/types';
 import { Nip44Keys } from '../swarm/encryption';
 import { DEFAULT_RELAY_TUNING, RelayGroup } from '../swarm/relay-group';
 import { KIND_TEXT_GENERATION } from '../swarm/types';
-import { buildAnnouncement, buildAnnouncementDeletion, KIND_DELETION, SUPPORTED_ENCRYPTION } from './announcement';
+import { admit, missingModel, settingsProblem } from './admission';
+import { KIND_DELETION } from './announcement';
+import { Announcer } from './announcer';
 import { readJob, type JobEnvelope } from './job-intake';
 import { JobReplies } from './job-replies';
-import { sameModel } from './model-name';
 import { RelayWriter } from './relay-writer';
 import { authSigner } from '../swarm/relay-auth';
 import { ServedJob } from './served-job';
@@ -69,7 +63,7 @@ export class ModelProvider {
   private writer: RelayWriter | null = null;
   private jobFilter: Filter | null = null;
   private refreshTimer: ReturnType<typeof setInterval> | null = null;
-  private lastAnnouncement: string | null = null;
+  private readonly announcer: Announcer;
   private state: 'idle' | 'starting' | 'serving' | 'stopping' | 'stopped' = 'idle';
   private stopping: Promise<void> | null = null;
   private completed = 0;
@@ -85,6 +79,7 @@ export class ModelProvider {
     this.local = deps.local ?? new OllamaLane({ stallTimeoutMs: 120_000 });
     this.log = deps.log ?? quietLog;
     this.queue = new WorkQueue(Math.max(1, settings.maxConcurrent));
+    this.announcer = new Announcer(settings, deps.secretKey, this.tuning.announceRefreshMs, this.log);
   }
 
   onEvent(listener: (event: ProviderEvent) => void): () => void {
@@ -116,22 +111,13 @@ export class ModelProvider {
       return { ok: false, error: { kind, message } };
     };
     const s = this.settings;
-    if (s.models.length === 0) return fail('config', 'no model to serve');
-    if (!Number.isSafeInteger(s.priceMsats) || s.priceMsats < 0) return fail('config', `the price must be whole msats ≥ 0, got ${s.priceMsats}`);
-    if (s.priceMsats > 0 && !this.deps.wallet) return fail('config', `a price of ${s.priceMsats} msats needs a wallet (NWC) to make invoices`);
-    if (s.relays.length === 0) return fail('no-relay', 'no relay configured');
+    const problem = settingsProblem(s, Boolean(this.deps.wallet));
+    if (problem) return fail(problem.kind, problem.message);
 
     const installed = await listLocalModels(s.ollamaHost, new AbortController().signal);
     if (!installed.ok) return fail('ollama-unavailable', `cannot ask Ollama which models it has: ${installed.error.message}`);
-    for (const model of s.models) {
-      if (!installed.value.some((name) => sameModel(name, model))) {
-        const have = installed.value.length > 0 ? installed.value.join(', ') : 'none';
-        return fail(
-          'model-missing',
-          `model "${model}" is not installed in Ollama at ${s.ollamaHost} (installed: ${have}); pull it first: ollama pull ${model}`,
-        );
-      }
-    }
+    const missing = missingModel(s, installed.value);
+    if (missing) return fail('model-missing', missing);
 
     // NIP-42: relays that ask are answered with the provider's own key
     const auth = authSigner(this.deps.secretKey);
@@ -189,34 +175,17 @@ export class ModelProvider {
     if (intake.kind === 'refuse') return this.refuse(intake.job, intake.reason, keys);
 
     const job = intake.job;
-    const s = this.settings;
-    const asked = job.model ?? s.models[0];
-    const model = s.models.find((m) => sameModel(m, asked));
-    if (!model) return this.refuse(job, `model "${asked}" is not served here; this provider serves ${s.models.join(', ')}`, keys, true);
-    if (job.prompt.length > s.maxPromptChars) {
-      return this.refuse(job, `the prompt is ${job.prompt.length} characters; this provider takes at most ${s.maxPromptChars}`, keys, true);
-    }
-    if (s.priceMsats > 0 && job.bidMsats !== null && job.bidMsats < s.priceMsats) {
-      return this.refuse(job, `the bid of ${job.bidMsats} msats is below this provider's price of ${s.priceMsats} msats`, keys);
-    }
-    const admitted = this.active.size;
-    const limit = Math.max(1, s.maxConcurrent) + Math.max(0, s.maxQueued);
-    if (admitted >= limit) {
-      return this.refuse(
-        job,
-        `the provider is busy (${admitted} jobs being checked, awaiting payment, queued or running; it takes ${limit} at a time); try again later`,
-        keys,
-      );
-    }
-    const status = this.status();
-    if (s.priceMsats > 0 && status.awaitingPayment >= this.tuning.maxAwaitingPayment) {
-      return this.refuse(job, `the provider is busy (${status.awaitingPayment} jobs waiting for payment); try again later`, keys);
-    }
+    const admission = admit(job, this.settings, {
+      admitted: this.active.size,
+      awaitingPayment: this.status().awaitingPayment,
+      maxAwaitingPayment: this.tuning.maxAwaitingPayment,
+    });
+    if (!admission.ok) return this.refuse(job, admission.reason, keys, admission.revealsInput);
 
     const served = new ServedJob({
       job,
-      model,
-      settings: s,
+      model: admission.model,
+      settings: this.settings,
       tuning: this.tuning,
       providerPubkey: this.pubkey,
       replies: new JobReplies(job, this.deps.secretKey, keys),
@@ -274,20 +243,9 @@ export class ModelProvider {
   // ---- announcement ----------------------------------------------------
 
   private async announce(): Promise<string[]> {
-    const s = this.settings;
-    const event = buildAnnouncement(
-      { name: s.name, about: s.about, models: s.models, priceMsats: s.priceMsats, encryption: SUPPORTED_ENCRYPTION },
-      this.deps.secretKey,
-      (3 * this.tuning.announceRefreshMs) / 1000 + 60,
-    );
-    const report = await this.writer!.publish(event);
-    if (report.accepted.length === 0) {
-      this.log.warn(`no relay took the announcement: ${report.failed.map((f) => `${f.url} (${f.reason})`).join(', ')}`);
-      return [];
-    }
-    this.lastAnnouncement = event.id;
-    this.emit({ type: 'announced', relays: report.accepted });
-    return report.accepted;
+    const accepted = await this.announcer.announce(this.writer!);
+    if (accepted.length > 0) this.emit({ type: 'announced', relays: accepted });
+    return accepted;
   }
 
   private async refresh(): Promise<void> {
@@ -306,21 +264,13 @@ export class ModelProvider {
     // no new jobs from here on
     this.jobs?.close();
     this.withdrawals?.close();
-    const withdrawn = wasServing ? this.withdraw() : Promise.resolve();
+    const withdrawn = wasServing ? this.announcer.withdraw(this.writer!) : Promise.resolve();
     const jobs = [...this.active.values()];
     for (const job of jobs) job.shutdown(this.tuning.shutdownGraceMs);
     await Promise.all([withdrawn, ...jobs.map((job) => job.done)]);
     this.closeConnections();
     this.state = 'stopped';
     this.emit({ type: 'stopped' });
-  }
-
-  /** Deletes the announcement on every relay (each bounded by the publish timeout). */
-  private async withdraw(): Promise<void> {
-    const report = await this.writer!.publish(buildAnnouncementDeletion(this.lastAnnouncement ? [this.lastAnnouncement] : [], this.deps.secretKey));
-    if (report.accepted.length === 0) {
-      this.log.warn(`no relay took the withdrawal of the announcement: ${report.failed.map((f) => `${f.url} (${f.reason})`).join(', ')}`);
-    }
   }
 
   private closeConnections(): void {

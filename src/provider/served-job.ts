@@ -5,13 +5,15 @@
 // by the customer, who is no longer listening. One history row (lane
 // 'served') follows it from the moment it is accepted.
 import type { VerifiedEvent } from 'nostr-tools/pure';
-import type { HistoryStore, JobRecord, NewJobRecord } from '../history/types';
+import type { HistoryStore } from '../history/types';
 import { hasModel } from '../local/ollama-probe';
 import type { LocalError } from '../fallback/errors';
 import type { LocalLane } from '../local/types';
 import type { JobInput } from './job-intake';
 import type { JobReplies } from './job-replies';
+import { waitForSettlement } from './invoice-wait';
 import { PartialStream } from './partial-stream';
+import { ServedRecord } from './served-record';
 import type { InvoiceWallet, ProviderLog, ProviderSettings, ProviderTuning, ServedJobState } from './types';
 import type { WorkQueue } from './work-queue';
 
@@ -37,6 +39,15 @@ export interface ServedJobInit {
 
 type StopReason = 'shutdown' | 'customer';
 
+/** What the customer is told when the provider shuts down before the job ended, by how far it got. */
+const SHUTDOWN_REASONS: Record<ServedJobPhase, string> = {
+  checking: 'the provider shut down before starting the job',
+  payment: 'the provider shut down; do not pay its invoice',
+  queued: 'the provider shut down before starting the job',
+  running: 'the provider shut down before the answer was complete',
+  done: 'the provider shut down before starting the job',
+};
+
 /** What a customer is told when generation fails: no host names or paths of ours. */
 function customerReason(error: LocalError, model: string): string {
   switch (error.kind) {
@@ -51,19 +62,6 @@ function customerReason(error: LocalError, model: string): string {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 export class ServedJob {
   phase: ServedJobPhase = 'checking';
   readonly receivedAt = Date.now();
@@ -72,8 +70,8 @@ export class ServedJob {
   private graceTimer: ReturnType<typeof setTimeout> | null = null;
   /** replies go out one after another, in order */
   private outbox: Promise<void> = Promise.resolve();
-  private historyWrites: Promise<void> = Promise.resolve();
-  private recorded = false;
+  /** the job's history row, from the model check on */
+  private readonly row: ServedRecord;
   private paidMsats = 0;
   private bolt11: string | null = null;
   /** resolves when the job has ended and its replies and history are written */
@@ -82,6 +80,7 @@ export class ServedJob {
 
   constructor(private readonly init: ServedJobInit) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.row = new ServedRecord(init.history, init.job.id, init.log);
   }
 
   get id(): string {
@@ -103,7 +102,7 @@ export class ServedJob {
       this.phase = 'done';
       if (this.graceTimer) clearTimeout(this.graceTimer);
       await this.outbox;
-      await this.historyWrites;
+      await this.row.written();
       this.resolveDone();
     }
   }
@@ -148,34 +147,7 @@ export class ServedJob {
       return;
     }
 
-    this.record({
-      id: `served:${job.id}`,
-      jobId: job.id,
-      state: 'pending',
-      lane: 'served',
-      model,
-      prompt: job.prompt,
-      response: null,
-      error: null,
-      localAttempted: false,
-      localOutcome: null,
-      localError: null,
-      swarmStart: null,
-      swarmOutcome: null,
-      swarmError: null,
-      provider: this.init.providerPubkey,
-      costMsats: 0,
-      feesMsats: 0,
-      paymentBolt11: null,
-      paymentPreimage: null,
-      ttftMs: null,
-      durationMs: null,
-      submittedAt: this.receivedAt,
-      completedAt: null,
-      localErrorKind: null,
-      swarmErrorKind: null,
-      paymentWarning: null,
-    });
+    this.row.insert({ model, prompt: job.prompt, provider: this.init.providerPubkey, receivedAt: this.receivedAt });
 
     if (settings.priceMsats > 0) {
       this.phase = 'payment';
@@ -224,30 +196,20 @@ export class ServedJob {
     }
     this.bolt11 = invoice.bolt11;
     void this.post(replies.feedback('payment-required', { extra: `pay ${price} msats to start the job`, amount: { msats: price, bolt11: invoice.bolt11 } }));
-    this.update({ state: 'payment-required', paymentBolt11: invoice.bolt11 });
+    this.row.update({ state: 'payment-required', paymentBolt11: invoice.bolt11 });
     this.init.onState('payment-required', `asked ${price} msats`);
 
-    const deadline = this.receivedAt + settings.paymentTimeoutMs;
-    let warned = false;
-    while (!this.signal.aborted) {
-      const left = deadline - Date.now();
-      if (left <= 0) break;
-      await sleep(Math.min(tuning.invoicePollMs, left), this.signal);
-      if (this.signal.aborted) break;
-      try {
-        const tx = await this.init.wallet!.lookupInvoice({ paymentHash: invoice.paymentHash }, { signal: this.signal, timeoutMs: 10_000 });
-        if (tx.settledAt !== null || tx.state === 'settled') {
-          this.paidMsats = price;
-          this.update({ costMsats: price });
-          this.init.onState('processing', `paid ${price} msats`);
-          return true;
-        }
-        if (tx.state === 'expired' || tx.state === 'failed') break;
-      } catch (err) {
-        if (this.signal.aborted) break;
-        if (!warned) this.init.log.warn(`job ${this.id.slice(0, 12)}: lookup_invoice failed: ${(err as Error)?.message ?? err}`);
-        warned = true;
-      }
+    const settled = await waitForSettlement(wallet!, invoice.paymentHash, {
+      deadline: this.receivedAt + settings.paymentTimeoutMs,
+      pollMs: tuning.invoicePollMs,
+      signal: this.signal,
+      onLookupFailed: (err) => this.init.log.warn(`job ${this.id.slice(0, 12)}: lookup_invoice failed: ${(err as Error)?.message ?? err}`),
+    });
+    if (settled) {
+      this.paidMsats = price;
+      this.row.update({ costMsats: price });
+      this.init.onState('processing', `paid ${price} msats`);
+      return true;
     }
     if (this.signal.aborted) {
       await this.endStopped();
@@ -260,7 +222,7 @@ export class ServedJob {
   private async generate(): Promise<void> {
     const { job, model, settings, tuning, replies, local } = this.init;
     this.phase = 'running';
-    this.update({ state: 'processing' });
+    this.row.update({ state: 'processing' });
     void this.post(replies.feedback('processing'));
     this.init.onState('processing', `generating with ${model}`);
     const started = Date.now();
@@ -279,7 +241,7 @@ export class ServedJob {
       void this.post(replies.result(job, outcome.response, this.paidMsats || settings.priceMsats));
       await this.outbox;
       this.phase = 'done';
-      this.update({
+      this.row.update({
         state: 'completed',
         response: outcome.response,
         ttftMs: outcome.ttftMs,
@@ -302,24 +264,18 @@ export class ServedJob {
   private async endStopped(): Promise<void> {
     if (this.stopReason === 'customer') {
       this.phase = 'done';
-      this.update({ state: 'cancelled', error: 'withdrawn by the customer', completedAt: Date.now(), durationMs: Date.now() - this.receivedAt });
+      this.row.update({ state: 'cancelled', error: 'withdrawn by the customer', completedAt: Date.now(), durationMs: Date.now() - this.receivedAt });
       this.init.onState('cancelled', 'the customer withdrew the job');
       return;
     }
-    const reason =
-      this.phase === 'running'
-        ? 'the provider shut down before the answer was complete'
-        : this.phase === 'payment'
-          ? 'the provider shut down; do not pay its invoice'
-          : 'the provider shut down before starting the job';
-    await this.fail(reason);
+    await this.fail(SHUTDOWN_REASONS[this.phase]);
   }
 
   private async fail(reason: string, revealsInput = false): Promise<void> {
     this.phase = 'done';
     void this.post(this.init.replies.error(reason, revealsInput));
     await this.outbox;
-    if (this.recorded) this.update({ state: 'failed', error: reason, completedAt: Date.now(), durationMs: Date.now() - this.receivedAt });
+    this.row.update({ state: 'failed', error: reason, completedAt: Date.now(), durationMs: Date.now() - this.receivedAt });
     this.init.onState('failed', reason);
   }
 
@@ -327,23 +283,5 @@ export class ServedJob {
     // once the customer withdrew the job, nothing queued for it goes out any more
     this.outbox = this.outbox.then(() => (this.stopReason === 'customer' ? undefined : this.init.send(event)));
     return this.outbox;
-  }
-
-  private record(row: NewJobRecord): void {
-    const history = this.init.history;
-    if (!history) return;
-    this.recorded = true;
-    this.historyWrites = this.historyWrites.then(() =>
-      history.insert(row).catch((err) => this.init.log.warn(`history: could not record served job: ${(err as Error)?.message ?? err}`)),
-    );
-  }
-
-  private update(patch: Partial<Omit<JobRecord, 'id'>>): void {
-    const history = this.init.history;
-    if (!history || !this.recorded) return;
-    const id = `served:${this.id}`;
-    this.historyWrites = this.historyWrites.then(() =>
-      history.update(id, patch).catch((err) => this.init.log.warn(`history: could not update served job: ${(err as Error)?.message ?? err}`)),
-    );
   }
 }

@@ -12,37 +12,22 @@
 //     through writing the next save's bytes, whatever file it writes them to.
 import { promises as fs } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { pendingRecord } from '../../src/engine/pending-record';
 import { openHistory } from '../../src/history/sqlite-history';
 import type { JobRecord } from '../../src/history/types';
 
+/** A completed local run (every column filled the way the engine fills it), changed by `overrides`. */
 export function makeRecord(id: string, overrides: Partial<JobRecord> = {}): JobRecord {
   return {
-    id,
-    jobId: id,
+    ...pendingRecord(id, 'llama3', `prompt of ${id}`, 1_700_000_000_000),
     state: 'completed',
     lane: 'local',
-    model: 'llama3',
-    prompt: `prompt of ${id}`,
     response: `response of ${id}`,
-    error: null,
     localAttempted: true,
     localOutcome: 'success',
-    localError: null,
-    swarmStart: null,
-    swarmOutcome: null,
-    swarmError: null,
-    provider: null,
-    costMsats: 0,
-    feesMsats: 0,
-    paymentBolt11: null,
-    paymentPreimage: null,
     ttftMs: 12,
     durationMs: 34,
-    submittedAt: 1_700_000_000_000,
     completedAt: 1_700_000_000_034,
-    localErrorKind: null,
-    swarmErrorKind: null,
-    paymentWarning: null,
     localPartial: null,
     localLoadMs: null,
     localTtftMs: null,

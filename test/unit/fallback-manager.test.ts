@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FallbackManager, FALLBACK_DISABLED, SWARM_DECLINED, type FallbackRequest } from '../../src/fallback/fallback-manager';
 import { DEFAULT_FALLBACK_CONFIG, type FallbackConfig } from '../../src/fallback/config';
+import { MODES } from '../../src/settings-schema';
 import { ConfigError, localError, swarmError, type LocalErrorKind } from '../../src/fallback/errors';
 import type { RunEvent } from '../../src/fallback/events';
 import type { LocalLane, LocalOutcome } from '../../src/local/types';
@@ -126,7 +127,7 @@ test('default mode: a failure after tokens still goes to the swarm; the half ans
   assert.equal(fallback?.type === 'status' && fallback.message, 'Local inference failed after 3 words: local failed - falling back to marketplace');
 });
 
-for (const mode of [{ enabled: false }, { forceLocal: true }] as Partial<FallbackConfig>[]) {
+for (const mode of [{ mode: 'local-no-fallback' }, { mode: 'local-only' }] as Partial<FallbackConfig>[]) {
   test(`${JSON.stringify(mode)}: a failure after tokens fails the run; the partial stays the failed answer`, async () => {
     const s = swarmLane(swarmOk);
     const { trace } = await run(mode, localLane(localFail('timeout', 'half an ans'), ['half ', 'an ans']).lane, s.lane);
@@ -151,51 +152,60 @@ test('default mode: local and swarm both fail → Failed with both reasons', asy
   );
 });
 
-test('swarm only (forceSwarm): no local attempt, swarm result returned', async () => {
+test('swarm only: no local attempt, swarm result returned', async () => {
   const l = localLane(localOk);
   const s = swarmLane(swarmOk);
-  const { trace } = await run({ forceSwarm: true }, l.lane, s.lane);
+  const { trace } = await run({ mode: 'swarm-only' }, l.lane, s.lane);
   assert.equal(l.calls.length, 0);
   assert.equal(trace.local, null);
   assert.equal(trace.swarmStart, 'direct');
   assert.equal(trace.result.lane, 'swarm');
 });
 
-test('swarm only wins over enabled=false (precedence is explicit)', async () => {
-  const l = localLane(localOk);
-  const { trace } = await run({ forceSwarm: true, enabled: false }, l.lane, swarmLane(swarmOk).lane);
-  assert.equal(l.calls.length, 0);
-  assert.equal(trace.result.lane, 'swarm');
+test('each mode is its own plan: which lanes a failing local run reaches', async () => {
+  const seen: Record<string, { local: number; swarm: number; swarmError: string | null | undefined }> = {};
+  for (const mode of MODES) {
+    const l = localLane(localFail('unavailable'));
+    const s = swarmLane(swarmOk);
+    const { trace } = await run({ mode }, l.lane, s.lane);
+    seen[mode] = { local: l.calls.length, swarm: s.calls.length, swarmError: trace.result.lane === 'failed' ? trace.result.swarmError : undefined };
+  }
+  assert.deepEqual(seen, {
+    fallback: { local: 1, swarm: 1, swarmError: undefined },
+    'local-only': { local: 1, swarm: 0, swarmError: null },
+    'swarm-only': { local: 0, swarm: 1, swarmError: undefined },
+    'local-no-fallback': { local: 1, swarm: 0, swarmError: FALLBACK_DISABLED },
+  });
 });
 
-test('local only (forceLocal): a local failure does not reach the swarm; swarmError is null', async () => {
+test('local only: a local failure does not reach the swarm; swarmError is null', async () => {
   const s = swarmLane(swarmOk);
-  const { trace } = await run({ forceLocal: true }, localLane(localFail('unavailable')).lane, s.lane);
+  const { trace } = await run({ mode: 'local-only' }, localLane(localFail('unavailable')).lane, s.lane);
   assert.equal(s.calls.length, 0);
   assert.equal(trace.result.lane === 'failed' && trace.result.swarmError, null);
 });
 
 test('fallback disabled: local once, swarm error says "fallback disabled"', async () => {
   const s = swarmLane(swarmOk);
-  const { trace } = await run({ enabled: false }, localLane(localFail('model-missing')).lane, s.lane);
+  const { trace } = await run({ mode: 'local-no-fallback' }, localLane(localFail('model-missing')).lane, s.lane);
   assert.equal(s.calls.length, 0);
   assert.equal(trace.result.lane === 'failed' && trace.result.swarmError, FALLBACK_DISABLED);
   assert.equal(trace.result.lane === 'failed' && trace.result.localError, 'local model-missing');
 });
 
-test('forceLocal and forceSwarm together is a configuration error, before any lane runs', async () => {
+test('an unknown mode is a configuration error, before any lane runs', async () => {
   const l = localLane(localOk);
   const s = swarmLane(swarmOk);
   await assert.rejects(
-    () => run({ forceLocal: true, forceSwarm: true }, l.lane, s.lane),
-    (e: unknown) => e instanceof ConfigError && /both/.test(e.message),
+    () => run({ mode: 'local-then-maybe' as FallbackConfig['mode'] }, l.lane, s.lane),
+    (e: unknown) => e instanceof ConfigError && /mode must be one of fallback, local-only, swarm-only, local-no-fallback/.test(e.message),
   );
   assert.equal(l.calls.length + s.calls.length, 0);
 });
 
 test('a price above the cap comes back as Failed, never as a thrown error, and passes the cap to the swarm', async () => {
   const s = swarmLane(swarmFail('price-too-high', 'provider asks 5000 msats, above the cap of 1000 msats'));
-  const { trace } = await run({ forceSwarm: true, maxPriceMsats: 1000 }, localLane(localOk).lane, s.lane);
+  const { trace } = await run({ mode: 'swarm-only', maxPriceMsats: 1000 }, localLane(localOk).lane, s.lane);
   assert.equal(trace.result.lane, 'failed');
   assert.match(trace.result.lane === 'failed' ? (trace.result.swarmError ?? '') : '', /5000 msats.*1000 msats/);
   assert.equal((s.calls[0] as { maxPriceMsats: number }).maxPriceMsats, 1000);
@@ -260,7 +270,7 @@ test('consent is asked only when the swarm would be used, and granted consent ru
   const okLocal = await runWithConsent({}, localLane(localOk).lane, swarmLane(swarmOk).lane, false);
   assert.equal(okLocal.asked.length, 0, 'a local answer asks nothing');
   const s = swarmLane(swarmOk);
-  const granted = await runWithConsent({ forceSwarm: true }, localLane(localOk).lane, s.lane, true);
+  const granted = await runWithConsent({ mode: 'swarm-only' }, localLane(localOk).lane, s.lane, true);
   assert.equal(granted.asked.length, 1);
   assert.equal(s.calls.length, 1);
   assert.equal(granted.trace.result.lane, 'swarm');
