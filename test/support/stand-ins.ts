@@ -16,13 +16,19 @@ export interface StandIns {
   stop(): Promise<void>;
 }
 
-export async function startStandIns(options: {
+export interface StandInsOptions {
   /** the Ollama stand-in's models */
   models: OllamaStandinOptions['models'];
   provider: TestProviderOptions['script'];
   /** an NWC test wallet on the relay, with these options */
   wallet?: Omit<NwcWalletOptions, 'relayUrl'>;
-}): Promise<StandIns> {
+}
+
+export type StandInsWithWallet = StandIns & { wallet: NwcTestWallet };
+
+export async function startStandIns(options: StandInsOptions & { wallet: StandInsOptions['wallet'] & object }): Promise<StandInsWithWallet>;
+export async function startStandIns(options: StandInsOptions): Promise<StandIns>;
+export async function startStandIns(options: StandInsOptions): Promise<StandIns> {
   const started: { stop(): Promise<void> }[] = [];
   const stop = async () => {
     for (const part of started.splice(0).reverse()) await part.stop();
