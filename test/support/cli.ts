@@ -47,3 +47,11 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun
     options.onSpawn?.(child);
   });
 }
+
+/**
+ * Flags for argv from an object, in its order: flags({ prompt: 'x', 'data-dir': d })
+ * is ['--prompt', 'x', '--data-dir', d]; `true` is a flag without a value.
+ */
+export function flags(named: Record<string, string | number | true>): string[] {
+  return Object.entries(named).flatMap(([name, value]) => (value === true ? [`--${name}`] : [`--${name}`, String(value)]));
+}

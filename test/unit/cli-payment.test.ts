@@ -10,7 +10,7 @@ import type { TestRelay } from '../support/relay';
 import type { NwcTestWallet } from '../support/nwc-wallet';
 import { startPaidMarket, type PaidMarket } from '../support/paid-market';
 import { makeInvoice } from '../support/invoices';
-import { runCli } from '../support/cli';
+import { flags, runCli } from '../support/cli';
 
 let market: PaidMarket;
 let relay: TestRelay, wallet: NwcTestWallet;
@@ -112,17 +112,7 @@ test('without a wallet, a paying provider fails with "no wallet configured" and 
   try {
     const r = await runCli([
       'submit',
-      '--prompt',
-      'x',
-      '--relay',
-      relay.url,
-      '--data-dir',
-      dir,
-      '--provider',
-      provider.pubkey,
-      '--swarm-timeout-secs',
-      '10',
-      '--json',
+      ...flags({ prompt: 'x', relay: relay.url, 'data-dir': dir, provider: provider.pubkey, 'swarm-timeout-secs': 10, json: true }),
     ]);
     assert.equal(r.code, 1);
     assert.match(JSON.parse(r.stdout).swarmError, /payment required, no wallet configured/);

@@ -11,7 +11,7 @@ import { bytesToHex } from 'nostr-tools/utils';
 import { startRelay, type TestRelay } from '../support/relay';
 import { startOllamaStandin, type OllamaStandin, promptOf } from '../support/ollama-standin';
 import { startTestProvider, type TestProvider } from '../support/test-provider';
-import { runCli } from '../support/cli';
+import { flags, runCli } from '../support/cli';
 
 let relay: TestRelay;
 let ollama: OllamaStandin;
@@ -295,16 +295,7 @@ test('fallback that succeeds on the swarm still reports why local failed (localE
   const dir = dataDir();
   const r = await runCli([
     'submit',
-    '--local-first',
-    '--json',
-    '--prompt',
-    'x',
-    '--relay',
-    relay.url,
-    '--data-dir',
-    dir,
-    '--ollama-host',
-    'http://127.0.0.1:11499',
+    ...flags({ 'local-first': true, json: true, prompt: 'x', relay: relay.url, 'data-dir': dir, 'ollama-host': 'http://127.0.0.1:11499' }),
   ]);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
