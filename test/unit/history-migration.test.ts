@@ -43,6 +43,15 @@ async function insertAfterOpen(file: string, id: string, rows: number): Promise<
   return warnings;
 }
 
+/** The file is at the current schema version and its jobs table has each of `columns`. */
+async function assertCurrentSchema(file: string, columns: string[]): Promise<void> {
+  const [version] = await plainQuery(file, 'PRAGMA user_version');
+  assert.equal(version.values[0][0], SCHEMA_VERSION);
+  const [cols] = await plainQuery(file, "SELECT name FROM pragma_table_info('jobs')");
+  const names = cols.values.map((v) => v[0]);
+  for (const c of columns) assert.ok(names.includes(c), `column ${c} missing`);
+}
+
 test('a version-1 database is migrated in place with every row kept', async () => {
   const file = await tempFile();
   await writeDb(
@@ -82,11 +91,7 @@ test('a version-1 database is migrated in place with every row kept', async () =
   } finally {
     await store.close();
   }
-  const [version] = await plainQuery(file, 'PRAGMA user_version');
-  assert.equal(version.values[0][0], SCHEMA_VERSION);
-  const [cols] = await plainQuery(file, "SELECT name FROM pragma_table_info('jobs')");
-  const names = cols.values.map((v) => v[0]);
-  for (const c of [
+  await assertCurrentSchema(file, [
     'id',
     'job_id',
     'state',
@@ -114,9 +119,7 @@ test('a version-1 database is migrated in place with every row kept', async () =
     'local_error_kind',
     'swarm_error_kind',
     'payment_warning',
-  ]) {
-    assert.ok(names.includes(c), `column ${c} missing`);
-  }
+  ]);
   const [seed] = await plainQuery(file, 'SELECT job_id, state, local_attempted, provider FROM jobs WHERE local_attempted = 1;');
   assert.deepEqual(seed.values.map((v) => v[0]).sort(), ['j2', 'j3', 'new']);
 });
@@ -176,11 +179,7 @@ test('a version-2 database gains the error-kind and payment-warning columns, wit
   } finally {
     await store.close();
   }
-  const [version] = await plainQuery(file, 'PRAGMA user_version');
-  assert.equal(version.values[0][0], SCHEMA_VERSION);
-  const [cols] = await plainQuery(file, "SELECT name FROM pragma_table_info('jobs')");
-  const names = cols.values.map((v) => v[0]);
-  for (const c of ['local_error_kind', 'swarm_error_kind', 'payment_warning']) assert.ok(names.includes(c), `column ${c} missing`);
+  await assertCurrentSchema(file, ['local_error_kind', 'swarm_error_kind', 'payment_warning']);
   const [count] = await plainQuery(file, 'SELECT count(*) FROM jobs');
   assert.equal(count.values[0][0], 3);
 });

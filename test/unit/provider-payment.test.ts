@@ -51,25 +51,30 @@ interface Paid {
   stop(): Promise<void>;
 }
 
+/** The paid test provider's settings: 500 msats a job, one at a time, on the stand-in's llama3.2. */
+function paidSettings(over: Partial<ProviderSettings> = {}): ProviderSettings {
+  return {
+    models: ['llama3.2'],
+    ollamaHost: ollama.url,
+    relays: [relay.url],
+    priceMsats: 500,
+    maxConcurrent: 1,
+    maxQueued: 10,
+    maxPromptChars: 1000,
+    paymentTimeoutMs: 10_000,
+    jobTimeoutMs: 10_000,
+    name: 'paid test provider',
+    about: 'costs 500 msats',
+    ...over,
+  };
+}
+
 /** Each test's provider only takes jobs p-tagged to it, so tests on the shared relay stay apart. */
 async function paidProvider(settings: Partial<ProviderSettings> = {}, tuning: Partial<ProviderTuning> = {}): Promise<Paid> {
   const secretKey = generateSecretKey();
   const history = await openHistory(join(mkdtempSync(join(tmpdir(), 'sc-paid-')), 'history.sqlite'));
   const provider = new ModelProvider(
-    {
-      models: ['llama3.2'],
-      ollamaHost: ollama.url,
-      relays: [relay.url],
-      priceMsats: 500,
-      maxConcurrent: 1,
-      maxQueued: 10,
-      maxPromptChars: 1000,
-      paymentTimeoutMs: 10_000,
-      jobTimeoutMs: 10_000,
-      name: 'paid test provider',
-      about: 'costs 500 msats',
-      ...settings,
-    },
+    paidSettings(settings),
     { secretKey, wallet: seller, history },
     { invoicePollMs: 50, partialIntervalMs: 50, shutdownGraceMs: 300, ...tuning },
   );
@@ -226,19 +231,7 @@ test('stopping while a job waits for payment: an error feedback tells the custom
 
 test('a price without a wallet does not start', async () => {
   const provider = new ModelProvider(
-    {
-      models: ['llama3.2'],
-      ollamaHost: ollama.url,
-      relays: [relay.url],
-      priceMsats: 10,
-      maxConcurrent: 1,
-      maxQueued: 1,
-      maxPromptChars: 10,
-      paymentTimeoutMs: 1000,
-      jobTimeoutMs: 1000,
-      name: 'x',
-      about: 'y',
-    },
+    paidSettings({ priceMsats: 10, maxQueued: 1, maxPromptChars: 10, paymentTimeoutMs: 1000, jobTimeoutMs: 1000, name: 'x', about: 'y' }),
     { secretKey: generateSecretKey(), wallet: null, history: null },
   );
   const started = await provider.start();
