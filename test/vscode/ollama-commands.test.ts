@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, chmodSync, existsSync, readFileSync } from 
 import { tmpdir } from 'node:os';
 import { join, delimiter } from 'node:path';
 import { api, resetSettings, setSettings, until } from './helpers';
-import type { OllamaRun } from '../../src/vscode/commands';
+import type { OllamaRun } from '../../src/vscode/ollama-commands';
 
 describe('Start Ollama / Pull the model', () => {
   const savedPath = process.env.PATH;
