@@ -12,6 +12,7 @@ import * as nip19 from 'nostr-tools/nip19';
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { bytesToHex } from 'nostr-tools/utils';
 import type { Event } from 'nostr-tools/pure';
+import { quietFor } from '../support/quiet';
 import { startRelay, type TestRelay } from '../support/relay';
 import { startOllamaStandin, type OllamaStandin, promptOf } from '../support/ollama-standin';
 import { startNwcWallet, createLedger } from '../support/nwc-wallet';
@@ -351,7 +352,7 @@ test('SIGTERM mid-job: the running job gets an error feedback (or its result), t
       'announcement deleted',
     );
     const late = await customer.submit({ prompt: 'too late', model: 'slow' });
-    await new Promise((r) => setTimeout(r, 300));
+    await quietFor(300);
     assert.deepEqual(repliesTo(relay, late.id), []);
     const c = await client;
     assert.equal(c.code, 1, c.stdout);

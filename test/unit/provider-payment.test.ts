@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
+import { quietFor } from '../support/quiet';
 import { startRelay, type TestRelay } from '../support/relay';
 import { startOllamaStandin, type OllamaStandin, promptOf } from '../support/ollama-standin';
 import { startNwcWallet, createLedger, type NwcTestWallet } from '../support/nwc-wallet';
@@ -105,7 +106,6 @@ const waitForStatus = async (jobId: string, status: string, timeoutMs = 10_000) 
 };
 const generations = (prompt: string) => ollama.requests.filter((r) => (r.path === '/api/generate' || r.path === '/api/chat') && promptOf(r.body) === prompt);
 const invoiceRequests = () => sellerWallet.requests.filter((r) => r.method === 'make_invoice');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('a paid job: payment-required with the amount and a make_invoice bolt11; no work until the buyer pays; then the result', async () => {
   const p = await paidProvider();
@@ -120,7 +120,7 @@ test('a paid job: payment-required with the amount and a make_invoice bolt11; no
     assert.equal(invoiceRequests().length, before + 1, 'made through the wallet');
     assert.equal(invoiceRequests().at(-1)!.params.amount, 500);
 
-    await sleep(400);
+    await quietFor(400);
     assert.equal(generations('paid question').length, 0, 'nothing generated before payment');
     assert.ok(
       sellerWallet.requests.some((r) => r.method === 'lookup_invoice'),
@@ -173,7 +173,7 @@ test('a bid below the price gets an error feedback saying so, and no invoice is 
     const job = await p.customer.submit({ prompt: 'cheap question', bidMsats: 100, providers: [p.pubkey] });
     const error = await waitForStatus(job.id, 'error');
     assert.match(statusExtra(error), /bid of 100 msats is below this provider's price of 500 msats/);
-    await sleep(200);
+    await quietFor(200);
     assert.equal(invoiceRequests().length, before);
     assert.equal(repliesTo(relay, job.id).length, 1);
     assert.equal(generations('cheap question').length, 0);
