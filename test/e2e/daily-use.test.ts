@@ -336,11 +336,10 @@ describe('a day with Swarm Compute', () => {
       await clearNotifications(page);
       await item.click();
       await item.waitFor({ state: 'detached', timeout: 20_000 });
-      const texts = await notifications(page);
-      assert.ok(
-        texts.some((t) => /stopped sharing llama3\.2 \(1 job answered\)/.test(t)),
-        texts.join(' | '),
-      );
+      let texts: string[] = [];
+      const stopped = (t: string) => /stopped sharing llama3\.2 \(1 job answered\)/.test(t);
+      await until('the stopped-sharing message', async () => (texts = await notifications(page)).some(stopped), 10_000).catch(() => {});
+      assert.ok(texts.some(stopped), texts.join(' | '));
       await clearNotifications(page);
     }));
 

@@ -8,6 +8,7 @@ import type { OllamaStandin } from '../support/ollama-standin';
 import type { TestRelay } from '../support/relay';
 import type { TestProvider } from '../support/test-provider';
 import type { NwcTestWallet } from '../support/nwc-wallet';
+import { quietFor } from '../support/quiet';
 import { startStandIns, type StandInsWithWallet } from '../support/stand-ins';
 import { startCustomer } from '../support/job-customer';
 import {
@@ -26,6 +27,7 @@ import {
   standInSettings,
   startWorkbench,
   statusItem,
+  until,
   type Workbench,
 } from './workbench';
 
@@ -165,8 +167,8 @@ describe('Swarm Compute in a real VS Code', () => {
       await page.locator('.monaco-editor .view-lines').first().click();
       await page.keyboard.press('Escape');
       await page.keyboard.press('Control+Alt+E');
-      await page.waitForTimeout(500);
-      const texts = await notifications(page);
+      let texts: string[] = [];
+      await until('the message', async () => (texts = await notifications(page)).some((t) => /select some code first/i.test(t)), 10_000).catch(() => {});
       assert.ok(
         texts.some((t) => /select some code first/i.test(t)),
         texts.join(' | '),
@@ -268,7 +270,8 @@ describe('Swarm Compute in a real VS Code', () => {
         hrefs.every((h) => !h || !h.startsWith('javascript:')),
         `no javascript: link (${hrefs.join(', ')})`,
       );
-      await page.waitForTimeout(500);
+      // a script or handler that ran would have set it by now
+      await quietFor(500);
       assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned), undefined);
       assert.deepEqual(dialogs, [], 'no alert ran');
     }));
@@ -338,9 +341,10 @@ describe('Swarm Compute in a real VS Code', () => {
       const entries = wb.chat.locator('article.entry');
       await entries.first().waitFor({ timeout: 30_000 });
       await wb.chat.locator('article.entry', { hasText: 'Here is your answer' }).waitFor({ timeout: 15_000 });
-      // the newest answer is in view
-      await page.waitForTimeout(500);
-      const gap = await wb.chat.locator('#log').evaluate((l) => l.scrollHeight - l.scrollTop - l.clientHeight);
+      // the newest answer is in view (once the restored log has scrolled to it)
+      const gapBelow = () => wb.chat.locator('#log').evaluate((l) => l.scrollHeight - l.scrollTop - l.clientHeight);
+      await until('the log at its end', async () => (await gapBelow()) < 20, 10_000).catch(() => {});
+      const gap = await gapBelow();
       assert.ok(gap < 20, `the log is ${gap}px above its end`);
       // the newest conversation is open again: the stopped Explain and the swarm answers that followed it
       const lanesOf = () => wb.chat.locator('article.entry .badge').evaluateAll((bs) => bs.map((b) => (b as HTMLElement).dataset.lane));

@@ -206,9 +206,9 @@ export function sharingItem(page: Page) {
 /** Reads the Notifications center (toasts are hidden with the smoke-test driver). */
 export async function notifications(page: Page): Promise<string[]> {
   await page.locator('[id="status.notifications"]').click();
-  const list = page.locator('.notifications-center .notification-list-item-message');
-  await page.waitForTimeout(300);
-  const texts = await list.allTextContents();
+  // the center is shown once its list is filled
+  await page.locator('.notifications-center.visible').waitFor({ timeout: 10_000 });
+  const texts = await page.locator('.notifications-center .notification-list-item-message').allTextContents();
   await page.keyboard.press('Escape');
   return texts;
 }
