@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ollama } from 'ollama';
 import type { ServerAddresses } from './servers';
-import { pairwise, summarize, type Row } from './stats';
+import { ratioRow, type Row } from './stats';
 
 const CLI = join(__dirname, '..', 'dist', 'cli.js');
 const since = (t0: number) => performance.now() - t0;
@@ -68,21 +68,7 @@ export async function gatewayPath(s: ServerAddresses, runs: number, label: strin
     await new Promise((r) => gateway.child.once('exit', r));
     rmSync(dir, { recursive: true, force: true });
   }
-  const row = (figure: string, m: { ours: number[]; raw: number[] }, note?: string): Row => {
-    const ratio = summarize(pairwise(m.ours, m.raw, (a, b) => a / b));
-    return {
-      item: '6 gateway',
-      figure: `${figure} (${label})`,
-      unit: 'ms',
-      ours: summarize(m.ours),
-      raw: summarize(m.raw),
-      ratio,
-      delta: summarize(pairwise(m.ours, m.raw, (a, b) => a - b)),
-      target: 'ratio ≤ 1.05',
-      met: ratio.median <= 1.05,
-      note,
-    };
-  };
+  const row = (figure: string, m: { ours: number[]; raw: number[] }, note?: string) => ratioRow('6 gateway', `${figure} (${label})`, m, 1.05, note);
   return [
     row(
       'time to first token',

@@ -1,8 +1,7 @@
 // Items 1–3: the engine (the shipped bundle, dist/engine.js) against the raw
 // clients on the same servers, run alternately so drift hits both alike.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Ollama } from 'ollama';
 import { AbstractRelay } from 'nostr-tools/abstract-relay';
 import { Relay, useWebSocketImplementation } from 'nostr-tools/relay';
@@ -10,7 +9,8 @@ import { finalizeEvent, generateSecretKey, verifyEvent, type Event, type EventTe
 import WebSocket from 'ws';
 import type { Engine, EngineOptions, EngineSettings, Mode } from '../src/engine/api';
 import type { ServerAddresses } from './servers';
-import { pairwise, since, summarize, type Row } from './stats';
+import { pairwise, ratioRow, sideBySide, since, summarize, type Row } from './stats';
+import { engineOptions, engineSettings } from '../test/support/engine-options';
 
 useWebSocketImplementation(WebSocket);
 
@@ -18,27 +18,13 @@ type CreateEngine = (options: EngineOptions) => Promise<Engine>;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createEngine } = require('../dist/engine.js') as { createEngine: CreateEngine };
 
-const quiet = { info() {}, warn() {}, error() {} };
 // every run asks something new: an identical request in the same second is
 // the same event id, and the relay would answer it from what it stored
 let asked = 0;
 const nextPrompt = () => `Explain what a NIP-90 data vending machine is, in one paragraph. (${process.pid}-${++asked})`;
 
 function settingsFor(s: ServerAddresses, mode: Mode, ollamaHost: string): EngineSettings {
-  return {
-    mode,
-    model: s.model,
-    ollamaHost,
-    relays: [s.relay],
-    maxPriceMsats: 1000,
-    localTimeoutSecs: 30,
-    swarmTimeoutSecs: 30,
-    providers: [],
-    encrypt: false,
-    offerWindowSecs: 0,
-    dailyBudgetMsats: null,
-    monthlyBudgetMsats: null,
-  };
+  return engineSettings({ mode, model: s.model, ollamaHost, relays: [s.relay] });
 }
 
 const engineDirs: string[] = [];
@@ -49,15 +35,9 @@ export function removeEngineFolders(): void {
 }
 
 export async function newEngine(s: ServerAddresses, mode: Mode, ollamaHost: string): Promise<Engine> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-engine-'));
-  engineDirs.push(dir);
-  return createEngine({
-    settings: settingsFor(s, mode, ollamaHost),
-    secretKey: generateSecretKey(),
-    nwcUri: null,
-    historyFile: join(dir, 'history.sqlite'),
-    log: quiet,
-  });
+  const options = engineOptions(settingsFor(s, mode, ollamaHost), 'bench-engine-');
+  engineDirs.push(dirname(options.historyFile));
+  return createEngine(options);
 }
 
 /** The kind-5050 request the engine builds for the same prompt (job-request.ts), for the raw client to send. */
@@ -111,18 +91,15 @@ export async function fallbackDecision(s: ServerAddresses, runs: number): Promis
     else (raw.push(await bare()), ours.push(await viaEngine()));
   }
   await engine.dispose();
-  const delta = summarize(pairwise(ours, raw, (a, b) => a - b));
+  const fallback = sideBySide(ours, raw);
   return [
     {
       item: '1 fallback',
       figure: 'Ollama down → job accepted by relay',
       unit: 'ms',
-      ours: summarize(ours),
-      raw: summarize(raw),
-      ratio: summarize(pairwise(ours, raw, (a, b) => a / b)),
-      delta,
+      ...fallback,
       target: 'Δ ≤ 5 ms',
-      met: delta.median <= 5,
+      met: fallback.delta.median <= 5,
       note: 'ours = engine.run() until its `job` event: history row inserted (journal append + fsync), local attempt refused, sign, connect, REQ answered by EOSE, EVENT answered by OK; raw = nostr-tools finalizeEvent + Relay.connect + publish (OK)',
     },
   ];
@@ -177,21 +154,7 @@ export async function localPath(s: ServerAddresses, runs: number, tokenDelayMs: 
     else (await bare(), await viaEngine());
   }
   await engine.dispose();
-  const row = (figure: string, m: { ours: number[]; raw: number[] }, note?: string): Row => {
-    const ratio = summarize(pairwise(m.ours, m.raw, (a, b) => a / b));
-    return {
-      item: '2 local',
-      figure: `${figure} (${label})`,
-      unit: 'ms',
-      ours: summarize(m.ours),
-      raw: summarize(m.raw),
-      ratio,
-      delta: summarize(pairwise(m.ours, m.raw, (a, b) => a - b)),
-      target: 'ratio ≤ 1.05',
-      met: ratio.median <= 1.05,
-      note,
-    };
-  };
+  const row = (figure: string, m: { ours: number[]; raw: number[] }, note?: string) => ratioRow('2 local', `${figure} (${label})`, m, 1.05, note);
   return [
     row(
       'time to first token',
@@ -282,41 +245,26 @@ export async function swarmPath(s: ServerAddresses, runs: number, wasm: WasmCryp
     if (wasm) await bare(true);
   }
   await engine.dispose();
-  const wallRatio = summarize(pairwise(wall.ours, wall.raw, (a, b) => a / b));
-  const cpuRatio = summarize(pairwise(cpu.ours, cpu.raw, (a, b) => a / b));
-  const ourCpu = summarize(cpu.ours);
+  const wallRow = sideBySide(wall.ours, wall.raw);
+  const cpuRow = sideBySide(cpu.ours, cpu.raw);
   const rows: Row[] = [
     {
       item: '3 swarm',
       figure: 'full job, free provider: wall',
       unit: 'ms',
-      ours: summarize(wall.ours),
-      raw: summarize(wall.raw),
-      ratio: wallRatio,
-      delta: summarize(pairwise(wall.ours, wall.raw, (a, b) => a - b)),
+      ...wallRow,
       target: 'ratio ≤ 1.10',
-      met: wallRatio.median <= 1.1,
+      met: wallRow.ratio.median <= 1.1,
       note: 'ours ends when run().result settles: the answer shown and its history row completed (3 durable writes per job: insert, job id, outcome)',
     },
-    {
-      item: '3 swarm',
-      figure: '  until the answer is on screen (done event)',
-      unit: 'ms',
-      ours: summarize(shown),
-      raw: summarize(wall.raw),
-      ratio: summarize(pairwise(shown, wall.raw, (a, b) => a / b)),
-      delta: summarize(pairwise(shown, wall.raw, (a, b) => a - b)),
-    },
+    { item: '3 swarm', figure: '  until the answer is on screen (done event)', unit: 'ms', ...sideBySide(shown, wall.raw) },
     {
       item: '3 swarm',
       figure: 'full job: client CPU',
       unit: 'ms/job',
-      ours: ourCpu,
-      raw: summarize(cpu.raw),
-      ratio: cpuRatio,
-      delta: summarize(pairwise(cpu.ours, cpu.raw, (a, b) => a - b)),
+      ...cpuRow,
       target: '≤ 3 ms/job',
-      met: ourCpu.median <= 3,
+      met: cpuRow.ours.median <= 3,
       note: 'process.cpuUsage() of this process (all its threads: the history worker and fs too); relay and provider run in another process',
     },
   ];

@@ -38,6 +38,22 @@ export function pairwise(ours: number[], raw: number[], f: (a: number, b: number
   return Array.from({ length: n }, (_, i) => f(ours[i], raw[i]));
 }
 
+/** ours and raw measured in the same runs: their summaries, and ours / raw and ours − raw taken per pair of runs. */
+export function sideBySide(ours: number[], raw: number[]): { ours: Summary; raw: Summary; ratio: Summary; delta: Summary } {
+  return {
+    ours: summarize(ours),
+    raw: summarize(raw),
+    ratio: summarize(pairwise(ours, raw, (a, b) => a / b)),
+    delta: summarize(pairwise(ours, raw, (a, b) => a - b)),
+  };
+}
+
+/** A row in ms whose target is a most ours / raw (by the median). */
+export function ratioRow(item: string, figure: string, m: { ours: number[]; raw: number[] }, maxRatio: number, note?: string): Row {
+  const s = sideBySide(m.ours, m.raw);
+  return { item, figure, unit: 'ms', ...s, target: `ratio ≤ ${maxRatio}`, met: s.ratio.median <= maxRatio, note };
+}
+
 const fmt = (x: number, digits: number) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
 
 export function formatSummary(s: Summary | null | undefined, digits = 1): string {

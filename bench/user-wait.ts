@@ -6,14 +6,13 @@
 // at t=0. Figures: first byte of the answer shown and the complete answer,
 // as ratios ours / router. Not part of npm test.
 //   node --import tsx bench/user-wait.ts [--reps=N] [--only=healthy,cold]
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { generateSecretKey } from 'nostr-tools/pure';
+import { rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Engine, EngineOptions, EngineSettings, Mode } from '../src/engine/api';
 import { startRelay } from '../test/support/relay';
 import { startTestProvider } from '../test/support/test-provider';
 import { closedPort, startOllamaStandin, type ModelBehaviour, type OllamaStandin } from '../test/support/ollama-standin';
+import { engineOptions, engineSettings } from '../test/support/engine-options';
 import { summarize } from './stats';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -98,33 +97,19 @@ async function main(): Promise<void> {
   let asked = 0;
   const rows: { scenario: string; config: string; firstByte: number | null; complete: number | null; routerFirst: number; routerComplete: number }[] = [];
 
+  // every engine asks the one provider, with the time a slow swarm answer needs
+  const swarm = { relays: [relay.url], providers: [provider.pubkey], swarmTimeoutSecs: 60 };
+  const newEngine = (settings: EngineSettings) => {
+    const options = engineOptions(settings, 'bench-wait-');
+    dirs.push(dirname(options.historyFile));
+    return createEngine(options);
+  };
   try {
     // warm-up (JIT, first connections): whichever engine runs first would otherwise pay for it
     {
       const warm = await startOllamaStandin({ models: { warm: { reply: 'warm' } } });
       for (const mode of ['swarm-only', 'local-only', 'fallback'] as Mode[]) {
-        const dir = mkdtempSync(join(tmpdir(), 'bench-wait-'));
-        dirs.push(dir);
-        const e = await createEngine({
-          settings: {
-            mode,
-            model: 'warm',
-            ollamaHost: warm.url,
-            relays: [relay.url],
-            maxPriceMsats: 1000,
-            localTimeoutSecs: 30,
-            swarmTimeoutSecs: 60,
-            providers: [provider.pubkey],
-            encrypt: false,
-            offerWindowSecs: 0,
-            dailyBudgetMsats: null,
-            monthlyBudgetMsats: null,
-          },
-          secretKey: generateSecretKey(),
-          nwcUri: null,
-          historyFile: join(dir, 'history.sqlite'),
-          log: { info() {}, warn() {}, error() {} },
-        });
+        const e = await newEngine(engineSettings({ mode, model: 'warm', ollamaHost: warm.url, ...swarm }));
         await timeRun(e, `warm-up ${mode} ${process.pid}`);
         await e.dispose();
       }
@@ -145,34 +130,8 @@ async function main(): Promise<void> {
           });
       if (sc.missing) ollama!.removeModel(sc.model);
       const host = ollama ? ollama.url : `http://127.0.0.1:${await closedPort()}`;
-      const engineFor = async (mode: Mode, hedgeAfterSecs: number) => {
-        const dir = mkdtempSync(join(tmpdir(), 'bench-wait-'));
-        dirs.push(dir);
-        const settings: EngineSettings = {
-          mode,
-          model: sc.model,
-          ollamaHost: host,
-          relays: [relay.url],
-          maxPriceMsats: 1000,
-          localTimeoutSecs: 30,
-          swarmTimeoutSecs: 60,
-          providers: [provider.pubkey],
-          encrypt: false,
-          offerWindowSecs: 0,
-          dailyBudgetMsats: null,
-          monthlyBudgetMsats: null,
-          localStallSecs: 30,
-          hedgeAfterSecs,
-          allowOllamaCloud: false,
-        };
-        return createEngine({
-          settings,
-          secretKey: generateSecretKey(),
-          nwcUri: null,
-          historyFile: join(dir, 'history.sqlite'),
-          log: { info() {}, warn() {}, error() {} },
-        });
-      };
+      const engineFor = (mode: Mode, hedgeAfterSecs: number) =>
+        newEngine(engineSettings({ mode, model: sc.model, ollamaHost: host, ...swarm, localStallSecs: 30, hedgeAfterSecs, allowOllamaCloud: false }));
       const engines = {
         defaults: await engineFor('fallback', 0),
         hedge3: await engineFor('fallback', 3),

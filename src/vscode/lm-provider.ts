@@ -20,7 +20,8 @@ import type {
 } from './lm-api';
 import { estimateTokens, toConversation, UnsupportedContentError } from '../ui-model/lm-messages';
 import { LM_VENDOR, listOllamaModels, lmModels, type LmModel } from '../ui-model/lm-models';
-import { readSettings, SECTION, usesSwarm } from './settings';
+import { readSettings, usesSwarm } from './settings';
+import { onSettingsChange } from './settings-change';
 
 /** The history rows of these runs carry this source. */
 export const LM_SOURCE = 'vscode-lm';
@@ -30,20 +31,14 @@ export const UNKNOWN_CALLER = 'unknown';
 export class SwarmLmProvider implements LanguageModelChatProvider<LmModel>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeLanguageModelChatInformation = this.changed.event;
-  private readonly disposables: vscode.Disposable[] = [this.changed];
+  // the list depends on the model, the mode (the route in each name) and the Ollama host
+  private readonly disposables: vscode.Disposable[] = [this.changed, onSettingsChange(() => this.changed.fire())];
 
   constructor(
     private readonly engines: WindowEngine,
     private readonly consent: LmConsent,
     private readonly log: vscode.LogOutputChannel,
-  ) {
-    this.disposables.push(
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        // the list depends on the model, the mode (the route in each name) and the Ollama host
-        if (e.affectsConfiguration(SECTION)) this.changed.fire();
-      }),
-    );
-  }
+  ) {}
 
   /** Ollama's models may have changed (pulled, removed, started). */
   refresh(): void {

@@ -13,6 +13,7 @@ import { loadEngineModule, type WindowEngine } from './window-engine';
 import { formatSats } from '../ui-model/format';
 import type { SecretsStore } from './secrets';
 import { readSettings, SECTION } from './settings';
+import { onSettingsChange } from './settings-change';
 import { SETTINGS, clampedNumber } from '../settings-schema';
 
 export const SHARING_CONTEXT = 'swarmCompute.sharing';
@@ -82,19 +83,18 @@ export class ModelSharing implements vscode.Disposable {
   private current: SharingStatus = OFF;
   private readonly changed = new vscode.EventEmitter<SharingStatus>();
   readonly onDidChange = this.changed.event;
-  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private readonly disposables: vscode.Disposable[] = [this.changed, onSettingsChange(() => this.settingsChanged())];
 
   constructor(
     private readonly engines: WindowEngine,
     private readonly secrets: SecretsStore,
     private readonly log: vscode.LogOutputChannel,
-  ) {
-    this.disposables.push(
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (this.current.state !== 'serving' || !this.serving || !e.affectsConfiguration(SECTION)) return;
-        if (JSON.stringify(readShareSettings()) !== JSON.stringify(this.serving)) void this.offerRestart();
-      }),
-    );
+  ) {}
+
+  /** while serving, other share settings than the running provider's: offer to restart with them */
+  private settingsChanged(): void {
+    if (this.current.state !== 'serving' || !this.serving) return;
+    if (JSON.stringify(readShareSettings()) !== JSON.stringify(this.serving)) void this.offerRestart();
   }
 
   /** jobs in flight by id, from the provider's job events: the counters follow each job as it moves (and ends) */

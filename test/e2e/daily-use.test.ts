@@ -12,15 +12,16 @@ import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Frame, Page } from 'playwright-core';
-import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
-import { startRelay, type TestRelay } from '../support/relay';
-import { startTestProvider, type TestProvider } from '../support/test-provider';
+import type { OllamaStandin } from '../support/ollama-standin';
+import type { TestRelay } from '../support/relay';
+import type { TestProvider } from '../support/test-provider';
+import { startStandIns, type StandIns } from '../support/stand-ins';
 import { startCustomer } from '../support/job-customer';
 import { projectRoot } from '../../scripts/vscode/host.mjs';
 import {
-  activityItem,
   clearNotifications,
   notifications,
+  openChat,
   openFile,
   runCommand,
   screenshotPath,
@@ -29,6 +30,8 @@ import {
   startWorkbench,
   statusItem,
   widenSidebar,
+  standInSettings,
+  until,
   type Workbench,
 } from './workbench';
 
@@ -42,14 +45,6 @@ A wrapper that waits until calls stop, see https://developer.mozilla.org/en-US/d
 export const save = debounce(() => persist(doc), 500);
 \`\`\`
 `;
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The frame whose document has `selector` (a webview's content frame). */
 async function frameWith(page: Page, selector: string, timeoutMs = 20_000): Promise<Frame> {
@@ -95,38 +90,32 @@ function findFile(dir: string, name: string): string | null {
 }
 
 describe('a day with Swarm Compute', () => {
-  let ollama: OllamaStandin;
-  let relay: TestRelay;
-  let provider: TestProvider;
+  let standIns: StandIns;
+  let ollama: OllamaStandin, relay: TestRelay, provider: TestProvider;
   let wb: Workbench;
   let page: Page;
 
   before(async () => {
-    ollama = await startOllamaStandin({ models: { 'llama3.2': { reply: ANSWER, tokenDelayMs: 5 } } });
-    relay = await startRelay();
-    provider = await startTestProvider({ relays: [relay.url], script: { result: 'The swarm says: it waits, then runs once.' } });
+    standIns = await startStandIns({
+      models: { 'llama3.2': { reply: ANSWER, tokenDelayMs: 5 } },
+      provider: { result: 'The swarm says: it waits, then runs once.' },
+    });
+    ({ ollama, relay, provider } = standIns);
     wb = await startWorkbench({
       settings: {
-        'swarmCompute.mode': 'fallback',
-        'swarmCompute.model': 'llama3.2',
-        'swarmCompute.ollamaHost': ollama.url,
-        'swarmCompute.relays': [relay.url],
-        'swarmCompute.swarmTimeoutSecs': 30,
+        ...standInSettings(standIns, 'llama3.2'),
         'swarmCompute.offerWindowSecs': 0,
         'workbench.colorTheme': 'Default Light Modern',
       },
       files: { 'src/notes.ts': '// notes\n' },
     });
     page = wb.page;
-    await activityItem(page).click();
-    await widenSidebar(page, 480);
+    await openChat(page);
   });
 
   after(async () => {
     await wb?.close();
-    await provider?.stop();
-    await relay?.stop();
-    await ollama?.stop();
+    await standIns?.stop();
   });
 
   const entries = () => wb.chat.locator('article.entry');
@@ -347,11 +336,10 @@ describe('a day with Swarm Compute', () => {
       await clearNotifications(page);
       await item.click();
       await item.waitFor({ state: 'detached', timeout: 20_000 });
-      const texts = await notifications(page);
-      assert.ok(
-        texts.some((t) => /stopped sharing llama3\.2 \(1 job answered\)/.test(t)),
-        texts.join(' | '),
-      );
+      let texts: string[] = [];
+      const stopped = (t: string) => /stopped sharing llama3\.2 \(1 job answered\)/.test(t);
+      await until('the stopped-sharing message', async () => (texts = await notifications(page)).some(stopped), 10_000).catch(() => {});
+      assert.ok(texts.some(stopped), texts.join(' | '));
       await clearNotifications(page);
     }));
 

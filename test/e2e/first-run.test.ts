@@ -11,6 +11,7 @@ import { startNwcWallet, type NwcTestWallet } from '../support/nwc-wallet';
 import {
   activityItem,
   clearNotifications,
+  connectWallet,
   notifications,
   runCommand,
   screenshotPath,
@@ -18,16 +19,9 @@ import {
   startWorkbench,
   statusItem,
   widenSidebar,
+  until,
   type Workbench,
 } from './workbench';
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('first start without Ollama, offline', () => {
   let wb: Workbench;
@@ -115,7 +109,7 @@ describe('first start without Ollama, offline', () => {
       assert.deepEqual(more, ['retry', 'editResend']);
       // Edit and resend puts the question back into the input
       await entry.locator('.answer-actions button[data-action="editResend"]').click();
-      await until('the prompt back in the input', async () => (await prompt.inputValue()) === 'What is a closure?');
+      await until('the prompt back in the input', async () => (await prompt.inputValue()) === 'What is a closure?', 15_000);
       await prompt.fill('');
       await clearNotifications(page);
       await page.screenshot({ path: screenshotPath('first-run.png') });
@@ -123,14 +117,7 @@ describe('first start without Ollama, offline', () => {
 
   it('Connect Wallet asks the wallet: a dead relay is said so, a live wallet shows its balance and methods', () =>
     step(page, 'first-run wallet check', async () => {
-      const connect = async (uri: string) => {
-        await runCommand(page, 'Swarm Compute: Connect Wallet');
-        const input = page.locator('.quick-input-widget input');
-        await input.waitFor({ state: 'visible' });
-        await input.fill(uri);
-        await page.keyboard.press('Enter');
-        await input.waitFor({ state: 'hidden' });
-      };
+      const connect = (uri: string) => connectWallet(page, uri);
       const dead = wallet.uri.replace(/relay=[^&]+/, `relay=${encodeURIComponent(deadRelay)}`);
       await connect(dead);
       let texts: string[] = [];

@@ -11,11 +11,21 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { host, projectRoot } from '../../scripts/vscode/host.mjs';
-import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
-import { startRelay, type TestRelay } from '../support/relay';
-import { startTestProvider, type TestProvider } from '../support/test-provider';
-import { startNwcWallet, type NwcTestWallet } from '../support/nwc-wallet';
-import { clearNotifications, notifications, runCommand, screenshotPath, startWorkbench, step, type Workbench } from './workbench';
+import type { OllamaStandin } from '../support/ollama-standin';
+import type { TestRelay } from '../support/relay';
+import type { NwcTestWallet } from '../support/nwc-wallet';
+import { startStandIns, type StandInsWithWallet } from '../support/stand-ins';
+import {
+  clearNotifications,
+  connectWallet,
+  notifications,
+  runCommand,
+  screenshotPath,
+  standInSettings,
+  startWorkbench,
+  step,
+  type Workbench,
+} from './workbench';
 
 const [major, minor] = host.vscodeVersion.split('.').map(Number);
 /** the Language Model Chat Provider API is final from VS Code 1.104 */
@@ -35,27 +45,23 @@ async function notification(page: Page, re: RegExp, timeoutMs = 45_000): Promise
 }
 
 describe(`Swarm Compute models for other extensions (VS Code ${host.vscodeVersion})`, () => {
-  let ollama: OllamaStandin;
-  let relay: TestRelay;
-  let provider: TestProvider;
-  let wallet: NwcTestWallet;
+  let standIns: StandInsWithWallet;
+  let ollama: OllamaStandin, relay: TestRelay, wallet: NwcTestWallet;
   let wb: Workbench;
   let page: Page;
   const jobs = () => relay.received.filter((e) => e.kind === 5050).length;
 
   before(async () => {
-    ollama = await startOllamaStandin({ models: { 'llama3.2': { reply: 'Rayleigh scattering makes the sky blue.', tokenDelayMs: 20 } } });
-    relay = await startRelay();
-    wallet = await startNwcWallet({ relayUrl: relay.url });
-    provider = await startTestProvider({ relays: [relay.url], script: { payAfter: { amountMsats: 21_000 }, result: 'The swarm says: scattering.' } });
+    standIns = await startStandIns({
+      models: { 'llama3.2': { reply: 'Rayleigh scattering makes the sky blue.', tokenDelayMs: 20 } },
+      provider: { payAfter: { amountMsats: 21_000 }, result: 'The swarm says: scattering.' },
+      wallet: {},
+    });
+    ({ ollama, relay, wallet } = standIns);
     wb = await startWorkbench({
       settings: {
-        'swarmCompute.mode': 'fallback',
-        'swarmCompute.model': 'llama3.2',
-        'swarmCompute.ollamaHost': ollama.url,
-        'swarmCompute.relays': [relay.url],
+        ...standInSettings(standIns, 'llama3.2'),
         'swarmCompute.maxPriceMsats': 50_000,
-        'swarmCompute.swarmTimeoutSecs': 30,
         'swarmCompute.offerWindowSecs': 0,
         // VS Code's chat UI on, without signing in: what a user without Copilot sees
         'chat.disableAIFeatures': false,
@@ -68,10 +74,7 @@ describe(`Swarm Compute models for other extensions (VS Code ${host.vscodeVersio
 
   after(async () => {
     await wb?.close();
-    await provider?.stop();
-    await wallet?.stop();
-    await relay?.stop();
-    await ollama?.stop();
+    await standIns?.stop();
   });
 
   it('on VS Code without the provider API, another extension finds no swarm-compute model', { skip: providerApi && 'this VS Code has the provider API' }, () =>
@@ -111,13 +114,7 @@ describe(`Swarm Compute models for other extensions (VS Code ${host.vscodeVersio
     { skip: !providerApi && 'no provider API before 1.104' },
     () =>
       step(page, 'lm swarm after modal', async () => {
-        await runCommand(page, 'Swarm Compute: Connect Wallet');
-        // the wallet's own (password) input box, not the palette's input it may reuse
-        const input = page.locator('.quick-input-widget input[type="password"]');
-        await input.waitFor({ state: 'visible' });
-        await input.fill(wallet.uri);
-        await page.keyboard.press('Enter');
-        await input.waitFor({ state: 'hidden' });
+        await connectWallet(page, wallet.uri);
         await ollama.stop();
         await clearNotifications(page);
 

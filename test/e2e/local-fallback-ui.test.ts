@@ -5,48 +5,37 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { startOllamaStandin, wordTokens, type OllamaStandin } from '../support/ollama-standin';
-import { startRelay, type TestRelay } from '../support/relay';
-import { startTestProvider, type TestProvider } from '../support/test-provider';
-import { activityItem, widenSidebar, step, startWorkbench, type Workbench } from './workbench';
+import { wordTokens } from '../support/ollama-standin';
+import { startStandIns, type StandIns } from '../support/stand-ins';
+import { openChat, standInSettings, step, startWorkbench, type Workbench } from './workbench';
 
 describe('a local answer that stops, in the chat', () => {
-  let ollama: OllamaStandin;
-  let relay: TestRelay;
-  let provider: TestProvider;
+  let standIns: StandIns;
   let wb: Workbench;
   let page: Page;
 
   before(async () => {
-    ollama = await startOllamaStandin({
+    standIns = await startStandIns({
       models: {
         crashy: { tokens: wordTokens('Half of a local answer that then'), tokenDelayMs: 30, crashAfterTokens: 5 },
         loading: { coldLoadMs: 600_000 },
       },
+      provider: { result: 'The swarm finished the answer.' },
     });
-    relay = await startRelay();
-    provider = await startTestProvider({ relays: [relay.url], script: { result: 'The swarm finished the answer.' } });
     wb = await startWorkbench({
       settings: {
-        'swarmCompute.mode': 'fallback',
-        'swarmCompute.model': 'crashy',
-        'swarmCompute.ollamaHost': ollama.url,
-        'swarmCompute.relays': [relay.url],
-        'swarmCompute.swarmTimeoutSecs': 30,
+        ...standInSettings(standIns, 'crashy'),
         'swarmCompute.localTimeoutSecs': 4,
         'workbench.colorTheme': 'Default Dark Modern',
       },
     });
     page = wb.page;
-    await activityItem(page).click();
-    await widenSidebar(page, 480);
+    await openChat(page);
   });
 
   after(async () => {
     await wb?.close();
-    await provider?.stop();
-    await relay?.stop();
-    await ollama?.stop();
+    await standIns?.stop();
   });
 
   it('keeps the half local answer visible and marked, asks consent, then shows the swarm answer in the same entry', () =>
@@ -61,7 +50,7 @@ describe('a local answer that stops, in the chat', () => {
       const kept = entry.locator('.superseded');
       assert.match(await kept.locator('.superseded-note').innerText(), /local stopped after 5 words — asking the swarm/);
       assert.match(await kept.locator('.superseded-text').innerText(), /Half of a local answer/);
-      assert.equal(relay.received.filter((e) => e.kind === 5050).length, 0, 'nothing published before the answer');
+      assert.equal(standIns.relay.received.filter((e) => e.kind === 5050).length, 0, 'nothing published before the answer');
       await consent.getByRole('button', { name: 'Allow once' }).click();
       await wb.chat.locator('article.entry[data-state="completed"][data-lane="swarm"]').last().waitFor({ timeout: 45_000 });
       assert.match(await entry.locator('.answer-body').innerText(), /The swarm finished the answer\./);

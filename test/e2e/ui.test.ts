@@ -4,15 +4,19 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
-import { startRelay, type TestRelay } from '../support/relay';
-import { startTestProvider, type TestProvider } from '../support/test-provider';
-import { startNwcWallet, type NwcTestWallet } from '../support/nwc-wallet';
+import type { OllamaStandin } from '../support/ollama-standin';
+import type { TestRelay } from '../support/relay';
+import type { TestProvider } from '../support/test-provider';
+import type { NwcTestWallet } from '../support/nwc-wallet';
+import { quietFor } from '../support/quiet';
+import { startStandIns, type StandInsWithWallet } from '../support/stand-ins';
 import { startCustomer } from '../support/job-customer';
 import {
   activityItem,
   clearNotifications,
+  connectWallet,
   notifications,
+  openChat,
   widenSidebar,
   step,
   openFile,
@@ -20,8 +24,10 @@ import {
   screenshotPath,
   selectLines,
   sharingItem,
+  standInSettings,
   startWorkbench,
   statusItem,
+  until,
   type Workbench,
 } from './workbench';
 
@@ -53,38 +59,30 @@ const PAYLOAD = `Here is your answer.
 **Bold** still works.`;
 
 describe('Swarm Compute in a real VS Code', () => {
-  let ollama: OllamaStandin;
-  let relay: TestRelay;
-  let provider: TestProvider;
-  let wallet: NwcTestWallet;
+  let standIns: StandInsWithWallet;
+  let ollama: OllamaStandin, relay: TestRelay, provider: TestProvider, wallet: NwcTestWallet;
   let wb: Workbench;
   let page: Page;
   const dialogs: string[] = [];
 
   before(async () => {
-    ollama = await startOllamaStandin({ models: { 'llama3.2': { reply: LOCAL_ANSWER, tokenDelayMs: 40 } } });
-    relay = await startRelay();
-    wallet = await startNwcWallet({ relayUrl: relay.url });
-    provider = await startTestProvider({
-      relays: [relay.url],
-      script: { payAfter: { amountMsats: 21_000 }, result: 'The swarm says: it waits, then runs once.' },
+    standIns = await startStandIns({
+      models: { 'llama3.2': { reply: LOCAL_ANSWER, tokenDelayMs: 40 } },
+      provider: { payAfter: { amountMsats: 21_000 }, result: 'The swarm says: it waits, then runs once.' },
+      wallet: {},
     });
+    ({ ollama, relay, provider, wallet } = standIns);
     wb = await startWorkbench({
       settings: {
-        'swarmCompute.mode': 'fallback',
-        'swarmCompute.model': 'llama3.2',
-        'swarmCompute.ollamaHost': ollama.url,
-        'swarmCompute.relays': [relay.url],
+        ...standInSettings(standIns, 'llama3.2'),
         'swarmCompute.maxPriceMsats': 50_000,
-        'swarmCompute.swarmTimeoutSecs': 30,
         'swarmCompute.offerWindowSecs': 0,
         'workbench.colorTheme': 'Default Dark Modern',
       },
       files: { 'src/debounce.ts': SAMPLE },
     });
     page = wb.page;
-    await activityItem(page).click();
-    await widenSidebar(page, 480);
+    await openChat(page);
     page.on('dialog', (d) => {
       dialogs.push(d.message());
       void d.dismiss();
@@ -93,10 +91,7 @@ describe('Swarm Compute in a real VS Code', () => {
 
   after(async () => {
     await wb?.close();
-    await provider?.stop();
-    await wallet?.stop();
-    await relay?.stop();
-    await ollama?.stop();
+    await standIns?.stop();
   });
 
   it('Explain Selection from the palette streams a local answer with its lane badge', () =>
@@ -172,8 +167,8 @@ describe('Swarm Compute in a real VS Code', () => {
       await page.locator('.monaco-editor .view-lines').first().click();
       await page.keyboard.press('Escape');
       await page.keyboard.press('Control+Alt+E');
-      await page.waitForTimeout(500);
-      const texts = await notifications(page);
+      let texts: string[] = [];
+      await until('the message', async () => (texts = await notifications(page)).some((t) => /select some code first/i.test(t)), 10_000).catch(() => {});
       assert.ok(
         texts.some((t) => /select some code first/i.test(t)),
         texts.join(' | '),
@@ -186,13 +181,7 @@ describe('Swarm Compute in a real VS Code', () => {
     step(page, 'a swarm job asks for consent, pays within the cap, and the status bar shows the spend', async () => {
       const before = await statusItem(page).innerText();
       assert.match(before, /0 sats/);
-      await runCommand(page, 'Swarm Compute: Connect Wallet');
-      // the wallet's own (password) input box, not the palette's input it may reuse
-      const input = page.locator('.quick-input-widget input[type="password"]');
-      await input.waitFor({ state: 'visible' });
-      await input.fill(wallet.uri);
-      await page.keyboard.press('Enter');
-      await input.waitFor({ state: 'hidden' });
+      await connectWallet(page, wallet.uri);
       // Connect Wallet asks the wallet first (get_info, get_balance); it is saved once that answered
       for (let i = 0; !(await notifications(page)).some((t) => /wallet connected\./.test(t)); i++) {
         if (i > 50) throw new Error('the wallet was not connected');
@@ -281,7 +270,8 @@ describe('Swarm Compute in a real VS Code', () => {
         hrefs.every((h) => !h || !h.startsWith('javascript:')),
         `no javascript: link (${hrefs.join(', ')})`,
       );
-      await page.waitForTimeout(500);
+      // a script or handler that ran would have set it by now
+      await quietFor(500);
       assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned), undefined);
       assert.deepEqual(dialogs, [], 'no alert ran');
     }));
@@ -351,9 +341,10 @@ describe('Swarm Compute in a real VS Code', () => {
       const entries = wb.chat.locator('article.entry');
       await entries.first().waitFor({ timeout: 30_000 });
       await wb.chat.locator('article.entry', { hasText: 'Here is your answer' }).waitFor({ timeout: 15_000 });
-      // the newest answer is in view
-      await page.waitForTimeout(500);
-      const gap = await wb.chat.locator('#log').evaluate((l) => l.scrollHeight - l.scrollTop - l.clientHeight);
+      // the newest answer is in view (once the restored log has scrolled to it)
+      const gapBelow = () => wb.chat.locator('#log').evaluate((l) => l.scrollHeight - l.scrollTop - l.clientHeight);
+      await until('the log at its end', async () => (await gapBelow()) < 20, 10_000).catch(() => {});
+      const gap = await gapBelow();
       assert.ok(gap < 20, `the log is ${gap}px above its end`);
       // the newest conversation is open again: the stopped Explain and the swarm answers that followed it
       const lanesOf = () => wb.chat.locator('article.entry .badge').evaluateAll((bs) => bs.map((b) => (b as HTMLElement).dataset.lane));

@@ -19,6 +19,7 @@ import {
   type HostDirs,
   type RunningServer,
 } from '../../scripts/vscode/host.mjs';
+import type { StandIns } from '../support/stand-ins';
 
 export const VSIX = process.env.SWARM_VSIX || join(projectRoot, 'swarm-compute.vsix');
 /** Screenshots go to docs/ only when SWARM_UPDATE_DOCS=1 (npm run docs:screenshots), else into the host's folder (.vscode-test/ or .vscode-test-next/). */
@@ -87,6 +88,32 @@ export async function startWorkbench(
   return wb;
 }
 
+/** Settings that point the extension at the stand-ins: fallback mode with `model`, the swarm given 30 s. */
+export function standInSettings(s: StandIns, model: string): Record<string, unknown> {
+  return {
+    'swarmCompute.mode': 'fallback',
+    'swarmCompute.model': model,
+    'swarmCompute.ollamaHost': s.ollama.url,
+    'swarmCompute.relays': [s.relay.url],
+    'swarmCompute.swarmTimeoutSecs': 30,
+  };
+}
+
+/** Polls `probe` every 100 ms until it holds; throws naming `what` after `timeoutMs`. */
+export async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Opens the chat from the activity bar, with room (480 px) to read it. */
+export async function openChat(page: Page): Promise<void> {
+  await activityItem(page).click();
+  await widenSidebar(page, 480);
+}
+
 /** The extension's activity-bar entry. */
 export function activityItem(page: Page) {
   return page.locator('.activitybar a.action-label[aria-label="Swarm Compute"]');
@@ -122,6 +149,17 @@ export async function runCommand(page: Page, title: string, options: { opensQuic
       if (attempt >= 3) throw err;
     }
   }
+}
+
+/** Connect Wallet from the palette with `uri`, until its input box has taken it (the wallet is asked after that). */
+export async function connectWallet(page: Page, uri: string): Promise<void> {
+  await runCommand(page, 'Swarm Compute: Connect Wallet');
+  // the wallet's own (password) input box, not the palette's input it may reuse
+  const input = page.locator('.quick-input-widget input[type="password"]');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(uri);
+  await page.keyboard.press('Enter');
+  await input.waitFor({ state: 'hidden' });
 }
 
 /** Opens a workspace file through Quick Open and waits for its editor. */
@@ -168,9 +206,9 @@ export function sharingItem(page: Page) {
 /** Reads the Notifications center (toasts are hidden with the smoke-test driver). */
 export async function notifications(page: Page): Promise<string[]> {
   await page.locator('[id="status.notifications"]').click();
-  const list = page.locator('.notifications-center .notification-list-item-message');
-  await page.waitForTimeout(300);
-  const texts = await list.allTextContents();
+  // the center is shown once its list is filled
+  await page.locator('.notifications-center.visible').waitFor({ timeout: 10_000 });
+  const texts = await page.locator('.notifications-center .notification-list-item-message').allTextContents();
   await page.keyboard.press('Escape');
   return texts;
 }

@@ -1,6 +1,6 @@
 // Runs the built command line (dist/cli.js) in a child process, as users and
 // scripts do. `npm test` builds first.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
 export const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
@@ -16,7 +16,7 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   input?: string;
   /** called once the child is running, e.g. to send it a signal later */
-  onSpawn?: (child: import('node:child_process').ChildProcess) => void;
+  onSpawn?: (child: ChildProcess) => unknown;
   timeoutMs?: number;
   /** leave standard input open (a user still typing) instead of closing it */
   keepStdinOpen?: boolean;
@@ -46,4 +46,26 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun
     else if (!options.keepStdinOpen) child.stdin.end();
     options.onSpawn?.(child);
   });
+}
+
+/** Resolves once the child's standard error so far matches `re` (what a person watching would wait for). */
+export function untilPrinted(child: ChildProcess, re: RegExp): Promise<void> {
+  return new Promise((resolve) => {
+    let err = '';
+    const onData = (d: Buffer) => {
+      err += d;
+      if (!re.test(err)) return;
+      child.stderr!.off('data', onData);
+      resolve();
+    };
+    child.stderr!.on('data', onData);
+  });
+}
+
+/**
+ * Flags for argv from an object, in its order: flags({ prompt: 'x', 'data-dir': d })
+ * is ['--prompt', 'x', '--data-dir', d]; `true` is a flag without a value.
+ */
+export function flags(named: Record<string, string | number | true>): string[] {
+  return Object.entries(named).flatMap(([name, value]) => (value === true ? [`--${name}`] : [`--${name}`, String(value)]));
 }

@@ -9,6 +9,7 @@ import { finalizeEvent, generateSecretKey, getPublicKey, type Event } from 'nost
 import { getConversationKey, encrypt as nip44Encrypt, decrypt as nip44Decrypt } from 'nostr-tools/nip44';
 import { encrypt as nip04Encrypt, decrypt as nip04Decrypt } from 'nostr-tools/nip04';
 import type { TestRelay } from './relay';
+import { signNow } from './signed-now';
 
 export interface JobSpec {
   prompt: string;
@@ -109,18 +110,11 @@ export async function startCustomer(relayUrls: string[]): Promise<JobCustomer> {
       return event;
     },
     async withdraw(jobId) {
-      const event = finalizeEvent(
-        {
-          kind: 5,
-          created_at: Math.floor(Date.now() / 1000),
-          content: 'cancelled',
-          tags: [
-            ['e', jobId],
-            ['k', '5050'],
-          ],
-        },
-        secretKey,
-      );
+      const tags = [
+        ['e', jobId],
+        ['k', '5050'],
+      ];
+      const event = signNow({ kind: 5, content: 'cancelled', tags }, secretKey);
       await publish(event);
       return event;
     },

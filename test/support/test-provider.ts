@@ -11,11 +11,22 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { makeInvoice as makeTestInvoice } from './invoices';
+import { signNow } from './signed-now';
 import { finalizeEvent, generateSecretKey, getPublicKey, type Event, type EventTemplate } from 'nostr-tools/pure';
 import { getConversationKey, encrypt as nip44Encrypt, decrypt as nip44Decrypt } from 'nostr-tools/nip44';
 import { encrypt as nip04Encrypt, decrypt as nip04Decrypt } from 'nostr-tools/nip04';
 
 const JOB_KIND = 5050;
+
+/** A relay or client frame (a JSON array), or null for anything else: garbage is passed over. */
+function frame(raw: WebSocket.RawData): unknown[] | null {
+  try {
+    const msg: unknown = JSON.parse(String(raw));
+    return Array.isArray(msg) ? msg : null;
+  } catch {
+    return null;
+  }
+}
 const RESULT_KIND = 6050;
 const FEEDBACK_KIND = 7000;
 
@@ -133,12 +144,8 @@ class RelayLink {
       this.markReady();
     });
     ws.on('message', (raw) => {
-      let msg: unknown[];
-      try {
-        msg = JSON.parse(String(raw));
-      } catch {
-        return;
-      }
+      const msg = frame(raw);
+      if (!msg) return;
       if (msg[0] === 'EVENT') this.onEvent(msg[2] as Event);
       if (msg[0] === 'OK') {
         const done = this.okWaiters.get(msg[1] as string);
@@ -407,21 +414,10 @@ export function forgedResult(job: Event, mode: ForgeryMode, content: string, sec
   return { id: event.id, pubkey: event.pubkey, created_at, kind: RESULT_KIND, tags, content, sig };
 }
 
-/** A genuine, correctly signed result for the job (as a provider with `secretKey` would send). */
-export function signedResult(job: Event, content: string, secretKey: Uint8Array): Event {
-  const event = finalizeEvent(
-    {
-      kind: RESULT_KIND,
-      created_at: Math.floor(Date.now() / 1000),
-      content,
-      tags: [
-        ['request', JSON.stringify(job)],
-        ['e', job.id],
-        ['p', job.pubkey],
-      ],
-    },
-    secretKey,
-  );
+/** A genuine, correctly signed result for the job (as a provider with `secretKey` would send), with `more` tags after its own. */
+export function signedResult(job: Event, content: string, secretKey: Uint8Array, more: string[][] = [], finalize?: Parameters<typeof signNow>[2]): Event {
+  const tags = [['request', JSON.stringify(job)], ['e', job.id], ['p', job.pubkey], ...more];
+  const event = signNow({ kind: RESULT_KIND, content, tags }, secretKey, finalize);
   return { id: event.id, pubkey: event.pubkey, created_at: event.created_at, kind: event.kind, tags: event.tags, content: event.content, sig: event.sig };
 }
 
@@ -456,12 +452,8 @@ export async function startScriptedRelay(options: ScriptedRelayOptions): Promise
     ws.on('error', () => {});
     ws.on('close', () => subs.delete(ws));
     ws.on('message', (raw) => {
-      let msg: unknown[];
-      try {
-        msg = JSON.parse(String(raw));
-      } catch {
-        return;
-      }
+      const msg = frame(raw);
+      if (!msg) return;
       if (msg[0] === 'REQ') {
         subs.get(ws)?.set(msg[1] as string, msg.slice(2) as { '#e'?: string[] }[]);
         ws.send(JSON.stringify(['EOSE', msg[1]]));

@@ -5,18 +5,16 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRelay, type TestRelay } from '../support/relay';
-import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
-import { startTestProvider, type TestProvider } from '../support/test-provider';
+import type { TestRelay } from '../support/relay';
+import type { OllamaStandin } from '../support/ollama-standin';
+import type { TestProvider } from '../support/test-provider';
+import { startStandIns } from '../support/stand-ins';
 import { runCli } from '../support/cli';
 
-let relay: TestRelay;
-let ollama: OllamaStandin;
-let provider: TestProvider;
+let relay: TestRelay, ollama: OllamaStandin, provider: TestProvider, stop: () => Promise<void>;
 
 before(async () => {
-  relay = await startRelay();
-  ollama = await startOllamaStandin({
+  ({ relay, ollama, provider, stop } = await startStandIns({
     models: {
       llama3: { reply: 'It adds two numbers.' },
       // breaks after two words: a failed turn with a partial answer
@@ -26,14 +24,10 @@ before(async () => {
       // a server that does not say (old Ollama): 8192 tokens are assumed
       quiet: { reply: 'Quiet.', contextLength: null },
     },
-  });
-  provider = await startTestProvider({ relays: [relay.url], script: { result: 'Swarm answer.' } });
+    provider: { result: 'Swarm answer.' },
+  }));
 });
-after(async () => {
-  await provider.stop();
-  await ollama.stop();
-  await relay.stop();
-});
+after(() => stop());
 
 const dataDir = () => mkdtempSync(join(tmpdir(), 'sc-conv-'));
 const local = (dir: string, model = 'llama3') => ['--local-only', '--model', model, '--ollama-host', ollama.url, '--data-dir', dir];

@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { Ollama } from 'ollama';
-import { startRelay, type TestRelay } from '../support/relay';
-import { closedPort, startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
+import type { TestRelay } from '../support/relay';
+import { closedPort, type OllamaStandin } from '../support/ollama-standin';
 import { startTestProvider, type TestProvider } from '../support/test-provider';
+import { startStandIns } from '../support/stand-ins';
 import { runCli } from '../support/cli';
 import { startGatewayCli, type RunningGateway } from '../support/gateway';
 import { startNwcWallet } from '../support/nwc-wallet';
@@ -20,26 +21,19 @@ import { makeInvoice } from '../support/invoices';
 const LOCAL = 'Local gateway answer.';
 const SLOW = Array.from({ length: 60 }, (_, i) => `w${i} `).join('');
 
-let relay: TestRelay;
-let ollama: OllamaStandin;
-let provider: TestProvider;
+let relay: TestRelay, ollama: OllamaStandin, provider: TestProvider, stop: () => Promise<void>;
 
 before(async () => {
-  relay = await startRelay();
-  ollama = await startOllamaStandin({
+  ({ relay, ollama, provider, stop } = await startStandIns({
     models: {
       llama3: { reply: LOCAL, tokenDelayMs: 5 },
       slow: { reply: SLOW, tokenDelayMs: 150 },
       crashy: { reply: SLOW, tokenDelayMs: 5, crashAfterTokens: 3 },
     },
-  });
-  provider = await startTestProvider({ relays: [relay.url], script: { partials: ['Swarm ', 'gateway '], result: 'Swarm gateway answer.' } });
+    provider: { partials: ['Swarm ', 'gateway '], result: 'Swarm gateway answer.' },
+  }));
 });
-after(async () => {
-  await provider.stop();
-  await ollama.stop();
-  await relay.stop();
-});
+after(() => stop());
 
 const dataDir = () => mkdtempSync(join(tmpdir(), 'sc-gw-'));
 

@@ -6,54 +6,30 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRelay, type TestRelay } from '../support/relay';
-import { startTestProvider, type TestProvider } from '../support/test-provider';
-import { startNwcWallet, type NwcTestWallet } from '../support/nwc-wallet';
+import type { TestRelay } from '../support/relay';
+import type { NwcTestWallet } from '../support/nwc-wallet';
+import { startPaidMarket, type PaidMarket } from '../support/paid-market';
 import { makeInvoice } from '../support/invoices';
-import { runCli } from '../support/cli';
+import { flags, runCli } from '../support/cli';
 
-let relay: TestRelay;
-let wallet: NwcTestWallet;
+let market: PaidMarket;
+let relay: TestRelay, wallet: NwcTestWallet;
 
 before(async () => {
-  relay = await startRelay();
-  wallet = await startNwcWallet({ relayUrl: relay.url });
+  market = await startPaidMarket();
+  ({ relay, wallet } = market);
 });
-after(async () => {
-  await wallet.stop();
-  await relay.stop();
-});
+after(() => market.stop());
 
-/** Settles the provider's invoice once the wallet has paid it (the provider's own wallet would see that). */
-function settleWhenPaid(provider: TestProvider, bolt11: string): () => void {
-  const timer = setInterval(() => {
-    if (wallet.payments.some((p) => p.bolt11 === bolt11)) {
-      provider.settle(bolt11);
-      clearInterval(timer);
-    }
-  }, 20);
-  return () => clearInterval(timer);
-}
-
+/** A provider asking `amountMsats` (its amount tag may say otherwise), paid with an invoice of ours. */
 async function paidProvider(amountMsats: number, amountTagMsats = amountMsats) {
   const invoice = makeInvoice({ amountMsats });
-  const provider = await startTestProvider({
-    relays: [relay.url],
-    script: { paymentRequired: { amountMsats, amountTagMsats, bolt11: invoice.bolt11 }, result: 'paid answer' },
-  });
-  return { provider, invoice, stop: settleWhenPaid(provider, invoice.bolt11) };
+  const provider = await market.addProvider({ paymentRequired: { amountMsats, amountTagMsats, bolt11: invoice.bolt11 }, result: 'paid answer' });
+  return { provider, invoice };
 }
 
 const args = (dir: string, extra: string[] = []) => [
-  'submit',
-  '--prompt',
-  'worth paying for',
-  '--relay',
-  relay.url,
-  '--data-dir',
-  dir,
-  '--nwc',
-  wallet.uri,
+  ...market.submitArgs('worth paying for', dir),
   '--swarm-timeout-secs',
   '10',
   '--offer-window-secs',
@@ -63,7 +39,7 @@ const args = (dir: string, extra: string[] = []) => [
 
 test('a paid provider within the cap: Cost shows what was paid, the wallet paid exactly once', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sc-pay-'));
-  const { provider, invoice, stop } = await paidProvider(700);
+  const { provider, invoice } = await paidProvider(700);
   try {
     const before = wallet.payments.length;
     const r = await runCli([...args(dir, ['--provider', provider.pubkey])]);
@@ -80,14 +56,13 @@ test('a paid provider within the cap: Cost shows what was paid, the wallet paid 
     const [row] = JSON.parse((await runCli(['history', '--json', '--data-dir', dir])).stdout);
     assert.equal(row.costMsats, 700);
   } finally {
-    stop();
     await provider.stop();
   }
 });
 
 test('a provider asking above the cap is refused: Failed naming amount and cap, nothing paid', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sc-pay-'));
-  const { provider, stop } = await paidProvider(5000);
+  const { provider } = await paidProvider(5000);
   try {
     const before = wallet.payments.length;
     const r = await runCli([...args(dir, ['--provider', provider.pubkey, '--max-price-msats', '1000', '--json'])]);
@@ -99,14 +74,13 @@ test('a provider asking above the cap is refused: Failed naming amount and cap, 
     assert.equal(out.costMsats, 0);
     assert.equal(wallet.payments.length, before);
   } finally {
-    stop();
     await provider.stop();
   }
 });
 
 test('an invoice whose amount differs from the amount tag is never paid', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sc-pay-'));
-  const { provider, stop } = await paidProvider(900, 100);
+  const { provider } = await paidProvider(900, 100);
   try {
     const before = wallet.payments.length;
     const r = await runCli([...args(dir, ['--provider', provider.pubkey, '--json'])]);
@@ -114,14 +88,13 @@ test('an invoice whose amount differs from the amount tag is never paid', async 
     assert.equal(wallet.payments.length, before);
     assert.match(JSON.parse(r.stdout).swarmError, /900 msats.*100 msats.*cap 1000 msats/);
   } finally {
-    stop();
     await provider.stop();
   }
 });
 
 test('a daily budget that the payment would pass stops it, naming the budget', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sc-pay-'));
-  const { provider, stop } = await paidProvider(700);
+  const { provider } = await paidProvider(700);
   try {
     const before = wallet.payments.length;
     const r = await runCli([...args(dir, ['--provider', provider.pubkey, '--daily-budget-msats', '500', '--json'])]);
@@ -129,33 +102,21 @@ test('a daily budget that the payment would pass stops it, naming the budget', a
     assert.match(JSON.parse(r.stdout).swarmError, /daily budget/i);
     assert.equal(wallet.payments.length, before);
   } finally {
-    stop();
     await provider.stop();
   }
 });
 
 test('without a wallet, a paying provider fails with "no wallet configured" and nothing is paid', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sc-pay-'));
-  const { provider, stop } = await paidProvider(700);
+  const { provider } = await paidProvider(700);
   try {
     const r = await runCli([
       'submit',
-      '--prompt',
-      'x',
-      '--relay',
-      relay.url,
-      '--data-dir',
-      dir,
-      '--provider',
-      provider.pubkey,
-      '--swarm-timeout-secs',
-      '10',
-      '--json',
+      ...flags({ prompt: 'x', relay: relay.url, 'data-dir': dir, provider: provider.pubkey, 'swarm-timeout-secs': 10, json: true }),
     ]);
     assert.equal(r.code, 1);
     assert.match(JSON.parse(r.stdout).swarmError, /payment required, no wallet configured/);
   } finally {
-    stop();
     await provider.stop();
   }
 });

@@ -12,11 +12,12 @@ import * as nip19 from 'nostr-tools/nip19';
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { bytesToHex } from 'nostr-tools/utils';
 import type { Event } from 'nostr-tools/pure';
+import { quietFor } from '../support/quiet';
 import { startRelay, type TestRelay } from '../support/relay';
 import { startOllamaStandin, type OllamaStandin, promptOf } from '../support/ollama-standin';
 import { startNwcWallet, createLedger } from '../support/nwc-wallet';
 import { startCustomer, repliesTo, statusOf, statusExtra } from '../support/job-customer';
-import { runCli, type CliRun } from '../support/cli';
+import { flags, runCli, type CliRun } from '../support/cli';
 
 const ANSWER = 'Served by the command line provider.';
 const SLOW = Array.from({ length: 40 }, (_, i) => `word${i} `).join('');
@@ -107,14 +108,7 @@ test('serve: Ollama not running is exit 1 saying so', async () => {
   try {
     const r = await runCli([
       'serve',
-      '--model',
-      'llama3.2',
-      '--relay',
-      relay.url,
-      '--ollama-host',
-      'http://127.0.0.1:9',
-      '--data-dir',
-      dataDir('serve-noollama'),
+      ...flags({ model: 'llama3.2', relay: relay.url, 'ollama-host': 'http://127.0.0.1:9', 'data-dir': dataDir('serve-noollama') }),
     ]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /cannot ask Ollama which models it has/);
@@ -143,42 +137,15 @@ test('free: submit (the project client) gets its answer from serve, streamed; SI
     const nsec = readFileSync(join(serverDir, 'identity'), 'utf8').trim();
     assert.equal(getPublicKey(nip19.decode(nsec as `nsec1${string}`).data as Uint8Array), pubkey, 'the identity lives in the data dir');
 
-    const untargeted = await runCli([
-      'submit',
-      '--prompt',
-      'hello provider',
-      '--model',
-      'llama3.2',
-      '--stream',
-      '--relay',
-      relay.url,
-      '--data-dir',
-      buyerDir,
-      '--swarm-timeout-secs',
-      '15',
-    ]);
+    const buyer = { relay: relay.url, 'data-dir': buyerDir, 'swarm-timeout-secs': 15 };
+    const untargeted = await runCli(['submit', ...flags({ prompt: 'hello provider', model: 'llama3.2', stream: true, ...buyer })]);
     assert.equal(untargeted.code, 0, untargeted.stderr + untargeted.stdout);
     assert.ok(untargeted.stdout.startsWith(ANSWER), `streamed first: ${untargeted.stdout}`);
     assert.match(untargeted.stdout, /✓ Completed on swarm\n/);
     assert.match(untargeted.stdout, new RegExp(`Provider: ${nip19.npubEncode(pubkey)}\\n`));
     assert.match(untargeted.stdout, /Cost: 0 msats/);
 
-    const targeted = await runCli([
-      'submit',
-      '--prompt',
-      'just you',
-      '--model',
-      'llama3.2',
-      '--provider',
-      pubkey,
-      '--json',
-      '--relay',
-      relay.url,
-      '--data-dir',
-      buyerDir,
-      '--swarm-timeout-secs',
-      '15',
-    ]);
+    const targeted = await runCli(['submit', ...flags({ prompt: 'just you', model: 'llama3.2', provider: pubkey, json: true, ...buyer })]);
     assert.equal(targeted.code, 0, targeted.stderr);
     const out = JSON.parse(targeted.stdout);
     assert.equal(out.response, ANSWER);
@@ -385,7 +352,7 @@ test('SIGTERM mid-job: the running job gets an error feedback (or its result), t
       'announcement deleted',
     );
     const late = await customer.submit({ prompt: 'too late', model: 'slow' });
-    await new Promise((r) => setTimeout(r, 300));
+    await quietFor(300);
     assert.deepEqual(repliesTo(relay, late.id), []);
     const c = await client;
     assert.equal(c.code, 1, c.stdout);

@@ -11,7 +11,7 @@ import { bytesToHex } from 'nostr-tools/utils';
 import { startRelay, type TestRelay } from '../support/relay';
 import { startOllamaStandin, type OllamaStandin, promptOf } from '../support/ollama-standin';
 import { startTestProvider, type TestProvider } from '../support/test-provider';
-import { runCli } from '../support/cli';
+import { flags, runCli, untilPrinted } from '../support/cli';
 
 let relay: TestRelay;
 let ollama: OllamaStandin;
@@ -274,9 +274,8 @@ test('SIGINT while waiting on the swarm: kind-5 deletion, row cancelled, exit 13
   const silent = await startTestProvider({ relays: [relay.url], script: { silent: true } });
   try {
     const r = await runCli(['submit', '--prompt', 'cancel me', '--json', '--provider', silent.pubkey, ...base(dir)], {
-      onSpawn: (child) => {
-        void relay.waitFor({ kinds: [5050], '#p': [silent.pubkey] }).then(() => setTimeout(() => child.kill('SIGINT'), 200));
-      },
+      // interrupted once the child itself says the job is out (it knows the id the deletion must name)
+      onSpawn: (child) => untilPrinted(child, /job [0-9a-f]{64} accepted by /).then(() => child.kill('SIGINT')),
     });
     assert.equal(r.code, 130, r.stderr);
     const out = JSON.parse(r.stdout);
@@ -295,16 +294,7 @@ test('fallback that succeeds on the swarm still reports why local failed (localE
   const dir = dataDir();
   const r = await runCli([
     'submit',
-    '--local-first',
-    '--json',
-    '--prompt',
-    'x',
-    '--relay',
-    relay.url,
-    '--data-dir',
-    dir,
-    '--ollama-host',
-    'http://127.0.0.1:11499',
+    ...flags({ 'local-first': true, json: true, prompt: 'x', relay: relay.url, 'data-dir': dir, 'ollama-host': 'http://127.0.0.1:11499' }),
   ]);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);

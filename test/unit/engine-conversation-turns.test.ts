@@ -2,13 +2,10 @@
 // turns from the history or from the caller, the row's conversation and turn.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createEngine } from '../../src/engine-bundle';
+import { engineOptions, engineSettings } from '../support/engine-options';
 import type { RunEvent } from '../../src/fallback/events';
 import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
-import { testSettings } from '../support/engine-settings';
 
 let ollama: OllamaStandin;
 before(async () => {
@@ -19,13 +16,15 @@ after(async () => {
 });
 
 async function engine() {
-  return createEngine({
-    settings: testSettings({ mode: 'local-only', ollamaHost: ollama.url, maxPriceMsats: 0 }),
-    secretKey: new Uint8Array(32),
-    nwcUri: null,
-    historyFile: join(mkdtempSync(join(tmpdir(), 'sc-engine-conv-')), 'history.sqlite'),
-    log: { info() {}, warn() {}, error() {} },
+  const settings = engineSettings({
+    mode: 'local-only',
+    model: 'llama3',
+    ollamaHost: ollama.url,
+    maxPriceMsats: 0,
+    localTimeoutSecs: 10,
+    swarmTimeoutSecs: 10,
   });
+  return createEngine(engineOptions(settings, 'sc-engine-conv-', { secretKey: new Uint8Array(32) }));
 }
 
 const lastChat = () => ollama.requests.filter((r) => r.path === '/api/chat').at(-1)!.body as { messages: unknown };

@@ -3,13 +3,8 @@
 // keeps the last user message as its prompt and says who asked.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { generateSecretKey } from 'nostr-tools/pure';
 import { createEngine } from '../../src/engine-bundle';
-import { testSettings } from '../support/engine-settings';
-import type { EngineSettings } from '../../src/engine/api';
+import { engineOptions, engineSettings } from '../support/engine-options';
 import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
 
 let ollama: OllamaStandin;
@@ -19,14 +14,8 @@ before(async () => {
 after(() => ollama.stop());
 
 async function engine() {
-  const settings: EngineSettings = testSettings({ mode: 'local-only', ollamaHost: ollama.url });
-  return createEngine({
-    settings,
-    secretKey: generateSecretKey(),
-    nwcUri: null,
-    historyFile: join(mkdtempSync(join(tmpdir(), 'sc-conv-')), 'history.sqlite'),
-    log: { info() {}, warn() {}, error() {} },
-  });
+  const settings = engineSettings({ mode: 'local-only', model: 'llama3', ollamaHost: ollama.url, localTimeoutSecs: 10, swarmTimeoutSecs: 10 });
+  return createEngine(engineOptions(settings, 'sc-conv-'));
 }
 
 test('a conversation is sent to /api/chat as given; the row has the last question, the source and the caller', async () => {

@@ -13,7 +13,7 @@ import type { RunEvent } from '../../src/fallback/events';
 import { foldRun, startRun } from '../../src/engine/finished-run';
 import { entryFromRecord, entryOfRun } from '../../src/ui-model/chat-entry';
 import { startRelay, type TestRelay } from '../support/relay';
-import { testSettings } from '../support/engine-settings';
+import { engineSettings } from '../support/engine-options';
 import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
 import { startTestProvider, type TestProvider } from '../support/test-provider';
 
@@ -33,7 +33,7 @@ before(async () => {
     },
   });
   provider = await startTestProvider({ relays: [relay.url], script: { partials: ['from ', 'the '], result: 'from the swarm' } });
-  const settings: EngineSettings = testSettings({ ollamaHost: ollama.url, relays: [relay.url] });
+  const settings: EngineSettings = engineSettings({ model: 'llama3', ollamaHost: ollama.url, relays: [relay.url], localTimeoutSecs: 10, swarmTimeoutSecs: 10 });
   engine = await createEngine({
     settings,
     secretKey: generateSecretKey(),

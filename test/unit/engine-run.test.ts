@@ -3,55 +3,39 @@
 // last) and exactly one history row.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { generateSecretKey } from 'nostr-tools/pure';
 import { createEngine } from '../../src/engine-bundle';
 import type { EngineSettings } from '../../src/engine/api';
 import type { RunEvent } from '../../src/fallback/events';
 import { ConfigError } from '../../src/fallback/errors';
 import { refusalWarning } from '../../src/engine/finished-run';
-import { startRelay, type TestRelay } from '../support/relay';
-import { testSettings } from '../support/engine-settings';
-import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
-import { startTestProvider, type TestProvider } from '../support/test-provider';
+import type { TestRelay } from '../support/relay';
+import type { OllamaStandin } from '../support/ollama-standin';
+import { startTestProvider } from '../support/test-provider';
+import { startStandIns } from '../support/stand-ins';
+import { engineOptions, engineSettings } from '../support/engine-options';
 
-let relay: TestRelay;
-let ollama: OllamaStandin;
-let provider: TestProvider;
+let relay: TestRelay, ollama: OllamaStandin, stop: () => Promise<void>;
 
 before(async () => {
-  relay = await startRelay();
-  ollama = await startOllamaStandin({
+  ({ relay, ollama, stop } = await startStandIns({
     models: {
       llama3: { tokens: ['one ', 'two ', 'three'], tokenDelayMs: 10 },
       broken: { tokens: ['half ', 'an ', 'answer'], crashAfterTokens: 2 },
       slow: { tokens: ['a ', 'b ', 'c ', 'd ', 'e'], tokenDelayMs: 300 },
     },
-  });
-  provider = await startTestProvider({ relays: [relay.url], script: { partials: ['from ', 'the '], result: 'from the swarm' } });
+    provider: { partials: ['from ', 'the '], result: 'from the swarm' },
+  }));
 });
-after(async () => {
-  await provider.stop();
-  await ollama.stop();
-  await relay.stop();
-});
+after(() => stop());
 
 function settings(over: Partial<EngineSettings> = {}): EngineSettings {
-  return testSettings({ ollamaHost: ollama.url, relays: [relay.url], ...over });
+  return engineSettings({ model: 'llama3', ollamaHost: ollama.url, relays: [relay.url], localTimeoutSecs: 10, swarmTimeoutSecs: 10, ...over });
 }
 
 async function engineWith(over: Partial<EngineSettings> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'sc-engine-'));
   const warnings: string[] = [];
-  const engine = await createEngine({
-    settings: settings(over),
-    secretKey: generateSecretKey(),
-    nwcUri: null,
-    historyFile: join(dir, 'history.sqlite'),
-    log: { info() {}, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) },
-  });
+  const log = { info() {}, warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) };
+  const engine = await createEngine(engineOptions(settings(over), 'sc-engine-', { log }));
   return { engine, warnings };
 }
 

@@ -124,13 +124,28 @@ function start(local: LocalLane, swarm: SwarmLane, timer: ReturnType<typeof manu
   return { trace, events };
 }
 
-const tokens = (events: RunEvent[]) => events.flatMap((e) => (e.type === 'token' ? [`${e.lane}:${e.text}`] : []));
+/** A consent answer that is always `answer`, keeping the reason of every question. */
+function consent(answer: boolean) {
+  const reasons: string[] = [];
+  const confirmSwarm: FallbackRequest['confirmSwarm'] = async (o) => {
+    reasons.push(o.reason);
+    return answer;
+  };
+  return { confirmSwarm, reasons };
+}
 
-test('no local token by the hedge time: the swarm starts; its first token wins and the local request is aborted', async () => {
+/** The usual race: a slow local lane, a slow swarm lane and the hedge timer; `over` goes into the request. */
+function hedgeRace(over: Partial<FallbackRequest> = {}) {
   const local = slowLocal();
   const swarm = slowSwarm();
   const timer = manualTimer();
-  const { trace, events } = start(local.lane, swarm.lane, timer);
+  return { local, swarm, timer, ...start(local.lane, swarm.lane, timer, over) };
+}
+
+const tokens = (events: RunEvent[]) => events.flatMap((e) => (e.type === 'token' ? [`${e.lane}:${e.text}`] : []));
+
+test('no local token by the hedge time: the swarm starts; its first token wins and the local request is aborted', async () => {
+  const { local, swarm, timer, trace, events } = hedgeRace();
   await timer.fire();
   await swarm.started;
   swarm.release();
@@ -146,10 +161,7 @@ test('no local token by the hedge time: the swarm starts; its first token wins a
 });
 
 test('the local token comes first after the hedge started: local wins, the swarm job is stopped, no swarm token shown', async () => {
-  const local = slowLocal();
-  const swarm = slowSwarm();
-  const timer = manualTimer();
-  const { trace, events } = start(local.lane, swarm.lane, timer);
+  const { local, swarm, timer, trace, events } = hedgeRace();
   await timer.fire();
   await swarm.started;
   local.release(['local ', 'answer']);
@@ -180,16 +192,8 @@ test('a local token before the hedge time: the timer is cancelled and the swarm 
 });
 
 test('consent is asked before the hedge job goes out; declined: local goes on alone and its answer is kept', async () => {
-  const local = slowLocal();
-  const swarm = slowSwarm();
-  const timer = manualTimer();
-  const asked: string[] = [];
-  const { trace } = start(local.lane, swarm.lane, timer, {
-    confirmSwarm: async (o) => {
-      asked.push(o.reason);
-      return false;
-    },
-  });
+  const { confirmSwarm, reasons: asked } = consent(false);
+  const { local, swarm, timer, trace } = hedgeRace({ confirmSwarm });
   await timer.fire();
   await new Promise<void>((r) => setImmediate(r));
   local.release(['late ', 'local']);
@@ -202,16 +206,8 @@ test('consent is asked before the hedge job goes out; declined: local goes on al
 });
 
 test('local fails before any token while the hedge job runs: the swarm answer is the fallback, consent not asked twice', async () => {
-  const local = slowLocal();
-  const swarm = slowSwarm();
-  const timer = manualTimer();
-  let asked = 0;
-  const { trace, events } = start(local.lane, swarm.lane, timer, {
-    confirmSwarm: async () => {
-      asked++;
-      return true;
-    },
-  });
+  const { confirmSwarm, reasons: asked } = consent(true);
+  const { local, swarm, timer, trace, events } = hedgeRace({ confirmSwarm });
   await timer.fire();
   await swarm.started;
   local.release('fail');
@@ -219,7 +215,7 @@ test('local fails before any token while the hedge job runs: the swarm answer is
   swarm.release();
   const t = await trace;
   assert.equal(t.result.lane, 'swarm');
-  assert.equal(asked, 1);
+  assert.equal(asked.length, 1);
   assert.equal(swarm.calls(), 1);
   assert.ok(events.some((e) => e.type === 'status' && e.state === 'fallback' && /no first token/.test(e.message)));
   assert.deepEqual(t.hedge, { winner: 'swarm', loserOutcome: 'failed' });
@@ -247,13 +243,8 @@ test('local wins the hedge, then breaks mid-answer: a fresh swarm job is the fal
       return swarmOk;
     },
   };
-  let asked = 0;
-  const { trace, events } = start(local, swarm, timer, {
-    confirmSwarm: async () => {
-      asked++;
-      return true;
-    },
-  });
+  const { confirmSwarm, reasons: asked } = consent(true);
+  const { trace, events } = start(local, swarm, timer, { confirmSwarm });
   await timer.fire();
   await hedgeSwarm.started;
   release.open();
@@ -262,7 +253,7 @@ test('local wins the hedge, then breaks mid-answer: a fresh swarm job is the fal
   assert.equal(t.result.lane, 'swarm');
   assert.equal(t.result.lane === 'swarm' && t.result.localPartial, 'half ');
   assert.equal(call, 2, 'the stopped hedge job, then a fresh one');
-  assert.equal(asked, 1, 'consent was given once, for the hedge');
+  assert.equal(asked.length, 1, 'consent was given once, for the hedge');
   assert.deepEqual(tokens(events), ['local:half ', 'swarm:swarm answer']);
   assert.ok(events.some((e) => e.type === 'status' && e.state === 'fallback' && /after 1 word: the connection broke/.test(e.message)));
 });

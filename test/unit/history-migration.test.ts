@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import initSqlJs from 'sql.js';
 import { openHistory } from '../../src/history/sqlite-history';
 import { SCHEMA_VERSION } from '../../src/history/schema';
 import { makeRecord } from '../support/history-writer';
+import { plainQuery, tempHistoryFile } from '../support/history-file';
 
 // What a version-1 file looks like: the seed's table, written here by hand so
 // the test does not depend on the code it checks.
@@ -28,18 +28,28 @@ async function writeDb(file: string, sql: string, userVersion: number): Promise<
   db.close();
 }
 
-async function inspect(file: string, sql: string) {
-  const SQL = await initSqlJs();
-  const db = new SQL.Database(await readFile(file));
+const tempFile = () => tempHistoryFile('history-mig-');
+
+/** Opens the file as the extension does and writes the row `id`, which makes `rows` in all; what it warned. */
+async function insertAfterOpen(file: string, id: string, rows: number): Promise<string[]> {
+  const warnings: string[] = [];
+  const store = await openHistory(file, { onWarning: (m) => warnings.push(m) });
   try {
-    return db.exec(sql);
+    await store.insert(makeRecord(id));
+    assert.equal((await store.list(10)).length, rows);
   } finally {
-    db.close();
+    await store.close();
   }
+  return warnings;
 }
 
-async function tempFile(): Promise<string> {
-  return join(await mkdtemp(join(tmpdir(), 'history-mig-')), 'history.sqlite');
+/** The file is at the current schema version and its jobs table has each of `columns`. */
+async function assertCurrentSchema(file: string, columns: string[]): Promise<void> {
+  const [version] = await plainQuery(file, 'PRAGMA user_version');
+  assert.equal(version.values[0][0], SCHEMA_VERSION);
+  const [cols] = await plainQuery(file, "SELECT name FROM pragma_table_info('jobs')");
+  const names = cols.values.map((v) => v[0]);
+  for (const c of columns) assert.ok(names.includes(c), `column ${c} missing`);
 }
 
 test('a version-1 database is migrated in place with every row kept', async () => {
@@ -81,11 +91,7 @@ test('a version-1 database is migrated in place with every row kept', async () =
   } finally {
     await store.close();
   }
-  const [version] = await inspect(file, 'PRAGMA user_version');
-  assert.equal(version.values[0][0], SCHEMA_VERSION);
-  const [cols] = await inspect(file, "SELECT name FROM pragma_table_info('jobs')");
-  const names = cols.values.map((v) => v[0]);
-  for (const c of [
+  await assertCurrentSchema(file, [
     'id',
     'job_id',
     'state',
@@ -113,10 +119,8 @@ test('a version-1 database is migrated in place with every row kept', async () =
     'local_error_kind',
     'swarm_error_kind',
     'payment_warning',
-  ]) {
-    assert.ok(names.includes(c), `column ${c} missing`);
-  }
-  const [seed] = await inspect(file, 'SELECT job_id, state, local_attempted, provider FROM jobs WHERE local_attempted = 1;');
+  ]);
+  const [seed] = await plainQuery(file, 'SELECT job_id, state, local_attempted, provider FROM jobs WHERE local_attempted = 1;');
   assert.deepEqual(seed.values.map((v) => v[0]).sort(), ['j2', 'j3', 'new']);
 });
 
@@ -175,12 +179,8 @@ test('a version-2 database gains the error-kind and payment-warning columns, wit
   } finally {
     await store.close();
   }
-  const [version] = await inspect(file, 'PRAGMA user_version');
-  assert.equal(version.values[0][0], SCHEMA_VERSION);
-  const [cols] = await inspect(file, "SELECT name FROM pragma_table_info('jobs')");
-  const names = cols.values.map((v) => v[0]);
-  for (const c of ['local_error_kind', 'swarm_error_kind', 'payment_warning']) assert.ok(names.includes(c), `column ${c} missing`);
-  const [count] = await inspect(file, 'SELECT count(*) FROM jobs');
+  await assertCurrentSchema(file, ['local_error_kind', 'swarm_error_kind', 'payment_warning']);
+  const [count] = await plainQuery(file, 'SELECT count(*) FROM jobs');
   assert.equal(count.values[0][0], 3);
 });
 
@@ -206,14 +206,7 @@ test('a SQLite file with an unrelated jobs table is moved aside rather than half
   const file = await tempFile();
   await writeDb(file, `CREATE TABLE jobs (something_else TEXT); INSERT INTO jobs VALUES ('x');`, 0);
   const original = await readFile(file);
-  const warnings: string[] = [];
-  const store = await openHistory(file, { onWarning: (m) => warnings.push(m) });
-  try {
-    await store.insert(makeRecord('ok'));
-    assert.equal((await store.list(10)).length, 1);
-  } finally {
-    await store.close();
-  }
+  const warnings = await insertAfterOpen(file, 'ok', 1);
   assert.equal(warnings.length, 1);
   assert.match(warnings[0], /migration/);
   const dir = join(file, '..');
@@ -233,16 +226,9 @@ test('a database from a newer version is used as it is, with a warning, and not 
   await writeFile(file, db.export());
   db.close();
 
-  const warnings: string[] = [];
-  const store = await openHistory(file, { onWarning: (m) => warnings.push(m) });
-  try {
-    await store.insert(makeRecord('b'));
-    assert.equal((await store.list(10)).length, 2);
-  } finally {
-    await store.close();
-  }
+  const warnings = await insertAfterOpen(file, 'b', 2);
   assert.equal(warnings.length, 1);
   assert.match(warnings[0], /newer/);
-  const [version] = await inspect(file, 'PRAGMA user_version');
+  const [version] = await plainQuery(file, 'PRAGMA user_version');
   assert.equal(version.values[0][0], 99);
 });

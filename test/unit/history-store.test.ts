@@ -1,26 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import initSqlJs from 'sql.js';
 import { openHistory, toHistoryJson } from '../../src/history/sqlite-history';
 import type { HistoryStore } from '../../src/history/types';
 import { makeRecord } from '../support/history-writer';
+import { plainQuery, tempHistoryFile } from '../support/history-file';
 
-async function tempFile(): Promise<string> {
-  return join(await mkdtemp(join(tmpdir(), 'history-store-')), 'history.sqlite');
-}
-
-async function plainQuery(file: string, sql: string) {
-  const SQL = await initSqlJs();
-  const db = new SQL.Database(await readFile(file));
-  try {
-    return db.exec(sql);
-  } finally {
-    db.close();
-  }
-}
+const tempFile = () => tempHistoryFile('history-store-');
 
 async function withStore<T>(file: string, fn: (s: HistoryStore) => Promise<T>): Promise<T> {
   const store = await openHistory(file);

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OllamaLane } from '../../src/local/ollama-lane';
 import type { LocalOutcome, LocalRequest } from '../../src/local/types';
+import { quietFor } from '../support/quiet';
 import { closedPort, startOllamaStandin, type OllamaStandin, type RecordedRequest } from '../support/ollama-standin';
 
 const MODEL = 'llama3.2';
@@ -225,7 +226,7 @@ test('cancel mid-stream → cancelled, partial kept, and Ollama sees the connect
       await assertClosedEarly(r);
       assert.ok(r.tokensSent < tokens.length, `the stand-in sent all ${r.tokensSent} tokens`);
       // nothing more is delivered after the cancel
-      await new Promise((res) => setTimeout(res, 150));
+      await quietFor(150);
       assert.equal(got.length, 2);
     },
     { models: { [MODEL]: { tokens, tokenDelayMs: 40 } } },
@@ -257,7 +258,7 @@ test('an already-cancelled signal → cancelled without calling Ollama', async (
     ac.abort();
     const { outcome } = await run(req(s.url), ac.signal);
     assert.equal(failure(outcome).error.kind, 'cancelled');
-    await new Promise((res) => setTimeout(res, 50));
+    await quietFor(50);
     assert.equal(s.requests.length, 0);
   });
 });

@@ -7,55 +7,25 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRelay, type TestRelay } from '../support/relay';
-import { startTestProvider, type TestProvider } from '../support/test-provider';
-import { startNwcWallet, type NwcTestWallet } from '../support/nwc-wallet';
+import type { TestProvider } from '../support/test-provider';
+import { startPaidMarket, type PaidMarket } from '../support/paid-market';
 import { runCli } from '../support/cli';
 
-let relay: TestRelay;
-let wallet: NwcTestWallet;
+let market: PaidMarket;
 let provider: TestProvider;
-let settler: ReturnType<typeof setInterval>;
 
 before(async () => {
-  relay = await startRelay();
-  wallet = await startNwcWallet({ relayUrl: relay.url });
-  provider = await startTestProvider({ relays: [relay.url], script: { paymentRequired: { amountMsats: 800 }, result: 'paid answer' } });
-  // the provider's own wallet would see each payment: it goes on once paid
-  settler = setInterval(() => {
-    for (const p of wallet.payments) provider.settle(p.bolt11);
-  }, 20);
+  market = await startPaidMarket();
+  provider = await market.addProvider({ paymentRequired: { amountMsats: 800 }, result: 'paid answer' });
 });
-after(async () => {
-  clearInterval(settler);
-  await provider.stop();
-  await wallet.stop();
-  await relay.stop();
-});
+after(() => market.stop());
 
 async function twoAtOnce(budgetFlag: string) {
   const dir = mkdtempSync(join(tmpdir(), 'sc-budget-'));
-  const before = wallet.payments.length;
-  const args = [
-    'submit',
-    '--prompt',
-    'worth paying for',
-    '--relay',
-    relay.url,
-    '--data-dir',
-    dir,
-    '--nwc',
-    wallet.uri,
-    '--provider',
-    provider.pubkey,
-    '--swarm-timeout-secs',
-    '20',
-    budgetFlag,
-    '1000',
-    '--json',
-  ];
+  const before = market.wallet.payments.length;
+  const args = [...market.submitArgs('worth paying for', dir), '--provider', provider.pubkey, '--swarm-timeout-secs', '20', budgetFlag, '1000', '--json'];
   const runs = await Promise.all([runCli(args, { timeoutMs: 90_000 }), runCli(args, { timeoutMs: 90_000 })]);
-  const paid = wallet.payments.slice(before);
+  const paid = market.wallet.payments.slice(before);
   return { dir, runs, paid };
 }
 

@@ -6,28 +6,21 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRelay, type TestRelay } from '../support/relay';
-import { startTestProvider, type TestProvider } from '../support/test-provider';
-import { startNwcWallet, type NwcTestWallet } from '../support/nwc-wallet';
+import type { TestRelay } from '../support/relay';
+import type { TestProvider } from '../support/test-provider';
+import type { NwcTestWallet } from '../support/nwc-wallet';
+import { startPaidMarket, type PaidMarket } from '../support/paid-market';
 import { runCli } from '../support/cli';
 
-let relay: TestRelay;
-let wallet: NwcTestWallet;
-let provider: TestProvider;
-let settler: ReturnType<typeof setInterval>;
+let market: PaidMarket;
+let relay: TestRelay, wallet: NwcTestWallet, provider: TestProvider;
 
 before(async () => {
-  relay = await startRelay();
-  wallet = await startNwcWallet({ relayUrl: relay.url });
-  provider = await startTestProvider({ relays: [relay.url], script: { paymentRequired: { amountMsats: 300 }, result: 'paid' } });
-  settler = setInterval(() => wallet.payments.forEach((p) => provider.settle(p.bolt11)), 20);
+  market = await startPaidMarket();
+  ({ relay, wallet } = market);
+  provider = await market.addProvider({ paymentRequired: { amountMsats: 300 }, result: 'paid' });
 });
-after(async () => {
-  clearInterval(settler);
-  await provider.stop();
-  await wallet.stop();
-  await relay.stop();
-});
+after(() => market.stop());
 
 function secretFile(mode: number): string {
   const file = join(mkdtempSync(join(tmpdir(), 'sc-nwc-')), 'wallet.nwc');

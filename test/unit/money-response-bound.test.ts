@@ -48,20 +48,7 @@ function partial(job: Event, content: string, seq: number): Event {
 }
 
 function resultWithInvoice(job: Event, content: string, bolt11: string, amountMsats: number): Event {
-  return finalizeEvent(
-    {
-      kind: 6050,
-      created_at: Math.floor(Date.now() / 1000),
-      content,
-      tags: [
-        ['request', JSON.stringify(job)],
-        ['e', job.id],
-        ['p', job.pubkey],
-        ['amount', String(amountMsats), bolt11],
-      ],
-    },
-    providerKey,
-  );
+  return signedResult(job, content, providerKey, [['amount', String(amountMsats), bolt11]], finalizeEvent);
 }
 
 const submit = (relayUrl: string, dir: string, extra: string[] = [], env: Record<string, string> = {}) =>

@@ -7,56 +7,27 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRelay, type TestRelay } from '../support/relay';
-import { startTestProvider, type TestProvider } from '../support/test-provider';
-import { startNwcWallet, type NwcTestWallet } from '../support/nwc-wallet';
+import type { TestRelay } from '../support/relay';
+import type { TestProvider } from '../support/test-provider';
+import type { NwcTestWallet } from '../support/nwc-wallet';
+import { startPaidMarket, type PaidMarket } from '../support/paid-market';
 import { runCli } from '../support/cli';
 
-let relay: TestRelay;
-let wallet: NwcTestWallet;
-let cheap: TestProvider;
-let dear: TestProvider;
-let settler: ReturnType<typeof setInterval>;
+let market: PaidMarket;
+let relay: TestRelay, wallet: NwcTestWallet, cheap: TestProvider, dear: TestProvider;
 
 before(async () => {
-  relay = await startRelay();
-  wallet = await startNwcWallet({ relayUrl: relay.url });
-  cheap = await startTestProvider({ relays: [relay.url], script: { paymentRequired: { amountMsats: 600 }, result: 'cheap answer' } });
-  dear = await startTestProvider({ relays: [relay.url], script: { paymentRequired: { amountMsats: 800 }, result: 'dear answer' } });
-  settler = setInterval(() => {
-    for (const p of wallet.payments) for (const provider of [cheap, dear]) provider.settle(p.bolt11);
-  }, 20);
+  market = await startPaidMarket();
+  ({ relay, wallet } = market);
+  cheap = await market.addProvider({ paymentRequired: { amountMsats: 600 }, result: 'cheap answer' });
+  dear = await market.addProvider({ paymentRequired: { amountMsats: 800 }, result: 'dear answer' });
 });
-after(async () => {
-  clearInterval(settler);
-  await cheap.stop();
-  await dear.stop();
-  await wallet.stop();
-  await relay.stop();
-});
+after(() => market.stop());
 
 const env = { SWARM_COMPUTE_PAY_TIMEOUT_MS: '1500' };
 const submit = (dir: string, extra: string[] = [], timeoutSecs = '12') =>
   runCli(
-    [
-      'submit',
-      '--prompt',
-      'pay me',
-      '--relay',
-      relay.url,
-      '--data-dir',
-      dir,
-      '--nwc',
-      wallet.uri,
-      '--max-price-msats',
-      '2000',
-      '--offer-window-secs',
-      '1',
-      '--swarm-timeout-secs',
-      timeoutSecs,
-      '--json',
-      ...extra,
-    ],
+    [...market.submitArgs('pay me', dir), '--max-price-msats', '2000', '--offer-window-secs', '1', '--swarm-timeout-secs', timeoutSecs, '--json', ...extra],
     { env, timeoutMs: 90_000 },
   );
 const payRequests = () => wallet.requests.filter((r) => r.method === 'pay_invoice').length;

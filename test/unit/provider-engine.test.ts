@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { generateSecretKey, getPublicKey, verifyEvent } from 'nostr-tools/pure';
+import { quietFor } from '../support/quiet';
 import { startRelay, type TestRelay } from '../support/relay';
 import { startOllamaStandin, type OllamaStandin, promptOf } from '../support/ollama-standin';
 import { startCustomer, repliesTo, statusOf, statusExtra, type JobCustomer } from '../support/job-customer';
@@ -113,7 +114,6 @@ async function settledRows(history: HistoryStore) {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('an untargeted free job: processing, throttled partial increments, then the kind-6050 result with its NIP-90 tags', async () => {
   const h = await harness();
@@ -183,7 +183,7 @@ test('a job p-tagged only to another provider gets no reply at all; one p-tagged
     const elsewhere = await h.customer.submit({ prompt: 'for someone else', providers: [someoneElse] });
     const ours = await h.customer.submit({ prompt: 'for us', providers: [someoneElse, h.pubkey] });
     await resultFor(h.relay, ours.id);
-    await sleep(300);
+    await quietFor(300);
     assert.deepEqual(repliesTo(h.relay, elsewhere.id), [], 'no feedback, no result');
     assert.equal(generations('for someone else').length, 0, 'Ollama never asked');
     assert.equal((await h.history.list(10)).length, 1, 'only our job is recorded');
@@ -198,7 +198,7 @@ test('a model not served here gets an error feedback naming it; Ollama is not as
     const job = await h.customer.submit({ prompt: 'use mistral', model: 'mistral' });
     const error = await errorFor(h.relay, job.id);
     assert.match(statusExtra(error), /model "mistral" is not served here; this provider serves llama3\.2/);
-    await sleep(200);
+    await quietFor(200);
     assert.equal(repliesTo(h.relay, job.id).length, 1, 'only the error');
     assert.equal(generations('use mistral').length, 0);
   } finally {
@@ -341,7 +341,7 @@ test('the same job seen on two relays is served once', async () => {
   try {
     const job = await h.customer.submit({ prompt: 'seen twice' });
     await Promise.all(h.relays.map((r) => resultFor(r, job.id)));
-    await sleep(300);
+    await quietFor(300);
     assert.equal(generations('seen twice').length, 1, 'one generation');
     for (const r of h.relays) {
       const replies = repliesTo(r, job.id);
@@ -395,7 +395,7 @@ test('stop mid-job: the running job gets an error feedback after the grace, a qu
     await g.settled;
     assert.ok(g.closedEarly, 'the generation was really stopped');
     const late = await h.customer.submit({ prompt: 'after stop' });
-    await sleep(300);
+    await quietFor(300);
     assert.deepEqual(repliesTo(h.relay, late.id), [], 'no new jobs once stopping');
     const rows = await settledRows(h.history);
     assert.deepEqual(rows.map((r) => r.state).sort(), ['failed', 'failed']);
@@ -429,9 +429,9 @@ test("the customer's kind-5 withdrawal stops the generation; nothing more is sen
     await h.customer.withdraw(job.id);
     await g.settled;
     assert.ok(g.closedEarly, 'the Ollama request was closed');
-    await sleep(100); // a reply already on its way when the withdrawal came
+    await quietFor(100); // a reply already on its way when the withdrawal came
     const count = repliesTo(h.relay, job.id).length;
-    await sleep(400);
+    await quietFor(400);
     assert.equal(repliesTo(h.relay, job.id).length, count, 'nothing after the withdrawal');
     assert.equal(
       repliesTo(h.relay, job.id).some((e) => e.kind === 6050),

@@ -93,6 +93,7 @@ test('PartialStream: the first piece at once, then at most one event per interva
   const pieces = Array.from({ length: 30 }, (_, i) => `t${i} `);
   for (const p of pieces) {
     stream.push(p);
+    // the pieces come over time, as a model's tokens do: the interval under test is on the real clock
     await new Promise((r) => setTimeout(r, 10));
   }
   await stream.finish();

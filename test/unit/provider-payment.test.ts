@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSecretKey, getPublicKey } from 'nostr-tools/pure';
+import { quietFor } from '../support/quiet';
 import { startRelay, type TestRelay } from '../support/relay';
 import { startOllamaStandin, type OllamaStandin, promptOf } from '../support/ollama-standin';
 import { startNwcWallet, createLedger, type NwcTestWallet } from '../support/nwc-wallet';
@@ -51,25 +52,30 @@ interface Paid {
   stop(): Promise<void>;
 }
 
+/** The paid test provider's settings: 500 msats a job, one at a time, on the stand-in's llama3.2. */
+function paidSettings(over: Partial<ProviderSettings> = {}): ProviderSettings {
+  return {
+    models: ['llama3.2'],
+    ollamaHost: ollama.url,
+    relays: [relay.url],
+    priceMsats: 500,
+    maxConcurrent: 1,
+    maxQueued: 10,
+    maxPromptChars: 1000,
+    paymentTimeoutMs: 10_000,
+    jobTimeoutMs: 10_000,
+    name: 'paid test provider',
+    about: 'costs 500 msats',
+    ...over,
+  };
+}
+
 /** Each test's provider only takes jobs p-tagged to it, so tests on the shared relay stay apart. */
 async function paidProvider(settings: Partial<ProviderSettings> = {}, tuning: Partial<ProviderTuning> = {}): Promise<Paid> {
   const secretKey = generateSecretKey();
   const history = await openHistory(join(mkdtempSync(join(tmpdir(), 'sc-paid-')), 'history.sqlite'));
   const provider = new ModelProvider(
-    {
-      models: ['llama3.2'],
-      ollamaHost: ollama.url,
-      relays: [relay.url],
-      priceMsats: 500,
-      maxConcurrent: 1,
-      maxQueued: 10,
-      maxPromptChars: 1000,
-      paymentTimeoutMs: 10_000,
-      jobTimeoutMs: 10_000,
-      name: 'paid test provider',
-      about: 'costs 500 msats',
-      ...settings,
-    },
+    paidSettings(settings),
     { secretKey, wallet: seller, history },
     { invoicePollMs: 50, partialIntervalMs: 50, shutdownGraceMs: 300, ...tuning },
   );
@@ -100,7 +106,6 @@ const waitForStatus = async (jobId: string, status: string, timeoutMs = 10_000) 
 };
 const generations = (prompt: string) => ollama.requests.filter((r) => (r.path === '/api/generate' || r.path === '/api/chat') && promptOf(r.body) === prompt);
 const invoiceRequests = () => sellerWallet.requests.filter((r) => r.method === 'make_invoice');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('a paid job: payment-required with the amount and a make_invoice bolt11; no work until the buyer pays; then the result', async () => {
   const p = await paidProvider();
@@ -115,7 +120,7 @@ test('a paid job: payment-required with the amount and a make_invoice bolt11; no
     assert.equal(invoiceRequests().length, before + 1, 'made through the wallet');
     assert.equal(invoiceRequests().at(-1)!.params.amount, 500);
 
-    await sleep(400);
+    await quietFor(400);
     assert.equal(generations('paid question').length, 0, 'nothing generated before payment');
     assert.ok(
       sellerWallet.requests.some((r) => r.method === 'lookup_invoice'),
@@ -168,7 +173,7 @@ test('a bid below the price gets an error feedback saying so, and no invoice is 
     const job = await p.customer.submit({ prompt: 'cheap question', bidMsats: 100, providers: [p.pubkey] });
     const error = await waitForStatus(job.id, 'error');
     assert.match(statusExtra(error), /bid of 100 msats is below this provider's price of 500 msats/);
-    await sleep(200);
+    await quietFor(200);
     assert.equal(invoiceRequests().length, before);
     assert.equal(repliesTo(relay, job.id).length, 1);
     assert.equal(generations('cheap question').length, 0);
@@ -226,19 +231,7 @@ test('stopping while a job waits for payment: an error feedback tells the custom
 
 test('a price without a wallet does not start', async () => {
   const provider = new ModelProvider(
-    {
-      models: ['llama3.2'],
-      ollamaHost: ollama.url,
-      relays: [relay.url],
-      priceMsats: 10,
-      maxConcurrent: 1,
-      maxQueued: 1,
-      maxPromptChars: 10,
-      paymentTimeoutMs: 1000,
-      jobTimeoutMs: 1000,
-      name: 'x',
-      about: 'y',
-    },
+    paidSettings({ priceMsats: 10, maxQueued: 1, maxPromptChars: 10, paymentTimeoutMs: 1000, jobTimeoutMs: 1000, name: 'x', about: 'y' }),
     { secretKey: generateSecretKey(), wallet: null, history: null },
   );
   const started = await provider.start();

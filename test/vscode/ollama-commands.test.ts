@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync, chmodSync, existsSync, readFileSync } from 
 import { tmpdir } from 'node:os';
 import { join, delimiter } from 'node:path';
 import { api, resetSettings, setSettings, until } from './helpers';
-import type { OllamaRun } from '../../src/vscode/commands';
+import type { OllamaRun } from '../../src/vscode/ollama-commands';
+import { quietFor } from '../support/quiet';
 
 describe('Start Ollama / Pull the model', () => {
   const savedPath = process.env.PATH;
@@ -38,7 +39,7 @@ describe('Start Ollama / Pull the model', () => {
     assert.strictEqual(run.ran, false);
     assert.strictEqual(run.ran === false && run.reason, 'bad-model');
     assert.strictEqual(vscode.window.terminals.length, terminals, 'no terminal was opened');
-    await new Promise((r) => setTimeout(r, 500));
+    await quietFor(500);
     assert.ok(!existsSync(pwned) && !existsSync(record), 'nothing ran');
   });
 

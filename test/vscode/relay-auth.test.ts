@@ -2,7 +2,8 @@ import * as assert from 'node:assert';
 import * as vscode from 'vscode';
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
-import { finalizeEvent, generateSecretKey, getPublicKey, type Event } from 'nostr-tools/pure';
+import { generateSecretKey, getPublicKey, type Event } from 'nostr-tools/pure';
+import { signNow } from '../support/signed-now';
 import { startRelay, type TestRelay } from '../support/relay';
 import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
 import { api, resetSettings, setSettings, until } from './helpers';
@@ -21,18 +22,11 @@ async function publishAuthenticated(url: string, secretKey: Uint8Array, event: E
       ws.on('message', (raw) => {
         const msg = JSON.parse(String(raw)) as unknown[];
         if (msg[0] === 'AUTH') {
-          const auth = finalizeEvent(
-            {
-              kind: 22242,
-              created_at: Math.floor(Date.now() / 1000),
-              content: '',
-              tags: [
-                ['relay', url],
-                ['challenge', String(msg[1])],
-              ],
-            },
-            secretKey,
-          );
+          const tags = [
+            ['relay', url],
+            ['challenge', String(msg[1])],
+          ];
+          const auth = signNow({ kind: 22242, content: '', tags }, secretKey);
           authId = auth.id;
           ws.send(JSON.stringify(['AUTH', auth]));
         }
@@ -70,18 +64,11 @@ describe('Relays that ask for authentication (NIP-42)', () => {
 
   it("Show Providers answers the challenge with the extension's key and lists what the relay holds", async () => {
     const dvm = generateSecretKey();
-    const announcement = finalizeEvent(
-      {
-        kind: 31990,
-        created_at: Math.floor(Date.now() / 1000),
-        content: JSON.stringify({ name: 'Auth DVM', models: ['llama3.2'], priceMsats: 0 }),
-        tags: [
-          ['d', `dvm-${randomUUID()}`],
-          ['k', '5050'],
-        ],
-      },
-      dvm,
-    );
+    const tags = [
+      ['d', `dvm-${randomUUID()}`],
+      ['k', '5050'],
+    ];
+    const announcement = signNow({ kind: 31990, content: JSON.stringify({ name: 'Auth DVM', models: ['llama3.2'], priceMsats: 0 }), tags }, dvm);
     await publishAuthenticated(relay.url, dvm, announcement);
     const swarm = await api();
     const shown = vscode.commands.executeCommand<string | undefined>('swarmCompute.showProviders');

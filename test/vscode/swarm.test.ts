@@ -7,6 +7,7 @@ import { api, config, resetSettings, setSettings, until } from './helpers';
 import { findOnPath } from '../../src/local/ollama-cli';
 import type { AskOutcome } from '../../src/vscode/chat-session';
 import type { ConsentChoice, ConsentRequest } from '../../src/ui-model/protocol';
+import { quietFor } from '../support/quiet';
 
 /** what a down Ollama offers on this machine */
 const ollamaFix = () => (findOnPath('ollama') ? 'startOllama' : 'installOllama');
@@ -103,6 +104,7 @@ describe('fallback to the swarm from inside the extension', () => {
     await swarm.setConsent(undefined);
     const running = swarm.ask('Slow to consent');
     await until('the consent card', () => swarm.consentRequest());
+    // the user takes 2.5 s to decide: the time under test
     await new Promise((r) => setTimeout(r, 2500));
     assert.ok(swarm.answerConsent('once'));
     const outcome = await running;
@@ -118,7 +120,7 @@ describe('fallback to the swarm from inside the extension', () => {
     assert.strictEqual(outcome!.result.lane, 'failed');
     assert.strictEqual(outcome!.result.lane === 'failed' && outcome!.result.swarmErrorKind, 'declined');
     assert.strictEqual(outcome!.result.lane === 'failed' && outcome!.result.localErrorKind, 'unavailable');
-    await new Promise((r) => setTimeout(r, 300));
+    await quietFor(300);
     assert.strictEqual(relay.received.length, before, 'no event at all reached the relay');
     assert.ok(!provider.jobs.some((j) => j.prompt === 'Keep this private'));
     const actions = outcome!.entry.error?.actions ?? [];

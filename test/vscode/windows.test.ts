@@ -6,13 +6,12 @@ import * as assert from 'node:assert';
 import * as vscode from 'vscode';
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { generateSecretKey } from 'nostr-tools/pure';
 import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
 import { api, EXTENSION_ID, resetSettings, setSettings } from './helpers';
-import type { Engine, EngineOptions, EngineSettings } from '../../src/engine/api';
+import type { Engine, EngineOptions } from '../../src/engine/api';
+import { engineOptions, engineSettings } from '../support/engine-options';
 
 const KEYS = ['mode', 'model', 'ollamaHost'];
-const quiet = { info() {}, warn() {}, error() {} };
 
 function runCli(cli: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -44,21 +43,8 @@ describe('one history file, several windows', () => {
     const swarm = await api();
     const extensionPath = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
     const { createEngine } = require(join(extensionPath, 'dist', 'engine.js')) as { createEngine(o: EngineOptions): Promise<Engine> };
-    const settings: EngineSettings = {
-      mode: 'local-only',
-      model: 'llama3.2',
-      ollamaHost: ollama.url,
-      relays: [],
-      maxPriceMsats: 0,
-      localTimeoutSecs: 30,
-      swarmTimeoutSecs: 30,
-      providers: [],
-      encrypt: false,
-      offerWindowSecs: 0,
-      dailyBudgetMsats: null,
-      monthlyBudgetMsats: null,
-    };
-    const other = await createEngine({ settings, secretKey: generateSecretKey(), nwcUri: null, historyFile: swarm.historyFile, log: quiet });
+    const settings = engineSettings({ mode: 'local-only', model: 'llama3.2', ollamaHost: ollama.url, maxPriceMsats: 0 });
+    const other = await createEngine(engineOptions(settings, undefined, { historyFile: swarm.historyFile }));
     const tag = Date.now().toString(36);
     const expected: string[] = [];
     try {
