@@ -9,7 +9,7 @@ import { NoWalletPayer } from './wallet/no-wallet-payer';
 import { NwcClient } from './wallet/nwc-client';
 import { PolicyPayer } from './wallet/policy-payer';
 import { settleUnconfirmed } from './wallet/unconfirmed-settler';
-import { setGarbageSink } from './swarm/garbage-report';
+import { setGarbageSink } from './relay/garbage-report';
 
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   const history = await openHistory(options.historyFile, { onWarning: (m) => options.log.warn(m) });
@@ -51,5 +51,5 @@ export { ModelProvider } from './provider/model-provider';
 export { findProviders, trackRecords } from './provider/provider-directory';
 export { checkInvoiceWallet } from './provider/wallet-check';
 export { NwcClient } from './wallet/nwc-client';
-export { authSigner } from './swarm/relay-auth';
+export { authSigner } from './relay/relay-auth';
 export { startGateway } from './gateway/gateway-server';

@@ -4,7 +4,7 @@ import { processIo, type CliIo } from './io';
 import { parseSubmitOptions } from './submit-options';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runSubmit } from './submit';
 import { USAGE, SUBMIT_USAGE, SERVE_USAGE, PROVIDERS_USAGE, GATEWAY_USAGE } from './usage';
-import { ConfigError } from '../fallback/errors';
+import { ConfigError } from '../run/errors';
 
 async function openStore(dataDir: string, io: CliIo) {
   const { openHistory } = await import('../history/sqlite-history');

@@ -1,5 +1,5 @@
 import * as nip19 from 'nostr-tools/nip19';
-import type { FallbackResult } from '../fallback/result';
+import type { FallbackResult } from '../run/result';
 
 /** CLI.md's `--json` object for a submit. */
 export interface SubmitJson {

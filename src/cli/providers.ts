@@ -58,7 +58,7 @@ function clip(text: string | null, max: number): string {
 export async function runProviders(opts: ProvidersOptions, io: CliIo): Promise<number> {
   const { findProviders, providerJson, trackRecords } = await import('../provider/provider-directory');
   const { openHistory } = await import('../history/sqlite-history');
-  const { authSigner } = await import('../swarm/relay-auth');
+  const { authSigner } = await import('../relay/relay-auth');
   const { loadOrCreateIdentity } = await import('./identity');
   // the identity is read (or made) only if a relay asks for NIP-42 authentication
   const auth = authSigner(() => loadOrCreateIdentity(opts.dataDir, io.env));

@@ -1,5 +1,5 @@
 import type { Engine } from '../engine/api';
-import type { FallbackResult } from '../fallback/result';
+import type { FallbackResult } from '../run/result';
 import { UsageError } from './args';
 import { historyPath } from './defaults';
 import { cliEngineOptions } from './engine-options';

@@ -1,7 +1,7 @@
 // The engine's public shape, shared by the CLI and the extension. The
 // implementation is engine-core.ts, wired by createEngine in src/engine-bundle.ts; the VS Code adapter and the CLI import only these types.
-import type { RunEvent } from '../fallback/events';
-import type { FallbackResult } from '../fallback/result';
+import type { RunEvent } from '../run/events';
+import type { FallbackResult } from '../run/result';
 import type { ChatMessage } from '../chat-message';
 
 export type { ChatMessage } from '../chat-message';
@@ -136,7 +136,7 @@ export interface EngineOptions {
 /**
  * Built by `createEngine(options)` in src/engine-bundle.ts (async: opens history).
  * `run` never throws for lane failures: they end as a `Failed` result.
- * It throws ConfigError (src/fallback/errors.ts) synchronously for bad settings.
+ * It throws ConfigError (src/run/errors.ts) synchronously for bad settings.
  */
 export interface Engine {
   run(request: RunRequest, signal?: AbortSignal): RunHandle;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Engine, EngineSettings, Logger, RunHandle, RunRequest, SwarmOutbound } from './api';
-import { ConfigError } from '../fallback/errors';
+import { ConfigError } from '../run/errors';
 import { FallbackManager, type FallbackTrace } from '../fallback/fallback-manager';
-import type { RunEvent } from '../fallback/events';
-import type { FallbackResult } from '../fallback/result';
+import type { RunEvent } from '../run/events';
+import type { FallbackResult } from '../run/result';
 import type { HistoryStore, JobRecord, NewJobRecord } from '../history/types';
 import type { LocalLane } from '../local/types';
 import type { SwarmLane } from '../swarm/types';

@@ -2,9 +2,9 @@
 // emits. The history row the engine writes (rowOfRun) and the chat entry
 // (ui-model/chat-entry.ts) are both projections of it, and a past row is read
 // back into the same shape (runOfRecord): a reopened entry equals the live one.
-import type { RunEvent } from '../fallback/events';
-import type { LocalErrorKind } from '../fallback/errors';
-import type { FailedResult } from '../fallback/result';
+import type { RunEvent } from '../run/events';
+import type { LocalErrorKind } from '../run/errors';
+import type { FailedResult } from '../run/result';
 import type { JobRecord } from '../history/types';
 import { FALLBACK_DISABLED, SWARM_DECLINED } from '../fallback/fallback-manager';
 import { formatSats } from '../ui-model/format';

@@ -1,4 +1,4 @@
-import { ConfigError } from '../fallback/errors';
+import { ConfigError } from '../run/errors';
 import { DEFAULT_LOCAL_STALL_SECS, type FallbackConfig } from '../fallback/config';
 import type { EngineSettings, Mode } from './api';
 

@@ -1,4 +1,4 @@
-import { ConfigError } from './errors';
+import { ConfigError } from '../run/errors';
 import type { Mode } from '../engine/api';
 import { MODES, SETTINGS } from '../settings-schema';
 

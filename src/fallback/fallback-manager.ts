@@ -1,7 +1,7 @@
 import { checkFallbackConfig, DEFAULT_LOCAL_STALL_SECS, type FallbackConfig } from './config';
-import type { Emit, RunEvent } from './events';
-import type { FailedResult, HedgeFacts } from './result';
-import { localError } from './errors';
+import type { Emit, RunEvent } from '../run/events';
+import type { FailedResult, HedgeFacts } from '../run/result';
+import { localError } from '../run/errors';
 import { runHedged, type HedgeRun } from './hedge';
 import type { SwarmOutbound } from '../engine/api';
 import type { LocalLane, LocalOutcome, LocalProgress, LocalRequest } from '../local/types';

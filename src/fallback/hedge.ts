@@ -6,7 +6,7 @@
 // after that, so an offer arriving after local won is never paid). Only the
 // winner's tokens reach the user.
 import type { SwarmOutbound } from '../engine/api';
-import type { Emit, RunEvent } from './events';
+import type { Emit, RunEvent } from '../run/events';
 import type { LocalLane, LocalOutcome, LocalRequest, LocalProgress } from '../local/types';
 import type { SwarmDeps, SwarmLane, SwarmOutcome, SwarmRequest } from '../swarm/types';
 

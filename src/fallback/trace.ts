@@ -2,7 +2,7 @@
 // result the user sees plus each lane's own outcome. Built here for every
 // way a swarm attempt ends, and for a hedged run, who won and how the other ended.
 import type { HedgeRun } from './hedge';
-import type { FailedResult, FallbackResult, HedgeFacts } from './result';
+import type { FailedResult, FallbackResult, HedgeFacts } from '../run/result';
 import type { LocalOutcome } from '../local/types';
 import type { SwarmOutcome } from '../swarm/types';
 

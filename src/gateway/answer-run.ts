@@ -5,7 +5,7 @@
 // deleted, nothing paid afterwards).
 import type { ServerResponse } from 'node:http';
 import type { Engine, RunHandle, RunRequest } from '../engine/api';
-import { ConfigError } from '../fallback/errors';
+import { ConfigError } from '../run/errors';
 import type { AnswerFormat, AnswerStats } from './answer-format';
 import type { ChatCall } from './chat-call';
 import { runText } from './conversation-prompt';

@@ -1,7 +1,7 @@
 // How a run that found no answer is told to an API client: one status code
 // per cause (CLI.md: unknown model 404, price cap or budget 402, no lane could
 // answer 503), decided on the error kinds, never on message text.
-import type { FailedResult } from '../fallback/result';
+import type { FailedResult } from '../run/result';
 
 export type FailureCode = 'model_not_found' | 'payment_required' | 'no_lane_available' | 'cancelled';
 

@@ -3,7 +3,7 @@
 // seed had them: prompt is `request`, response is `result`, and the seed's
 // `payment_amount` is written with the same msats as `cost_msats`.
 import type { SqlValue } from 'sql.js';
-import type { JobState } from '../fallback/events';
+import type { JobState } from '../run/events';
 import type { HistoryLane, JobRecord, NewJobRecord } from './types';
 
 type Field = keyof JobRecord;

@@ -1,4 +1,4 @@
-import type { JobState } from '../fallback/events';
+import type { JobState } from '../run/events';
 
 export type HistoryLane = 'local' | 'swarm' | 'failed' | 'served';
 

@@ -4,7 +4,7 @@
 // `cause` (an AggregateError when several addresses were tried); the `ollama`
 // client throws ResponseError with `status_code` for HTTP errors and a plain
 // Error for an in-band `{"error": ...}` line in a stream.
-import { localError, type LocalError } from '../fallback/errors';
+import { localError, type LocalError } from '../run/errors';
 import type { AbortCause } from './request-scope';
 
 export interface OllamaCallContext {

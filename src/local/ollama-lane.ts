@@ -11,7 +11,7 @@ import { RequestScope } from './request-scope';
 import { abortError, classifyOllamaError, type OllamaCallContext } from './ollama-errors';
 import { sameModel } from './ollama-probe';
 import { modelPlace } from './remote-model';
-import { localError } from '../fallback/errors';
+import { localError } from '../run/errors';
 
 export { listLocalModels, ollamaVersion, hasModel } from './ollama-probe';
 export { classifyOllamaError } from './ollama-errors';

@@ -1,4 +1,4 @@
-import type { LocalError } from '../fallback/errors';
+import type { LocalError } from '../run/errors';
 import type { ChatMessage } from '../chat-message';
 
 export type { ChatMessage } from '../chat-message';

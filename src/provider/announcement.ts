@@ -3,7 +3,7 @@
 // announcement instead of adding another; an expiration tag (NIP-40) makes a
 // provider that died without withdrawing disappear on its own.
 import { getPublicKey, type VerifiedEvent } from 'nostr-tools/pure';
-import { finalizeEvent } from '../swarm/nostr-crypto';
+import { finalizeEvent } from '../relay/nostr-crypto';
 import { KIND_TEXT_GENERATION } from '../swarm/types';
 
 export const KIND_HANDLER_INFO = 31990;

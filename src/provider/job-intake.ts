@@ -4,7 +4,7 @@
 // content, NIP-44 from current clients or NIP-04 ("?iv=") from older ones;
 // the answer goes back in the same scheme.
 import type { Event } from 'nostr-tools/pure';
-import { verifyEvent } from '../swarm/nostr-crypto';
+import { verifyEvent } from '../relay/nostr-crypto';
 import { decryptFromProvider, type Nip44Keys } from '../swarm/encryption';
 import { KIND_TEXT_GENERATION } from '../swarm/types';
 import type { ChatMessage } from '../chat-message';

@@ -3,7 +3,7 @@
 // answer (partial text, result) is sealed in the job's own scheme and marked
 // ["encrypted"], and the result carries no clear i tag.
 import type { VerifiedEvent } from 'nostr-tools/pure';
-import { finalizeEvent } from '../swarm/nostr-crypto';
+import { finalizeEvent } from '../relay/nostr-crypto';
 import { encrypt as nip04Encrypt } from 'nostr-tools/nip04';
 import { encryptForProvider, type Nip44Keys } from '../swarm/encryption';
 import { KIND_FEEDBACK, KIND_TEXT_RESULT } from '../swarm/types';

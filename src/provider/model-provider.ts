@@ -12,13 +12,13 @@
 //   and no history row; an accepted job gets one history row (lane 'served').
 // - Which jobs are taken and which refused: admission.ts.
 import { getPublicKey, type Event } from 'nostr-tools/pure';
-import { loadFastCrypto, verifyEvent } from '../swarm/nostr-crypto';
+import { loadFastCrypto, verifyEvent } from '../relay/nostr-crypto';
 import type { Filter } from 'nostr-tools/filter';
 import { listLocalModels } from '../local/ollama-probe';
 import { OllamaLane } from '../local/ollama-lane';
 import type { LocalLane } from '../local/types';
 import { Nip44Keys } from '../swarm/encryption';
-import { DEFAULT_RELAY_TUNING, RelayGroup } from '../swarm/relay-group';
+import { DEFAULT_RELAY_TUNING, RelayGroup } from '../relay/relay-group';
 import { KIND_TEXT_GENERATION } from '../swarm/types';
 import { admit, missingModel, settingsProblem } from './admission';
 import { KIND_DELETION } from './announcement';
@@ -26,7 +26,7 @@ import { Announcer } from './announcer';
 import { readJob, type JobEnvelope } from './job-intake';
 import { JobReplies } from './job-replies';
 import { RelayWriter } from './relay-writer';
-import { authSigner } from '../swarm/relay-auth';
+import { authSigner } from '../relay/relay-auth';
 import { ServedJob } from './served-job';
 import type { ProviderDeps, ProviderEvent, ProviderLog, ProviderSettings, ProviderStart, ProviderStatus, ProviderTuning, ServedJobState } from './types';
 import { WorkQueue } from './work-queue';

@@ -3,12 +3,12 @@
 // about in the content, some nothing at all), plus what this machine's
 // history knows of each provider.
 import type { Event } from 'nostr-tools/pure';
-import { verifyEvent } from '../swarm/nostr-crypto';
+import { verifyEvent } from '../relay/nostr-crypto';
 import type { JobRecord } from '../history/types';
-import { DEFAULT_RELAY_TUNING, RelayGroup, type RelayGroupTuning } from '../swarm/relay-group';
-import type { RelayFailure } from '../swarm/relay-connection';
+import { DEFAULT_RELAY_TUNING, RelayGroup, type RelayGroupTuning } from '../relay/relay-group';
+import type { RelayFailure } from '../relay/relay-connection';
 import { KIND_TEXT_GENERATION } from '../swarm/types';
-import type { AuthSigner } from '../swarm/relay-auth';
+import type { AuthSigner } from '../relay/relay-auth';
 import { KIND_HANDLER_INFO } from './announcement';
 
 export interface ProviderListing {

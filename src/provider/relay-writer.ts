@@ -5,8 +5,8 @@
 // reconnect, right for one job, unbounded for a server that publishes for
 // hours.
 import type { Event } from 'nostr-tools/pure';
-import type { AuthSigner } from '../swarm/relay-auth';
-import { describeRejection, RelayConnection, type RelayFailure, type RelayTimeouts } from '../swarm/relay-connection';
+import type { AuthSigner } from '../relay/relay-auth';
+import { describeRejection, RelayConnection, type RelayFailure, type RelayTimeouts } from '../relay/relay-connection';
 
 export interface RelayWriterTuning extends RelayTimeouts {
   /** after a failed connection, the relay is skipped this long (so a dead relay does not slow every reply) */

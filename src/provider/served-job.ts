@@ -7,7 +7,7 @@
 import type { VerifiedEvent } from 'nostr-tools/pure';
 import type { HistoryStore } from '../history/types';
 import { hasModel } from '../local/ollama-probe';
-import type { LocalError } from '../fallback/errors';
+import type { LocalError } from '../run/errors';
 import type { LocalLane } from '../local/types';
 import type { JobInput } from './job-intake';
 import type { JobReplies } from './job-replies';

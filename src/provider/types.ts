@@ -3,7 +3,7 @@
 // build a ModelProvider from these.
 import type { HistoryStore } from '../history/types';
 import type { LocalLane } from '../local/types';
-import type { RelayGroupTuning } from '../swarm/relay-group';
+import type { RelayGroupTuning } from '../relay/relay-group';
 import type { NwcClient } from '../wallet/nwc-client';
 
 export interface ProviderSettings {

@@ -1,7 +1,7 @@
 // What a job that reached the swarm timeout failed with: the most telling of
 // "a provider started but sent nothing", "every offer was refused", "a
 // provider reported an error" and "nobody answered", in that order.
-import type { SwarmErrorKind } from '../fallback/errors';
+import type { SwarmErrorKind } from '../run/errors';
 import type { Refusal } from './offer-book';
 import { providerName } from './provider-name';
 

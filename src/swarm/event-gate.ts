@@ -3,7 +3,7 @@
 // verified, the e tag and author are checked before the signature, and each
 // event's signature is verified once.
 import type { Event } from 'nostr-tools/pure';
-import { verifyEvent } from './nostr-crypto';
+import { verifyEvent } from '../relay/nostr-crypto';
 import { KIND_FEEDBACK, KIND_TEXT_RESULT } from './types';
 
 export class JobEventGate {

@@ -5,7 +5,7 @@
 // to it after cancel or once the job ended (except the pay-after of the
 // result being accepted). Whether a provider was refused is decided here
 // alone: all its offers were refused.
-import type { RunEvent } from '../fallback/events';
+import type { RunEvent } from '../run/events';
 import type { Payer, PaymentOffer, PaymentOutcome } from '../wallet/types';
 import { OfferBook, screenOffer, type Offer, type Refusal } from './offer-book';
 import { providerName } from './provider-name';

@@ -3,7 +3,7 @@ import { bytesToHex } from 'nostr-tools/utils';
 // Builds the signed NIP-90 events this client publishes: the kind-5050 job
 // request (clear or encrypted) and the kind-5 deletion that cancels it.
 import type { VerifiedEvent } from 'nostr-tools/pure';
-import { finalizeEvent } from './nostr-crypto';
+import { finalizeEvent } from '../relay/nostr-crypto';
 import { KIND_TEXT_GENERATION, type SwarmRequest } from './types';
 import { encryptForProvider, type Nip44Keys } from './encryption';
 import { conversationText, hasEarlierTurns } from './conversation-text';

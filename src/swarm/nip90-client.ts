@@ -2,18 +2,18 @@
 // Order matters: sign → onJobId → connect → subscribe (EOSE) → publish →
 // the SwarmJob state machine. Events that arrive before the job is known to
 // be published wait in an inbox, so every consumer sees `job` first.
-import { loadFastCrypto } from './nostr-crypto';
+import { loadFastCrypto } from '../relay/nostr-crypto';
 import type { Event } from 'nostr-tools/pure';
-import { swarmError, type SwarmErrorKind } from '../fallback/errors';
-import type { RunEvent } from '../fallback/events';
+import { swarmError, type SwarmErrorKind } from '../run/errors';
+import type { RunEvent } from '../run/events';
 import { KIND_FEEDBACK, KIND_TEXT_RESULT, type SwarmDeps, type SwarmLane, type SwarmOutcome, type SwarmRequest } from './types';
 import { Nip44Keys, decryptFromProvider } from './encryption';
 import { buildJobDeletion, buildJobRequest } from './job-request';
 import { JobEventGate } from './event-gate';
-import { DEFAULT_RELAY_TUNING, RelayGroup, type RelayGroupTuning } from './relay-group';
-import type { RelayFailure } from './relay-connection';
+import { DEFAULT_RELAY_TUNING, RelayGroup, type RelayGroupTuning } from '../relay/relay-group';
+import type { RelayFailure } from '../relay/relay-connection';
 import { SwarmJob } from './swarm-job';
-import { authSigner } from './relay-auth';
+import { authSigner } from '../relay/relay-auth';
 
 export type SwarmLaneTuning = RelayGroupTuning;
 

@@ -1,8 +1,8 @@
 // Payment offers a job received: deduplicated by invoice, screened against
 // the cap before any payer sees them, and ranked cheapest first.
-import type { SwarmErrorKind } from '../fallback/errors';
+import type { SwarmErrorKind } from '../run/errors';
 import type { PaymentOffer } from '../wallet/types';
-import { invoiceAmount } from './invoice-amount';
+import { invoiceAmount } from '../wallet/invoice-amount';
 import { providerName } from './provider-name';
 
 export interface Offer extends PaymentOffer {

@@ -23,8 +23,8 @@
 // - A provider that brings more than the response bound is cut off: the job
 //   fails saying so, and ends, so nothing more of it is kept, read or paid.
 import type { Event } from 'nostr-tools/pure';
-import { swarmError, type SwarmErrorKind } from '../fallback/errors';
-import type { JobState, RunEvent } from '../fallback/events';
+import { swarmError, type SwarmErrorKind } from '../run/errors';
+import type { JobState, RunEvent } from '../run/events';
 import { DEFAULT_MAX_RESPONSE_BYTES, type SwarmDeps, type SwarmOutcome, type SwarmRequest } from './types';
 import { readJobMessage, type Decrypt, type JobMessage } from './job-messages';
 import { JobOffers } from './job-offers';

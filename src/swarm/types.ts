@@ -1,5 +1,5 @@
-import type { SwarmError } from '../fallback/errors';
-import type { Emit } from '../fallback/events';
+import type { SwarmError } from '../run/errors';
+import type { Emit } from '../run/events';
 import type { Payer } from '../wallet/types';
 import type { ChatMessage } from '../chat-message';
 import { SETTINGS } from '../settings-schema';

@@ -2,7 +2,7 @@
 // (engine/finished-run.ts), live or read back from a history row, so the
 // chat's entries are tested without an editor (test/unit/views-chat-entry.test.ts).
 import { runOfRecord, type RunSummary } from '../engine/finished-run';
-import type { FailedResult } from '../fallback/result';
+import type { FailedResult } from '../run/result';
 import type { JobRecord } from '../history/types';
 import { actionsForFailure, type ActionContext } from './error-actions';
 import { shortNpub } from './npub';

@@ -1,7 +1,7 @@
 // What the chat offers after a failed run, read from the error kinds the
 // engine reports (FailedResult.localErrorKind / swarmErrorKind), never from
 // message text. No vscode here: unit-tested on its own.
-import type { FailedResult } from '../fallback/result';
+import type { FailedResult } from '../run/result';
 import type { ErrorAction } from './protocol';
 
 export interface ActionContext {

@@ -2,7 +2,7 @@
 // "Ask the swarm too" offer once half the first-token deadline is gone, and
 // the note on a half local answer kept visible — marked superseded — while
 // the swarm answers in the same entry (engine/finished-run.ts moves it aside). No vscode here.
-import type { RunEvent } from '../fallback/events';
+import type { RunEvent } from '../run/events';
 import { wordCount } from '../local/ollama-errors';
 
 export function superseded(text: string, answeredBySwarm: boolean | null): { text: string; note: string } {

@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import type { Mode, RunHandle, RunRequest, SwarmConsent, SwarmOutbound } from '../engine/api';
 import { foldRun, startRun, type RunSummary } from '../engine/finished-run';
-import type { FallbackResult } from '../fallback/result';
+import type { FallbackResult } from '../run/result';
 import type { ChatEntry } from '../ui-model/protocol';
 import { entryOfRun, type EntryContext } from '../ui-model/chat-entry';
 import { consentRequest, remoteModelRequest, swarmRefused } from '../ui-model/consent-policy';

@@ -8,7 +8,7 @@
 // without the caller's consent (lm-consent.ts).
 import * as vscode from 'vscode';
 import type { Mode } from '../engine/api';
-import type { FailedResult } from '../fallback/result';
+import type { FailedResult } from '../run/result';
 import type { WindowEngine } from './window-engine';
 import type { LmConsent } from './lm-consent';
 import type {

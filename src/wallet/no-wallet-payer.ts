@@ -1,7 +1,7 @@
 // The payer used when no wallet is configured: it pays nothing, and says
 // why in terms a person can act on — the price, when it is above the cap,
 // otherwise the missing wallet.
-import { invoiceAmount } from '../swarm/invoice-amount';
+import { invoiceAmount } from './invoice-amount';
 import type { Payer, PaymentContext, PaymentOffer, PaymentOutcome } from './types';
 
 function invoiceMsats(bolt11: string): number | null {

@@ -2,7 +2,7 @@
 // which encryption this client speaks with it — NIP-44 when it lists
 // nip44_v2, NIP-04 when it lists nip04 or nothing (an older wallet).
 import type { Event } from 'nostr-tools/pure';
-import type { RelayConnection } from '../swarm/relay-connection';
+import type { RelayConnection } from '../relay/relay-connection';
 import type { WalletRelays } from './nwc-relays';
 import { WalletError, oneLine } from './wallet-error';
 

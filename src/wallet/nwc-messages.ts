@@ -6,7 +6,7 @@ import * as nip04 from 'nostr-tools/nip04';
 import * as nip44 from 'nostr-tools/nip44';
 import type { Event, VerifiedEvent } from 'nostr-tools/pure';
 import type { Filter } from 'nostr-tools/filter';
-import { finalizeEvent } from '../swarm/nostr-crypto';
+import { finalizeEvent } from '../relay/nostr-crypto';
 import type { NwcConnection } from './nwc-uri';
 import type { NwcEncryption } from './nwc-info';
 import { WalletError, nwcErrorMessage, oneLine, toNwcErrorCode } from './wallet-error';

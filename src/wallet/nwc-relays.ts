@@ -6,9 +6,9 @@
 // checks to its owner: every event is verified here, once.
 import type { Event } from 'nostr-tools/pure';
 import type { Filter } from 'nostr-tools/filter';
-import { RelayConnection } from '../swarm/relay-connection';
-import { authSigner } from '../swarm/relay-auth';
-import { verifyEvent } from '../swarm/nostr-crypto';
+import { RelayConnection } from '../relay/relay-connection';
+import { authSigner } from '../relay/relay-auth';
+import { verifyEvent } from '../relay/nostr-crypto';
 import { WalletError, oneLine } from './wallet-error';
 
 /** how long a relay may take to answer OK, or EOSE (nostr-tools' own default) */

@@ -2,7 +2,7 @@
 // Errors name what is wrong and never echo the secret (the URI spends money).
 import { getPublicKey } from 'nostr-tools/pure';
 import { hexToBytes } from 'nostr-tools/utils';
-import { ConfigError } from '../fallback/errors';
+import { ConfigError } from '../run/errors';
 
 export interface NwcConnection {
   /** the wallet service's pubkey (hex) */

@@ -1,6 +1,6 @@
 // An event signed as a client, provider or relay user sends it: dated now,
 // in whole seconds. `finalize` is nostr-tools' pure-JS signer unless a test
-// needs the fast one (src/swarm/nostr-crypto, for large events).
+// needs the fast one (src/relay/nostr-crypto, for large events).
 import { finalizeEvent, type Event, type EventTemplate } from 'nostr-tools/pure';
 
 export function signNow(

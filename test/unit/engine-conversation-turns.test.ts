@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEngine } from '../../src/engine-bundle';
 import { engineOptions, engineSettings } from '../support/engine-options';
-import type { RunEvent } from '../../src/fallback/events';
+import type { RunEvent } from '../../src/run/events';
 import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
 
 let ollama: OllamaStandin;

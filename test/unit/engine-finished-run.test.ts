@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { generateSecretKey } from 'nostr-tools/pure';
 import { createEngine } from '../../src/engine-bundle';
 import type { Engine, EngineSettings, RunRequest } from '../../src/engine/api';
-import type { RunEvent } from '../../src/fallback/events';
+import type { RunEvent } from '../../src/run/events';
 import { foldRun, startRun } from '../../src/engine/finished-run';
 import { entryFromRecord, entryOfRun } from '../../src/ui-model/chat-entry';
 import { startRelay, type TestRelay } from '../support/relay';

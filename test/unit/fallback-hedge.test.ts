@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FallbackManager, type FallbackRequest } from '../../src/fallback/fallback-manager';
 import { DEFAULT_FALLBACK_CONFIG } from '../../src/fallback/config';
-import { localError, swarmError } from '../../src/fallback/errors';
-import type { RunEvent } from '../../src/fallback/events';
+import { localError, swarmError } from '../../src/run/errors';
+import type { RunEvent } from '../../src/run/events';
 import type { LocalLane, LocalOutcome } from '../../src/local/types';
 import type { SwarmLane, SwarmOutcome } from '../../src/swarm/types';
 

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { FallbackManager, FALLBACK_DISABLED, SWARM_DECLINED, type FallbackRequest } from '../../src/fallback/fallback-manager';
 import { DEFAULT_FALLBACK_CONFIG, type FallbackConfig } from '../../src/fallback/config';
 import { MODES } from '../../src/settings-schema';
-import { ConfigError, localError, swarmError, type LocalErrorKind } from '../../src/fallback/errors';
-import type { RunEvent } from '../../src/fallback/events';
+import { ConfigError, localError, swarmError, type LocalErrorKind } from '../../src/run/errors';
+import type { RunEvent } from '../../src/run/events';
 import type { LocalLane, LocalOutcome } from '../../src/local/types';
 import type { SwarmLane, SwarmOutcome } from '../../src/swarm/types';
 

@@ -13,7 +13,7 @@ import { startScriptedRelay, startTestProvider, type ScriptedRelay } from '../su
 import { startOllamaStandin, type OllamaStandin } from '../support/ollama-standin';
 import { startCustomer, repliesTo } from '../support/job-customer';
 import { runCli } from '../support/cli';
-import { screenFrame } from '../../src/swarm/frame-screen';
+import { screenFrame } from '../../src/relay/frame-screen';
 
 const GARBAGE = [
   ...Array.from({ length: 250 }, () => 'null'),

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSecretKey, type Event } from 'nostr-tools/pure';
 // the wasm signer signs a 0.85 MB event in ~12 ms (pure JS: ~400 ms); the client checks every signature itself
-import { finalizeEvent, loadFastCrypto, verifyEvent } from '../../src/swarm/nostr-crypto';
+import { finalizeEvent, loadFastCrypto, verifyEvent } from '../../src/relay/nostr-crypto';
 import { startRelay, type TestRelay } from '../support/relay';
 import { startScriptedRelay, signedResult } from '../support/test-provider';
 import { startNwcWallet, type NwcTestWallet } from '../support/nwc-wallet';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { generateSecretKey, finalizeEvent } from 'nostr-tools/pure';
 import { startRelay } from '../support/relay';
 import { closedPort } from '../support/ollama-standin';
-import { RelayConnection, describeRejection } from '../../src/swarm/relay-connection';
+import { RelayConnection, describeRejection } from '../../src/relay/relay-connection';
 
 const TIMEOUTS = { connectTimeoutMs: 2000, publishTimeoutMs: 2000 };
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { finalizeEvent as pureFinalize, verifyEvent as pureVerify, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
-import { fastCryptoActive, finalizeEvent, loadFastCrypto, verifyEvent } from '../../src/swarm/nostr-crypto';
+import { fastCryptoActive, finalizeEvent, loadFastCrypto, verifyEvent } from '../../src/relay/nostr-crypto';
 
 test('the wasm signer loads, and its events interoperate with pure-JS nostr-tools both ways', async () => {
   assert.equal(await loadFastCrypto(), true);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeInvoice } from '../support/test-provider';
 import { JobOffers } from '../../src/swarm/job-offers';
-import type { RunEvent } from '../../src/fallback/events';
+import type { RunEvent } from '../../src/run/events';
 import type { Payer, PaymentOffer, PaymentOutcome } from '../../src/wallet/types';
 
 const ALICE = 'a'.repeat(64);

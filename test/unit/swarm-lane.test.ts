@@ -9,7 +9,7 @@ import { Nip90SwarmLane } from '../../src/swarm/nip90-client';
 import { NoWalletPayer } from '../../src/wallet/no-wallet-payer';
 import type { SwarmOutcome, SwarmRequest } from '../../src/swarm/types';
 import type { Payer, PaymentContext, PaymentOffer, PaymentOutcome } from '../../src/wallet/types';
-import type { RunEvent } from '../../src/fallback/events';
+import type { RunEvent } from '../../src/run/events';
 
 // ---- helpers ----------------------------------------------------------
 

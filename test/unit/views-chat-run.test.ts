@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { foldRun, startRun, summarizeRun, type RunStart } from '../../src/engine/finished-run';
 import { entryOfRun } from '../../src/ui-model/chat-entry';
-import type { RunEvent } from '../../src/fallback/events';
+import type { RunEvent } from '../../src/run/events';
 
 const start = (over: Partial<RunStart> = {}): RunStart => ({ id: 'r1', question: 'Why?', model: 'llama3', submittedAt: 1000, lane: 'local', ...over });
 const totals = { durationMs: 40, costMsats: 0, feesMsats: 0, provider: null };

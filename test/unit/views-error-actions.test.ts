@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { actionsForFailure } from '../../src/ui-model/error-actions';
-import type { FailedResult } from '../../src/fallback/result';
+import type { FailedResult } from '../../src/run/result';
 
 const failed = (over: Partial<FailedResult>): FailedResult => ({ lane: 'failed', localError: null, swarmError: null, ...over });
 const ctx = { walletConnected: false, swarmRefused: false };

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { superseded, SwarmTooOffer } from '../../src/ui-model/local-waiting';
 import { foldRun, startRun } from '../../src/engine/finished-run';
 import { entryOfRun } from '../../src/ui-model/chat-entry';
-import type { RunEvent } from '../../src/fallback/events';
+import type { RunEvent } from '../../src/run/events';
 import { localModelTable } from '../../src/ui-model/local-model-table';
 
 test('a half local answer moves aside, marked, and the entry answers again for the swarm', () => {

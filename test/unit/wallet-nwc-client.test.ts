@@ -11,7 +11,7 @@ import { createLedger, startNwcWallet, type NwcTestWallet } from '../support/nwc
 import { makeInvoice } from '../support/invoices';
 import { NwcClient } from '../../src/wallet/nwc-client';
 import { parseNwcUri } from '../../src/wallet/nwc-uri';
-import { ConfigError } from '../../src/fallback/errors';
+import { ConfigError } from '../../src/run/errors';
 import { WalletError } from '../../src/wallet/wallet-error';
 
 const HEX = 'b889ff5b1513b641e2a139f661a661364979c5beee91842f8f0ef42ab558e9d4';

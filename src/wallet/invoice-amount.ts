@@ -1,5 +1,5 @@
 // The amount a bolt11 invoice asks for, through the wallet's one decoder.
-import { decodeInvoice } from '../wallet/invoice-check';
+import { decodeInvoice } from './invoice-check';
 
 export type InvoiceAmount = { ok: true; msats: number | null } | { ok: false };
 

@@ -1,3 +1,5 @@
+// The vocabulary of a run, below every lane and the history: the events a run
+// emits (RunEvent), the job states, and what a run ended with.
 import type { FallbackResult } from './result';
 
 export type Lane = 'local' | 'swarm';
