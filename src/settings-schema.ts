@@ -17,6 +17,8 @@ export interface SettingSpec<T> {
 const spec = <T>(s: SettingSpec<T>): SettingSpec<T> => s;
 
 export const MODES = ['fallback', 'local-only', 'swarm-only', 'local-no-fallback'] as const;
+/** The four modes, named once here. */
+export type Mode = (typeof MODES)[number];
 
 /** Used when neither --relay nor SWARM_COMPUTE_RELAYS is given, and as the extension's default relays. */
 export const PUBLIC_RELAYS: readonly string[] = ['wss://relay.damus.io', 'wss://nos.lol', 'wss://relay.primal.net', 'wss://relay.nostr.band'];

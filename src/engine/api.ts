@@ -6,8 +6,10 @@ import type { ChatMessage } from '../chat-message';
 
 export type { ChatMessage } from '../chat-message';
 
-/** The four modes, named once in the settings schema. */
-export type Mode = (typeof import('../settings-schema').MODES)[number];
+export type { Mode } from '../settings-schema';
+import type { Mode } from '../settings-schema';
+export type { SwarmOutbound } from '../fallback/swarm-outbound';
+import type { SwarmOutbound } from '../fallback/swarm-outbound';
 
 export interface EngineSettings {
   mode: Mode;
@@ -85,20 +87,6 @@ export interface RunRequest {
 
 /** The answer to "may this go to the swarm?": yes, no, or no and use the local model instead. */
 export type SwarmConsent = boolean | 'local';
-
-/** What would leave the machine, shown to the user when asking consent. */
-export interface SwarmOutbound {
-  prompt: string;
-  model: string;
-  relays: string[];
-  providers: string[];
-  encrypt: boolean;
-  maxPriceMsats: number;
-  /** why the swarm is being asked: local failed (its message), or swarm-only */
-  reason: string;
-  /** earlier turns of the conversation that go with the prompt (0 on a first turn) */
-  earlierTurns?: number;
-}
 
 /** A running job: consume `events`, or just await `result`. */
 export interface RunHandle {

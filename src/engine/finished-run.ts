@@ -7,8 +7,8 @@ import type { LocalErrorKind } from '../run/errors';
 import type { FailedResult } from '../run/result';
 import type { JobRecord } from '../history/types';
 import { FALLBACK_DISABLED, SWARM_DECLINED } from '../fallback/fallback-manager';
-import { formatSats } from '../ui-model/format';
-import { shortNpub } from '../ui-model/npub';
+import { formatSats } from '../text/format';
+import { shortNpub } from '../text/npub';
 
 export type RunState = 'running' | 'completed' | 'failed' | 'cancelled';
 

@@ -1,5 +1,5 @@
 import { ConfigError } from '../run/errors';
-import type { Mode } from '../engine/api';
+import type { Mode } from '../settings-schema';
 import { MODES, SETTINGS } from '../settings-schema';
 
 /**

@@ -3,7 +3,7 @@ import type { Emit, RunEvent } from '../run/events';
 import type { FailedResult, HedgeFacts } from '../run/result';
 import { localError } from '../run/errors';
 import { runHedged, type HedgeRun } from './hedge';
-import type { SwarmOutbound } from '../engine/api';
+import type { SwarmOutbound } from './swarm-outbound';
 import type { LocalLane, LocalOutcome, LocalProgress, LocalRequest } from '../local/types';
 import { wordCount } from '../local/ollama-errors';
 import type { SwarmDeps, SwarmLane, SwarmRequest } from '../swarm/types';

@@ -5,7 +5,7 @@
 // aborted, or the swarm job withdrawn (its kind-5 deletion; nothing is paid
 // after that, so an offer arriving after local won is never paid). Only the
 // winner's tokens reach the user.
-import type { SwarmOutbound } from '../engine/api';
+import type { SwarmOutbound } from './swarm-outbound';
 import type { Emit, RunEvent } from '../run/events';
 import type { LocalLane, LocalOutcome, LocalRequest, LocalProgress } from '../local/types';
 import type { SwarmDeps, SwarmLane, SwarmOutcome, SwarmRequest } from '../swarm/types';

@@ -12,7 +12,7 @@ export interface OllamaStatus {
   error: string | null;
 }
 
-import { withTag } from '../ui-model/format';
+import { withTag } from '../text/format';
 
 const PROBE_TIMEOUT_MS = 3000;
 

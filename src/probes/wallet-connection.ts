@@ -4,7 +4,7 @@
 // relay that does not answer is said so). The client comes from the engine
 // bundle, loaded on first use. No vscode here.
 import type { NwcClient } from '../wallet/nwc-client';
-import { formatSats } from '../ui-model/format';
+import { formatSats } from '../text/format';
 
 export type WalletCheck =
   | { ok: true; alias: string | null; network: string | null; methods: string[]; balanceMsats: number | null; balanceError: string | null; summary: string }

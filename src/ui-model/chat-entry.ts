@@ -5,7 +5,7 @@ import { runOfRecord, type RunSummary } from '../engine/finished-run';
 import type { FailedResult } from '../run/result';
 import type { JobRecord } from '../history/types';
 import { actionsForFailure, type ActionContext } from './error-actions';
-import { shortNpub } from './npub';
+import { shortNpub } from '../text/npub';
 import type { ChatEntry, ErrorAction } from './protocol';
 import { superseded } from './local-waiting';
 

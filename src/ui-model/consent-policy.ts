@@ -5,7 +5,7 @@
 // outcome the engine carries out (RunRequest.confirmSwarm → 'local').
 import type { Mode, SwarmConsent, SwarmOutbound } from '../engine/api';
 import { beyondScope, type ConsentScope } from './consent-scope';
-import { npubOf } from './npub';
+import { npubOf } from '../text/npub';
 import type { ConsentChoice, ConsentRequest } from './protocol';
 
 /** What is remembered: "Always allow" and what it covered. "Never" is not stored here: it is the mode, local only. */

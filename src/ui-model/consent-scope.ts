@@ -1,6 +1,6 @@
 // What "Always allow" covered, and what about a later send goes beyond it.
 // No vscode here: unit-tested on its own.
-import { formatSats } from './format';
+import { formatSats } from '../text/format';
 import type { ConsentRequest } from './protocol';
 
 /** What was shown on the card when the user chose "Always allow". */

@@ -2,7 +2,7 @@
 // question, when, how many turns, which lanes answered, what it cost. Pure:
 // no vscode here (the quick pick is in conversation-commands.ts).
 import type { ConversationSummary } from '../history/types';
-import { formatSats } from './format';
+import { formatSats } from '../text/format';
 
 export interface ConversationItem {
   conversationId: string;

@@ -1,13 +1,12 @@
 // The first-run picture: is anything set up yet (a local model ready, a
 // wallet, or an answer ever given), and how Ollama is installed on the
 // machine the extension runs on. No vscode here: unit-tested on its own.
-import type { OllamaStatus } from '../probes/ollama-status';
 
 export interface SetupFacts {
   /** the ollama program is on PATH */
   ollamaInstalled: boolean;
-  /** what the last probe saw (null: not probed, e.g. swarm only) */
-  ollama: OllamaStatus | null;
+  /** what the last Ollama probe saw (null: not probed, e.g. swarm only) */
+  ollama: { running: boolean; modelPulled: boolean } | null;
   walletConnected: boolean;
   /** answers ever given (local + swarm successes in the history); null while the history is not open */
   answers: number | null;

@@ -4,7 +4,7 @@
 // /api/tags) are not local: the prompt leaves the machine, so they say so.
 // No vscode import (plain fetch), unit-tested against the Ollama stand-in.
 import type { Mode } from '../engine/api';
-import { withTag } from './format';
+import { withTag } from '../text/format';
 
 export const LM_VENDOR = 'swarm-compute';
 

@@ -2,7 +2,7 @@
 // first token and tokens/s from Ollama's done chunks (history schema v5) and
 // how long its last load took. Plain HTML, no vscode.
 import type { LocalModelStats } from '../history/types';
-import { formatDuration } from './format';
+import { formatDuration } from '../text/format';
 
 function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

@@ -8,7 +8,7 @@ import type { ChatSession } from './chat-session';
 import type { ChatEntry, ChatMode, ConsentChoice, ConsentRequest, ErrorAction, HostMessage, ModelList, WebviewMessage } from '../ui-model/protocol';
 import { HostRequestChannel } from '../ui-model/host-requests';
 import { listModelPlaces } from '../probes/ollama-status';
-import { withoutLatest } from '../ui-model/format';
+import { withoutLatest } from '../text/format';
 import { readSettings, SECTION, writeSetting, MODES } from './settings';
 import { presentEntry } from '../ui-model/entry-actions';
 import { swarmRefused } from '../ui-model/consent-policy';

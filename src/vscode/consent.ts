@@ -6,8 +6,8 @@
 import * as vscode from 'vscode';
 import type { SwarmConsent } from '../engine/api';
 import { readSettings, writeSetting } from './settings';
-import { formatSats } from '../ui-model/format';
-import { npubOf } from '../ui-model/npub';
+import { formatSats } from '../text/format';
+import { npubOf } from '../text/npub';
 import { afterAnswer, beforeSending, scopeOf, type ConsentOutcome, type ConsentStep, type StoredConsent } from '../ui-model/consent-policy';
 import type { ConsentScope } from '../ui-model/consent-scope';
 import type { ConsentChoice as Answer, ConsentRequest } from '../ui-model/protocol';

@@ -7,7 +7,7 @@ import { readSettings, usesLocal, usesSwarm } from './settings';
 import type { SecretsStore } from './secrets';
 import { MODE_LABELS } from '../ui-model/protocol';
 import type { WalletCheck } from '../probes/wallet-connection';
-import { formatSats } from '../ui-model/format';
+import { formatSats } from '../text/format';
 import { findOnPath } from '../local/ollama-cli';
 
 export interface DiagnoseReport {

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { Mode, RunRequest, SwarmOutbound } from '../engine/api';
 import type { Gateway } from '../gateway/gateway-server';
 import { loadEngineModule, type WindowEngine } from './window-engine';
-import { formatSats } from '../ui-model/format';
+import { formatSats } from '../text/format';
 import { readSettings, SECTION } from './settings';
 import { SETTINGS, clampedNumber } from '../settings-schema';
 

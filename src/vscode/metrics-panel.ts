@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { JobRecord, Metrics } from '../history/types';
 import type { WindowEngine } from './window-engine';
 import type { ChatSession } from './chat-session';
-import { formatDuration, formatSats } from '../ui-model/format';
+import { formatDuration, formatSats } from '../text/format';
 import { localModelTable } from '../ui-model/local-model-table';
 import type { LocalModelStats } from '../history/types';
 import { answerCounts, endCounts, questionTitle, rowOutcome } from '../ui-model/job-counts';

@@ -10,7 +10,7 @@ import type { ModelProvider } from '../provider/model-provider';
 import type { ProviderSettings, ProviderStartErrorKind } from '../provider/types';
 import type { NwcClient } from '../wallet/nwc-client';
 import { loadEngineModule, type WindowEngine } from './window-engine';
-import { formatSats } from '../ui-model/format';
+import { formatSats } from '../text/format';
 import type { SecretsStore } from './secrets';
 import { readSettings, SECTION } from './settings';
 import { onSettingsChange } from './settings-change';

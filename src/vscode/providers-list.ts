@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { npubEncode } from 'nostr-tools/nip19';
 import type { ProviderListing, TrackRecord } from '../provider/provider-directory';
 import { loadEngineModule, type WindowEngine } from './window-engine';
-import { formatDuration, formatSats } from '../ui-model/format';
+import { formatDuration, formatSats } from '../text/format';
 import { providerHex, readSettings, SECTION, usesSwarm, writeSetting } from './settings';
 import { MODE_LABELS } from '../ui-model/protocol';
 

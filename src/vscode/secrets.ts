@@ -113,4 +113,4 @@ export function checkNwcUri(input: string): string | null {
   return null;
 }
 
-export { npubOf, shortNpub } from '../ui-model/npub';
+export { npubOf, shortNpub } from '../text/npub';

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { readShareSettings, type ModelSharing, type ShareFix, type ShareOutcome } from './model-sharing';
 import { SECTION } from './settings';
 import { COMMANDS } from './command-ids';
-import { formatSats } from '../ui-model/format';
+import { formatSats } from '../text/format';
 import { plainText } from '../ui-model/plain-text';
 
 /** `confirmed`: the user already agreed to serve strangers (tests, a restart after a settings change) */

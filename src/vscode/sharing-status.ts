@@ -3,7 +3,7 @@
 // stops sharing (after a question when jobs are running).
 import * as vscode from 'vscode';
 import { npubEncode } from 'nostr-tools/nip19';
-import { formatSats } from '../ui-model/format';
+import { formatSats } from '../text/format';
 import type { ModelSharing, SharingStatus } from './model-sharing';
 
 export interface SharingSnapshot {

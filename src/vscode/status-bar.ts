@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { Metrics } from '../history/types';
 import type { WindowEngine } from './window-engine';
 import type { ChatSession } from './chat-session';
-import { formatSats } from '../ui-model/format';
+import { formatSats } from '../text/format';
 import { probeOllama, type OllamaStatus } from '../probes/ollama-status';
 import { probeRelays, type RelayStatus } from '../probes/relay-probe';
 import { readSettings, SECTION, usesLocal, usesSwarm } from './settings';

@@ -6,7 +6,7 @@ import { readSettings } from './settings';
 import { COMMANDS } from './command-ids';
 import { loadEngineModule } from './window-engine';
 import { checkWallet, type WalletCheck } from '../probes/wallet-connection';
-import { formatSats } from '../ui-model/format';
+import { formatSats } from '../text/format';
 import { plainText } from '../ui-model/plain-text';
 
 /** `value` given (a test, a script): no input box, and no message when it worked. */

@@ -1,4 +1,5 @@
-// Formatting shared by the extension host and the webview (no vscode here).
+// How amounts, durations and model names are written: one place for the engine,
+// the extension host and the webview (plain functions, nothing imported).
 
 /** 1234567 msats → "1.2k sats"; 500 → "0.5 sats"; 1000 → "1 sat"; 0 → "0 sats". */
 export function formatSats(msats: number): string {

@@ -1,4 +1,4 @@
-// Public keys as people read them (no vscode here: shared by the chat's pure parts).
+// Public keys as people read them: for the engine's rows, the CLI, the chat.
 import { npubEncode } from 'nostr-tools/nip19';
 
 export function shortNpub(hexPubkey: string | null): string | null {
