@@ -91,9 +91,8 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
     async () => getPublicKey(await secrets.nostrSecretKey()),
     () => secrets.nostrSecretKey(),
   );
-  const deps: Partial<CommandDeps> = { session, consent, engines, secrets, metrics, sharing: share, providers, log };
-  const chat: ChatViewProvider = new ChatViewProvider(context.extensionUri, session, (a, id) => errorActionHandler(deps as CommandDeps)(a, id), log);
-  deps.chat = chat;
+  const chat: ChatViewProvider = new ChatViewProvider(context.extensionUri, session, errorActionHandler(session), log);
+  const deps: CommandDeps = { session, consent, chat, engines, secrets, metrics, sharing: share, providers, log };
   const gateway = (localGateway = new LocalGateway(engines, log));
   const statusBar = new CostStatusBar(engines, session, log, share, gateway, secrets);
   const sharingItem = new SharingStatusItem(share);
@@ -116,7 +115,7 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
     gateway,
     ...registerGatewayCommands(gateway),
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chat),
-    ...registerCommands(deps as CommandDeps),
+    ...registerCommands(deps),
     ...registerConversationCommands(session, chat),
     chat.onDidBecomeVisible(() => void statusBar.refreshLocal()),
     statusBar.onDidChangeOllama(() => void chat.refreshModels()),

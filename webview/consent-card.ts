@@ -1,7 +1,7 @@
 // The consent card: the host's awaited `consent` request drawn — what would
 // be sent, where, at what cap — and answered once through `respond`.
 import type { ConsentChoice, ConsentRequest } from '../src/ui-model/protocol';
-import { formatSats } from '../src/ui-model/format';
+import { formatSats } from '../src/text/format';
 import { el, icon, withCode } from './dom';
 
 const CHOICES: [ConsentChoice, string, string][] = [

@@ -3,7 +3,7 @@
 // clicks; the entry's state lives in the host's session.
 import type { ChatEntry, WebviewMessage } from '../src/ui-model/protocol';
 import { ERROR_ACTION_LABELS } from '../src/ui-model/protocol';
-import { formatDuration, formatSats } from '../src/ui-model/format';
+import { formatDuration, formatSats } from '../src/text/format';
 import { renderAnswerActions } from './answer-actions';
 import { announceError } from './keyboard';
 import { el, icon, withCode } from './dom';

@@ -3,7 +3,7 @@
 // when Ollama gave no list.
 import type { ChatMode, ModelList, WebviewMessage } from '../src/ui-model/protocol';
 import { ERROR_ACTION_LABELS, MODE_LABELS } from '../src/ui-model/protocol';
-import { withTag, withoutLatest } from '../src/ui-model/format';
+import { withTag, withoutLatest } from '../src/text/format';
 import { el } from './dom';
 
 export class ModelPicker {

@@ -156,9 +156,14 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       case 'refreshModels':
         await this.sendModels();
         return;
-      case 'action':
-        await this.runAction(message.action, message.entryId);
+      case 'action': {
+        // "Edit and resend" stays in this view: the question goes back into its input
+        const prompt = message.action === 'editResend' ? this.session.promptOf(message.entryId) : undefined;
+        if (message.action === 'editResend') {
+          if (prompt !== undefined) this.setDraft(prompt);
+        } else await this.runAction(message.action, message.entryId);
         return;
+      }
       case 'response':
         this.requests.receive(message);
         return;

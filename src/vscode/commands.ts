@@ -143,7 +143,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   ];
 }
 
-export function errorActionHandler(deps: CommandDeps): (action: ErrorAction, entryId: string) => Promise<void> {
+/** What the chat's error actions do (the chat view keeps "Edit and resend" itself: it fills its own input). */
+export function errorActionHandler(session: ChatSession): (action: ErrorAction, entryId: string) => Promise<void> {
   return async (action, entryId) => {
     switch (action) {
       case 'startOllama':
@@ -157,15 +158,12 @@ export function errorActionHandler(deps: CommandDeps): (action: ErrorAction, ent
         return;
       case 'retry':
       case 'regenerate': {
-        const prompt = deps.session.promptOf(entryId);
-        if (prompt) await deps.session.ask(prompt, { question: deps.session.questionOf(entryId) });
+        const prompt = session.promptOf(entryId);
+        if (prompt) await session.ask(prompt, { question: session.questionOf(entryId) });
         return;
       }
-      case 'editResend': {
-        const prompt = deps.session.promptOf(entryId);
-        if (prompt !== undefined) deps.chat.setDraft(prompt);
-        return;
-      }
+      case 'editResend':
+        return; // handled by the chat view
       case 'pullModel':
         await vscode.commands.executeCommand(COMMANDS.pullModel);
         return;
@@ -179,9 +177,8 @@ export function errorActionHandler(deps: CommandDeps): (action: ErrorAction, ent
         await vscode.commands.executeCommand(COMMANDS.diagnoseConnection);
         return;
       case 'askSwarm': {
-        const prompt = deps.session.promptOf(entryId);
-        if (prompt)
-          await deps.session.ask(prompt, { mode: 'swarm-only', question: deps.session.questionOf(entryId), swarmReason: 'You chose “Ask the swarm instead”.' });
+        const prompt = session.promptOf(entryId);
+        if (prompt) await session.ask(prompt, { mode: 'swarm-only', question: session.questionOf(entryId), swarmReason: 'You chose “Ask the swarm instead”.' });
         return;
       }
     }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { formatDuration, formatSats, withTag } from '../../src/ui-model/format';
+import { formatDuration, formatSats, withTag } from '../../src/text/format';
 
 test('formatSats: msats shown as sats, short for large amounts', () => {
   assert.equal(formatSats(0), '0 sats');
@@ -38,7 +38,7 @@ test('questionFromPrompt: an Explain prompt from the history shows as its short 
 });
 
 test('withoutLatest: the model name as people type it', async () => {
-  const { withoutLatest } = await import('../../src/ui-model/format');
+  const { withoutLatest } = await import('../../src/text/format');
   assert.equal(withoutLatest('llama3:latest'), 'llama3');
   assert.equal(withoutLatest('qwen2.5-coder:7b'), 'qwen2.5-coder:7b');
   assert.equal(withoutLatest('registry:5000/x'), 'registry:5000/x');
