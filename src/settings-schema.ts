@@ -1,9 +1,10 @@
-// Every `swarmCompute.*` setting once: its type, default and range. The
+// Every `swarmCompute.*` setting once. package.json's
+// `contributes.configuration` is the one place a setting's type, default,
+// range and words are written (VS Code shows and validates them there); this
+// module reads them for the code, types them, and keeps values in range. The
 // extension reads its settings through this (src/vscode/settings.ts), the
-// command line takes its defaults from it (src/cli/defaults.ts), and a unit
-// test holds package.json's `contributes.configuration` to it, so a default
-// is changed here and nowhere else. The words users read (descriptions,
-// enum labels) live in package.json, where VS Code shows them. No vscode here.
+// command line its defaults (src/cli/defaults.ts). No vscode here.
+import { contributes } from '../package.json';
 
 export interface SettingSpec<T> {
   /** the JSON schema type package.json declares */
@@ -14,43 +15,52 @@ export interface SettingSpec<T> {
   enum?: readonly string[];
 }
 
-const spec = <T>(s: SettingSpec<T>): SettingSpec<T> => s;
-
 export const MODES = ['fallback', 'local-only', 'swarm-only', 'local-no-fallback'] as const;
 /** The four modes, named once here. */
 export type Mode = (typeof MODES)[number];
 
-/** Used when neither --relay nor SWARM_COMPUTE_RELAYS is given, and as the extension's default relays. */
-export const PUBLIC_RELAYS: readonly string[] = ['wss://relay.damus.io', 'wss://nos.lol', 'wss://relay.primal.net', 'wss://relay.nostr.band'];
+/** What package.json says of one setting (the JSON schema VS Code shows and validates). */
+type Declared = Pick<SettingSpec<unknown>, 'type' | 'minimum' | 'maximum' | 'enum'> & { default: unknown };
+const declared = contributes.configuration.properties as unknown as Record<string, Declared | undefined>;
+
+/** One setting as the code uses it: its type here, its default and range from package.json. */
+function setting<T>(key: string): SettingSpec<T> {
+  const d = declared[`swarmCompute.${key}`];
+  if (!d) throw new Error(`package.json declares no setting swarmCompute.${key}`);
+  return { type: d.type, default: d.default as T, minimum: d.minimum, maximum: d.maximum, enum: d.enum };
+}
 
 export const SETTINGS = {
-  mode: spec<(typeof MODES)[number]>({ type: 'string', default: 'fallback', enum: MODES }),
-  model: spec({ type: 'string', default: 'llama3' }),
-  ollamaHost: spec({ type: 'string', default: 'http://127.0.0.1:11434' }),
-  relays: spec<readonly string[]>({ type: 'array', default: PUBLIC_RELAYS }),
-  maxPriceMsats: spec({ type: 'integer', default: 1000, minimum: 0, maximum: 100_000_000 }),
-  localTimeoutSecs: spec({ type: 'number', default: 30, minimum: 1, maximum: 3600 }),
-  localStallSecs: spec({ type: 'number', default: 30, minimum: 1, maximum: 3600 }),
+  mode: setting<Mode>('mode'),
+  model: setting<string>('model'),
+  ollamaHost: setting<string>('ollamaHost'),
+  relays: setting<readonly string[]>('relays'),
+  maxPriceMsats: setting<number>('maxPriceMsats'),
+  localTimeoutSecs: setting<number>('localTimeoutSecs'),
+  localStallSecs: setting<number>('localStallSecs'),
   /** 0 = no hedging: the swarm is only asked once local failed */
-  hedgeAfterSecs: spec({ type: 'number', default: 0, minimum: 0, maximum: 3600 }),
-  allowOllamaCloud: spec({ type: 'boolean', default: false }),
-  swarmTimeoutSecs: spec({ type: 'number', default: 120, minimum: 5, maximum: 3600 }),
-  offerWindowSecs: spec({ type: 'number', default: 2, minimum: 0, maximum: 60 }),
-  dailyBudgetMsats: spec<number | null>({ type: ['integer', 'null'], default: null, minimum: 0 }),
-  monthlyBudgetMsats: spec<number | null>({ type: ['integer', 'null'], default: null, minimum: 0 }),
-  maxResponseBytes: spec({ type: 'integer', default: 1_048_576, minimum: 1 }),
-  providers: spec<readonly string[]>({ type: 'array', default: [] }),
-  encrypt: spec({ type: 'boolean', default: false }),
-  'share.model': spec({ type: 'string', default: '' }),
-  'share.priceMsats': spec({ type: 'integer', default: 0, minimum: 0, maximum: 100_000_000 }),
-  'share.maxConcurrent': spec({ type: 'integer', default: 1, minimum: 1, maximum: 16 }),
-  'share.maxQueued': spec({ type: 'integer', default: 20, minimum: 0, maximum: 1000 }),
-  'history.keepDays': spec({ type: 'integer', default: 365, minimum: 0 }),
-  'gateway.port': spec({ type: 'integer', default: 11435, minimum: 1, maximum: 65535 }),
-  'gateway.allowSwarm': spec({ type: 'boolean', default: false }),
+  hedgeAfterSecs: setting<number>('hedgeAfterSecs'),
+  allowOllamaCloud: setting<boolean>('allowOllamaCloud'),
+  swarmTimeoutSecs: setting<number>('swarmTimeoutSecs'),
+  offerWindowSecs: setting<number>('offerWindowSecs'),
+  dailyBudgetMsats: setting<number | null>('dailyBudgetMsats'),
+  monthlyBudgetMsats: setting<number | null>('monthlyBudgetMsats'),
+  maxResponseBytes: setting<number>('maxResponseBytes'),
+  providers: setting<readonly string[]>('providers'),
+  encrypt: setting<boolean>('encrypt'),
+  'share.model': setting<string>('share.model'),
+  'share.priceMsats': setting<number>('share.priceMsats'),
+  'share.maxConcurrent': setting<number>('share.maxConcurrent'),
+  'share.maxQueued': setting<number>('share.maxQueued'),
+  'history.keepDays': setting<number>('history.keepDays'),
+  'gateway.port': setting<number>('gateway.port'),
+  'gateway.allowSwarm': setting<boolean>('gateway.allowSwarm'),
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;
+
+/** Used when neither --relay nor SWARM_COMPUTE_RELAYS is given, and as the extension's default relays. */
+export const PUBLIC_RELAYS: readonly string[] = SETTINGS.relays.default;
 
 /** The default of a setting, as the code uses it. */
 export function defaultOf<K extends SettingKey>(key: K): (typeof SETTINGS)[K]['default'] {

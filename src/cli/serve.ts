@@ -5,6 +5,7 @@ import * as nip19 from 'nostr-tools/nip19';
 import { parseArgs, seconds, UsageError, wholeNumber, type FlagSpec } from './args';
 import { CONNECTION_FLAGS, dataDirFrom, ollamaHostFrom, relaysFrom } from './common-flags';
 import { historyPath } from './defaults';
+import { defaultOf } from '../settings-schema';
 import { loadOrCreateIdentity } from './identity';
 import type { CliIo } from './io';
 import { nwcFrom } from './nwc-source';
@@ -42,9 +43,9 @@ export function parseServeOptions(argv: string[], env: NodeJS.ProcessEnv): Serve
   if (models.some((m) => m === '')) throw new UsageError('--model must not be empty');
   if (models.length === 0 && !help) throw new UsageError('--model is required: the Ollama model to serve (e.g. --model llama3.2)');
 
-  const priceMsats = str('price-msats') !== undefined ? wholeNumber('--price-msats', str('price-msats')!, 0) : 0;
-  const maxConcurrent = str('max-concurrent') !== undefined ? wholeNumber('--max-concurrent', str('max-concurrent')!, 1) : 1;
-  const maxQueued = str('max-queued') !== undefined ? wholeNumber('--max-queued', str('max-queued')!, 0) : 20;
+  const priceMsats = str('price-msats') !== undefined ? wholeNumber('--price-msats', str('price-msats')!, 0) : defaultOf('share.priceMsats');
+  const maxConcurrent = str('max-concurrent') !== undefined ? wholeNumber('--max-concurrent', str('max-concurrent')!, 1) : defaultOf('share.maxConcurrent');
+  const maxQueued = str('max-queued') !== undefined ? wholeNumber('--max-queued', str('max-queued')!, 0) : defaultOf('share.maxQueued');
   const maxPromptChars = str('max-prompt-chars') !== undefined ? wholeNumber('--max-prompt-chars', str('max-prompt-chars')!, 1) : DEFAULT_MAX_PROMPT_CHARS;
   const paymentTimeoutSecs = str('payment-timeout-secs') !== undefined ? seconds('--payment-timeout-secs', str('payment-timeout-secs')!) : 120;
   const jobTimeoutSecs = str('job-timeout-secs') !== undefined ? seconds('--job-timeout-secs', str('job-timeout-secs')!) : 300;

@@ -1,3 +1,6 @@
+import { defaultOf as d } from '../settings-schema';
+
+// The defaults named here are the settings schema's (package.json), never written twice.
 export const SUBMIT_USAGE = `swarm-compute submit --prompt TEXT|- [options]
 
 Modes:
@@ -10,26 +13,26 @@ Modes:
 Options:
   --prompt TEXT|-              the prompt; - reads standard input
   --job-type TYPE              text-generation (NIP-90 kind 5050, default)
-  --model NAME                 model (default llama3)
-  --max-price-msats N          the most this job may cost (default 1000); sent as the bid
-  --local-timeout-secs N       wait this long for the local model's FIRST token (default 30)
-  --local-stall-secs N         once tokens flow, the longest silence before local counts as failed (default 30)
+  --model NAME                 model (default ${d('model')})
+  --max-price-msats N          the most this job may cost (default ${d('maxPriceMsats')}); sent as the bid
+  --local-timeout-secs N       wait this long for the local model's FIRST token (default ${d('localTimeoutSecs')})
+  --local-stall-secs N         once tokens flow, the longest silence before local counts as failed (default ${d('localStallSecs')})
   --hedge-after-secs N         fallback mode: N s without a local token starts the swarm job too;
                                the first lane to answer wins (default 0 = off)
   --allow-ollama-cloud         allow models Ollama serves from another machine (remote_host)
-  --swarm-timeout-secs N       wait for a swarm result (default 120)
+  --swarm-timeout-secs N       wait for a swarm result (default ${d('swarmTimeoutSecs')})
   --relay URL                  relay (repeatable); default SWARM_COMPUTE_RELAYS or public relays
   --provider PUBKEY            send only to this provider (hex or npub; repeatable)
   --encrypt                    NIP-44 encrypted job (needs exactly one --provider)
-  --ollama-host URL            default OLLAMA_HOST, else http://127.0.0.1:11434
+  --ollama-host URL            default OLLAMA_HOST, else ${d('ollamaHost')}
   --nwc URI                    Nostr Wallet Connect URI; default SWARM_COMPUTE_NWC
                                (on the command line other users can read it: prefer --nwc-file)
   --nwc-file PATH              read the NWC URI from a file only you can read (mode 0600)
   --data-dir DIR               default SWARM_COMPUTE_HOME, else ~/.swarm-compute
-  --offer-window-secs N        collect payment offers this long (default 2)
+  --offer-window-secs N        collect payment offers this long (default ${d('offerWindowSecs')})
   --daily-budget-msats N       spend cap per UTC day
   --monthly-budget-msats N     spend cap per UTC month
-  --max-response-bytes N       most text one swarm answer may bring (default 1048576)
+  --max-response-bytes N       most text one swarm answer may bring (default ${d('maxResponseBytes')})
   --stream                     print the answer as it arrives
   --json                       one JSON object on standard output
   --conversation ID            continue conversation ID: its earlier turns go with the prompt
@@ -64,15 +67,15 @@ announces itself (NIP-89) and stops cleanly on Ctrl-C / SIGTERM.
 
 Options:
   --model NAME                 the Ollama model to serve (repeatable)
-  --price-msats N              price per job in msats (default 0: free); > 0 needs --nwc
+  --price-msats N              price per job in msats (default ${d('share.priceMsats')}: free); > 0 needs --nwc
   --relay URL                  relay (repeatable); default SWARM_COMPUTE_RELAYS or public relays
-  --ollama-host URL            default OLLAMA_HOST, else http://127.0.0.1:11434
+  --ollama-host URL            default OLLAMA_HOST, else ${d('ollamaHost')}
   --nwc URI                    Nostr Wallet Connect URI that makes and looks up invoices;
                                default SWARM_COMPUTE_NWC (on the command line others can read it)
   --nwc-file PATH              read the NWC URI from a file only you can read (mode 0600)
   --data-dir DIR               identity and history; default SWARM_COMPUTE_HOME, else ~/.swarm-compute
-  --max-concurrent N           jobs generating at once (default 1); more wait in a queue
-  --max-queued N               jobs waiting beyond which new ones are refused as busy (default 20)
+  --max-concurrent N           jobs generating at once (default ${d('share.maxConcurrent')}); more wait in a queue
+  --max-queued N               jobs waiting beyond which new ones are refused as busy (default ${d('share.maxQueued')})
   --max-prompt-chars N         longer prompts are refused (default 32000)
   --payment-timeout-secs N     how long a paid job waits for payment (default 120)
   --job-timeout-secs N         longest one generation may take (default 300)

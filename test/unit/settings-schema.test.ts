@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SETTINGS, clampedNumber, type SettingSpec } from '../../src/settings-schema';
+import { MODES, SETTINGS, clampedNumber, type SettingSpec } from '../../src/settings-schema';
 import {
   DEFAULT_LOCAL_STALL_SECS,
   DEFAULT_LOCAL_TIMEOUT_SECS,
@@ -42,18 +42,39 @@ test('package.json declares exactly the settings of the schema', () => {
   );
 });
 
+/** Does `value` have the JSON schema type package.json declares? */
+function hasType(value: unknown, type: SettingSpec<unknown>['type']): boolean {
+  const types = typeof type === 'string' ? [type] : type;
+  return types.some((t) =>
+    t === 'null'
+      ? value === null
+      : t === 'integer'
+        ? Number.isInteger(value)
+        : t === 'array'
+          ? Array.isArray(value)
+          : typeof value === t && (t !== 'number' || Number.isFinite(value)),
+  );
+}
+
 for (const [key, spec] of Object.entries(SETTINGS) as [string, SettingSpec<unknown>][]) {
-  test(`swarmCompute.${key}: type, default, range and choices as the schema says, with words for the user`, () => {
+  test(`swarmCompute.${key}: the code reads package.json's default, of its declared type, in range, with words for the user`, () => {
     const d = declared[`swarmCompute.${key}`];
     assert.ok(d, `swarmCompute.${key} is in package.json`);
-    assert.deepEqual(d.type, spec.type);
-    assert.deepEqual(d.default, spec.default);
-    assert.equal(d.minimum, spec.minimum);
-    assert.equal(d.maximum, spec.maximum);
-    assert.deepEqual(d.enum, spec.enum);
+    assert.deepEqual(spec.default, d.default);
+    assert.ok(hasType(d.default, spec.type), `the default ${JSON.stringify(d.default)} is a ${JSON.stringify(spec.type)}`);
+    const number = typeof d.default === 'number' ? d.default : null;
+    assert.ok(
+      number === null || ((d.minimum ?? -Infinity) <= number && number <= (d.maximum ?? Infinity)),
+      `the default ${number} is within [${d.minimum}, ${d.maximum}]`,
+    );
+    assert.ok(d.enum === undefined || d.enum.includes(d.default as string), `the default is one of ${d.enum?.join(', ')}`);
     assert.ok((d.description ?? d.markdownDescription ?? '').length > 10, 'it says what it does');
   });
 }
+
+test('the modes the code knows are the choices package.json offers', () => {
+  assert.deepEqual(declared['swarmCompute.mode'].enum, [...MODES]);
+});
 
 test('the command line takes its defaults from the same schema', () => {
   assert.equal(DEFAULT_MODEL, declared['swarmCompute.model'].default);
