@@ -36,13 +36,19 @@ export function changesSinceAlways(stored: StoredConsent, request: ConsentReques
   return beyondScope(stored.scope, request);
 }
 
-/** Whether to send now or ask first. A cloud model's host is asked every time (nothing is remembered for it). */
-export function beforeSending(stored: StoredConsent, request: ConsentRequest): ConsentStep {
+/**
+ * Whether to send now or ask first: the chat's rule, and the language model
+ * API's for each calling extension (`who`, its name). A cloud model's host is
+ * asked every time (nothing is remembered for it).
+ */
+export function beforeSending(stored: StoredConsent, request: ConsentRequest, who?: string): ConsentStep {
   if (request.remoteHost) return { verdict: 'ask', request };
   const changes = changesSinceAlways(stored, request);
   if (changes?.length === 0) return { verdict: 'allow' };
-  if (changes)
-    return { verdict: 'ask', request: { ...request, reason: `${request.reason} You chose “Always allow” before, but since then ${changes.join('; ')}.` } };
+  if (changes) {
+    const since = `You chose “Always allow”${who ? ` for ${who}` : ''} before, but since then ${changes.join('; ')}.`;
+    return { verdict: 'ask', request: { ...request, reason: `${request.reason} ${since}` } };
+  }
   return { verdict: 'ask', request };
 }
 

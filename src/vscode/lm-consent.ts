@@ -6,9 +6,10 @@
 // local model from then on. Kept in globalState: a preference, not a secret.
 import * as vscode from 'vscode';
 import type { SwarmOutbound } from '../engine/api';
-import { beyondScope, type ConsentScope } from '../ui-model/consent-scope';
+import type { ConsentScope } from '../ui-model/consent-scope';
+import type { ConsentChoice } from '../ui-model/protocol';
 import { describeSend } from './consent';
-import { consentRequest } from '../ui-model/consent-policy';
+import { afterAnswer, beforeSending, consentRequest } from '../ui-model/consent-policy';
 
 const KEY = 'swarmCompute.lmConsent';
 
@@ -52,15 +53,12 @@ export class LmConsent {
     const request = consentRequest(outbound);
     const kept = this.choiceOf(caller);
     if (kept?.choice === 'never') return false;
-    let since = '';
-    if (kept?.choice === 'always') {
-      const changes = beyondScope(kept.scope, request);
-      if (changes.length === 0) return true;
-      since = ` You chose “Always Allow” for ${callerName} before, but since then ${changes.join('; ')}.`;
-    }
+    // the chat's rules (ui-model/consent-policy.ts), remembered per calling extension
+    const step = beforeSending(kept?.choice === 'always' ? { always: true, scope: kept.scope } : { always: false }, request, callerName);
+    if (step.verdict === 'allow') return true;
     const message = `${callerName} asks a Swarm Compute model. Send its request to the Nostr compute marketplace?`;
     const detail =
-      `${request.reason}${since}\n\n${describeSend(request)}\n\n` +
+      `${step.request.reason}\n\n${describeSend(request)}\n\n` +
       (outbound.earlierTurns
         ? `It sends the conversation (${outbound.earlierTurns} earlier turn${outbound.earlierTurns === 1 ? '' : 's'}) and its last message, which starts: `
         : `It sends this message, which starts: `) +
@@ -77,17 +75,11 @@ export class LmConsent {
       picked = undefined;
     }
     if (signal.aborted) return false;
-    if (picked === LM_BUTTONS.always) {
-      await this.set(caller, {
-        choice: 'always',
-        scope: { maxPriceMsats: request.maxPriceMsats, relays: request.relays, providers: request.providers, encrypt: request.encrypt },
-      });
-      return true;
-    }
-    if (picked === LM_BUTTONS.never) {
-      await this.set(caller, { choice: 'never' });
-      return false;
-    }
-    return picked === LM_BUTTONS.once;
+    const answers: Record<string, ConsentChoice> = { [LM_BUTTONS.once]: 'once', [LM_BUTTONS.always]: 'always', [LM_BUTTONS.never]: 'never' };
+    const outcome = afterAnswer(picked === undefined ? undefined : answers[picked], request);
+    if (outcome.remember && 'always' in outcome.remember) await this.set(caller, { choice: 'always', scope: outcome.remember.always });
+    // "Never" is this caller's, not the window's mode: it stays on the local model from now on
+    if (outcome.remember && 'mode' in outcome.remember) await this.set(caller, { choice: 'never' });
+    return outcome.verdict === true;
   }
 }

@@ -25,6 +25,12 @@ test('"Always allow" covers what it was given for; a wider send asks again and s
   assert.match(wider.verdict === 'ask' ? wider.request.reason : '', /You chose “Always allow” before, but since then the price cap rose/);
   const unrecorded = beforeSending({ always: true }, card);
   assert.match(unrecorded.verdict === 'ask' ? unrecorded.request.reason : '', /was not recorded/);
+  // the language model API asks per calling extension, by the same rule, naming it
+  const forCaller = beforeSending({ always: true, scope }, { ...card, maxPriceMsats: 9000 }, 'Test LM Client');
+  assert.match(
+    forCaller.verdict === 'ask' ? forCaller.request.reason : '',
+    /You chose “Always allow” for Test LM Client before, but since then the price cap rose/,
+  );
 });
 
 test('the answers: once allows, always allows and remembers what was shown, never uses local instead and is the mode', () => {
