@@ -32,6 +32,8 @@ export interface ModelBehaviour {
   remoteHostOnlyInShow?: boolean;
   /** accept the request, read it, never send headers */
   hang?: boolean;
+  /** send nothing (no headers) until this settles: the test decides when generations may go on */
+  hold?: Promise<void>;
   /** destroy the socket after this many token chunks (the runner crashed) */
   crashAfterTokens?: number;
   /** after this many tokens send Ollama's in-band `{"error": ...}` line and end the stream */
@@ -244,6 +246,8 @@ export async function startOllamaStandin(options: OllamaStandinOptions = {}): Pr
       await before;
       if (res.destroyed || stopped) return;
     }
+    if (behaviour.hold) await behaviour.hold;
+    if (res.destroyed || stopped) return release();
     await sleep(behaviour.loadDelayMs ?? 0);
     let loadMs = behaviour.loadDelayMs ?? 0;
     const name = fullModelName(b.model);
