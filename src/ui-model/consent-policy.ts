@@ -1,12 +1,41 @@
 // Consent as one pure policy: whether a prompt may leave the machine is
 // decided here, from the mode, the stored choice and what would be sent
-// (consent-scope.ts), and so is what an answer on the card means. The adapter
+// (and what "Always allow" covered), and so is what an answer on the card means. The adapter
 // (src/vscode/consent.ts) only stores and shows; "use local instead" is an
 // outcome the engine carries out (RunRequest.confirmSwarm → 'local').
 import type { Mode, SwarmConsent, SwarmOutbound } from '../engine/api';
-import { beyondScope, type ConsentScope } from './consent-scope';
+import { formatSats } from '../text/format';
 import { npubOf } from '../text/npub';
 import type { ConsentChoice, ConsentRequest } from './protocol';
+
+/** What was shown on the card when the user chose "Always allow". */
+export interface ConsentScope {
+  maxPriceMsats: number;
+  relays: string[];
+  /** npubs; empty: any provider */
+  providers: string[];
+  encrypt: boolean;
+}
+
+/** What about `request` goes beyond `scope` (a higher cap, a new relay or provider, no encryption); empty when covered. */
+export function beyondScope(scope: ConsentScope, request: Pick<ConsentRequest, 'maxPriceMsats' | 'relays' | 'providers' | 'encrypt'>): string[] {
+  const changes: string[] = [];
+  if (request.maxPriceMsats > scope.maxPriceMsats)
+    changes.push(`the price cap rose from ${formatSats(scope.maxPriceMsats)} to ${formatSats(request.maxPriceMsats)}`);
+  const norm = (r: string) => r.trim().replace(/\/+$/, '').toLowerCase();
+  const known = new Set(scope.relays.map(norm));
+  const newRelays = request.relays.filter((r) => !known.has(norm(r)));
+  if (newRelays.length) changes.push(`new relay${newRelays.length > 1 ? 's' : ''} ${newRelays.join(', ')}`);
+  if (scope.providers.length > 0) {
+    if (request.providers.length === 0) changes.push('any provider may now answer (not only the ones you chose)');
+    else {
+      const newProviders = request.providers.filter((p) => !scope.providers.includes(p));
+      if (newProviders.length) changes.push(`new provider${newProviders.length > 1 ? 's' : ''} ${newProviders.map((p) => `${p.slice(0, 12)}…`).join(', ')}`);
+    }
+  }
+  if (scope.encrypt && !request.encrypt) changes.push('encryption is now off');
+  return changes;
+}
 
 /** What is remembered: "Always allow" and what it covered. "Never" is not stored here: it is the mode, local only. */
 export interface StoredConsent {

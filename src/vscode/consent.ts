@@ -8,8 +8,7 @@ import type { SwarmConsent } from '../engine/api';
 import { readSettings, writeSetting } from './settings';
 import { formatSats } from '../text/format';
 import { npubOf } from '../text/npub';
-import { afterAnswer, beforeSending, scopeOf, type ConsentOutcome, type ConsentStep, type StoredConsent } from '../ui-model/consent-policy';
-import type { ConsentScope } from '../ui-model/consent-scope';
+import { afterAnswer, beforeSending, scopeOf, type ConsentOutcome, type ConsentScope, type ConsentStep, type StoredConsent } from '../ui-model/consent-policy';
 import type { ConsentChoice as Answer, ConsentRequest } from '../ui-model/protocol';
 
 export type ConsentChoice = 'always' | 'never' | undefined;

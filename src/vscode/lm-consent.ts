@@ -6,10 +6,9 @@
 // local model from then on. Kept in globalState: a preference, not a secret.
 import * as vscode from 'vscode';
 import type { SwarmOutbound } from '../engine/api';
-import type { ConsentScope } from '../ui-model/consent-scope';
 import type { ConsentChoice } from '../ui-model/protocol';
 import { describeSend } from './consent';
-import { afterAnswer, beforeSending, consentRequest } from '../ui-model/consent-policy';
+import { afterAnswer, beforeSending, consentRequest, type ConsentScope } from '../ui-model/consent-policy';
 
 const KEY = 'swarmCompute.lmConsent';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { beyondScope } from '../../src/ui-model/consent-scope';
+import { beyondScope } from '../../src/ui-model/consent-policy';
 
 const scope = { maxPriceMsats: 5000, relays: ['wss://a.example'], providers: ['npub1aaa'], encrypt: true };
 
