@@ -121,6 +121,8 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       setBusy(m.busy);
       showConsent(m.pending?.id ?? null, m.pending?.params ?? null);
       restoreScroll();
+      // the handshake is done: what is typed now is sent (UI tests wait for this mark)
+      document.body.dataset.ready = 'true';
       break;
     case 'entry':
       upsert(m.entry);

@@ -110,7 +110,7 @@ describe('a day with Swarm Compute', () => {
       files: { 'src/notes.ts': '// notes\n' },
     });
     page = wb.page;
-    await openChat(page);
+    await openChat(page, wb.chat);
   });
 
   after(async () => {

@@ -30,7 +30,7 @@ describe('a local answer that stops, in the chat', () => {
       },
     });
     page = wb.page;
-    await openChat(page);
+    await openChat(page, wb.chat);
   });
 
   after(async () => {

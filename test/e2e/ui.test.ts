@@ -82,7 +82,7 @@ describe('Swarm Compute in a real VS Code', () => {
       files: { 'src/debounce.ts': SAMPLE },
     });
     page = wb.page;
-    await openChat(page);
+    await openChat(page, wb.chat);
     page.on('dialog', (d) => {
       dialogs.push(d.message());
       void d.dismiss();

@@ -109,9 +109,11 @@ export async function until(what: string, probe: () => Promise<boolean>, timeout
 }
 
 /** Opens the chat from the activity bar, with room (480 px) to read it. */
-export async function openChat(page: Page): Promise<void> {
+/** Opens the chat view and waits until its script has the host's `init` (before that, Enter would go nowhere). */
+export async function openChat(page: Page, chat: FrameLocator): Promise<void> {
   await activityItem(page).click();
   await widenSidebar(page, 480);
+  await chat.locator('body[data-ready="true"]').waitFor({ state: 'attached', timeout: 60_000 });
 }
 
 /** The extension's activity-bar entry. */
