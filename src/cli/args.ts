@@ -35,6 +35,13 @@ export function parseArgs(argv: string[], specs: Record<string, FlagSpec>, comma
     if (eq >= 0) value = arg.slice(eq + 1);
     else {
       if (i + 1 >= argv.length) throw new UsageError(`--${name} needs a value`);
+      // `--prompt --local-only` is a missing value, not a prompt: taking the flag as
+      // text would drop what it says (and could send a local-only prompt away)
+      if (/^--[a-z]/i.test(argv[i + 1])) {
+        throw new UsageError(
+          `--${name} needs a value, but the next argument is the flag ${argv[i + 1]} (for a value that starts with "--", write --${name}=VALUE)`,
+        );
+      }
       value = argv[++i];
     }
     if (spec.type === 'list') parsed.lists.set(name, [...(parsed.lists.get(name) ?? []), value]);

@@ -21,6 +21,9 @@ export interface JobOffersInit {
 
 type OfferState = 'open' | 'paying' | 'paid' | 'refused';
 
+/** How long an ending job waits for a wallet that has not answered a payment yet. */
+export const PAYMENT_GRACE_MS = 2000;
+
 interface Paid {
   provider: string;
   amountMsats: number;
@@ -54,6 +57,7 @@ export class JobOffers {
   /** a payment the wallet did not confirm: counted as paid, and nothing more is paid for this job */
   private unconfirmed: { provider: string; amountMsats: number; bolt11: string } | null = null;
   private inFlight: Promise<boolean> | null = null;
+  private inFlightOffer: Offer | null = null;
   private ended = false;
 
   constructor(private readonly init: JobOffersInit) {}
@@ -75,6 +79,27 @@ export class JobOffers {
   /** the payment in flight: settles when the payer answered */
   get paying(): Promise<boolean> | null {
     return this.inFlight;
+  }
+
+  /**
+   * The job is ending (timeout, failure, cancel): a payment in flight is waited
+   * for at most `graceMs`. One the wallet has still not answered then counts as
+   * unconfirmed — spent, as it may have gone through — so a slow wallet does not
+   * hold the job past its swarm timeout (the payer settles it when the wallet answers).
+   */
+  async paymentKnown(graceMs: number): Promise<void> {
+    const run = this.inFlight;
+    const offer = this.inFlightOffer;
+    if (!run || !offer) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const answered = await Promise.race([run.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs)))]);
+    clearTimeout(timer);
+    if (answered || this.settled) return;
+    const amountMsats = offer.askedMsats ?? offer.amountTagMsats ?? 0;
+    this.unconfirmed = { provider: offer.provider, amountMsats, bolt11: offer.bolt11 };
+    this.states.set(offer, 'paid');
+    const message = `the wallet has not answered the payment of ${amountMsats} msats: it counts as spent until the wallet says otherwise`;
+    this.init.emit({ type: 'payment', jobId: this.init.jobId, provider: offer.provider, amountMsats, outcome: 'refused', message });
   }
 
   /** From now on only a pay-after (of the result being accepted) may still be paid. */
@@ -184,10 +209,12 @@ export class JobOffers {
     this.states.set(offer, 'paying');
     const run = this.hand(offer);
     this.inFlight = run;
+    this.inFlightOffer = offer;
     try {
       return await run;
     } finally {
       this.inFlight = null;
+      this.inFlightOffer = null;
     }
   }
 

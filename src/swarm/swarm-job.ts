@@ -27,7 +27,7 @@ import { swarmError, type SwarmErrorKind } from '../run/errors';
 import type { JobState, RunEvent } from '../run/events';
 import { DEFAULT_MAX_RESPONSE_BYTES, type SwarmDeps, type SwarmOutcome, type SwarmRequest } from './types';
 import { readJobMessage, type Decrypt, type JobMessage } from './job-messages';
-import { JobOffers } from './job-offers';
+import { JobOffers, PAYMENT_GRACE_MS } from './job-offers';
 import { ProviderRoster } from './provider-roster';
 import { ResponseStream } from './response-stream';
 import { deadlineFailure } from './deadline-message';
@@ -244,14 +244,14 @@ export class SwarmJob {
   private cancel(): void {
     if (this.ended) return;
     this.end(async () => {
-      await Promise.all([this.init.cancelJob().catch(() => {}), this.offers.paying]);
+      await Promise.all([this.init.cancelJob().catch(() => {}), this.offers.paymentKnown(PAYMENT_GRACE_MS)]);
       return this.failure('cancelled', 'cancelled; the job was withdrawn from the relays (kind-5 deletion)');
     });
   }
 
   private fail(kind: SwarmErrorKind, message: string): void {
     this.end(async () => {
-      await this.offers.paying; // a payment in flight is known before the job reports what it cost
+      await this.offers.paymentKnown(PAYMENT_GRACE_MS); // a payment in flight is known (or counted) before the job reports what it cost
       return this.failure(kind, message);
     });
   }

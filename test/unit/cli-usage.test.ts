@@ -32,6 +32,10 @@ const cases: [string, string[], RegExp][] = [
   ['conflicting modes', ['--local-only', '--local-first'], /--local-only and --local-first cannot be combined/],
   ['bad offer window', ['--offer-window-secs', '-2'], /--offer-window-secs .*"-2"/],
   ['flag without value', ['--model'], /--model needs a value/],
+  // a flag where a value belongs is a missing value: `--prompt --local-only` must not send "--local-only" to the swarm
+  ['prompt that is a flag', ['--prompt', '--local-only'], /--prompt needs a value, but the next argument is the flag --local-only/],
+  ['model that is a flag', ['--model', '--local-only'], /--model needs a value, but the next argument is the flag --local-only/],
+  ['price that is a flag', ['--max-price-msats', '--json'], /--max-price-msats needs a value, but the next argument is the flag --json/],
 ];
 
 for (const [name, extra, message] of cases) {

@@ -97,3 +97,39 @@ test('a held payment (the wallet never answers) counts against later budgets and
     wallet.setMethodSilent('pay_invoice', false);
   }
 });
+
+test('a wallet slower than the swarm timeout does not hold the job past it: the payment counts as unconfirmed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sc-slow-wallet-'));
+  wallet.setMethodSilent('pay_invoice', true);
+  const askedBefore = payRequests();
+  try {
+    // the wallet is given a minute to answer; the job only 3 s for its result
+    const r = await runCli(
+      [
+        ...market.submitArgs('pay me', dir),
+        '--provider',
+        cheap.pubkey,
+        '--max-price-msats',
+        '2000',
+        '--offer-window-secs',
+        '0',
+        '--swarm-timeout-secs',
+        '3',
+        '--json',
+      ],
+      { env: { SWARM_COMPUTE_PAY_TIMEOUT_MS: '60000' }, timeoutMs: 90_000 },
+    );
+    assert.equal(r.code, 1, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.match(out.swarmError, /within 3 s/);
+    assert.equal(out.costMsats, 600, 'the unanswered payment counts in full');
+    assert.equal(out.paymentUnconfirmed, true);
+    assert.equal(payRequests() - askedBefore, 1);
+    // the run ended at its swarm timeout (plus the wallet's short grace), not at the wallet's minute
+    assert.ok(out.durationMs < 30_000, `the run took ${out.durationMs} ms`);
+    const rows = JSON.parse((await runCli(['history', '--json', '--data-dir', dir])).stdout);
+    assert.equal(rows[0].paymentState, 'unconfirmed');
+  } finally {
+    wallet.setMethodSilent('pay_invoice', false);
+  }
+});
