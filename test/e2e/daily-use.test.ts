@@ -19,6 +19,7 @@ import { startStandIns, type StandIns } from '../support/stand-ins';
 import { startCustomer } from '../support/job-customer';
 import { projectRoot } from '../../scripts/vscode/host.mjs';
 import {
+  askInChat,
   clearNotifications,
   notifications,
   openChat,
@@ -119,11 +120,7 @@ describe('a day with Swarm Compute', () => {
   });
 
   const entries = () => wb.chat.locator('article.entry');
-  async function ask(text: string): Promise<void> {
-    const prompt = wb.chat.locator('#prompt');
-    await prompt.fill(text);
-    await prompt.press('Enter');
-  }
+  const ask = (text: string) => askInChat(wb.chat, text);
 
   it('code blocks are highlighted, with Copy and Insert at Cursor; the answer has Copy answer; headings fit a side bar', () =>
     step(page, 'daily code blocks', async () => {
@@ -181,8 +178,7 @@ describe('a day with Swarm Compute', () => {
         .click();
       const prompt = wb.chat.locator('#prompt');
       await until('the question back in the input', async () => (await prompt.inputValue()) === 'Tell me a long story');
-      await prompt.fill('Tell me a short story');
-      await prompt.press('Enter');
+      await askInChat(wb.chat, 'Tell me a short story');
       await entries()
         .nth(n + 2)
         .and(wb.chat.locator('[data-state="completed"]'))

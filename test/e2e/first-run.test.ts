@@ -9,6 +9,7 @@ import { closedPort } from '../support/ollama-standin';
 import { startRelay, type TestRelay } from '../support/relay';
 import { startNwcWallet, type NwcTestWallet } from '../support/nwc-wallet';
 import {
+  askInChat,
   activityItem,
   clearNotifications,
   connectWallet,
@@ -95,8 +96,7 @@ describe('first start without Ollama, offline', () => {
   it('a question while offline: no consent card, one plain line, only actions that help', () =>
     step(page, 'first-run offline question', async () => {
       const prompt = wb.chat.locator('#prompt');
-      await prompt.fill('What is a closure?');
-      await prompt.press('Enter');
+      await askInChat(wb.chat, 'What is a closure?');
       const entry = wb.chat.locator('article.entry[data-state="failed"]').last();
       await entry.waitFor({ timeout: 60_000 });
       assert.ok(await wb.chat.locator('#consent').isHidden(), 'no consent was asked for relays nobody can reach');

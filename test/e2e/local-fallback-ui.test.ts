@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { wordTokens } from '../support/ollama-standin';
 import { startStandIns, type StandIns } from '../support/stand-ins';
-import { openChat, standInSettings, step, startWorkbench, type Workbench } from './workbench';
+import { askInChat, openChat, standInSettings, step, startWorkbench, type Workbench } from './workbench';
 
 describe('a local answer that stops, in the chat', () => {
   let standIns: StandIns;
@@ -40,9 +40,7 @@ describe('a local answer that stops, in the chat', () => {
 
   it('keeps the half local answer visible and marked, asks consent, then shows the swarm answer in the same entry', () =>
     step(page, 'half local answer superseded by the swarm', async () => {
-      const prompt = wb.chat.locator('#prompt');
-      await prompt.fill('Explain and crash');
-      await prompt.press('Enter');
+      await askInChat(wb.chat, 'Explain and crash');
       const consent = wb.chat.locator('#consent');
       await consent.waitFor({ timeout: 20_000 });
       assert.match(await consent.locator('.consent-reason').innerText(), /after 5 words/);
@@ -61,9 +59,7 @@ describe('a local answer that stops, in the chat', () => {
   it('a model still loading: "Ask the swarm too" appears on the waiting entry and starts the swarm after consent', () =>
     step(page, 'ask the swarm too', async () => {
       await wb.chat.locator('#model').selectOption('loading');
-      const prompt = wb.chat.locator('#prompt');
-      await prompt.fill('Still loading?');
-      await prompt.press('Enter');
+      await askInChat(wb.chat, 'Still loading?');
       const button = wb.chat.locator('article.entry[data-state="running"] button.ask-swarm-too');
       await button.waitFor({ timeout: 20_000 });
       await button.click();

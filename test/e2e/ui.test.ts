@@ -12,6 +12,7 @@ import { quietFor } from '../support/quiet';
 import { startStandIns, type StandInsWithWallet } from '../support/stand-ins';
 import { startCustomer } from '../support/job-customer';
 import {
+  askInChat,
   activityItem,
   clearNotifications,
   connectWallet,
@@ -129,10 +130,8 @@ describe('Swarm Compute in a real VS Code', () => {
     step(page, 'Stop cancels a streaming answer and closes the request to Ollama', async () => {
       ollama.setModel('llama3.2', { tokens: Array.from({ length: 400 }, (_, i) => `word${i} `), tokenDelayMs: 60 });
       const seen = ollama.requests.length;
-      const prompt = wb.chat.locator('#prompt');
-      await prompt.fill('Tell me a very long story');
-      await prompt.press('Enter');
-      const request = await ollama.waitForRequest((r) => ollama.requests.indexOf(r) >= seen && (r.path === '/api/generate' || r.path === '/api/chat'));
+      await askInChat(wb.chat, 'Tell me a very long story');
+      const request = await ollama.waitForRequest((r) => ollama.requests.indexOf(r) >= seen && (r.path === '/api/generate' || r.path === '/api/chat'), 30_000);
       await wb.chat.locator('article.entry[data-state="running"] .answer-body', { hasText: 'word3' }).waitFor({ timeout: 20_000 });
       await wb.chat.locator('#stop').click();
       const stopped = wb.chat.locator('article.entry').last();
@@ -190,9 +189,7 @@ describe('Swarm Compute in a real VS Code', () => {
       await clearNotifications(page);
 
       await wb.chat.locator('#mode').selectOption('swarm-only');
-      const prompt = wb.chat.locator('#prompt');
-      await prompt.fill('How does debounce work?');
-      await prompt.press('Enter');
+      await askInChat(wb.chat, 'How does debounce work?');
       const consent = wb.chat.locator('#consent');
       await consent.waitFor({ timeout: 15_000 });
       assert.match(await consent.locator('.consent-prompt').innerText(), /How does debounce work\?/, 'the consent shows what will be sent');
@@ -254,9 +251,7 @@ describe('Swarm Compute in a real VS Code', () => {
   it('a provider answer with script and HTML payloads renders as text and runs nothing', () =>
     step(page, 'a provider answer with script and HTML payloads renders as text and runs nothing', async () => {
       provider.setScript({ result: PAYLOAD });
-      const prompt = wb.chat.locator('#prompt');
-      await prompt.fill('Show me HTML');
-      await prompt.press('Enter');
+      await askInChat(wb.chat, 'Show me HTML');
       const entry = wb.chat.locator('article.entry[data-lane="swarm"][data-state="completed"]', { hasText: 'Here is your answer' }).last();
       await entry.waitFor({ timeout: 45_000 });
       const body = entry.locator('.answer-body');

@@ -108,6 +108,19 @@ export async function until(what: string, probe: () => Promise<boolean>, timeout
   }
 }
 
+/**
+ * Types a question into the chat and sends it as a person would, once the run
+ * before has ended (Enter while busy sends nothing), and waits until the chat
+ * took it (its input empties as the question goes).
+ */
+export async function askInChat(chat: FrameLocator, text: string): Promise<void> {
+  await chat.locator('#stop').waitFor({ state: 'hidden', timeout: 60_000 });
+  const prompt = chat.locator('#prompt');
+  await prompt.fill(text);
+  await prompt.press('Enter');
+  await until('the chat to take the question', async () => (await prompt.inputValue()) === '', 30_000);
+}
+
 /** Opens the chat from the activity bar, with room (480 px) to read it. */
 /** Opens the chat view and waits until its script has the host's `init` (before that, Enter would go nowhere). */
 export async function openChat(page: Page, chat: FrameLocator): Promise<void> {
