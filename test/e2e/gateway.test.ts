@@ -49,11 +49,15 @@ describe('Local Gateway in a real VS Code', () => {
   });
 
   const dialog = () => page.locator('.monaco-dialog-box');
-  /** presses a button of the modal once it has finished opening (it takes the focus then), as a person would */
+  /**
+   * Presses a button of the modal once it has finished opening (it takes the focus then), from the keyboard
+   * on that button: a click goes to where the button was drawn, and on a loaded machine the dialog was still
+   * moving, so the click could miss and the modal ended as cancelled.
+   */
   async function answerModal(name: string): Promise<void> {
     await dialog().getByRole('button', { name }).waitFor();
     await page.waitForFunction(() => document.activeElement?.closest('.monaco-dialog-box') != null, undefined, { timeout: 10_000 });
-    await dialog().getByRole('button', { name }).click();
+    await dialog().getByRole('button', { name }).press('Enter');
   }
 
   // On VS Code 1.100.3 under a loaded clean-clone CI the web workbench resolved this modal as cancelled although
