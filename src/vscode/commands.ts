@@ -144,43 +144,32 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
 }
 
 /** What the chat's error actions do (the chat view keeps "Edit and resend" itself: it fills its own input). */
+// The error actions that only open another command, with its arguments.
+const ACTION_COMMANDS: Partial<Record<ErrorAction, readonly [string, ...unknown[]]>> = {
+  startOllama: [COMMANDS.startOllama],
+  installOllama: [COMMANDS.installOllama],
+  setup: [COMMANDS.getStarted],
+  pullModel: [COMMANDS.pullModel],
+  connectWallet: [COMMANDS.connectWallet],
+  openSettings: ['workbench.action.openSettings', 'swarmCompute'],
+  diagnose: [COMMANDS.diagnoseConnection],
+};
+
 export function errorActionHandler(session: ChatSession): (action: ErrorAction, entryId: string) => Promise<void> {
   return async (action, entryId) => {
-    switch (action) {
-      case 'startOllama':
-        await vscode.commands.executeCommand(COMMANDS.startOllama);
-        return;
-      case 'installOllama':
-        await vscode.commands.executeCommand(COMMANDS.installOllama);
-        return;
-      case 'setup':
-        await vscode.commands.executeCommand(COMMANDS.getStarted);
-        return;
-      case 'retry':
-      case 'regenerate': {
-        const prompt = session.promptOf(entryId);
-        if (prompt) await session.ask(prompt, { question: session.questionOf(entryId) });
-        return;
-      }
-      case 'editResend':
-        return; // handled by the chat view
-      case 'pullModel':
-        await vscode.commands.executeCommand(COMMANDS.pullModel);
-        return;
-      case 'connectWallet':
-        await vscode.commands.executeCommand(COMMANDS.connectWallet);
-        return;
-      case 'openSettings':
-        await vscode.commands.executeCommand('workbench.action.openSettings', 'swarmCompute');
-        return;
-      case 'diagnose':
-        await vscode.commands.executeCommand(COMMANDS.diagnoseConnection);
-        return;
-      case 'askSwarm': {
-        const prompt = session.promptOf(entryId);
-        if (prompt) await session.ask(prompt, { mode: 'swarm-only', question: session.questionOf(entryId), swarmReason: 'You chose “Ask the swarm instead”.' });
-        return;
-      }
+    const command = ACTION_COMMANDS[action];
+    if (command) {
+      await vscode.commands.executeCommand(...command);
+      return;
+    }
+    // The rest ask again; 'editResend' is handled by the chat view itself.
+    const prompt = action === 'editResend' ? undefined : session.promptOf(entryId);
+    if (!prompt) return;
+    const question = session.questionOf(entryId);
+    if (action === 'askSwarm') {
+      await session.ask(prompt, { mode: 'swarm-only', question, swarmReason: 'You chose “Ask the swarm instead”.' });
+    } else if (action === 'retry' || action === 'regenerate') {
+      await session.ask(prompt, { question });
     }
   };
 }
