@@ -2,7 +2,7 @@
 // gateway through submit) and how each is read, so a relay list or an
 // Ollama host means the same, with the same message, in every command.
 import { UsageError, type FlagSpec, type ParsedArgs } from './args';
-import { DEFAULT_OLLAMA_HOST, PUBLIC_RELAYS, defaultDataDir, normalizeOllamaHost } from './defaults';
+import { DEFAULT_OLLAMA_HOST, PUBLIC_RELAYS, normalizeOllamaHost } from './defaults';
 
 /** Where a command finds the relays, Ollama, the wallet and its data. */
 export const CONNECTION_FLAGS: Record<string, FlagSpec> = {
@@ -51,11 +51,4 @@ export function ollamaHostFrom(a: ParsedArgs, env: NodeJS.ProcessEnv): string {
     // reported below
   }
   throw new UsageError(`${label} must be an http:// or https:// URL (or host:port), got "${raw}"`);
-}
-
-/** --data-dir, else SWARM_COMPUTE_HOME, else ~/.swarm-compute. */
-export function dataDirFrom(a: ParsedArgs, env: NodeJS.ProcessEnv): string {
-  const dataDir = a.strings.get('data-dir') ?? defaultDataDir(env);
-  if (!dataDir.trim()) throw new UsageError('--data-dir must not be empty');
-  return dataDir;
 }

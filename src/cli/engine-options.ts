@@ -2,15 +2,15 @@
 // dir made first and private (it holds prompts and keys), a Nostr identity
 // only when the run may reach the swarm (local only never creates one), the
 // history in the data dir, and the engine's warnings on standard error.
-import { mkdirSync } from 'node:fs';
 import type { EngineOptions } from '../engine/api';
 import { historyPath } from './defaults';
+import { makeDataDir } from './data-dir';
 import { loadOrCreateIdentity } from './identity';
 import type { CliIo } from './io';
 import type { SubmitOptions } from './submit-options';
 
 export function cliEngineOptions(opts: Pick<SubmitOptions, 'settings' | 'dataDir' | 'nwcUri'>, io: CliIo, usesSwarm: boolean): EngineOptions {
-  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  makeDataDir(opts.dataDir);
   return {
     settings: opts.settings,
     secretKey: usesSwarm ? loadOrCreateIdentity(opts.dataDir, io.env) : new Uint8Array(32),

@@ -1,9 +1,10 @@
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSecretKey } from 'nostr-tools/pure';
 import * as nip19 from 'nostr-tools/nip19';
 import { hexToBytes } from 'nostr-tools/utils';
 import { UsageError } from './args';
+import { makeDataDir } from './data-dir';
 
 /** Parses an `nsec1…` or 64-hex secret key; throws UsageError naming `label`. */
 export function parseSecretKey(label: string, raw: string): Uint8Array {
@@ -28,7 +29,7 @@ export function parseSecretKey(label: string, raw: string): Uint8Array {
  */
 export function loadOrCreateIdentity(dataDir: string, env: NodeJS.ProcessEnv): Uint8Array {
   if (env.SWARM_COMPUTE_NSEC) return parseSecretKey('SWARM_COMPUTE_NSEC', env.SWARM_COMPUTE_NSEC);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  makeDataDir(dataDir);
   const file = join(dataDir, 'identity');
   const existing = readIdentity(file);
   if (existing) return existing;

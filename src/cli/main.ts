@@ -1,5 +1,6 @@
 import { parseArgs, UsageError, wholeNumber } from './args';
-import { defaultDataDir, historyPath } from './defaults';
+import { historyPath } from './defaults';
+import { dataDirFrom, makeDataDir } from './data-dir';
 import { processIo, type CliIo } from './io';
 import { parseSubmitOptions } from './submit-options';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runSubmit } from './submit';
@@ -7,6 +8,7 @@ import { USAGE, SUBMIT_USAGE, SERVE_USAGE, PROVIDERS_USAGE, GATEWAY_USAGE } from
 import { ConfigError } from '../run/errors';
 
 async function openStore(dataDir: string, io: CliIo) {
+  makeDataDir(dataDir);
   const { openHistory } = await import('../history/sqlite-history');
   return openHistory(historyPath(dataDir), { onWarning: (m: string) => io.stderr(`warning: ${m}\n`) });
 }
@@ -26,7 +28,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       }
       case 'metrics': {
         const a = parseArgs(rest, { 'data-dir': { type: 'string' }, json: { type: 'boolean' } }, 'metrics');
-        const store = await openStore(a.strings.get('data-dir') ?? defaultDataDir(io.env), io);
+        const store = await openStore(dataDirFrom(a, io.env), io);
         try {
           const m = await store.metrics();
           if (a.booleans.has('json')) io.stdout(`${JSON.stringify(m)}\n`);
@@ -62,7 +64,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         const conversation = a.strings.get('conversation');
         if (conversation !== undefined && !conversation.trim()) throw new UsageError('--conversation must name a conversation id, got ""');
         const keepDays = a.strings.has('keep-days') ? wholeNumber('--keep-days', a.strings.get('keep-days')!, 1) : null;
-        const dataDir = a.strings.get('data-dir') ?? defaultDataDir(io.env);
+        const dataDir = dataDirFrom(a, io.env);
         const store = await openStore(dataDir, io);
         try {
           if (keepDays !== null) {

@@ -2,7 +2,8 @@
 // what this machine's history knows of each (CLI.md).
 import * as nip19 from 'nostr-tools/nip19';
 import { parseArgs, seconds, type FlagSpec } from './args';
-import { defaultDataDir, historyPath } from './defaults';
+import { historyPath } from './defaults';
+import { dataDirFrom, makeDataDir } from './data-dir';
 import type { CliIo } from './io';
 import { relaysFrom } from './common-flags';
 import type { ProviderJson } from '../provider/provider-directory';
@@ -29,7 +30,7 @@ export function parseProvidersOptions(argv: string[], env: NodeJS.ProcessEnv): P
   return {
     relays: relaysFrom(a, env),
     json: a.booleans.has('json'),
-    dataDir: a.strings.get('data-dir') ?? defaultDataDir(env),
+    dataDir: dataDirFrom(a, env),
     timeoutMs: Math.round((timeout !== undefined ? seconds('--timeout-secs', timeout) : 3) * 1000),
     help: a.booleans.has('help'),
   };
@@ -70,6 +71,7 @@ export async function runProviders(opts: ProvidersOptions, io: CliIo): Promise<n
     return 1;
   }
   for (const f of found.failed) io.stderr(`warning: relay ${f.url} could not be reached (${f.reason})\n`);
+  makeDataDir(opts.dataDir);
   const history = await openHistory(historyPath(opts.dataDir), { onWarning: (m) => io.stderr(`warning: ${m}\n`) });
   let records;
   try {

@@ -3,7 +3,8 @@
 // settings, prints what happens, and stops it on SIGINT/SIGTERM.
 import * as nip19 from 'nostr-tools/nip19';
 import { parseArgs, seconds, UsageError, wholeNumber, type FlagSpec } from './args';
-import { CONNECTION_FLAGS, dataDirFrom, ollamaHostFrom, relaysFrom } from './common-flags';
+import { CONNECTION_FLAGS, ollamaHostFrom, relaysFrom } from './common-flags';
+import { dataDirFrom } from './data-dir';
 import { historyPath } from './defaults';
 import { defaultOf } from '../settings-schema';
 import { loadOrCreateIdentity } from './identity';

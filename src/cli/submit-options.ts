@@ -12,7 +12,8 @@ import {
   DEFAULT_MODEL,
   JOB_TYPES,
 } from './defaults';
-import { CONNECTION_FLAGS, dataDirFrom, ollamaHostFrom, relaysFrom } from './common-flags';
+import { CONNECTION_FLAGS, ollamaHostFrom, relaysFrom } from './common-flags';
+import { dataDirFrom } from './data-dir';
 import { nwcFrom } from './nwc-source';
 
 export const SUBMIT_FLAGS: Record<string, FlagSpec> = {

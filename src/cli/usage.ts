@@ -115,7 +115,8 @@ Options:
   --model, --ollama-host, --relay, --provider, --encrypt, --max-price-msats,
   --local-timeout-secs, --swarm-timeout-secs, --offer-window-secs,
   --daily-budget-msats, --monthly-budget-msats, --nwc, --data-dir: as for submit
-  (--model is the default model; each request names its own)
+  (each request names its model; --model is the one /api/tags and /v1/models list
+  for the swarm with --allow-swarm when this Ollama does not have it)
 
 Errors come in each API's own shape: unknown model 404, price cap or budget 402,
 no lane could answer 503, bad request 400. Response headers x-swarm-compute-lane,

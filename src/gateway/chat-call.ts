@@ -27,8 +27,32 @@ function object(body: unknown): Record<string, unknown> {
 }
 
 function modelOf(b: Record<string, unknown>): string {
-  if (typeof b.model !== 'string' || !b.model.trim()) throw new BadRequest('model is required (a model name, e.g. "llama3")');
+  if (b.model === undefined || b.model === null || b.model === '') throw new BadRequest('model is required (a model name, e.g. "llama3")');
+  if (typeof b.model !== 'string' || !b.model.trim()) throw new BadRequest(`model must be a model name (e.g. "llama3"), got ${JSON.stringify(b.model)}`);
   return b.model.trim();
+}
+
+/**
+ * Fields the gateway reads or passes by are checked for their type, as the
+ * real servers do: a "stream": "yes" must not silently become one object a
+ * streaming client then waits on for ever.
+ */
+function checkTypes(b: Record<string, unknown>, fields: Record<string, 'boolean' | 'object' | { min: number; max?: number; whole?: boolean }>): void {
+  for (const [field, want] of Object.entries(fields)) {
+    const v = b[field];
+    if (v === undefined || v === null) continue;
+    if (want === 'boolean') {
+      if (typeof v !== 'boolean') throw new BadRequest(`${field} must be true or false, got ${JSON.stringify(v)}`);
+    } else if (want === 'object') {
+      if (typeof v !== 'object' || Array.isArray(v)) throw new BadRequest(`${field} must be an object, got ${JSON.stringify(v)}`);
+    } else {
+      const range = want.max === undefined ? `≥ ${want.min}` : `from ${want.min} to ${want.max}`;
+      const what = want.whole ? `a whole number ${range}` : `a number ${range}`;
+      const ok =
+        typeof v === 'number' && Number.isFinite(v) && v >= want.min && (want.max === undefined || v <= want.max) && (!want.whole || Number.isInteger(v));
+      if (!ok) throw new BadRequest(`${field} must be ${what}, got ${JSON.stringify(v)}`);
+    }
+  }
 }
 
 function refuseNonEmpty(b: Record<string, unknown>, field: string, what: string): void {
@@ -65,7 +89,9 @@ function conversation(raw: unknown): ChatMessage[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) throw new BadRequest('messages must be an array of {role, content}');
   const messages = raw.map((m, i) => {
-    const msg = object(m) as { role?: unknown; content?: unknown; images?: unknown; tool_calls?: unknown };
+    if (typeof m !== 'object' || m === null || Array.isArray(m))
+      throw new BadRequest(`messages[${i}] must be an object {role, content}, got ${JSON.stringify(m)}`);
+    const msg = m as { role?: unknown; content?: unknown; images?: unknown; tool_calls?: unknown };
     if (Array.isArray(msg.images) && msg.images.length > 0) throw new BadRequest(`messages[${i}]: images are not supported by the swarm-compute gateway`);
     if (Array.isArray(msg.tool_calls) && msg.tool_calls.length > 0)
       throw new BadRequest(`messages[${i}]: tool calls are not supported by the swarm-compute gateway`);
@@ -79,10 +105,23 @@ function conversation(raw: unknown): ChatMessage[] {
   return messages;
 }
 
+const OLLAMA_TYPES = { stream: 'boolean', options: 'object', raw: 'boolean' } as const;
+const OPENAI_TYPES = {
+  stream: 'boolean',
+  stream_options: 'object',
+  max_tokens: { min: 1, whole: true },
+  max_completion_tokens: { min: 1, whole: true },
+  temperature: { min: 0, max: 2 },
+  top_p: { min: 0, max: 1 },
+  presence_penalty: { min: -2, max: 2 },
+  frequency_penalty: { min: -2, max: 2 },
+} as const;
+
 /** POST /api/chat (Ollama): streams unless "stream": false. */
 export function ollamaChatCall(body: unknown): ChatCall {
   const b = object(body);
   const model = modelOf(b);
+  checkTypes(b, OLLAMA_TYPES);
   refuseNonEmpty(b, 'tools', 'tools');
   const messages = conversation(b.messages);
   return { model, messages, stream: b.stream !== false, loadOnly: messages.length === 0 };
@@ -92,6 +131,7 @@ export function ollamaChatCall(body: unknown): ChatCall {
 export function ollamaGenerateCall(body: unknown): ChatCall {
   const b = object(body);
   const model = modelOf(b);
+  checkTypes(b, OLLAMA_TYPES);
   refuseNonEmpty(b, 'images', 'images');
   if (b.prompt !== undefined && typeof b.prompt !== 'string') throw new BadRequest('prompt must be a string');
   if (b.system !== undefined && typeof b.system !== 'string') throw new BadRequest('system must be a string');
@@ -106,6 +146,7 @@ export function ollamaGenerateCall(body: unknown): ChatCall {
 export function openAiChatCall(body: unknown): OpenAiCall {
   const b = object(body);
   const model = modelOf(b);
+  checkTypes(b, OPENAI_TYPES);
   refuseNonEmpty(b, 'tools', 'tools');
   refuseNonEmpty(b, 'functions', 'functions');
   if (b.n !== undefined && b.n !== null && b.n !== 1) throw new BadRequest(`n: only one choice is supported, got ${JSON.stringify(b.n)}`);

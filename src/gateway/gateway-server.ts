@@ -7,7 +7,7 @@ import type { Engine, RunRequest } from '../engine/api';
 import { ollamaFormat, openAiError, openAiFormat } from './answer-format';
 import { answer, sendJson, type AnswerContext } from './answer-run';
 import { BadRequest, ollamaChatCall, ollamaGenerateCall, openAiChatCall, type ChatCall } from './chat-call';
-import { modelTags, upstreamJson } from './model-list';
+import { loadRefusal, modelTags, upstreamJson } from './model-list';
 import { allowedHosts, refusal } from './request-guard';
 
 export const DEFAULT_GATEWAY_PORT = 11435;
@@ -180,6 +180,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         }
         if (call.loadOnly) {
           // Ollama's "load the model" request: there is no prompt to run
+          const unloadable = await loadRefusal(options.ollamaHost(), call.model, swarmAllowed(), ctx.swarmOff);
+          if (unloadable) return fail(unloadable.status, unloadable.code, unloadable.message);
           return sendJson(res, 200, {
             ...(format.whole('', {
               startedNs,

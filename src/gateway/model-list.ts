@@ -46,3 +46,22 @@ export async function modelTags(ollamaHost: string, configuredModel: string, swa
   }
   return models;
 }
+
+/**
+ * Ollama's "load the model" request (no prompt) for a model nothing here can
+ * answer: 404 when this Ollama lacks it, 503 when Ollama is not there, as a
+ * run of it would end; null when it can be answered (or the swarm may).
+ */
+export async function loadRefusal(
+  ollamaHost: string,
+  model: string,
+  swarmAllowed: boolean,
+  swarmOff: string,
+): Promise<{ status: 404 | 503; code: 'model_not_found' | 'no_lane_available'; message: string } | null> {
+  if (swarmAllowed) return null;
+  const upstream = await upstreamJson(ollamaHost, '/api/tags');
+  const listed = upstream?.status === 200 ? (upstream.body as { models?: unknown })?.models : undefined;
+  if (!Array.isArray(listed)) return { status: 503, code: 'no_lane_available', message: `local: Ollama at ${ollamaHost} is not reachable; ${swarmOff}` };
+  if (listed.some((m) => typeof (m as TagEntry)?.name === 'string' && withTag((m as TagEntry).name) === withTag(model))) return null;
+  return { status: 404, code: 'model_not_found', message: `local: model "${model}" not found on Ollama at ${ollamaHost}; ${swarmOff}` };
+}

@@ -149,8 +149,14 @@ export class JobOffers {
     return 'stopped';
   }
 
-  /** A result's own invoice, paid after if within the cap and nothing else was paid; refused or not, the result is delivered. */
-  async payAfter(m: AskedAfter): Promise<void> {
+  /**
+   * A result's own invoice, paid after if within the cap and the budgets and
+   * nothing else was paid. A result whose invoice is refused is not taken
+   * (CLI.md: a payment that would pass a cap or budget is not made and the job
+   * fails naming it): the refusal is returned for the job to fail with. A
+   * result with only an amount (no invoice) is taken: there is nothing to pay.
+   */
+  async payAfter(m: AskedAfter): Promise<Refusal | null> {
     const { jobId, maxPriceMsats, signal } = this.init;
     const asked = m.amountTagMsats;
     if (!m.bolt11) {
@@ -158,18 +164,22 @@ export class JobOffers {
         const message = `provider ${providerName(m.provider)} asked ${asked} msats without an invoice; the result was delivered unpaid`;
         this.init.emit({ type: 'payment', jobId, provider: m.provider, amountMsats: asked, outcome: 'refused', message });
       }
-      return;
+      return null;
     }
-    // an invoice already paid, tried or refused as an offer is not taken up again
-    if (this.settled || this.closedInvoices.has(m.bolt11) || signal.aborted) return;
+    // paid (or maybe paid) already, or cancelled: the result is what was bought
+    if (this.settled || signal.aborted) return null;
+    // the same invoice refused earlier as an offer: the result still asks for it
+    if (this.closedInvoices.has(m.bolt11)) return this.refusal();
     const base: PaymentOffer = { jobId, provider: m.provider, amountTagMsats: asked, bolt11: m.bolt11, flow: 'pay-after' };
     const screened = screenOffer(base, maxPriceMsats);
     const offer: Offer = { ...base, askedMsats: screened.askedMsats, receivedAt: Date.now() };
     if (screened.refusal) {
-      this.refuse(offer, { ...screened.refusal, message: `${screened.refusal.message}; the result was delivered unpaid` });
-      return;
+      const refusal = { ...screened.refusal, message: `${screened.refusal.message}; its result was not taken` };
+      this.refuse(offer, refusal);
+      return refusal;
     }
-    await this.pay(offer);
+    if ((await this.pay(offer)) || this.settled) return null;
+    return this.refusal() ?? { kind: 'payment-failed', message: `the invoice of ${providerName(m.provider)} was not paid; its result was not taken` };
   }
 
   /** every refusal once, for the job's error; payment-failed when any payment failed, else price-too-high */
@@ -236,7 +246,7 @@ export class JobOffers {
       return false;
     }
     if (!outcome.ok) {
-      const message = offer.flow === 'pay-after' ? `${outcome.message}; the result was delivered unpaid` : outcome.message;
+      const message = offer.flow === 'pay-after' ? `${outcome.message}; its result was not taken` : outcome.message;
       this.refuse(offer, { kind: outcome.kind, message });
       return false;
     }

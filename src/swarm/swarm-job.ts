@@ -199,16 +199,16 @@ export class SwarmJob {
   private onResult(m: Result): void {
     if (m.content === null) {
       // an answer we cannot read is no answer; count it as that provider's error
-      this.onProviderError({ ...m, type: 'feedback', status: 'error', extra: 'sent an encrypted result this client could not decrypt' });
-      return;
+      return this.onProviderError({ ...m, type: 'feedback', status: 'error', extra: 'sent an encrypted result this client could not decrypt' });
     }
     const content = m.content;
     if (!this.stream.fits(content)) return this.cutOff(m.provider, 'returned');
     this.end(async () => {
       const firstTokenAt = (this.stream.firstTokenAt ??= Date.now());
-      this.status('completed', `result from ${providerName(m.provider)}`);
       await this.offers.paying; // a pay-first payment in flight decides whether anything is still owed
-      await this.offers.payAfter(m);
+      const refused = await this.offers.payAfter(m);
+      if (refused) return this.failure(refused.kind, refused.message);
+      this.status('completed', `result from ${providerName(m.provider)}`);
       const response = content === '' && this.stream.provider === m.provider ? this.stream.text : content;
       return {
         ok: true,

@@ -486,6 +486,54 @@ test('error shapes and codes: unknown model 404, bad request 400, above the pric
   }
 });
 
+test('wrong types are 400 naming the field; a load request (no prompt) of a model this Ollama lacks is 404', async () => {
+  await withGateway([], async (gw, dir) => {
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as { error: string | { message: string; type: string } } };
+    };
+    const said = (b: { error: string | { message: string } }) => (typeof b.error === 'string' ? b.error : b.error.message);
+    const user = [{ role: 'user', content: 'x' }];
+    const cases: [string, unknown, RegExp][] = [
+      ['/v1/chat/completions', { model: 'llama3', messages: user, stream: 'yes' }, /stream must be true or false, got "yes"/],
+      ['/v1/chat/completions', { model: 'llama3', messages: user, stream: 1 }, /stream must be true or false, got 1/],
+      ['/v1/chat/completions', { model: 'llama3', messages: user, max_tokens: 'lots' }, /max_tokens must be a whole number ≥ 1, got "lots"/],
+      ['/v1/chat/completions', { model: 'llama3', messages: user, temperature: 'hot' }, /temperature must be a number from 0 to 2, got "hot"/],
+      ['/v1/chat/completions', { model: 'llama3', messages: [null] }, /messages\[0\] must be an object \{role, content\}, got null/],
+      ['/v1/chat/completions', { model: 42, messages: user }, /model must be a model name .*got 42/],
+      ['/api/generate', { model: 'llama3', prompt: 'x', stream: 'no' }, /stream must be true or false, got "no"/],
+      ['/api/generate', { model: 'llama3', prompt: 'x', options: 'x' }, /options must be an object, got "x"/],
+      ['/api/chat', { model: 'llama3', messages: user, stream: 0 }, /stream must be true or false, got 0/],
+    ];
+    for (const [path, body, words] of cases) {
+      const r = await post(path, body);
+      assert.equal(r.status, 400, `${path} ${JSON.stringify(body)}: ${JSON.stringify(r.body)}`);
+      assert.match(said(r.body), words);
+      if (path.startsWith('/v1/')) assert.equal((r.body.error as { type: string }).type, 'invalid_request_error');
+    }
+    const client = new Ollama({ host: gw.url });
+    // a load of a model it has: Ollama's answer to a load
+    const loaded = await client.generate({ model: 'llama3', prompt: '', stream: false });
+    assert.equal(loaded.done_reason, 'load');
+    for (const load of [
+      () => client.generate({ model: 'nosuchzz', prompt: '', stream: false }),
+      () => client.chat({ model: 'nosuchzz', messages: [], stream: false }),
+    ]) {
+      await assert.rejects(load(), (e: { status_code: number; error: string }) => {
+        assert.equal(e.status_code, 404);
+        assert.match(e.error, /model "nosuchzz" not found/);
+        return true;
+      });
+    }
+    assert.equal((await history(dir)).length, 0, 'no run for a refused request');
+  });
+  // with the swarm allowed a model not here may still be answered: the load is accepted
+  await withGateway(['--allow-swarm', '--relay', relay.url], async (gw) => {
+    const loaded = await new Ollama({ host: gw.url }).generate({ model: 'nosuchzz', prompt: '', stream: false });
+    assert.equal(loaded.done_reason, 'load');
+  });
+});
+
 test('SIGTERM: running requests are cancelled (rows say so), the gateway exits 0', async () => {
   const dir = dataDir();
   const gw = await startGatewayCli(['--ollama-host', ollama.url, '--data-dir', dir]);

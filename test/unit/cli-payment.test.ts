@@ -120,3 +120,47 @@ test('without a wallet, a paying provider fails with "no wallet configured" and 
     await provider.stop();
   }
 });
+
+// A provider that answers first and bills with the result (pay-after): the
+// answer is only taken when its invoice may be paid.
+for (const { name, extra, words } of [
+  { name: 'passes the daily budget', extra: ['--daily-budget-msats', '500'], words: /daily budget of 500 msats/ },
+  { name: 'is above the price cap', extra: ['--max-price-msats', '600'], words: /700 msats, above the cap of 600 msats/ },
+]) {
+  test(`a pay-after invoice that ${name}: not paid, the job fails naming it, no answer printed`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sc-pay-'));
+    const provider = await market.addProvider({ result: 'answer first, bill later', payAfter: { amountMsats: 700 } });
+    try {
+      const before = wallet.payments.length;
+      const r = await runCli([...args(dir, ['--provider', provider.pubkey, '--json', ...extra])]);
+      assert.equal(r.code, 1, r.stderr + r.stdout);
+      const out = JSON.parse(r.stdout);
+      assert.equal(out.lane, 'failed');
+      assert.match(out.swarmError, words);
+      assert.match(out.swarmError, /its result was not taken/);
+      assert.equal(out.costMsats, 0);
+      assert.equal(wallet.payments.length, before, 'nothing paid');
+      const [row] = JSON.parse((await runCli(['history', '--json', '--data-dir', dir])).stdout);
+      assert.equal(row.state, 'failed');
+      assert.equal(row.costMsats, 0);
+    } finally {
+      await provider.stop();
+    }
+  });
+}
+
+test('a pay-after invoice within the cap and budget is paid once and the answer is printed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sc-pay-'));
+  const provider = await market.addProvider({ result: 'answer first, bill later', payAfter: { amountMsats: 700 } });
+  try {
+    const before = wallet.payments.length;
+    const r = await runCli([...args(dir, ['--provider', provider.pubkey, '--daily-budget-msats', '5000', '--json'])]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.response, 'answer first, bill later');
+    assert.equal(out.costMsats, 700);
+    assert.equal(wallet.payments.length - before, 1);
+  } finally {
+    await provider.stop();
+  }
+});

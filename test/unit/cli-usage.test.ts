@@ -2,7 +2,7 @@
 // sent anywhere (the relay sees no connection, Ollama no request) or written.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, existsSync, readdirSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRelay, type TestRelay } from '../support/relay';
@@ -87,4 +87,45 @@ test('history --limit must be a whole number', async () => {
   const r = await runCli(['history', '--limit', 'all']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--limit must be a whole number ≥ 1, got "all"/);
+});
+
+// A data dir that cannot be a directory is bad configuration: exit 2 naming
+// where it came from, before any connection — in every command that has one.
+test('a data dir that is a file, or below one, is exit 2 naming it, for every command, and nothing is sent', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'sc-usage-'));
+  const file = join(root, 'a-file');
+  writeFileSync(file, 'not a directory');
+  const opened = relay.connectionsOpened();
+  const commands: string[][] = [
+    ['submit', '--prompt', 'x', '--relay', relay.url],
+    ['submit', '--prompt', 'x', '--local-only', '--json'],
+    ['metrics'],
+    ['history'],
+    ['providers', '--relay', relay.url],
+    ['serve', '--model', 'llama3', '--relay', relay.url],
+    ['gateway', '--port', '0'],
+  ];
+  for (const dir of [file, join(file, 'sub')]) {
+    for (const args of commands) {
+      const r = await runCli([...args, '--data-dir', dir]);
+      assert.equal(r.code, 2, `${args.join(' ')} --data-dir ${dir}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`--data-dir ${dir}.* cannot be used: ${file} is not a directory`));
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+      assert.equal(r.stdout, '');
+    }
+  }
+  const viaEnv = await runCli(['metrics'], { env: { SWARM_COMPUTE_HOME: file } });
+  assert.equal(viaEnv.code, 2);
+  assert.match(viaEnv.stderr, /SWARM_COMPUTE_HOME .* is not a directory/);
+  assert.equal(relay.connectionsOpened(), opened, 'no relay connection');
+});
+
+test('a data dir that does not exist yet is made, private, at every new level', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'sc-usage-'));
+  const dir = join(root, 'new', 'deeper');
+  const r = await runCli(['metrics', '--json', '--data-dir', dir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).totalCostMsats, 0);
+  assert.equal(statSync(join(root, 'new')).mode & 0o777, 0o700);
+  assert.equal(statSync(dir).mode & 0o777, 0o700);
 });

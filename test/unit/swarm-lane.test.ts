@@ -638,35 +638,54 @@ test('pay-after: an invoice on the result is paid within the cap', async () => {
   }
 });
 
-test('pay-after refused: the result is delivered unpaid with a warning naming the amount', async () => {
+test('pay-after without a wallet: the result is not taken and the job fails naming the amount', async () => {
   const relay = await startRelay();
   const provider = await startTestProvider({ relays: [relay.url], script: { result: 'free after all', payAfter: { amountMsats: 600 } } });
   try {
     const r = await run(request([relay.url]), { payer: new NoWalletPayer() });
-    const outcome = ok(r.outcome);
-    assert.equal(outcome.response, 'free after all');
+    const outcome = failure(r.outcome);
+    assert.equal(outcome.error.kind, 'payment-failed');
+    assert.match(outcome.error.message, /600 msats/);
+    assert.match(outcome.error.message, /no wallet configured/);
+    assert.match(outcome.error.message, /its result was not taken/);
     assert.equal(outcome.costMsats, 0);
-    assert.equal(outcome.paymentBolt11, null);
-    const refused = r.events.find((e) => e.type === 'payment');
-    assert.ok(refused && refused.outcome === 'refused' && refused.amountMsats === 600, JSON.stringify(refused));
-    assert.match(refused.message, /600 msats/);
-    assert.match(refused.message, /no wallet configured/);
+    assert.ok(!r.events.some((e) => e.type === 'status' && e.state === 'completed'), 'no "completed" status for a result not taken');
   } finally {
     await cleanup([relay], [provider]);
   }
 });
 
-test('a pay-after invoice above the cap is not handed to the payer', async () => {
+test('a pay-after invoice above the cap is not handed to the payer and the job fails naming the cap', async () => {
   const relay = await startRelay();
   const provider = await startTestProvider({ relays: [relay.url], script: { result: 'pricey', payAfter: { amountMsats: 9000 } } });
   const payer = recordingPayer();
   try {
     const r = await run(request([relay.url], { maxPriceMsats: 1000 }), { payer });
-    assert.equal(ok(r.outcome).costMsats, 0);
+    const outcome = failure(r.outcome);
+    assert.equal(outcome.error.kind, 'price-too-high');
+    assert.match(outcome.error.message, /9000 msats, above the cap of 1000 msats/);
+    assert.equal(outcome.costMsats, 0);
     assert.equal(payer.calls.length, 0);
-    const refused = r.events.find((e) => e.type === 'payment');
-    assert.ok(refused && refused.outcome === 'refused');
-    assert.match(refused.message, /9000 msats, above the cap of 1000 msats/);
+  } finally {
+    await cleanup([relay], [provider]);
+  }
+});
+
+test("a pay-after invoice the payer refuses (a budget) fails the job with the payer's words", async () => {
+  const relay = await startRelay();
+  const provider = await startTestProvider({ relays: [relay.url], script: { result: 'over budget', payAfter: { amountMsats: 700 } } });
+  const payer = recordingPayer(() => ({
+    ok: false,
+    kind: 'payment-failed',
+    message: 'paying 700 msats would pass the daily budget of 1000 msats (500 msats spent or reserved today, UTC): not paid',
+  }));
+  try {
+    const r = await run(request([relay.url]), { payer });
+    const outcome = failure(r.outcome);
+    assert.equal(outcome.error.kind, 'payment-failed');
+    assert.match(outcome.error.message, /daily budget of 1000 msats/);
+    assert.equal(payer.calls.length, 1, 'asked once');
+    assert.equal(outcome.costMsats, 0);
   } finally {
     await cleanup([relay], [provider]);
   }

@@ -223,7 +223,7 @@ describe('fallback to the swarm from inside the extension', () => {
     await swarm.setConsent(undefined);
   });
 
-  it('a provider that asks for more than the cap after answering: the answer shows a "not paid" warning', async () => {
+  it('a provider that asks for more than the cap after answering: nothing is paid, its answer is not taken, the error names the amount and the cap', async () => {
     const swarm = await api();
     const greedy = await startTestProvider({ relays: [relay.url], script: { payAfter: { amountMsats: 21_000 }, result: 'Answer first, bill later.' } });
     try {
@@ -231,8 +231,11 @@ describe('fallback to the swarm from inside the extension', () => {
       await swarm.setConsent('always');
       const outcome = await swarm.ask('Pay me later');
       assert.ok(outcome, 'a run happened');
-      assert.match(outcome!.entry.warning ?? '', /Not paid/, JSON.stringify(outcome!.entry));
-      assert.match(outcome!.entry.warning ?? '', /21 sats/);
+      assert.strictEqual(outcome!.result.lane, 'failed');
+      const message = outcome!.entry.error?.message ?? '';
+      assert.match(message, /21000 msats, above the cap of 5000 msats/, JSON.stringify(outcome!.entry));
+      assert.match(message, /its result was not taken/);
+      assert.ok(!outcome!.entry.answer.includes('bill later'), 'the unpaid answer is not shown');
     } finally {
       await swarm.setConsent(undefined);
       await setSettings({ providers: undefined, maxPriceMsats: 5000 });
