@@ -4,7 +4,8 @@
 // made, private, before anything is written. It is made one level at a time:
 // Node's recursive mkdir never returns under /proc.
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { UsageError, type ParsedArgs } from './args';
 import { defaultDataDir } from './defaults';
 
@@ -12,8 +13,11 @@ import { defaultDataDir } from './defaults';
 export function dataDirFrom(a: ParsedArgs, env: NodeJS.ProcessEnv): string {
   const flag = a.strings.get('data-dir');
   const source = flag !== undefined ? '--data-dir' : env.SWARM_COMPUTE_HOME ? 'SWARM_COMPUTE_HOME' : 'the data dir';
-  const dataDir = flag ?? defaultDataDir(env);
-  if (!dataDir.trim()) throw new UsageError(`${source} must not be empty`);
+  const given = flag ?? defaultDataDir(env);
+  if (!given.trim()) throw new UsageError(`${source} must not be empty`);
+  // a shell leaves ~ alone in --data-dir=~/x or a quoted variable: it means home, not a folder named ~
+  const dataDir = given === '~' || given.startsWith('~/') ? join(homedir(), given.slice(1)) : given;
+  if (a.booleans.has('help')) return dataDir; // --help prints the usage whatever the data dir
   const missing = missingLevels(dataDir, source);
   // the nearest existing level must take new entries (or the dir itself be writable)
   const existing = missing.length ? dirname(missing[0]) : resolve(dataDir);

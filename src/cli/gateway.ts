@@ -67,7 +67,13 @@ export function parseGatewayOptions(argv: string[], env: NodeJS.ProcessEnv): Gat
   let submit: SubmitOptions;
   try {
     submit = parseSubmitOptions(
-      [...rest, '--prompt', '(gateway)', ...(rest.includes('--local-first') || rest.includes('--local-only') ? [] : ['--local-first'])],
+      [
+        ...rest,
+        '--prompt',
+        '(gateway)',
+        ...(rest.includes('--local-first') || rest.includes('--local-only') ? [] : ['--local-first']),
+        ...(help ? ['--help'] : []),
+      ],
       env,
     );
   } catch (e) {

@@ -51,6 +51,8 @@ export class JobOffers {
   private readonly book = new OfferBook();
   private readonly states = new Map<Offer, OfferState>();
   private readonly refusals: Refusal[] = [];
+  /** why each refused invoice was refused: a result that still bills it is not taken for the same reason */
+  private readonly refusedInvoices = new Map<string, Refusal>();
   /** invoices handed to the payer or refused before reaching it: never handed to it (again) */
   private readonly closedInvoices = new Set<string>();
   private paid: Paid | null = null;
@@ -150,14 +152,35 @@ export class JobOffers {
   }
 
   /**
-   * A result's own invoice, paid after if within the cap and the budgets and
-   * nothing else was paid. A result whose invoice is refused is not taken
-   * (CLI.md: a payment that would pass a cap or budget is not made and the job
-   * fails naming it): the refusal is returned for the job to fail with. A
-   * result with only an amount (no invoice) is taken: there is nothing to pay.
+   * What to do with a result, decided at once (before the job ends on it):
+   * 'take' it (it asks nothing, or what it asks may still be paid: payAfter
+   * decides), 'ignore' it (it bills although another provider was paid: that
+   * one's answer is awaited), or a refusal (its invoice is above the cap, or
+   * was refused already): CLI.md — nothing above the cap is paid, and a result
+   * that is not paid for is not taken.
+   */
+  judgeResult(m: AskedAfter): 'take' | 'ignore' | Refusal {
+    if (!m.bolt11) return 'take';
+    if (this.settled) return this.payee === m.provider ? 'take' : 'ignore';
+    const earlier = this.refusedInvoices.get(m.bolt11);
+    if (earlier) return notTaken(earlier);
+    if (this.closedInvoices.has(m.bolt11)) return 'take'; // being paid as an offer: payAfter waits for it
+    const base: PaymentOffer = { jobId: this.init.jobId, provider: m.provider, amountTagMsats: m.amountTagMsats, bolt11: m.bolt11, flow: 'pay-after' };
+    const screened = screenOffer(base, this.init.maxPriceMsats);
+    if (!screened.refusal) return 'take';
+    const refusal = notTaken(screened.refusal);
+    this.refuse({ ...base, askedMsats: screened.askedMsats, receivedAt: Date.now() }, refusal);
+    return refusal;
+  }
+
+  /**
+   * A taken result's own invoice, paid after if nothing else was paid. When
+   * the payer refuses it (a budget, no wallet, the wallet), the refusal is
+   * returned for the job to fail with: the result is not taken. A result with
+   * only an amount (no invoice) is taken: there is nothing to pay.
    */
   async payAfter(m: AskedAfter): Promise<Refusal | null> {
-    const { jobId, maxPriceMsats, signal } = this.init;
+    const { jobId, signal } = this.init;
     const asked = m.amountTagMsats;
     if (!m.bolt11) {
       if (asked && asked > 0 && !this.paid) {
@@ -166,20 +189,14 @@ export class JobOffers {
       }
       return null;
     }
-    // paid (or maybe paid) already, or cancelled: the result is what was bought
+    const judged = this.judgeResult(m);
+    if (judged !== 'take') return judged === 'ignore' ? null : judged;
     if (this.settled || signal.aborted) return null;
-    // the same invoice refused earlier as an offer: the result still asks for it
-    if (this.closedInvoices.has(m.bolt11)) return this.refusal();
-    const base: PaymentOffer = { jobId, provider: m.provider, amountTagMsats: asked, bolt11: m.bolt11, flow: 'pay-after' };
-    const screened = screenOffer(base, maxPriceMsats);
-    const offer: Offer = { ...base, askedMsats: screened.askedMsats, receivedAt: Date.now() };
-    if (screened.refusal) {
-      const refusal = { ...screened.refusal, message: `${screened.refusal.message}; its result was not taken` };
-      this.refuse(offer, refusal);
-      return refusal;
-    }
+    const offer: Offer = { jobId, provider: m.provider, amountTagMsats: asked, bolt11: m.bolt11, flow: 'pay-after', askedMsats: null, receivedAt: Date.now() };
+    offer.askedMsats = screenOffer(offer, this.init.maxPriceMsats).askedMsats;
     if ((await this.pay(offer)) || this.settled) return null;
-    return this.refusal() ?? { kind: 'payment-failed', message: `the invoice of ${providerName(m.provider)} was not paid; its result was not taken` };
+    const refused = this.refusedInvoices.get(m.bolt11);
+    return refused ?? notTaken({ kind: 'payment-failed', message: `the invoice of ${providerName(m.provider)} was not paid` });
   }
 
   /** every refusal once, for the job's error; payment-failed when any payment failed, else price-too-high */
@@ -197,7 +214,10 @@ export class JobOffers {
 
   private refuse(offer: Offer, refusal: Refusal): void {
     this.states.set(offer, 'refused');
-    if (offer.bolt11) this.closedInvoices.add(offer.bolt11);
+    if (offer.bolt11) {
+      this.closedInvoices.add(offer.bolt11);
+      this.refusedInvoices.set(offer.bolt11, refusal);
+    }
     this.refusals.push(refusal);
     this.init.emit({
       type: 'payment',
@@ -237,17 +257,17 @@ export class JobOffers {
     } catch (err) {
       outcome = { ok: false, kind: 'payment-failed', message: `payment failed: ${(err as Error)?.message ?? String(err)}` };
     }
-    if (!outcome.ok && outcome.unconfirmed) {
-      // It may have been paid: it counts, the provider may still deliver, and no other invoice is paid.
-      const amountMsats = outcome.unconfirmed.amountMsats;
+    const spent = outcome.ok ? undefined : (outcome.unconfirmed ?? outcome.paid);
+    if (!outcome.ok && spent) {
+      // It may have been paid (or was, with a wrong preimage): it counts, the provider may still deliver, and no other invoice is paid.
+      const amountMsats = spent.amountMsats;
       this.unconfirmed = { provider: offer.provider, amountMsats, bolt11: offer.bolt11 };
       this.states.set(offer, 'paid');
       this.init.emit({ type: 'payment', jobId, provider: offer.provider, amountMsats, outcome: 'refused', message: outcome.message });
       return false;
     }
     if (!outcome.ok) {
-      const message = offer.flow === 'pay-after' ? `${outcome.message}; its result was not taken` : outcome.message;
-      this.refuse(offer, { kind: outcome.kind, message });
+      this.refuse(offer, offer.flow === 'pay-after' ? notTaken(outcome) : { kind: outcome.kind, message: outcome.message });
       return false;
     }
     const { amountMsats, feesMsats, preimage, bolt11 } = outcome;
@@ -263,4 +283,9 @@ export class JobOffers {
     });
     return true;
   }
+}
+
+/** a refusal of the invoice a result came with: that result is not taken */
+function notTaken(r: Refusal): Refusal {
+  return { kind: r.kind, message: r.message.endsWith('its result was not taken') ? r.message : `${r.message}; its result was not taken` };
 }

@@ -16,16 +16,18 @@
 //   swarm timeout (another provider may come); a targeted one fails at once
 //   when all its providers were refused. A refused payment moves on to the
 //   next acceptable offer.
-// - A provider whose offer we refused may still send its result: it is
-//   accepted (they chose to give it). A result with an invoice we have not
-//   paid is paid after (pay-after) if within the cap and nothing else was
-//   paid; refused or not, the result is delivered.
+// - A result is taken only when what it bills may be paid (pay-after, within
+//   the cap and budgets; job-offers.ts judges): a result above the cap counts
+//   as a refused offer (an untargeted job waits on), one the payer refuses
+//   fails the job. Once one provider was paid, another's billing result is
+//   ignored. A result that bills nothing is taken.
 // - A provider that brings more than the response bound is cut off: the job
 //   fails saying so, and ends, so nothing more of it is kept, read or paid.
 import type { Event } from 'nostr-tools/pure';
 import { swarmError, type SwarmErrorKind } from '../run/errors';
 import type { JobState, RunEvent } from '../run/events';
-import { DEFAULT_MAX_RESPONSE_BYTES, type SwarmDeps, type SwarmOutcome, type SwarmRequest } from './types';
+import { DEFAULT_MAX_RESPONSE_BYTES, type SwarmOutcome } from './types';
+import type { SwarmJobInit } from './swarm-job-init';
 import { readJobMessage, type Decrypt, type JobMessage } from './job-messages';
 import { JobOffers, PAYMENT_GRACE_MS } from './job-offers';
 import { ProviderRoster } from './provider-roster';
@@ -36,22 +38,6 @@ import { JobTimers, type Timer } from './job-timers';
 
 type Feedback = Extract<JobMessage, { type: 'feedback' }>;
 type Result = Extract<JobMessage, { type: 'result' }>;
-
-export interface SwarmJobInit {
-  jobId: string;
-  request: SwarmRequest;
-  deps: SwarmDeps;
-  signal: AbortSignal;
-  /** when the run began: the swarm timeout and durations count from here */
-  startedAt: number;
-  /** relays that accepted the job */
-  relays: string[];
-  decrypt: Decrypt;
-  /** publishes the job's kind-5 deletion; resolves once relays answered (bounded) */
-  cancelJob(): Promise<void>;
-  /** providers whose answers were ignored because the job named others */
-  ignoredProviders?(): ReadonlySet<string>;
-}
 
 export class SwarmJob {
   readonly outcome: Promise<SwarmOutcome>;
@@ -203,11 +189,20 @@ export class SwarmJob {
     }
     const content = m.content;
     if (!this.stream.fits(content)) return this.cutOff(m.provider, 'returned');
+    const judged = this.offers.judgeResult(m);
+    if (judged === 'ignore') return this.status('processing', `a result from ${providerName(m.provider)} bills, but another provider was paid`);
+    if (judged !== 'take') {
+      this.engage(m.provider); // now out: refused
+      return this.targeted ? this.giveUpIfHopeless() : this.status('pending', `${judged.message}; waiting for another provider`);
+    }
     this.end(async () => {
       const firstTokenAt = (this.stream.firstTokenAt ??= Date.now());
+      if (this.offers.paying) this.status('processing', `result from ${providerName(m.provider)}; waiting for the payment in flight`);
       await this.offers.paying; // a pay-first payment in flight decides whether anything is still owed
+      if (this.init.signal.aborted && !this.offers.settled) return this.withdraw();
       const refused = await this.offers.payAfter(m);
-      if (refused) return this.failure(refused.kind, refused.message);
+      if (refused)
+        return { ...this.failure(refused.kind, refused.message), provider: m.provider, partial: this.stream.provider === m.provider ? '' : this.stream.text };
       this.status('completed', `result from ${providerName(m.provider)}`);
       const response = content === '' && this.stream.provider === m.provider ? this.stream.text : content;
       return {
@@ -243,10 +238,13 @@ export class SwarmJob {
 
   private cancel(): void {
     if (this.ended) return;
-    this.end(async () => {
-      await Promise.all([this.init.cancelJob().catch(() => {}), this.offers.paymentKnown(PAYMENT_GRACE_MS)]);
-      return this.failure('cancelled', 'cancelled; the job was withdrawn from the relays (kind-5 deletion)');
-    });
+    this.end(() => this.withdraw());
+  }
+
+  /** the job is deleted (kind 5) and ends as cancelled, a payment in flight known first */
+  private async withdraw(): Promise<SwarmOutcome> {
+    await Promise.all([this.init.cancelJob().catch(() => {}), this.offers.paymentKnown(PAYMENT_GRACE_MS)]);
+    return this.failure('cancelled', 'cancelled; the job was withdrawn from the relays (kind-5 deletion)');
   }
 
   private fail(kind: SwarmErrorKind, message: string): void {

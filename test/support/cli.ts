@@ -20,6 +20,8 @@ export interface CliOptions {
   timeoutMs?: number;
   /** leave standard input open (a user still typing) instead of closing it */
   keepStdinOpen?: boolean;
+  /** the working directory (default this process's) */
+  cwd?: string;
 }
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun> {
@@ -28,7 +30,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun
     // A test never inherits the developer's own configuration.
     for (const k of Object.keys(env)) if (k.startsWith('SWARM_COMPUTE_') || k === 'OLLAMA_HOST') delete env[k];
     Object.assign(env, options.env ?? {});
-    const child = spawn(process.execPath, [CLI, ...args], { env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { env: env as NodeJS.ProcessEnv, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -497,8 +497,8 @@ test('wrong types are 400 naming the field; a load request (no prompt) of a mode
     const cases: [string, unknown, RegExp][] = [
       ['/v1/chat/completions', { model: 'llama3', messages: user, stream: 'yes' }, /stream must be true or false, got "yes"/],
       ['/v1/chat/completions', { model: 'llama3', messages: user, stream: 1 }, /stream must be true or false, got 1/],
-      ['/v1/chat/completions', { model: 'llama3', messages: user, max_tokens: 'lots' }, /max_tokens must be a whole number ≥ 1, got "lots"/],
-      ['/v1/chat/completions', { model: 'llama3', messages: user, temperature: 'hot' }, /temperature must be a number from 0 to 2, got "hot"/],
+      ['/v1/chat/completions', { model: 'llama3', messages: user, max_tokens: 'lots' }, /max_tokens must be a number, got "lots"/],
+      ['/v1/chat/completions', { model: 'llama3', messages: user, temperature: 'hot' }, /temperature must be a number, got "hot"/],
       ['/v1/chat/completions', { model: 'llama3', messages: [null] }, /messages\[0\] must be an object \{role, content\}, got null/],
       ['/v1/chat/completions', { model: 42, messages: user }, /model must be a model name .*got 42/],
       ['/api/generate', { model: 'llama3', prompt: 'x', stream: 'no' }, /stream must be true or false, got "no"/],

@@ -129,3 +129,19 @@ test('a data dir that does not exist yet is made, private, at every new level', 
   assert.equal(statSync(join(root, 'new')).mode & 0o777, 0o700);
   assert.equal(statSync(dir).mode & 0o777, 0o700);
 });
+
+test('a data dir given as ~/… (which the shell leaves alone in --data-dir=~/x) is made in the home folder; --help works whatever the data dir', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'sc-home-'));
+  const cwd = mkdtempSync(join(tmpdir(), 'sc-cwd-'));
+  const r = await runCli(['metrics', '--json', '--data-dir=~/sc-data'], { env: { HOME: home }, cwd });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(statSync(join(home, 'sc-data')).isDirectory(), true);
+  assert.deepEqual(readdirSync(cwd), [], 'no folder named ~ in the working directory');
+  const file = join(home, 'a-file');
+  writeFileSync(file, 'x');
+  for (const command of ['submit', 'serve', 'gateway', 'providers']) {
+    const help = await runCli([command, '--help'], { env: { SWARM_COMPUTE_HOME: file } });
+    assert.equal(help.code, 0, `${command} --help: ${help.stderr}`);
+    assert.match(help.stdout, new RegExp(`swarm-compute ${command}`));
+  }
+});

@@ -113,3 +113,45 @@ test('nothing is handed to the payer after cancel; after the job ended only a pa
   await cancelled.book.payAfter({ provider: ALICE, amountTagMsats: 300, bolt11: makeInvoice({ amountMsats: 300 }) });
   assert.equal(second.handed.length, 0);
 });
+
+test("which results are taken: one that bills nothing, the payee's; not one above the cap or once refused; another's after a payment is ignored", async () => {
+  const { payer, answer, paid } = heldPayer();
+  const { book } = offers(payer);
+  assert.equal(book.judgeResult({ provider: ALICE, amountTagMsats: null, bolt11: null }), 'take', 'bills nothing');
+  const dear = book.judgeResult({ provider: BOB, amountTagMsats: 5000, bolt11: makeInvoice({ amountMsats: 5000 }) });
+  assert.ok(typeof dear === 'object' && dear.kind === 'price-too-high', JSON.stringify(dear));
+  assert.match(dear.message, /5000 msats, above the cap of 1000 msats; its result was not taken/);
+  // an invoice refused as an offer: the result that bills it again is refused for the same reason
+  const offered = makeInvoice({ amountMsats: 4000 });
+  book.receive(ALICE, 4000, offered);
+  const again = book.judgeResult({ provider: ALICE, amountTagMsats: 4000, bolt11: offered });
+  assert.ok(typeof again === 'object' && /4000 msats.*its result was not taken/.test(again.message), JSON.stringify(again));
+  assert.equal(book.judgeResult({ provider: BOB, amountTagMsats: 300, bolt11: makeInvoice({ amountMsats: 300 }) }), 'take', 'within the cap');
+
+  const mine = makeInvoice({ amountMsats: 600 });
+  book.receive(ALICE, 600, mine);
+  const settling = book.settle();
+  answer(paid(600));
+  assert.equal(await settling, 'paid');
+  assert.equal(book.judgeResult({ provider: ALICE, amountTagMsats: 600, bolt11: mine }), 'take', "the payee's result");
+  assert.equal(book.judgeResult({ provider: BOB, amountTagMsats: 300, bolt11: makeInvoice({ amountMsats: 300 }) }), 'ignore', "another's billing result");
+});
+
+test('a payment the wallet made with a wrong preimage counts as spent: nothing else is paid for the job', async () => {
+  const { payer, handed, answer } = heldPayer();
+  const { book } = offers(payer);
+  const first = makeInvoice({ amountMsats: 500 });
+  book.receive(ALICE, 500, first);
+  book.receive(BOB, 700, makeInvoice({ amountMsats: 700 }));
+  const settling = book.settle();
+  answer({
+    ok: false,
+    kind: 'payment-failed',
+    message: 'the wallet paid, but its preimage does not match the invoice',
+    paid: { amountMsats: 500, feesMsats: 2, preimage: 'x', paymentHash: 'h', bolt11: first },
+  });
+  await settling;
+  assert.equal(handed.length, 1, 'the second offer is not paid');
+  assert.equal(book.settled, true);
+  assert.equal(book.money().costMsats, 500);
+});

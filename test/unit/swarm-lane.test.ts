@@ -660,14 +660,55 @@ test('a pay-after invoice above the cap is not handed to the payer and the job f
   const provider = await startTestProvider({ relays: [relay.url], script: { result: 'pricey', payAfter: { amountMsats: 9000 } } });
   const payer = recordingPayer();
   try {
-    const r = await run(request([relay.url], { maxPriceMsats: 1000 }), { payer });
+    // targeted: nobody else may answer, so the job fails at once (well before its 10 s timeout)
+    const r = await run(request([relay.url], { maxPriceMsats: 1000, providers: [provider.pubkey] }), { payer });
     const outcome = failure(r.outcome);
     assert.equal(outcome.error.kind, 'price-too-high');
+    assert.ok(outcome.durationMs < 9000, `ended at once, not at the timeout (${outcome.durationMs} ms)`);
     assert.match(outcome.error.message, /9000 msats, above the cap of 1000 msats/);
     assert.equal(outcome.costMsats, 0);
     assert.equal(payer.calls.length, 0);
   } finally {
     await cleanup([relay], [provider]);
+  }
+});
+
+test("untargeted: a result billing above the cap is not taken; another provider's answer is", async () => {
+  const relay = await startRelay();
+  const greedy = await startTestProvider({ relays: [relay.url], script: { result: 'pricey', payAfter: { amountMsats: 9000 } } });
+  const payer = recordingPayer();
+  // the fair provider starts once the greedy result was refused: it then finds the job on the relay and answers
+  const started: { fair?: Promise<TestProvider> } = {};
+  try {
+    const r = await run(request([relay.url], { maxPriceMsats: 1000 }), {
+      payer,
+      onEvent: (e) => {
+        if (e.type === 'payment' && e.outcome === 'refused' && !started.fair)
+          started.fair = startTestProvider({ relays: [relay.url], script: { result: 'fair answer' } });
+      },
+    });
+    const outcome = ok(r.outcome);
+    assert.equal(outcome.response, 'fair answer');
+    assert.equal(outcome.provider, (await started.fair!).pubkey);
+    assert.equal(payer.calls.length, 0, 'the pricey invoice never reached the payer');
+    const refused = r.events.find((e) => e.type === 'payment' && e.outcome === 'refused');
+    assert.ok(refused?.type === 'payment' && refused.provider === greedy.pubkey, JSON.stringify(refused));
+  } finally {
+    await cleanup([relay], [greedy, ...(started.fair ? [await started.fair] : [])]);
+  }
+});
+
+test('untargeted, nobody else: the job waits its timeout, then fails naming the refused result', async () => {
+  const relay = await startRelay();
+  const greedy = await startTestProvider({ relays: [relay.url], script: { result: 'pricey', payAfter: { amountMsats: 9000 } } });
+  try {
+    const r = await run(request([relay.url], { maxPriceMsats: 1000, timeoutMs: 1500 }));
+    const outcome = failure(r.outcome);
+    assert.equal(outcome.error.kind, 'price-too-high');
+    assert.match(outcome.error.message, /9000 msats, above the cap of 1000 msats; its result was not taken/);
+    assert.equal(outcome.costMsats, 0);
+  } finally {
+    await cleanup([relay], [greedy]);
   }
 });
 
@@ -692,6 +733,36 @@ test("a pay-after invoice the payer refuses (a budget) fails the job with the pa
 });
 
 // ---- cancel -----------------------------------------------------------
+
+test('cancel while a payment is in flight and the result has come: if the payment fails, the run is cancelled (kind 5), the result not taken', async () => {
+  const relay = await startRelay();
+  const provider = await startTestProvider({
+    relays: [relay.url],
+    script: { paymentRequired: { amountMsats: 200, then: 'continue' }, result: 'came while paying' },
+  });
+  const controller = new AbortController();
+  let answerPayment!: (o: PaymentOutcome) => void;
+  const payer: Payer = { pay: () => new Promise((resolve) => (answerPayment = resolve)) };
+  try {
+    const r = await run(request([relay.url], { providers: [provider.pubkey] }), {
+      payer,
+      signal: controller.signal,
+      onEvent: (e) => {
+        // the result is in while the wallet has not answered: the user cancels, then the wallet refuses
+        if (e.type === 'status' && /waiting for the payment in flight/.test(e.message)) {
+          controller.abort();
+          answerPayment({ ok: false, kind: 'payment-failed', message: 'cancelled before payment' });
+        }
+      },
+    });
+    const outcome = failure(r.outcome);
+    assert.equal(outcome.error.kind, 'cancelled');
+    assert.equal(outcome.costMsats, 0);
+    await relay.waitFor({ kinds: [5], '#e': [r.jobIds[0]] }, 3000);
+  } finally {
+    await cleanup([relay], [provider]);
+  }
+});
 
 test('cancel: a kind-5 deletion reaches the relay, the outcome is cancelled, nothing is paid after', async () => {
   const relay = await startRelay();
