@@ -10,7 +10,7 @@ import { startRelay, type TestRelay } from '../support/relay';
 import { startNwcWallet, type NwcTestWallet } from '../support/nwc-wallet';
 import {
   askInChat,
-  activityItem,
+  showChat,
   clearNotifications,
   connectWallet,
   notifications,
@@ -84,7 +84,7 @@ describe('first start without Ollama, offline', () => {
 
   it('the chat says Ollama is not installed, with Install Ollama and no Start Ollama', () =>
     step(page, 'first-run models line', async () => {
-      await activityItem(page).click();
+      await showChat(page, wb.chat);
       await widenSidebar(page, 420);
       const line = wb.chat.locator('#models-error');
       await line.filter({ hasText: 'not installed' }).waitFor({ timeout: 20_000 });

@@ -13,7 +13,7 @@ import { startStandIns, type StandInsWithWallet } from '../support/stand-ins';
 import { startCustomer } from '../support/job-customer';
 import {
   askInChat,
-  activityItem,
+  showChat,
   clearNotifications,
   connectWallet,
   notifications,
@@ -277,7 +277,7 @@ describe('Swarm Compute in a real VS Code', () => {
       await wb.chat.locator('#prompt').fill('a draft I have not sent');
       await page.locator('.activitybar a.action-label[aria-label^="Explorer"]').click();
       await page.locator('.part.sidebar .explorer-folders-view, .part.sidebar .explorer-viewlet').first().waitFor();
-      await activityItem(page).click();
+      await showChat(page, wb.chat);
       await wb.chat
         .locator('article.entry')
         .nth(before - 1)
@@ -332,7 +332,7 @@ describe('Swarm Compute in a real VS Code', () => {
     step(page, 'the conversation survives a reload of the window', async () => {
       await page.reload();
       await wb.open();
-      await activityItem(page).click();
+      await showChat(page, wb.chat);
       const entries = wb.chat.locator('article.entry');
       await entries.first().waitFor({ timeout: 30_000 });
       await wb.chat.locator('article.entry', { hasText: 'Here is your answer' }).waitFor({ timeout: 15_000 });

@@ -121,10 +121,27 @@ export async function askInChat(chat: FrameLocator, text: string): Promise<void>
   await until('the chat to take the question', async () => (await prompt.inputValue()) === '', 30_000);
 }
 
-/** Opens the chat from the activity bar, with room (480 px) to read it. */
-/** Opens the chat view and waits until its script has the host's `init` (before that, Enter would go nowhere). */
+/**
+ * Puts the chat view on screen. The activity-bar item toggles: clicked while
+ * its view is already showing (VS Code restores it after a reload, or a
+ * command revealed it) it hides the side bar. So it is clicked only while the
+ * chat's input is not visible, and again if the side bar did not show it.
+ */
+export async function showChat(page: Page, chat: FrameLocator): Promise<void> {
+  const input = chat.locator('#prompt');
+  for (let attempt = 1; !(await input.isVisible()); attempt++) {
+    await activityItem(page).click();
+    try {
+      await input.waitFor({ state: 'visible', timeout: 15_000 });
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
+/** Opens the chat view, with room (480 px) to read it, and waits until its script has the host's `init` (before that, Enter would go nowhere). */
 export async function openChat(page: Page, chat: FrameLocator): Promise<void> {
-  await activityItem(page).click();
+  await showChat(page, chat);
   await widenSidebar(page, 480);
   await chat.locator('body[data-ready="true"]').waitFor({ state: 'attached', timeout: 60_000 });
 }
