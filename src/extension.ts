@@ -44,6 +44,8 @@ export interface SwarmComputeApi {
   providerPicker(): { busy: boolean; items: ProviderPick[]; title: string | undefined } | null;
   /** the chat's entries as they stand (a copy) */
   entries(): ChatEntry[];
+  /** every entry the chat is sent, as it is sent (each intermediate state too) */
+  onDidShowEntry(listener: (entry: ChatEntry) => void): vscode.Disposable;
   /** "Ask the swarm too" on the waiting entry, as its button does; false when not offered */
   askSwarmToo(entryId: string): boolean;
   /** what the chat shows: the open conversation's entries, and its id (null: the next question begins one) */
@@ -157,6 +159,7 @@ export function activate(context: vscode.ExtensionContext): SwarmComputeApi {
     sharing: () => ({ status: share.status, item: sharingItem.update() }),
     providerPicker: () => providers.current,
     entries: () => session.entriesNow(),
+    onDidShowEntry: (listener) => session.onDidChange((m) => m.type === 'entry' && listener(m.entry)),
     askSwarmToo: (entryId) => session.askSwarmToo(entryId),
     chatEntries: () => session.snapshot(),
     get conversationId() {

@@ -28,5 +28,9 @@ for i in $(seq 1 "$runs"); do
   line=$(grep -E "^vscode: [0-9]+ passed" "$work/run-$i.log" | tail -1)
   unit=$(grep -E "^# (pass|fail) " "$work/run-$i.log" | tr '\n' ' ')
   echo "run $i: rc $rc in ${secs}s; unit: ${unit}; ${line}" | tee -a "$work/summary.txt"
+  # a failed run keeps its UI screenshots (the log already holds the extension's log for each failed step)
+  if [ "$rc" != 0 ]; then
+    for f in "$dir"/.vscode-test*/failures; do [ -d "$f" ] && cp -r "$f" "$work/run-$i-$(basename "$(dirname "$f")")-failures"; done
+  fi
   rm -rf "$dir"
 done

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Engine, EngineSettings, Logger, RunHandle, RunRequest, SwarmOutbound } from './api';
+import type { Engine, EngineSettings, Logger, RunHandle, RunRequest, SwarmConsent, SwarmOutbound } from './api';
 import { ConfigError } from '../run/errors';
 import { FallbackManager, type FallbackTrace } from '../fallback/fallback-manager';
 import type { RunEvent } from '../run/events';
@@ -159,7 +159,14 @@ export class EngineCore implements Engine {
     let localInstead = false;
     const confirmSwarm = async (outbound: SwarmOutbound, sig: AbortSignal) => {
       await inserted;
-      const answer = request.confirmSwarm ? await request.confirmSwarm(outbound, sig) : true;
+      let answer: SwarmConsent = true;
+      try {
+        if (request.confirmSwarm) answer = await request.confirmSwarm(outbound, sig);
+      } catch (e) {
+        // a question that could not be asked is not a yes; said, so a "declined" is never a mystery
+        log.warn(`run ${id}: consent could not be asked, nothing is sent: ${(e as Error).message}`);
+        answer = false;
+      }
       if (answer === 'local') localInstead = config.mode === 'swarm-only';
       return answer === true;
     };

@@ -80,7 +80,7 @@ export class ChatRun {
 
   get entry(): ChatEntry | null {
     if (!this.run) return null;
-    const base = entryOfRun(this.run);
+    const base = entryOfRun(this.run, { walletConnected: false, swarmRefused: false, offline: this.overlay.offline });
     if (this.run.state !== 'running') return base;
     return {
       ...base,
@@ -106,7 +106,9 @@ export class ChatRun {
         if (offer?.seen(event)) this.overlay.askSwarmToo = false;
         this.run = foldRun(this.run, event);
         this.logEvent(event);
-        this.changed();
+        // the run's end is shown once, below, with what can be done about it: a failure shown
+        // from the bare event first (without "offline" or the actions that fit) flashed a wrong message
+        if (event.type !== 'done') this.changed();
       }
     } finally {
       offer?.dispose();

@@ -140,6 +140,7 @@ export class LocalGateway implements vscode.Disposable {
       SEND_ONCE,
       SEND_UNTIL_STOP,
     );
+    this.log.info(`gateway consent (${outbound.reason}): ${answer ?? 'dismissed'}`);
     if (answer === SEND_UNTIL_STOP) this.allowedUntilStop = true;
     return answer === SEND_ONCE || answer === SEND_UNTIL_STOP;
   }

@@ -2,7 +2,7 @@
 // with the packed .vsix installed the way a user installs it. Helpers drive
 // it the way a person does: command palette, editor selection, the chat
 // webview (two nested frames), the status bar.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import {
@@ -47,6 +47,7 @@ export async function startWorkbench(
   } = {},
 ): Promise<Workbench> {
   const dirs = makeDirs();
+  openDirs.add(dirs);
   writeUserSettings(dirs, options.settings);
   for (const [name, text] of Object.entries(options.files ?? {})) {
     mkdirSync(join(dirs.ws, name, '..'), { recursive: true });
@@ -76,6 +77,7 @@ export async function startWorkbench(
     async close() {
       await browser.close().catch(() => {});
       await server.stop();
+      openDirs.delete(dirs);
       if (!process.env.SWARM_KEEP_RUNS) removeDirs(dirs);
     },
   };
@@ -258,6 +260,25 @@ export function screenshotPath(name: string): string {
   return join(SCREENSHOTS, name);
 }
 
+/** the folders of the workbenches running now: a failing step prints their extension's log */
+const openDirs = new Set<HostDirs>();
+
+/** The last lines of the extension's log in this workbench (what it decided, and why), for a failure's report. */
+function extensionLog(dirs: HostDirs, lines = 80): string {
+  const logs = join(dirs.ud, 'logs');
+  if (!existsSync(logs)) return `(no extension log under ${logs})\n`;
+  let out = '';
+  for (const session of readdirSync(logs)) {
+    for (const host of readdirSync(join(logs, session)).filter((d) => d.startsWith('exthost'))) {
+      const file = join(logs, session, host, extensionId, 'Swarm Compute.log');
+      if (!existsSync(file)) continue;
+      const tail = readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+      out += `--- ${file} (last ${lines} lines)\n${tail}\n---\n`;
+    }
+  }
+  return out || `(no Swarm Compute log under ${logs})\n`;
+}
+
 /** Runs a test step; on failure saves a screenshot into the host's failures/ folder before rethrowing. */
 export async function step(page: Page, name: string, fn: () => Promise<void>): Promise<void> {
   try {
@@ -268,6 +289,7 @@ export async function step(page: Page, name: string, fn: () => Promise<void>): P
     const file = join(dir, `${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`);
     await page.screenshot({ path: file }).catch(() => {});
     process.stderr.write(`screenshot of the failure: ${file}\n`);
+    for (const dirs of openDirs) process.stderr.write(extensionLog(dirs));
     throw err;
   }
 }

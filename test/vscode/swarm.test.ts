@@ -255,4 +255,30 @@ describe('fallback to the swarm from inside the extension', () => {
     assert.ok(!outcome!.entry.error?.actions.includes('askSwarm'));
     await setSettings({ mode: 'fallback' });
   });
+
+  it('no relay can be reached: no card, and every state the chat shows says "Offline", never "declined"', async () => {
+    const swarm = await api();
+    const dead = [`ws://127.0.0.1:${await closedPort()}`, `ws://127.0.0.1:${await closedPort()}`];
+    await setSettings({ relays: dead });
+    const shown: string[] = [];
+    const watching = swarm.onDidShowEntry((e) => {
+      if (e.question === 'Nobody is reachable' && e.state !== 'running') shown.push(e.error?.message ?? `(${e.state}, no error)`);
+    });
+    try {
+      const outcome = await swarm.ask('Nobody is reachable');
+      assert.ok(outcome);
+      assert.strictEqual(outcome!.result.lane, 'failed');
+      assert.strictEqual(swarm.consentRequest(), null, 'no consent card for relays nobody can reach');
+      // the chat was sent the finished entry, and only in its final form: no failure flashed before it
+      assert.ok(shown.length > 0, 'the finished entry reached the chat');
+      for (const message of shown) {
+        assert.match(message, /Offline: none of the 2 relays could be reached, so nothing was sent/);
+        assert.doesNotMatch(message, /declined/);
+      }
+      assert.ok(!outcome!.entry.error?.actions.includes('askSwarm'), JSON.stringify(outcome!.entry.error));
+    } finally {
+      watching.dispose();
+      await setSettings({ relays: [relay.url] });
+    }
+  });
 });
