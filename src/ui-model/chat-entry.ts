@@ -16,7 +16,8 @@ export interface EntryContext extends ActionContext {
   offline?: string | null;
 }
 
-const NO_CONTEXT: EntryContext = { walletConnected: false, swarmRefused: false };
+/** Nothing known about the machine: no actions that need a wallet or a startable Ollama (a live entry, a test). */
+export const NO_CONTEXT: EntryContext = { walletConnected: false, swarmRefused: false };
 
 /** The run as an entry: its state, answer, what it cost, and (failed) what can be done about it. */
 export function entryOfRun(run: RunSummary, ctx: EntryContext = NO_CONTEXT): ChatEntry {

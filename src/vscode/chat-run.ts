@@ -9,7 +9,7 @@ import type { Mode, RunHandle, RunRequest, SwarmConsent, SwarmOutbound } from '.
 import { foldRun, startRun, type RunSummary } from '../engine/finished-run';
 import type { FallbackResult } from '../run/result';
 import type { ChatEntry } from '../ui-model/protocol';
-import { entryOfRun, type EntryContext } from '../ui-model/chat-entry';
+import { entryOfRun, NO_CONTEXT, type EntryContext } from '../ui-model/chat-entry';
 import { consentRequest, remoteModelRequest, swarmRefused } from '../ui-model/consent-policy';
 import { SwarmTooOffer } from '../ui-model/local-waiting';
 import { ollamaStartable } from '../ui-model/first-run';
@@ -80,7 +80,7 @@ export class ChatRun {
 
   get entry(): ChatEntry | null {
     if (!this.run) return null;
-    const base = entryOfRun(this.run, { walletConnected: false, swarmRefused: false, offline: this.overlay.offline });
+    const base = entryOfRun(this.run, { ...NO_CONTEXT, offline: this.overlay.offline });
     if (this.run.state !== 'running') return base;
     return {
       ...base,

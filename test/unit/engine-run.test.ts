@@ -188,3 +188,30 @@ test('bad settings are a ConfigError before anything runs, and leave no row', as
     await engine.dispose();
   }
 });
+
+test('a consent question that cannot be asked is no: nothing is sent, the run fails as declined, and the log says why', async () => {
+  const { engine, warnings } = await engineWith({ mode: 'swarm-only' });
+  const jobs = () => relay.received.filter((e) => e.kind === 5050).length;
+  const jobsBefore = jobs();
+  try {
+    const handle = engine.run({
+      prompt: 'ask me first',
+      confirmSwarm: async () => {
+        throw new Error('the chat is closed');
+      },
+    });
+    const result = await handle.result;
+    assert.equal(result.lane, 'failed');
+    assert.equal(result.lane === 'failed' && result.swarmErrorKind, 'declined');
+    const row = await engine.history.get(handle.id);
+    assert.equal(row?.state, 'failed');
+    assert.equal(row?.costMsats, 0);
+    assert.ok(
+      warnings.some((w) => w.includes(handle.id) && /consent could not be asked, nothing is sent: the chat is closed/.test(w)),
+      warnings.join('\n'),
+    );
+    assert.equal(jobs(), jobsBefore, 'no job reached the relay');
+  } finally {
+    await engine.dispose();
+  }
+});
