@@ -188,15 +188,14 @@ class RelayLink {
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (ms <= 0 || signal.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    // the signal lives as long as the provider: each sleep takes its listener off again
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 }
 
@@ -298,8 +297,12 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
   function waitSettled(invoice: string): Promise<void> {
     if (settledEarly.has(invoice) || stop.signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
-      settled.set(invoice, resolve);
-      stop.signal.addEventListener('abort', () => resolve(), { once: true });
+      const done = () => {
+        stop.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      settled.set(invoice, done);
+      stop.signal.addEventListener('abort', done, { once: true });
     });
   }
 
